@@ -1,0 +1,5 @@
+import sys
+
+from settlement.cli import main
+
+sys.exit(main())

@@ -1,0 +1,74 @@
+"""The one place that wires concrete adapters together: settings → vendors, chart, store.
+
+The CLI, the scheduler and the demo all start from `App.load()`; library code below this layer
+receives what it needs as arguments.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from sqlalchemy.engine import Engine
+
+from settlement.chart import Chart, load_chart
+from settlement.money import parse_amount
+from settlement.problems import Problem
+from settlement.settings import Settings, load_settings
+from settlement.store import SalesStore, open_engine
+from settlement.vendors import Vendor, load_vendors
+
+
+class ConfigurationError(Exception):
+    """The vendors file or chart of accounts has errors; carries every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class App:
+    """Loaded configuration and the adapters built from it."""
+
+    settings: Settings
+    vendors: dict[str, Vendor]
+    chart: Chart
+    problems: list[Problem] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, settings: Settings | None = None) -> "App":
+        """Load vendors and chart of accounts; problems are kept for `accounts check` to show."""
+        settings = settings or load_settings()
+        vendors, problems = load_vendors(settings.vendors)
+        chart, chart_problems = load_chart(settings.chart_of_accounts, [v.id for v in vendors])
+        return cls(settings, {v.id: v for v in vendors}, chart, problems + chart_problems)
+
+    def require_valid(self) -> "App":
+        """Raise ConfigurationError if the configuration has errors."""
+        errors = [p for p in self.problems if p.is_error]
+        if errors:
+            raise ConfigurationError(errors)
+        return self
+
+    def vendor(self, vendor_id: str) -> Vendor:
+        try:
+            return self.vendors[vendor_id]
+        except KeyError:
+            known = ", ".join(sorted(self.vendors)) or "none"
+            raise ConfigurationError(
+                [Problem(f"unknown vendor {vendor_id!r} (known: {known})", file=str(self.settings.vendors))]
+            ) from None
+
+    @cached_property
+    def engine(self) -> Engine:
+        return open_engine(self.settings.database_url)
+
+    @cached_property
+    def sales(self) -> SalesStore:
+        return SalesStore(self.engine)
+
+    @property
+    def tolerance(self) -> int:
+        """The difference tolerance in øre."""
+        return parse_amount(self.settings.difference_tolerance)

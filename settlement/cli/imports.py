@@ -1,0 +1,51 @@
+"""`settlement import ...`: bring sales into the local store."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from pathlib import Path
+
+from settlement.cli.common import load_app, print_problems
+from settlement.sources.generic_csv import SOURCE, parse_sales_csv
+from settlement.csvfile import decode
+
+# Modules that add `settlement import <source>` subcommands via `register_import(subparsers)`.
+IMPORT_MODULES: list[str] = []
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("import", help="import sales from a source into the local store")
+    sources = parser.add_subparsers(dest="source", metavar="SOURCE", required=True)
+    sales = sources.add_parser("sales", help="import a generic receipt CSV for one vendor")
+    sales.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    sales.add_argument("--vendor", required=True, help="vendor id from vendors.toml")
+    sales.set_defaults(handler=import_sales)
+    for name in IMPORT_MODULES:
+        importlib.import_module(name).register_import(sources)
+
+
+def import_sales(args: argparse.Namespace) -> int:
+    """Import generic receipt CSV files; any bad row in a file means nothing from it is stored."""
+    app = load_app()
+    vendor = app.vendor(args.vendor)
+    status = 0
+    for path in args.files:
+        if not path.is_file():
+            print(f"{path}: file not found")
+            status = 1
+            continue
+        lines, problems = parse_sales_csv(decode(path.read_bytes()), str(path), vendor)
+        print_problems(problems)
+        if any(p.is_error for p in problems):
+            errors = sum(p.is_error for p in problems)
+            print(f"{path}: {errors} bad row(s); nothing imported from this file")
+            status = 1
+            continue
+        result = app.sales.replace_receipts(vendor.id, SOURCE, lines)
+        days = ", ".join(d.isoformat() for d in sorted(result.days))
+        print(
+            f"{path}: imported {result.receipts} receipt(s), {result.lines} line(s) for {vendor.id}"
+            f" ({result.replaced} replaced an earlier version); business days: {days or 'none'}"
+        )
+    return status

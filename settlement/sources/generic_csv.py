@@ -1,0 +1,139 @@
+"""The generic receipt CSV: one row per receipt line or payment.
+
+Columns: receipt_id, timestamp, type, code, vat_code, amount, vat (extra columns are ignored).
+Parsing is pure: text in, SaleLines and problems out. A file with any bad row imports nothing.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from settlement.businessday import business_day, parse_timestamp
+from settlement.csvfile import parse_csv
+from settlement.money import AmountError, parse_amount
+from settlement.problems import Problem, error, warning
+from settlement.sales import VAT_TYPES, LineType, SaleLine
+from settlement.vat import ZERO_RATED, UnknownVatCode, rate_on, vat_in_gross
+from settlement.vendors import Vendor
+
+COLUMNS = ("receipt_id", "timestamp", "type", "code", "vat_code", "amount", "vat")
+SOURCE = "csv"
+_TYPES = {t.value: t for t in LineType}
+# Which sign each type's amount may have: +1 positive or zero, -1 negative or zero, 0 either.
+_SIGN = {
+    LineType.SALE: 1,
+    LineType.RETURN: -1,
+    LineType.SHIPPING: 0,
+    LineType.TIP: 1,
+    LineType.GIFT_CARD_SOLD: 1,
+    LineType.ROUNDING: 0,
+    LineType.PAYMENT: 0,
+}
+_SIGN_HINT = {1: "must not be negative (a return is type 'return')", -1: "must be negative or zero"}
+
+
+class _RowError(Exception):
+    def __init__(self, column: str, value: str, reason: str):
+        super().__init__(reason)
+        self.column, self.value, self.reason = column, value, reason
+
+
+def _parse_row(values: dict[str, str], vendor: Vendor) -> tuple[str, datetime, date, LineType, str, str | None, int, int]:
+    receipt_id = values.get("receipt_id", "").strip()
+    if not receipt_id:
+        raise _RowError("receipt_id", "", "receipt_id is empty")
+    raw_ts = values.get("timestamp", "").strip()
+    try:
+        moment = parse_timestamp(raw_ts, vendor.tz)
+    except ValueError:
+        raise _RowError("timestamp", raw_ts, "not an ISO 8601 timestamp (e.g. 2026-11-02T14:05:00+01:00)") from None
+    day = business_day(moment, vendor.tz, vendor.day_start)
+    raw_type = values.get("type", "").strip().lower()
+    kind = _TYPES.get(raw_type)
+    if kind is None:
+        raise _RowError("type", raw_type, f"unknown type; expected one of {', '.join(_TYPES)}")
+    code = values.get("code", "").strip()
+    if not code and kind in (LineType.SALE, LineType.RETURN, LineType.PAYMENT):
+        what = "payment method" if kind is LineType.PAYMENT else "product group"
+        raise _RowError("code", code, f"code is empty; a {kind.value} row needs its {what}")
+    raw_amount = values.get("amount", "")
+    try:
+        amount = parse_amount(raw_amount)
+    except AmountError as exc:
+        raise _RowError("amount", raw_amount, str(exc)) from None
+    sign = _SIGN[kind]
+    if sign and amount * sign < 0:
+        raise _RowError("amount", raw_amount, f"a {kind.value} amount {_SIGN_HINT[sign]}")
+    vat_code = values.get("vat_code", "").strip() or None
+    raw_vat = values.get("vat", "").strip()
+    if kind not in VAT_TYPES:
+        if vat_code is not None:
+            raise _RowError("vat_code", vat_code, f"a {kind.value} row carries no VAT; leave vat_code empty")
+        if raw_vat and raw_vat.strip("0.,+-"):
+            raise _RowError("vat", raw_vat, f"a {kind.value} row carries no VAT; leave vat empty")
+        return receipt_id, moment, day, kind, code, None, amount, 0
+    if vat_code is None:
+        raise _RowError("vat_code", "", f"vat_code is empty; a {kind.value} row needs one (e.g. 3 for 25 %)")
+    try:
+        rate = rate_on(vat_code, day)
+    except UnknownVatCode as exc:
+        raise _RowError("vat_code", vat_code, str(exc)) from None
+    if not raw_vat:
+        vat = vat_in_gross(amount, rate)
+    else:
+        try:
+            vat = parse_amount(raw_vat)
+        except AmountError as exc:
+            raise _RowError("vat", raw_vat, str(exc)) from None
+        if vat and (vat > 0) != (amount > 0):
+            raise _RowError("vat", raw_vat, "VAT must have the same sign as the amount")
+        if abs(vat) > abs(amount):
+            raise _RowError("vat", raw_vat, "VAT is larger than the amount it is part of")
+        if vat_code in ZERO_RATED and vat:
+            raise _RowError("vat", raw_vat, f"VAT code {vat_code} is zero-rated but the row has VAT")
+    return receipt_id, moment, day, kind, code, vat_code, amount, vat
+
+
+def parse_sales_csv(text: str, file: str, vendor: Vendor) -> tuple[list[SaleLine], list[Problem]]:
+    """Parse a generic receipt CSV for one vendor. All bad rows are reported; lines only when none."""
+    table, problems = parse_csv(text, file, COLUMNS)
+    if table is None:
+        return [], problems
+    lines: list[SaleLine] = []
+    receipt_days: dict[str, tuple[date, int]] = {}
+    for row in table.rows:
+        try:
+            receipt_id, moment, day, kind, code, vat_code, amount, vat = _parse_row(row.values, vendor)
+        except _RowError as bad:
+            problems.append(error(bad.reason, file=file, line=row.line, column=bad.column, value=bad.value))
+            continue
+        first = receipt_days.setdefault(receipt_id, (day, row.line))
+        if first[0] != day:
+            problems.append(
+                error(
+                    f"receipt {receipt_id} spans business days {first[0]} (line {first[1]}) and {day}",
+                    file=file, line=row.line, column="timestamp", ref=receipt_id,
+                )
+            )
+            continue
+        lines.append(
+            SaleLine(vendor.id, SOURCE, receipt_id, moment, day, kind.value, code, vat_code, amount, vat, f"{file}:{row.line}")
+        )
+    if any(p.is_error for p in problems):
+        return [], problems
+    return lines, problems + unbalanced_receipts(lines)
+
+
+def unbalanced_receipts(lines: list[SaleLine]) -> list[Problem]:
+    """Warn about receipts whose payments differ from what was sold (Σ payments = Σ the rest)."""
+    balance: dict[str, int] = {}
+    origin: dict[str, str] = {}
+    for line in lines:
+        signed = line.amount if line.type == LineType.PAYMENT.value else -line.amount
+        balance[line.receipt_id] = balance.get(line.receipt_id, 0) + signed
+        origin.setdefault(line.receipt_id, line.origin)
+    return [
+        warning(f"receipt {rid} does not balance: payments minus sales is {diff} øre", ref=rid, file=origin[rid].rsplit(":", 1)[0], line=int(origin[rid].rsplit(":", 1)[1]))
+        for rid, diff in balance.items()
+        if diff
+    ]

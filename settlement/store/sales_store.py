@@ -1,0 +1,175 @@
+"""Reading and writing normalized sales.
+
+Receipts are identified by (vendor, source, receipt_id): storing a receipt again replaces the
+earlier version, so re-importing a file or an overlapping export changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timezone
+from typing import Iterable, Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.engine import Connection, Engine
+
+from settlement.sales import SaleLine, SummaryRow, summary_sort_key
+from settlement.store.tables import SaleLineRow, SourceNoteRow
+
+_LINES = SaleLineRow.__table__
+_NOTES = SourceNoteRow.__table__
+_CHUNK = 500
+_INSERT_BATCH = 20_000
+# Receipt ids are joined in SQL and split again; the ASCII unit separator never occurs in them.
+_SEP = "\x1f"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNote:
+    """A source's warning about one vendor-day."""
+
+    source: str
+    ref: str
+    message: str
+
+
+@dataclass
+class ImportResult:
+    """What one import changed: receipts stored, how many replaced an earlier version, days touched."""
+
+    receipts: int = 0
+    lines: int = 0
+    replaced: int = 0
+    days: set[date] = field(default_factory=set)
+
+
+def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class SalesStore:
+    """The sales tables behind one engine."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def replace_receipts(
+        self, vendor: str, source: str, lines: Sequence[SaleLine], connection: Connection | None = None
+    ) -> ImportResult:
+        """Store lines, replacing every earlier version of the receipts they belong to, atomically.
+
+        Pass `connection` to make this part of a larger transaction (e.g. with source notes).
+        """
+        if connection is None:
+            with self.engine.begin() as conn:
+                return self.replace_receipts(vendor, source, lines, conn)
+        receipt_ids = sorted({line.receipt_id for line in lines})
+        result = ImportResult(receipts=len(receipt_ids), lines=len(lines))
+        result.days = {line.business_day for line in lines}
+        for chunk in _chunks(receipt_ids, _CHUNK):
+            where = (_LINES.c.vendor == vendor, _LINES.c.source == source, _LINES.c.receipt_id.in_(chunk))
+            old = connection.execute(
+                select(_LINES.c.receipt_id, _LINES.c.business_day).where(*where).distinct()
+            ).all()
+            result.replaced += len({rid for rid, _ in old})
+            result.days.update(day for _, day in old)
+            if old:
+                connection.execute(delete(_LINES).where(*where))
+        for batch in _chunks(lines, _INSERT_BATCH):
+            connection.execute(
+                _LINES.insert(),
+                [
+                    {
+                        "vendor": line.vendor,
+                        "source": line.source,
+                        "receipt_id": line.receipt_id,
+                        "timestamp": line.timestamp.astimezone(timezone.utc).replace(tzinfo=None),
+                        "business_day": line.business_day,
+                        "type": line.type,
+                        "code": line.code,
+                        "fallback_code": line.fallback_code,
+                        "vat_code": line.vat_code,
+                        "amount": line.amount,
+                        "vat": line.vat,
+                        "origin": line.origin,
+                    }
+                    for line in batch
+                ],
+            )
+        return result
+
+    def replace_notes(
+        self,
+        vendor: str,
+        source: str,
+        days: Iterable[date],
+        notes: Iterable[tuple[date, str, str]],
+        connection: Connection | None = None,
+    ) -> None:
+        """Replace a source's notes for the given days with (day, ref, message) notes."""
+        if connection is None:
+            with self.engine.begin() as conn:
+                return self.replace_notes(vendor, source, days, notes, conn)
+        days = sorted(set(days))
+        if days:
+            connection.execute(
+                delete(_NOTES).where(_NOTES.c.vendor == vendor, _NOTES.c.source == source, _NOTES.c.business_day.in_(days))
+            )
+        rows = [
+            {"vendor": vendor, "business_day": day, "source": source, "ref": ref, "message": message}
+            for day, ref, message in notes
+        ]
+        if rows:
+            connection.execute(_NOTES.insert(), rows)
+        return None
+
+    def summary(self, vendor: str, day: date) -> list[SummaryRow]:
+        """The vendor-day's lines added up by (type, code, VAT code), with the receipts behind each."""
+        c = _LINES.c
+        query = (
+            select(
+                c.type, c.code, c.fallback_code, c.vat_code, func.sum(c.amount), func.sum(c.vat), func.count(),
+                func.aggregate_strings(c.receipt_id, _SEP),
+            )
+            .where(c.vendor == vendor, c.business_day == day)
+            .group_by(c.type, c.code, c.fallback_code, c.vat_code)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return sorted(
+            (
+                SummaryRow(t, code, fallback, vat_code, int(amount), int(vat), int(n), tuple(sorted(set(refs.split(_SEP)))))
+                for t, code, fallback, vat_code, amount, vat, n, refs in rows
+            ),
+            key=summary_sort_key,
+        )
+
+    def lines(self, vendor: str, day: date) -> list[SaleLine]:
+        """Every stored line of a vendor-day, in time order."""
+        c = _LINES.c
+        query = select(_LINES).where(c.vendor == vendor, c.business_day == day).order_by(c.timestamp, c.id)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).mappings().all()
+        return [
+            SaleLine(
+                r["vendor"], r["source"], r["receipt_id"], r["timestamp"].replace(tzinfo=timezone.utc),
+                r["business_day"], r["type"], r["code"], r["vat_code"], r["amount"], r["vat"], r["origin"],
+                r["fallback_code"],
+            )
+            for r in rows
+        ]
+
+    def days_with_sales(self, vendor: str) -> list[date]:
+        """Every business day that has stored lines for the vendor, oldest first."""
+        c = _LINES.c
+        query = select(c.business_day).where(c.vendor == vendor).distinct().order_by(c.business_day)
+        with self.engine.connect() as conn:
+            return [day for (day,) in conn.execute(query)]
+
+    def notes(self, vendor: str, day: date) -> list[StoredNote]:
+        """The sources' warnings about a vendor-day."""
+        c = _NOTES.c
+        query = select(c.source, c.ref, c.message).where(c.vendor == vendor, c.business_day == day).order_by(c.id)
+        with self.engine.connect() as conn:
+            return [StoredNote(*row) for row in conn.execute(query)]

@@ -1,0 +1,273 @@
+"""The vendors file (vendors.toml): one table per store, validated with file, vendor and key named.
+
+Example entry::
+
+    [[vendors]]
+    id = "oslo-sentrum"
+    name = "Oslo Sentrum"
+    timezone = "Europe/Oslo"
+    closing_time = "22:30"
+    day_start = "05:00"
+    enabled_since = 2026-11-01
+    fiken_company = "demo-as"
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, time
+from pathlib import Path
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from settlement.problems import Problem, error
+
+VENDOR_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+POSTING_MODES = ("journal", "cash_sale")
+WOO_TRIGGER_STATUSES = ("processing", "completed")
+WOO_GROUP_BY = ("tax_class", "category", "sku_prefix")
+
+
+@dataclass(frozen=True, slots=True)
+class SaftRegister:
+    """One cash register in SAF-T exports that belongs to this vendor (empty field = any)."""
+
+    register: str
+    company: str = ""
+    location: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class WooCommerceConfig:
+    """Where and how to pull this vendor's webshop orders.
+
+    The consumer key and secret are never in vendors.toml: `credentials` names them, and they are
+    read from SETTLEMENT_WOO_<CREDENTIALS>_KEY / _SECRET or the secrets directory.
+    """
+
+    url: str
+    credentials: str
+    trigger_status: str = "processing"
+    group_by: str = "tax_class"
+    sku_prefix_length: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class Vendor:
+    """A store whose sales are settled daily into one Fiken company."""
+
+    id: str
+    name: str
+    timezone: str
+    closing_time: time
+    day_start: time
+    enabled_since: date
+    fiken_company: str
+    posting: str = "journal"
+    fiken_project: str | None = None
+    saft_registers: tuple[SaftRegister, ...] = ()
+    woocommerce: WooCommerceConfig | None = None
+    webshop_via_pos: bool = False
+    drop_folder: str | None = None
+    source_line: int | None = field(default=None, compare=False)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be a non-empty text")
+    return value.strip()
+
+
+def _vendor_id(value: Any) -> str:
+    text = _text(value)
+    if not VENDOR_ID.match(text):
+        raise ValueError("must be lower-case letters, digits, '-' or '_' (it is used in file names)")
+    return text
+
+
+def _timezone(value: Any) -> str:
+    text = _text(value)
+    try:
+        ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {text!r} (e.g. Europe/Oslo)") from None
+    return text
+
+
+def _clock(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    text = _text(value)
+    if not re.fullmatch(r"\d{1,2}:\d{2}", text):
+        raise ValueError(f"{text!r} is not a time of day HH:MM")
+    hours, minutes = map(int, text.split(":"))
+    if hours > 23 or minutes > 59:
+        raise ValueError(f"{text!r} is not a time of day HH:MM")
+    return time(hours, minutes)
+
+
+def _date(value: Any) -> date:
+    if isinstance(value, date) and not hasattr(value, "hour"):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError("must be a date YYYY-MM-DD")
+
+
+def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = _text(value)
+        if text not in options:
+            raise ValueError(f"{text!r} is not one of {', '.join(options)}")
+        return text
+
+    return parse
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError("must be true or false")
+    return value
+
+
+def _registers(value: Any) -> tuple[SaftRegister, ...]:
+    if not isinstance(value, list):
+        raise ValueError('must be a list like [{company = "999999999", register = "1"}]')
+    registers = []
+    for item in value:
+        if isinstance(item, str):
+            item = {"register": item}
+        if not isinstance(item, dict) or "register" not in item:
+            raise ValueError("each entry needs at least `register`")
+        unknown = set(item) - {"company", "location", "register"}
+        if unknown:
+            raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))} in a register entry")
+        registers.append(SaftRegister(**{k: str(v).strip() for k, v in item.items()}))
+    return tuple(registers)
+
+
+def _woocommerce(value: Any) -> WooCommerceConfig:
+    if not isinstance(value, dict):
+        raise ValueError("must be a table with url and credentials")
+    allowed = {"url", "credentials", "trigger_status", "group_by", "sku_prefix_length"}
+    unknown = set(value) - allowed
+    if unknown:
+        raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
+    for needed in ("url", "credentials"):
+        if needed not in value:
+            raise ValueError(f"missing field {needed!r}")
+    url = _text(value["url"]).rstrip("/")
+    if not re.match(r"^https?://", url):
+        raise ValueError(f"url {url!r} must start with https://")
+    length = value.get("sku_prefix_length", 2)
+    if not isinstance(length, int) or isinstance(length, bool) or length < 1:
+        raise ValueError("sku_prefix_length must be a positive whole number")
+    return WooCommerceConfig(
+        url=url,
+        credentials=_vendor_id(value["credentials"]),
+        trigger_status=_choice(WOO_TRIGGER_STATUSES)(value.get("trigger_status", "processing")),
+        group_by=_choice(WOO_GROUP_BY)(value.get("group_by", "tax_class")),
+        sku_prefix_length=length,
+    )
+
+
+# key → (parser, required). Later features add their keys here, nowhere else.
+_KEYS: dict[str, tuple[Callable[[Any], Any], bool]] = {
+    "id": (_vendor_id, True),
+    "name": (_text, True),
+    "timezone": (_timezone, False),
+    "closing_time": (_clock, True),
+    "day_start": (_clock, False),
+    "enabled_since": (_date, True),
+    "fiken_company": (_text, True),
+    "posting": (_choice(POSTING_MODES), False),
+    "fiken_project": (lambda v: _text(str(v)), False),
+    "saft_registers": (_registers, False),
+    "woocommerce": (_woocommerce, False),
+    "webshop_via_pos": (_bool, False),
+    "drop_folder": (_text, False),
+}
+_DEFAULTS = {"timezone": "Europe/Oslo", "day_start": time(0, 0)}
+
+
+def _line_of_vendor(text: str, index: int) -> int | None:
+    """Line number of the index-th `[[vendors]]` header, for messages."""
+    seen = -1
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip().replace(" ", "") == "[[vendors]]":
+            seen += 1
+            if seen == index:
+                return number
+    return None
+
+
+def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
+    """Parse vendors.toml text into vendors; every problem names the file, the vendor and the key."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return [], [error(f"not valid TOML: {exc}", file=file)]
+    problems: list[Problem] = []
+    unknown_top = set(document) - {"vendors"}
+    for key in sorted(unknown_top):
+        problems.append(error(f"unknown top-level key {key!r} (expected [[vendors]] tables)", file=file))
+    entries = document.get("vendors", [])
+    if not isinstance(entries, list):
+        return [], problems + [error("`vendors` must be [[vendors]] tables", file=file)]
+    vendors: list[Vendor] = []
+    seen_ids: set[str] = set()
+    for index, entry in enumerate(entries):
+        line = _line_of_vendor(text, index)
+        label = entry.get("id") if isinstance(entry.get("id"), str) else f"#{index + 1}"
+        where = {"file": file, "line": line, "ref": label}
+        values: dict[str, Any] = dict(_DEFAULTS)
+        ok = True
+        for key in sorted(set(entry) - set(_KEYS)):
+            problems.append(error(f"vendor {label}: unknown key {key!r}", column=key, **where))
+            ok = False
+        for key, (parse, required) in _KEYS.items():
+            if key not in entry:
+                if required:
+                    problems.append(error(f"vendor {label}: missing required key {key!r}", column=key, **where))
+                    ok = False
+                continue
+            try:
+                values[key] = parse(entry[key])
+            except ValueError as exc:
+                problems.append(
+                    error(f"vendor {label}: key {key!r} {exc}", column=key, value=str(entry[key]), **where)
+                )
+                ok = False
+        if ok and values["id"] in seen_ids:
+            problems.append(error(f"vendor {label}: id is used twice", column="id", **where))
+            ok = False
+        if ok and values.get("posting") == "journal" and values.get("fiken_project"):
+            problems.append(
+                error(
+                    f"vendor {label}: key 'fiken_project' needs posting = \"cash_sale\" "
+                    "(journal lines cannot carry a project through the Fiken API)",
+                    column="fiken_project",
+                    **where,
+                )
+            )
+            ok = False
+        if ok:
+            seen_ids.add(values["id"])
+            vendors.append(Vendor(source_line=line, **values))
+    return vendors, problems
+
+
+def load_vendors(path: Path) -> tuple[list[Vendor], list[Problem]]:
+    """Read vendors.toml; a missing file is a problem, not an exception."""
+    if not path.exists():
+        return [], [error("vendors file not found (set SETTLEMENT_VENDORS)", file=str(path))]
+    return parse_vendors(path.read_text(encoding="utf-8-sig"), str(path))

@@ -1,0 +1,24 @@
+"""Shared test fixtures. Feature-specific fixtures live in their own plugin modules listed here."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+
+pytest_plugins = [
+    "tests.fixtures_core",
+]
+
+
+def shared_file(relative: str) -> Path:
+    """A file from ../shared, or skip the test with the reason when it is absent."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"../shared/{relative} is not present (the reference material sits beside the clone)")
+    return path

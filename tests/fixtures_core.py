@@ -1,0 +1,73 @@
+"""Fixtures for a throw-away installation: a folder with vendors.toml, chart_of_accounts/ and a DB."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Workspace:
+    """A temporary installation; `run` drives the real `settlement` CLI in it."""
+
+    path: Path
+
+    @property
+    def chart(self) -> Path:
+        return self.path / "chart_of_accounts"
+
+    @property
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SETTLEMENT_")}
+        env.update(
+            SETTLEMENT_DATABASE_URL=f"sqlite:///{self.path / 'data' / 'settlement.db'}",
+            SETTLEMENT_CHART_OF_ACCOUNTS=str(self.chart),
+            SETTLEMENT_VENDORS=str(self.path / "vendors.toml"),
+        )
+        return env
+
+    def write(self, relative: str, text: str, encoding: str = "utf-8") -> Path:
+        target = self.path / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text.encode(encoding))
+        return target
+
+    def run(self, *args: str, check: bool | None = None) -> subprocess.CompletedProcess:
+        """Run `settlement ARGS` as a subprocess in the workspace."""
+        result = subprocess.run(
+            [sys.executable, "-m", "settlement", *args],
+            cwd=self.path, env=self.env, capture_output=True, text=True, timeout=300,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"settlement {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+        return result
+
+    def settings(self):
+        from settlement.settings import Settings
+
+        return Settings(
+            database_url=self.env["SETTLEMENT_DATABASE_URL"],
+            chart_of_accounts=self.chart,
+            vendors=self.path / "vendors.toml",
+        )
+
+    def app(self):
+        from settlement.app import App
+
+        return App.load(self.settings())
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    """A fresh installation with the shipped chart of accounts and the sample vendors.toml."""
+    shutil.copytree(ROOT / "chart_of_accounts", tmp_path / "chart_of_accounts")
+    shutil.copy(ROOT / "vendors.toml", tmp_path / "vendors.toml")
+    return Workspace(tmp_path)

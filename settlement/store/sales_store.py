@@ -43,6 +43,11 @@ class ImportResult:
     days: set[date] = field(default_factory=set)
 
 
+def _utc(moment):
+    """Databases without time zones (SQLite) hand back naive UTC; make it aware again."""
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment.astimezone(timezone.utc)
+
+
 def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
@@ -84,7 +89,7 @@ class SalesStore:
                         "vendor": line.vendor,
                         "source": line.source,
                         "receipt_id": line.receipt_id,
-                        "timestamp": line.timestamp.astimezone(timezone.utc).replace(tzinfo=None),
+                        "timestamp": line.timestamp.astimezone(timezone.utc),
                         "business_day": line.business_day,
                         "type": line.type,
                         "code": line.code,
@@ -153,7 +158,7 @@ class SalesStore:
             rows = conn.execute(query).mappings().all()
         return [
             SaleLine(
-                r["vendor"], r["source"], r["receipt_id"], r["timestamp"].replace(tzinfo=timezone.utc),
+                r["vendor"], r["source"], r["receipt_id"], _utc(r["timestamp"]),
                 r["business_day"], r["type"], r["code"], r["vat_code"], r["amount"], r["vat"], r["origin"],
                 r["fallback_code"],
             )

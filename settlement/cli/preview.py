@@ -1,0 +1,56 @@
+"""`settlement preview --vendor V --date D [--json]`: the voucher exactly as it will be posted."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from settlement.cli.common import iso_date, load_app
+from settlement.daily import voucher_for_day
+from settlement.money import format_nok
+from settlement.voucher import Voucher
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("preview", help="show a vendor-day's voucher without posting it")
+    parser.add_argument("--vendor", required=True)
+    parser.add_argument("--date", required=True, type=iso_date, help="business day YYYY-MM-DD")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.set_defaults(handler=preview)
+
+
+def preview(args: argparse.Namespace) -> int:
+    app = load_app()
+    voucher = voucher_for_day(app, args.vendor, args.date)
+    if args.json:
+        print(json.dumps(voucher.to_json(), ensure_ascii=False, indent=2))
+    else:
+        print(render_table(voucher, app.vendor(args.vendor).name))
+    return 1 if voucher.blocked else 0
+
+
+def _amount(ore: int) -> str:
+    return format_nok(ore) if ore else ""
+
+
+def render_table(voucher: Voucher, vendor_name: str) -> str:
+    """The voucher as a plain-text table, with totals, warnings and errors below it."""
+    out = [f"Dagsoppgjør {vendor_name} ({voucher.vendor}) {voucher.day.isoformat()}", ""]
+    header = f"{'account':<11} {'name':<34} {'debit':>13} {'credit':>13} {'vat code':>8} {'vat':>11} {'fiken vat':>11}"
+    out += [header, "-" * len(header)]
+    for line in voucher.lines:
+        out.append(
+            f"{line.account:<11} {line.name[:34]:<34} {_amount(line.debit):>13} {_amount(line.credit):>13} "
+            f"{line.vat_code or '':>8} {_amount(line.vat):>11} {_amount(line.fiken_vat) if line.vat_code else '':>11}"
+        )
+    out.append("-" * len(header))
+    out.append(f"{'total':<46} {format_nok(voucher.total_debit):>13} {format_nok(voucher.total_credit):>13}")
+    if not voucher.lines and not voucher.errors:
+        out.append("(no sales on this day: nothing to post)")
+    for problem in voucher.warnings:
+        out.append(f"WARNING: {problem}")
+    for problem in voucher.errors:
+        out.append(f"ERROR: {problem}")
+    if voucher.blocked:
+        out.append("This day is blocked until the errors above are fixed.")
+    return "\n".join(out)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -33,7 +34,57 @@ class Settings(BaseSettings):
         "warning; a larger one blocks the day.",
     )
 
+    # --- Fiken (see docs/fiken.md) -------------------------------------------------------------
+    fiken_token: SecretStr | None = Field(
+        default=None,
+        description="Personal Fiken API token (Rediger konto → API). Also read from the secrets "
+        "directory file `settlement_fiken_token`. When set it is used instead of OAuth.",
+    )
+    fiken_base_url: str = Field(
+        default="https://api.fiken.no/api/v2", description="Base URL of the Fiken API v2."
+    )
+    fiken_authorize_url: str = Field(
+        default="https://fiken.no/oauth/authorize", description="Fiken's OAuth2 authorization endpoint."
+    )
+    fiken_token_url: str = Field(
+        default="https://fiken.no/oauth/token", description="Fiken's OAuth2 token endpoint."
+    )
+    fiken_revoke_url: str = Field(
+        default="https://fiken.no/oauth/revoke", description="Fiken's OAuth2 revocation endpoint."
+    )
+    fiken_client_id: str | None = Field(default=None, description="OAuth2 client id of this app.")
+    fiken_client_secret: SecretStr | None = Field(
+        default=None, description="OAuth2 client secret (also from the secrets directory)."
+    )
+    fiken_redirect_uri: str = Field(
+        default="http://127.0.0.1:8765/callback",
+        description="OAuth2 redirect URI registered with Fiken; a loopback address that "
+        "`settlement connect` listens on.",
+    )
+    fiken_token_file: Path = Field(
+        default=Path("data/fiken-token.json"),
+        description="Where `settlement connect` stores the OAuth token (owner-only, mode 0600).",
+    )
+    fiken_connect_timeout: float = Field(default=5.0, description="Seconds to wait for a TCP connection to Fiken.")
+    fiken_read_timeout: float = Field(default=30.0, description="Seconds to wait for Fiken to answer.")
+
+
+DEFAULT_SECRETS_DIR = "/run/secrets"
+
+
+def secrets_dir() -> Path | None:
+    """The directory of secret files (SETTLEMENT_SECRETS_DIR, default /run/secrets), if it exists.
+
+    A missing directory is normal outside a container, so it is skipped rather than an error.
+    """
+    folder = Path(os.environ.get("SETTLEMENT_SECRETS_DIR") or DEFAULT_SECRETS_DIR)
+    return folder if folder.is_dir() else None
+
 
 def load_settings(**overrides: object) -> Settings:
     """Settings from the environment, with explicit overrides (used by the CLI's options)."""
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    values = {k: v for k, v in overrides.items() if v is not None}
+    folder = secrets_dir()
+    if folder is not None:
+        values.setdefault("_secrets_dir", folder)
+    return Settings(**values)

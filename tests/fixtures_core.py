@@ -50,6 +50,28 @@ class Workspace:
             raise AssertionError(f"settlement {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
         return result
 
+    def invoke(self, *args: str) -> tuple[int, str, str]:
+        """Run the real CLI in this process (faster than `run`); returns (status, stdout, stderr)."""
+        import contextlib
+        import io
+
+        from settlement.cli import main
+
+        out, err = io.StringIO(), io.StringIO()
+        saved = dict(os.environ)
+        cwd = os.getcwd()
+        try:
+            os.environ.clear()
+            os.environ.update(self.env)
+            os.chdir(self.path)
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+                status = main(list(args))
+        finally:
+            os.chdir(cwd)
+            os.environ.clear()
+            os.environ.update(saved)
+        return status, out.getvalue(), err.getvalue()
+
     def settings(self):
         from settlement.settings import Settings
 

@@ -50,6 +50,10 @@ class Problem:
         return self.file or ""
 
     def __str__(self) -> str:
+        return self.format()
+
+    def format(self, with_severity: bool = True) -> str:
+        """`file:line: [warning: ]message (column …, value …)`."""
         parts = []
         if self.column:
             parts.append(f"column {self.column!r}")
@@ -57,7 +61,7 @@ class Problem:
             parts.append(f"value {self.value!r}")
         detail = f" ({', '.join(parts)})" if parts else ""
         prefix = f"{self.location()}: " if self.location() else ""
-        kind = "" if self.is_error else "warning: "
+        kind = "warning: " if with_severity and not self.is_error else ""
         return f"{prefix}{kind}{self.message}{detail}"
 
 

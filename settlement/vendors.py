@@ -210,6 +210,20 @@ def _line_of_vendor(text: str, index: int) -> int | None:
     return None
 
 
+def _line_of_key(text: str, vendor_line: int | None, key: str) -> int | None:
+    """Line number of `key = ...` inside the vendor's table (the table's header line if absent)."""
+    if vendor_line is None:
+        return None
+    lines = text.splitlines()
+    for number in range(vendor_line + 1, len(lines) + 1):
+        stripped = lines[number - 1].strip()
+        if stripped.startswith("["):
+            break
+        if re.match(rf"^{re.escape(key)}\s*=", stripped):
+            return number
+    return vendor_line
+
+
 def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
     """Parse vendors.toml text into vendors; every problem names the file, the vendor and the key."""
     try:
@@ -229,10 +243,14 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
         line = _line_of_vendor(text, index)
         label = entry.get("id") if isinstance(entry.get("id"), str) else f"#{index + 1}"
         where = {"file": file, "line": line, "ref": label}
+
+        def at(key: str) -> dict[str, Any]:
+            return {"file": file, "line": _line_of_key(text, line, key), "ref": label}
+
         values: dict[str, Any] = dict(_DEFAULTS)
         ok = True
         for key in sorted(set(entry) - set(_KEYS)):
-            problems.append(error(f"vendor {label}: unknown key {key!r}", column=key, **where))
+            problems.append(error(f"vendor {label}: unknown key {key!r}", column=key, **at(key)))
             ok = False
         for key, (parse, required) in _KEYS.items():
             if key not in entry:
@@ -244,11 +262,11 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
                 values[key] = parse(entry[key])
             except ValueError as exc:
                 problems.append(
-                    error(f"vendor {label}: key {key!r} {exc}", column=key, value=str(entry[key]), **where)
+                    error(f"vendor {label}: key {key!r} {exc}", column=key, value=str(entry[key]), **at(key))
                 )
                 ok = False
         if ok and values["id"] in seen_ids:
-            problems.append(error(f"vendor {label}: id is used twice", column="id", **where))
+            problems.append(error(f"vendor {label}: id is used twice", column="id", **at("id")))
             ok = False
         if ok and values.get("posting") == "journal" and values.get("fiken_project"):
             problems.append(
@@ -256,7 +274,7 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
                     f"vendor {label}: key 'fiken_project' needs posting = \"cash_sale\" "
                     "(journal lines cannot carry a project through the Fiken API)",
                     column="fiken_project",
-                    **where,
+                    **at("fiken_project"),
                 )
             )
             ok = False

@@ -111,8 +111,8 @@ class Voucher:
                 for line in self.lines
             ],
             "totals": {"debit": self.total_debit, "credit": self.total_credit},
-            "warnings": [str(p) for p in self.warnings],
-            "errors": [str(p) for p in self.errors],
+            "warnings": [p.format(with_severity=False) for p in self.warnings],
+            "errors": [p.format(with_severity=False) for p in self.errors],
         }
 
 

@@ -48,7 +48,7 @@ def render_table(voucher: Voucher, vendor_name: str) -> str:
     if not voucher.lines and not voucher.errors:
         out.append("(no sales on this day: nothing to post)")
     for problem in voucher.warnings:
-        out.append(f"WARNING: {problem}")
+        out.append(f"WARNING: {problem.format(with_severity=False)}")
     for problem in voucher.errors:
         out.append(f"ERROR: {problem}")
     if voucher.blocked:

@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 from settlement.businessday import business_day, parse_timestamp
 from settlement.csvfile import parse_csv
-from settlement.money import AmountError, parse_amount
+from settlement.money import AmountError, format_nok, parse_amount
 from settlement.problems import Problem, error, warning
 from settlement.sales import VAT_TYPES, LineType, SaleLine
 from settlement.vat import ZERO_RATED, UnknownVatCode, rate_on, vat_in_gross
@@ -133,7 +133,10 @@ def unbalanced_receipts(lines: list[SaleLine]) -> list[Problem]:
         balance[line.receipt_id] = balance.get(line.receipt_id, 0) + signed
         origin.setdefault(line.receipt_id, line.origin)
     return [
-        warning(f"receipt {rid} does not balance: payments minus sales is {diff} øre", ref=rid, file=origin[rid].rsplit(":", 1)[0], line=int(origin[rid].rsplit(":", 1)[1]))
+        warning(
+            f"receipt {rid} does not balance: payments minus sales is {format_nok(diff)} NOK",
+            ref=rid, file=origin[rid].rsplit(":", 1)[0], line=int(origin[rid].rsplit(":", 1)[1]),
+        )
         for rid, diff in balance.items()
         if diff
     ]

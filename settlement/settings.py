@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     )
     fiken_connect_timeout: float = Field(default=5.0, description="Seconds to wait for a TCP connection to Fiken.")
     fiken_read_timeout: float = Field(default=30.0, description="Seconds to wait for Fiken to answer.")
+    fiken_retry_attempts: int = Field(
+        default=5, ge=1, description="Tries per Fiken request on 429, 5xx (reads only) and network failures."
+    )
 
 
 DEFAULT_SECRETS_DIR = "/run/secrets"

@@ -13,6 +13,7 @@ COMMAND_MODULES = [
     "settlement.cli.accounts",
     "settlement.cli.imports",
     "settlement.cli.preview",
+    "settlement.cli.fiken",
 ]
 
 

@@ -1,0 +1,134 @@
+"""`settlement connect | disconnect | test-connection`: the Fiken credential and its readiness.
+
+The work happens in settlement.fiken; this module only asks, prints and chooses the exit status.
+Tokens are never printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from settlement.cli.common import load_app
+from settlement.fiken.callback_server import CallbackServer, CallbackTimeout
+from settlement.fiken.configure import client_from_settings, oauth_config, token_store
+from settlement.fiken.connection_check import ConnectionReport, Status, check_connection
+from settlement.fiken.errors import FikenError
+from settlement.fiken.oauth import OAuthError, begin, code_from_redirect, exchange_code, revoke_token
+from settlement.settings import load_settings
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    connect = subparsers.add_parser("connect", help="connect to Fiken with OAuth (opens an authorization URL)")
+    connect.add_argument("--paste", action="store_true",
+                         help="paste the URL the browser was redirected to instead of listening on the loopback address")
+    connect.add_argument("--timeout", type=float, default=300.0,
+                         help="seconds to wait for the browser's redirect (default 300)")
+    connect.set_defaults(handler=run_connect)
+
+    disconnect = subparsers.add_parser("disconnect", help="revoke the OAuth access and delete the stored token")
+    disconnect.set_defaults(handler=run_disconnect)
+
+    test = subparsers.add_parser("test-connection", help="check the Fiken credential and every vendor's company")
+    test.add_argument("--vendor", help="check only this vendor")
+    test.add_argument("--strict", action="store_true", help="treat warnings (foreign bookings) as failures")
+    test.set_defaults(handler=run_test_connection)
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 1
+
+
+def run_connect(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    try:
+        config = oauth_config(settings)
+        server = None
+        if not args.paste:
+            server = CallbackServer(config.redirect_uri, lifetime=args.timeout)
+            config = dataclasses.replace(config, redirect_uri=server.redirect_uri)
+        request = begin(config)
+    except (FikenError, ValueError, OSError) as exc:
+        return _fail(str(exc))
+    print("Open this address in a browser, log in to Fiken and approve access:", flush=True)
+    print(f"  {request.url}", flush=True)
+    try:
+        if server is not None:
+            print(f"Waiting for Fiken's redirect on {server.redirect_uri} ...", flush=True)
+            redirect_url = server.wait()
+        else:
+            redirect_url = input("Paste the address the browser was sent to: ")
+        code = code_from_redirect(redirect_url, request.state)
+        token = exchange_code(config, code, request.state,
+                              timeout=(settings.fiken_connect_timeout, settings.fiken_read_timeout))
+    except (CallbackTimeout, OAuthError) as exc:
+        return _fail(f"not connected: {exc}")
+    except EOFError:
+        return _fail("not connected: no redirect URL was pasted")
+    store = token_store(settings)
+    store.save(token)
+    try:
+        user = client_from_settings(settings).user()
+    except FikenError as exc:
+        return _fail(f"the token was stored in {store.describe()} but does not work: {exc}")
+    print(f"Connected to Fiken as {user.name} ({user.email}). Token stored in {store.describe()} (owner-only).")
+    return 0
+
+
+def run_disconnect(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    store = token_store(settings)
+    token = store.load()
+    if not token:
+        print(f"Not connected (no token in {store.describe()}).")
+        return 0
+    note = "access revoked"
+    try:
+        revoke_token(oauth_config(settings), token.get("access_token", ""),
+                     timeout=(settings.fiken_connect_timeout, settings.fiken_read_timeout))
+    except OAuthError as exc:
+        note = f"revocation failed ({exc}); revoke the app in Fiken under Rediger konto › Sikkerhet if needed"
+    except FikenError as exc:
+        return _fail(str(exc))
+    store.delete()
+    print(f"Disconnected: {note}; token deleted from {store.describe()}.")
+    return 0
+
+
+def print_report(report: ConnectionReport, out=None) -> None:
+    out = out or sys.stdout
+    if report.user is not None:
+        print(f"Connected to Fiken as {report.user.name} ({report.user.email})", file=out)
+    for vendor_report in report.vendors:
+        vendor, company = vendor_report.vendor, vendor_report.company
+        print(file=out)
+        if company is not None:
+            number = company.organization_number or "none"
+            print(f"{vendor.id} ({vendor.name}): {company.name}, slug {company.slug}, "
+                  f"organisation number {number}", file=out)
+        else:
+            print(f"{vendor.id} ({vendor.name}): company {vendor.fiken_company!r}", file=out)
+        for check in vendor_report.checks:
+            reason = f": {check.reason}" if check.reason and check.status is not Status.OK else ""
+            print(f"  {check.status.value:<8} {check.name}{reason}", file=out)
+            for detail in check.details:
+                print(f"             {detail}", file=out)
+    if report.failure:
+        print(f"error: {report.failure}", file=sys.stderr if out is sys.stdout else out)
+
+
+def run_test_connection(args: argparse.Namespace) -> int:
+    app = load_app()
+    vendors = [app.vendor(args.vendor)] if args.vendor else list(app.vendors.values())
+    try:
+        client = client_from_settings(app.settings)
+    except FikenError as exc:
+        return _fail(str(exc))
+    report = check_connection(client, vendors, {v.id: app.chart.ledger(v.id) for v in vendors})
+    print_report(report)
+    passed = report.passed(strict=args.strict)
+    print()
+    print("All checks passed." if passed else "Some checks did not pass (see above).")
+    return 0 if passed else 1

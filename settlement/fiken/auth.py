@@ -1,0 +1,142 @@
+"""Token sources: where the client gets the `Authorization` header for each request.
+
+Two kinds exist (fiken-api.md §6):
+- `PersonalToken`: a personal API token; it never expires and cannot be refreshed.
+- `OAuthToken`: an OAuth2 access token that expires after about 24 h. It refreshes itself shortly
+  before expiry and when the client reports a 401, and hands every new token (including a rotated
+  refresh token) to its store at once, so a crash cannot lose the only valid refresh token.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from pydantic import SecretStr
+
+from settlement.fiken.errors import ReconnectRequired
+from settlement.fiken.oauth import OAuthConfig, OAuthError, refresh_token
+from settlement.fiken.token_store import TokenStore
+
+# Refresh this many seconds before the stored expiry, so a token does not expire mid-request.
+EXPIRY_MARGIN = 120.0
+
+
+class TokenSource(Protocol):
+    """Supplies the bearer credential for a client, and renews it when it can."""
+
+    kind: str  # "personal token" or "OAuth", for messages
+
+    def authorization(self) -> str:
+        """The value of the Authorization header ("Bearer …")."""
+        ...
+
+    def refresh(self, rejected: str) -> bool:
+        """Renew after the server refused `rejected`; False when this kind cannot renew."""
+        ...
+
+    def reconnect_hint(self) -> str:
+        """What the user should do when the credential is refused."""
+        ...
+
+
+class PersonalToken:
+    """A personal API token from SETTLEMENT_FIKEN_TOKEN or the secrets directory."""
+
+    kind = "personal token"
+
+    def __init__(self, token: SecretStr):
+        if not token.get_secret_value().strip():
+            raise ValueError("the personal Fiken token is empty")
+        self._token = token
+
+    def authorization(self) -> str:
+        return f"Bearer {self._token.get_secret_value().strip()}"
+
+    def refresh(self, rejected: str) -> bool:
+        return False
+
+    def reconnect_hint(self) -> str:
+        return (
+            "Fiken refused the personal API token (wrong or revoked); create a new one under "
+            "Rediger konto → API and set SETTLEMENT_FIKEN_TOKEN"
+        )
+
+    def __repr__(self) -> str:
+        return "PersonalToken(**********)"
+
+
+class OAuthToken:
+    """The OAuth2 token kept in a TokenStore, refreshed with the refresh token when needed.
+
+    Thread-safe: threads sharing one client share one OAuthToken; only one of them refreshes, the
+    others then use the new token.
+    """
+
+    kind = "OAuth"
+
+    def __init__(
+        self,
+        config: OAuthConfig,
+        store: TokenStore,
+        *,
+        timeout: tuple[float, float] = (5.0, 30.0),
+        clock: Callable[[], float] = time.time,
+    ):
+        self._config = config
+        self._store = store
+        self._timeout = timeout
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._token: dict | None = None
+
+    def _current(self) -> dict:
+        if self._token is None:
+            self._token = self._store.load()
+            if not self._token or not self._token.get("access_token"):
+                raise ReconnectRequired(
+                    f"no Fiken OAuth token stored in {self._store.describe()}: run `settlement connect`"
+                )
+        return self._token
+
+    def _expired(self, token: dict) -> bool:
+        expires_at = token.get("expires_at")
+        return expires_at is not None and float(expires_at) - EXPIRY_MARGIN <= self._clock()
+
+    def authorization(self) -> str:
+        with self._lock:
+            token = self._current()
+            if self._expired(token):
+                token = self._renew(token)
+            return f"Bearer {token['access_token']}"
+
+    def refresh(self, rejected: str) -> bool:
+        with self._lock:
+            token = self._current()
+            # Another thread may have refreshed while this one waited for its answer.
+            if f"Bearer {token['access_token']}" != rejected:
+                return True
+            self._renew(token)
+            return True
+
+    def _renew(self, token: dict) -> dict:
+        if not token.get("refresh_token"):
+            raise ReconnectRequired(self.reconnect_hint())
+        try:
+            fresh = refresh_token(self._config, token["refresh_token"], timeout=self._timeout)
+        except OAuthError as exc:
+            raise ReconnectRequired(f"{self.reconnect_hint()} ({exc.reason})") from None
+        if not fresh.get("refresh_token"):
+            # Fiken returns "a possibly updated refresh token"; keep the old one when none comes back.
+            fresh["refresh_token"] = token["refresh_token"]
+        self._store.save(fresh)
+        self._token = fresh
+        return fresh
+
+    def reconnect_hint(self) -> str:
+        return "Fiken access was revoked or has expired: run `settlement connect` to connect again"
+
+    def __repr__(self) -> str:
+        return f"OAuthToken(store={self._store.describe()})"

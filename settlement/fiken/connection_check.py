@@ -1,0 +1,219 @@
+"""`test-connection` as values: is the credential good, and is each vendor's company ready?
+
+The judgements (missing accounts, start date, foreign bookings) are pure functions of what Fiken
+returned and what the configuration says; `check_connection()` only fetches and combines them. The
+CLI prints the resulting `ConnectionReport`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import Enum
+
+from settlement.chart import LedgerRow
+from settlement.fiken.client import Company, FikenClient, FikenUser
+from settlement.fiken.errors import (
+    AuthenticationError,
+    FikenConnectionError,
+    FikenError,
+    ForbiddenError,
+    ModuleNotActive,
+    NotFoundError,
+)
+from settlement.fiken.markers import is_ours
+from settlement.vendors import Vendor
+
+# How many foreign bookings are listed by name; the rest are counted.
+SHOWN_EXAMPLES = 5
+
+
+class Status(str, Enum):
+    OK = "OK"
+    FAILED = "FAILED"
+    WARNING = "WARNING"
+    SKIPPED = "SKIPPED"
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """One line of the report: what was checked, the outcome, why, and optional detail lines."""
+
+    name: str
+    status: Status
+    reason: str = ""
+    details: tuple[str, ...] = ()
+
+
+@dataclass
+class VendorReport:
+    vendor: Vendor
+    company: Company | None = None
+    checks: list[CheckResult] = field(default_factory=list)
+
+
+@dataclass
+class ConnectionReport:
+    """The whole run: who we are connected as (or why not), and one report per vendor."""
+
+    user: FikenUser | None
+    failure: str | None = None
+    vendors: list[VendorReport] = field(default_factory=list)
+
+    def passed(self, strict: bool = False) -> bool:
+        """True when the credential works and every check is OK (warnings fail only when strict)."""
+        if self.failure or self.user is None:
+            return False
+        allowed = {Status.OK} if strict else {Status.OK, Status.WARNING}
+        return all(c.status in allowed for v in self.vendors for c in v.checks)
+
+
+# --- pure judgements ----------------------------------------------------------------------------
+
+def missing_accounts(ledger: Mapping[str, LedgerRow], codes: Iterable[str]) -> list[LedgerRow]:
+    """Ledger rows whose account is not among the company's account codes, in key order."""
+    known = {str(c).strip() for c in codes}
+    return [ledger[k] for k in sorted(ledger) if ledger[k].account not in known]
+
+
+def accounts_check(ledger: Mapping[str, LedgerRow], codes: Iterable[str]) -> CheckResult:
+    name = "every ledger account exists in Fiken's chart of accounts"
+    missing = missing_accounts(ledger, codes)
+    if not missing:
+        return CheckResult(name, Status.OK, f"{len(ledger)} ledger keys")
+    lines = tuple(f"missing account {r.account} (ledger key {r.key}, {r.where()})" for r in missing)
+    return CheckResult(name, Status.FAILED, f"{len(missing)} account(s) missing in Fiken", lines)
+
+
+def api_access_check(company: Company) -> CheckResult:
+    name = "API module active (hasApiAccess)"
+    if company.has_api_access:
+        return CheckResult(name, Status.OK)
+    return CheckResult(
+        name, Status.FAILED,
+        f"the API module is not active for {company.slug}: activate it in Fiken under "
+        "Innstillinger › Tilleggstjenester › API",
+    )
+
+
+def start_date_check(enabled_since: date, accounting_start: date | None) -> CheckResult:
+    name = "enabled_since is not before the company's accounting start"
+    if accounting_start is None:
+        return CheckResult(name, Status.WARNING, "Fiken did not report accountingStartDate; not checked")
+    if enabled_since < accounting_start:
+        return CheckResult(
+            name, Status.FAILED,
+            f"enabled_since {enabled_since} is before the accounting start {accounting_start}; "
+            "Fiken cannot book days before it (move enabled_since in vendors.toml)",
+        )
+    return CheckResult(name, Status.OK, f"{enabled_since} ≥ {accounting_start}")
+
+
+def foreign_bookings(journal_entries: Iterable[dict], sales: Iterable[dict]) -> tuple[list[dict], list[dict]]:
+    """Journal entries and sales this job did not make (no settlement marker).
+
+    A journal entry that belongs to one of our sales (same transaction) counts as ours: Fiken books
+    every sale as journal entries too, and their descriptions are Fiken's, not ours.
+    """
+    sales = [s for s in sales if not s.get("deleted")]
+    our_transactions = {s.get("transactionId") for s in sales if is_ours(s.get("saleNumber"))}
+    entries = [
+        e for e in journal_entries
+        if not is_ours(e.get("description")) and not (e.get("transactionId") in our_transactions and e.get("transactionId") is not None)
+    ]
+    return entries, [s for s in sales if not is_ours(s.get("saleNumber"))]
+
+
+def foreign_check(enabled_since: date, journal_entries: Iterable[dict], sales: Iterable[dict]) -> CheckResult:
+    name = f"no bookings from others dated on or after enabled_since {enabled_since}"
+    entries, foreign_sales = foreign_bookings(journal_entries, sales)
+    if not entries and not foreign_sales:
+        return CheckResult(name, Status.OK)
+    examples = [
+        f"journal entry {e.get('journalEntryNumber') or e.get('journalEntryId')} on {e.get('date')}: {e.get('description', '')!r}"
+        for e in entries
+    ] + [f"sale {s.get('saleNumber') or s.get('saleId')} on {s.get('date')}" for s in foreign_sales]
+    shown = tuple(examples[:SHOWN_EXAMPLES])
+    if len(examples) > SHOWN_EXAMPLES:
+        shown += (f"... and {len(examples) - SHOWN_EXAMPLES} more",)
+    return CheckResult(
+        name, Status.WARNING,
+        f"Fiken already holds {len(entries)} journal entr{'y' if len(entries) == 1 else 'ies'} and "
+        f"{len(foreign_sales)} sale(s) on or after {enabled_since} that settlement did not create: "
+        "risk of booking the same days twice",
+        shown,
+    )
+
+
+def describe_failure(exc: FikenError, base_url: str) -> str:
+    """A plain-words cause for a failure that stops all checks."""
+    if isinstance(exc, FikenConnectionError):
+        return f"cannot reach Fiken at {base_url}: {exc.message.removeprefix('cannot reach Fiken: ')}"
+    if isinstance(exc, AuthenticationError):
+        return exc.message
+    return str(exc)
+
+
+# --- fetching and combining -----------------------------------------------------------------------
+
+def _find_company(client: FikenClient, slug: str) -> tuple[Company | None, CheckResult]:
+    name = "token works and company reachable"
+    try:
+        company = client.company(slug)
+    except NotFoundError:
+        known = ", ".join(sorted(c.slug for c in client.companies())) or "none"
+        return None, CheckResult(
+            name, Status.FAILED,
+            f"unknown company slug {slug!r}: this credential reaches {known} (fix fiken_company in vendors.toml)",
+        )
+    except ForbiddenError as exc:
+        # Without the API module Fiken refuses company endpoints; the list still shows the company.
+        listed = {c.slug: c for c in client.companies()}
+        if slug in listed:
+            return listed[slug], CheckResult(name, Status.OK, f"listed, but {exc.message}")
+        return None, CheckResult(name, Status.FAILED, f"access to {slug!r} refused: {exc}")
+    return company, CheckResult(name, Status.OK)
+
+
+def check_vendor(client: FikenClient, vendor: Vendor, ledger: Mapping[str, LedgerRow]) -> VendorReport:
+    """Run every check for one vendor; authentication and network failures propagate."""
+    report = VendorReport(vendor)
+    company, reachable = _find_company(client, vendor.fiken_company)
+    report.company = company
+    report.checks.append(reachable)
+    if company is None:
+        return report
+    access = api_access_check(company)
+    report.checks.append(access)
+    report.checks.append(start_date_check(vendor.enabled_since, company.accounting_start_date))
+    if access.status is not Status.OK:
+        for name in ("every ledger account exists in Fiken's chart of accounts", "no bookings from others"):
+            report.checks.append(CheckResult(name, Status.SKIPPED, "needs the API module"))
+        return report
+    try:
+        codes = [a.get("code", "") for a in client.accounts(company.slug)]
+        report.checks.append(accounts_check(ledger, codes))
+        entries = client.journal_entries(company.slug, start=vendor.enabled_since)
+        sales = client.sales(company.slug, start=vendor.enabled_since)
+        report.checks.append(foreign_check(vendor.enabled_since, entries, sales))
+    except (ModuleNotActive, ForbiddenError) as exc:
+        report.checks.append(CheckResult("reading accounts and bookings", Status.FAILED, str(exc)))
+    return report
+
+
+def check_connection(
+    client: FikenClient, vendors: Iterable[Vendor], ledgers: Mapping[str, Mapping[str, LedgerRow]]
+) -> ConnectionReport:
+    """Who the credential is, then every vendor's checks; stops at the first credential/network failure."""
+    try:
+        report = ConnectionReport(client.user())
+    except FikenError as exc:
+        return ConnectionReport(None, describe_failure(exc, client.base_url))
+    for vendor in vendors:
+        try:
+            report.vendors.append(check_vendor(client, vendor, ledgers[vendor.id]))
+        except FikenError as exc:
+            report.failure = f"vendor {vendor.id}: {describe_failure(exc, client.base_url)}"
+            break
+    return report

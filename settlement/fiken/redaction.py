@@ -1,0 +1,66 @@
+"""Keeping tokens out of logs.
+
+Our own code never logs a token. The libraries underneath do at DEBUG level: requests-oauthlib logs
+the token request's headers (HTTP Basic client credentials), the token response body and the token
+itself. `RedactingFilter` rewrites such records before any handler sees them; `install_redaction()`
+attaches it to the loggers that can carry secrets. It is idempotent, so every client and OAuth helper
+simply calls it when built.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+# Loggers known to log credentials or token bodies at DEBUG level.
+SECRET_CARRYING_LOGGERS = (
+    "settlement.fiken",
+    "requests_oauthlib",
+    "requests_oauthlib.oauth2_session",
+    "oauthlib",
+    "oauthlib.oauth2.rfc6749.clients.base",
+    "oauthlib.oauth2.rfc6749.parameters",
+    "urllib3.connectionpool",
+)
+
+_PATTERNS = (
+    # Authorization: Bearer xyz / 'Authorization': 'Basic xyz'
+    (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic)\s+[^'\"\s,}]+"), r"\1\2 [REDACTED]"),
+    # token fields in JSON, dict reprs or form bodies: "access_token": "…", refresh_token=…
+    (
+        re.compile(
+            r"(?i)(['\"]?\b(?:access_token|refresh_token|id_token|client_secret|code|token)\b['\"]?\s*[:=]\s*['\"]?)"
+            r"[^'\"&\s,}]+"
+        ),
+        r"\1[REDACTED]",
+    ),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with bearer/basic credentials and token fields replaced by [REDACTED]."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Formats the record's message once and stores the redacted text in its place."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is not ours to fix; leave it to the handler
+            return True
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def install_redaction() -> None:
+    """Attach one RedactingFilter to each secret-carrying logger (no-op when already attached)."""
+    for name in SECRET_CARRYING_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

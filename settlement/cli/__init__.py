@@ -12,6 +12,7 @@ from settlement.app import ConfigurationError
 COMMAND_MODULES = [
     "settlement.cli.accounts",
     "settlement.cli.imports",
+    "settlement.cli.sandbox",
     "settlement.cli.preview",
     "settlement.cli.fiken",
 ]

@@ -1,0 +1,194 @@
+"""FikenSandbox: start a seeded fake Fiken on 127.0.0.1 and inspect or steer it from tests."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from settlement.fiken_sandbox import bookkeeping
+from settlement.fiken_sandbox import postings as pst
+from settlement.fiken_sandbox.errors import ApiError
+from settlement.fiken_sandbox.faults import Faults
+from settlement.fiken_sandbox.oauth import DEFAULT_ACCESS_TOKEN_LIFETIME, Tokens
+from settlement.fiken_sandbox.records import RecordedRequest
+from settlement.fiken_sandbox.seed import PRIMARY_USER, SECOND_USER, seed
+from settlement.fiken_sandbox.server import API_PREFIX, SandboxConfig, SandboxServer
+from settlement.fiken_sandbox.state import Company, State, entry_view, sale_view, transaction_view
+from settlement.fiken_sandbox.validation import GENERAL_JOURNAL_ENTRY_REQUEST, check
+
+DEFAULT_MAX_SECONDS = 600
+
+
+class FikenSandbox:
+    """A running sandbox. Create it with FikenSandbox.start(); it stops by itself after max_seconds."""
+
+    def __init__(self, server: SandboxServer, max_seconds: float) -> None:
+        self._server = server
+        self.state: State = server.state
+        self.tokens: Tokens = server.tokens
+        self.personal_token = self.tokens.add_personal_token(PRIMARY_USER)
+        self.other_personal_token = self.tokens.add_personal_token(SECOND_USER)  # the second user
+        self.client_id, self.client_secret = self.tokens.add_client()
+        self.stopped = threading.Event()
+        self._thread = threading.Thread(target=self._serve, name="fiken-sandbox", daemon=True)
+        self._timer = threading.Timer(max_seconds, self.stop)
+        self._timer.daemon = True
+
+    @classmethod
+    def start(cls, port: int = 0, max_seconds: float = DEFAULT_MAX_SECONDS, *,
+              one_sided_credit_vat: str = "net", rate_limit_per_second: int | None = 4,
+              rate_limit_mode: str = "slow", error_body: str = "json",
+              access_token_lifetime: int = DEFAULT_ACCESS_TOKEN_LIFETIME) -> "FikenSandbox":
+        """Seed a fresh sandbox and serve it on 127.0.0.1:port (0 = any free port) in a thread."""
+        config = SandboxConfig(one_sided_credit_vat, rate_limit_per_second, rate_limit_mode, error_body)
+        state = State()
+        seed(state)
+        server = SandboxServer(port, state, Tokens(access_token_lifetime), config)
+        sandbox = cls(server, max_seconds)
+        sandbox._thread.start()
+        sandbox._timer.start()
+        return sandbox
+
+    # --- addresses ---------------------------------------------------------------------------
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    @property
+    def root_url(self) -> str:
+        return self._server.root_url
+
+    @property
+    def base_url(self) -> str:
+        return self.root_url + API_PREFIX
+
+    @property
+    def authorize_url(self) -> str:
+        return self.root_url + "/oauth/authorize"
+
+    @property
+    def token_url(self) -> str:
+        return self.root_url + "/oauth/token"
+
+    @property
+    def revoke_url(self) -> str:
+        return self.root_url + "/oauth/revoke"
+
+    # --- observing ------------------------------------------------------------------------------
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, in arrival order."""
+        return self._server.log.snapshot()
+
+    def overlaps(self) -> list[tuple[RecordedRequest, RecordedRequest]]:
+        return self._server.log.overlaps()
+
+    @property
+    def faults(self) -> Faults:
+        return self._server.faults
+
+    @property
+    def config(self) -> SandboxConfig:
+        return self._server.config
+
+    def _company(self, slug: str) -> Company:
+        return self.state.companies[slug]
+
+    def journal_entries(self, slug: str) -> list[dict]:
+        """All journal entries of a company as GET /journalEntries shows them (every page)."""
+        with self.state.lock:
+            company = self._company(slug)
+            return [entry_view(e, self.base_url) for e in company.entries.values() if not e.removed]
+
+    def transactions(self, slug: str) -> list[dict]:
+        with self.state.lock:
+            company = self._company(slug)
+            return [transaction_view(company, t, self.base_url) for t in company.transactions.values()]
+
+    def sales(self, slug: str) -> list[dict]:
+        with self.state.lock:
+            company = self._company(slug)
+            return [sale_view(company, s, self.base_url) for s in company.sales.values()]
+
+    def attachments(self, slug: str) -> list[tuple[str, int, str, bytes]]:
+        """(owner kind "journalEntry"|"sale", owner id, filename, bytes) for every uploaded file."""
+        with self.state.lock:
+            company = self._company(slug)
+            owners = list(company.entries.values()) + list(company.sales.values())
+            found = [a for owner in owners for a in owner.attachments]
+            return [(a.owner_kind, a.owner_id, a.filename, a.data) for a in found]
+
+    # --- steering -------------------------------------------------------------------------------
+
+    def revoke(self, token: str) -> None:
+        """Make a token fail with 401 (an OAuth token: its whole grant, refresh token included)."""
+        self.tokens.revoke(token)
+
+    def expire(self, token: str) -> None:
+        """Let an OAuth access token expire now (its refresh token still works)."""
+        self.tokens.expire(token)
+
+    def decline_next_consent(self) -> None:
+        """The next /oauth/authorize redirects with error=access_denied."""
+        self.tokens.decline_next = True
+
+    def consent_as_second_user(self, second: bool = True) -> None:
+        """Who consents on /oauth/authorize: the second user (True) or the primary user (False)."""
+        self.tokens.consent_user = SECOND_USER if second else None
+
+    def set_api_access(self, slug: str, enabled: bool) -> None:
+        with self.state.lock:
+            self._company(slug).has_api_access = enabled
+
+    def add_journal_entry(self, slug: str, date: str, description: str, lines: list[dict], *,
+                          api_prefix: bool = False, open: bool = False) -> dict:
+        """Book an entry as if made elsewhere (e.g. in Fiken's UI); lines as in a POST
+        (amount, debitAccount/creditAccount, debitVatCode/creditVatCode). Returns the transaction
+        as GET /transactions/{id} shows it. ValueError when Fiken would refuse the entry."""
+        body = {"journalEntries": [{"description": description, "date": date, "lines": lines}], "open": open}
+        with self.state.lock:
+            company = self._company(slug)
+            try:
+                check(body, GENERAL_JOURNAL_ENTRY_REQUEST, "entry")
+                postings = pst.entry_postings(lines, self.config.one_sided_credit_vat)
+            except ApiError as exc:
+                raise ValueError(exc.message) from None
+            message = pst.imbalance_message(postings)
+            if message:
+                raise ValueError(message)
+            text = (pst.API_PREFIX + description) if api_prefix else description
+            transaction = bookkeeping.book(self.state, company, description, "General Journal Entry",
+                                           [(text, date, postings)], open_=open)
+            return transaction_view(company, transaction, self.base_url)
+
+    # --- lifetime -------------------------------------------------------------------------------
+
+    def _serve(self) -> None:
+        try:
+            self._server.serve_forever(poll_interval=0.1)
+        finally:
+            self.stopped.set()
+
+    def stop(self) -> None:
+        """Stop serving and close every connection; safe to call more than once."""
+        if getattr(self, "_stopping", False):
+            self.stopped.wait(5)
+            return
+        self._stopping = True
+        self._timer.cancel()
+        self._server.shutdown()
+        self._server.close_connections()
+        self._server.server_close()
+        self.stopped.set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until the sandbox stopped (by stop() or its max lifetime); True if it did."""
+        return self.stopped.wait(timeout)
+
+    def __enter__(self) -> "FikenSandbox":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()

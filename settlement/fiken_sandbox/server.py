@@ -1,0 +1,272 @@
+"""The HTTP side: a ThreadingHTTPServer on 127.0.0.1 whose handler records every request, enforces
+Fiken's one-request-at-a-time and 4-per-second rules per token, applies armed faults, and hands
+/api/v2 requests to api.dispatch and /oauth/* requests to the token registry.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+from settlement.fiken_sandbox.api import Call, Reply, dispatch
+from settlement.fiken_sandbox.errors import ApiError
+from settlement.fiken_sandbox.faults import Faults
+from settlement.fiken_sandbox.oauth import OAuthError, Tokens
+from settlement.fiken_sandbox.records import RecordedRequest, RequestLog
+from settlement.fiken_sandbox.seed import PRIMARY_USER
+from settlement.fiken_sandbox.state import State
+
+MAX_BODY_BYTES = 25 * 1024 * 1024
+SOCKET_TIMEOUT_SECONDS = 30  # an idle or stalled connection is closed after this long
+API_PREFIX = "/api/v2"
+
+
+@dataclass
+class SandboxConfig:
+    """Behaviour knobs. one_sided_credit_vat: "net" | "gross" (see postings.py).
+    rate_limit_per_second: None disables; rate_limit_mode "slow" delays, "429" refuses (Retry-After: 1).
+    error_body: "json" → {"error", "message"}; "text" → the message as text/plain."""
+
+    one_sided_credit_vat: str = "net"
+    rate_limit_per_second: int | None = 4
+    rate_limit_mode: str = "slow"
+    error_body: str = "json"
+
+    def __post_init__(self) -> None:
+        if self.one_sided_credit_vat not in ("net", "gross"):
+            raise ValueError("one_sided_credit_vat must be 'net' or 'gross'")
+        if self.rate_limit_mode not in ("slow", "429"):
+            raise ValueError("rate_limit_mode must be 'slow' or '429'")
+        if self.error_body not in ("json", "text"):
+            raise ValueError("error_body must be 'json' or 'text'")
+
+
+class Traffic:
+    """Per-token bookkeeping of requests in flight and recent arrivals (for the rate limit)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._in_flight: dict[str, int] = {}
+        self._arrivals: dict[str, deque] = {}
+
+    def enter(self, token: str) -> bool:
+        """Mark a request in flight; False when another one from this token already is."""
+        with self._lock:
+            if self._in_flight.get(token):
+                return False
+            self._in_flight[token] = 1
+            return True
+
+    def leave(self, token: str) -> None:
+        with self._lock:
+            self._in_flight[token] = 0
+
+    def delay_for(self, token: str, per_second: int) -> float:
+        """Seconds this request must wait so the token stays within per_second (0: go now)."""
+        with self._lock:
+            now = time.monotonic()
+            window = self._arrivals.setdefault(token, deque())
+            while window and window[0] <= now - 1.0:
+                window.popleft()
+            if len(window) < per_second:
+                window.append(now)
+                return 0.0
+            start = window[-per_second] + 1.0  # the slot that frees up for this request
+            window.append(start)
+            return max(0.0, start - now)
+
+
+class SandboxServer(ThreadingHTTPServer):
+    daemon_threads = True
+    block_on_close = False
+
+    def __init__(self, port: int, state: State, tokens: Tokens, config: SandboxConfig) -> None:
+        super().__init__(("127.0.0.1", port), _Handler)
+        self.state, self.tokens, self.config = state, tokens, config
+        self.faults = Faults()
+        self.log = RequestLog()
+        self.traffic = Traffic()
+        self.connections: set[socket.socket] = set()
+        self.connections_lock = threading.Lock()
+
+    @property
+    def root_url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def close_connections(self) -> None:
+        with self.connections_lock:
+            for connection in list(self.connections):
+                try:
+                    connection.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    timeout = SOCKET_TIMEOUT_SECONDS
+    server: SandboxServer
+
+    def setup(self) -> None:
+        super().setup()
+        with self.server.connections_lock:
+            self.server.connections.add(self.connection)
+
+    def finish(self) -> None:
+        with self.server.connections_lock:
+            self.server.connections.discard(self.connection)
+        super().finish()
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet: the RequestLog is the record
+        pass
+
+    def do_GET(self) -> None:
+        self._handle()
+
+    do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+
+    # --- pipeline -------------------------------------------------------------------------------
+
+    def _handle(self) -> None:
+        arrived = time.monotonic()
+        parts = urlsplit(self.path)
+        path = unquote(parts.path)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        authorization = self.headers.get("Authorization")
+        token = authorization[7:].strip() if authorization and authorization.lower().startswith("bearer ") else None
+        drop = False
+        try:
+            raw = self._read_body()
+        except ApiError as exc:
+            raw, reply = b"", self._error(exc)
+            self.close_connection = True
+        else:
+            if path.startswith("/oauth/"):
+                reply = self._oauth(path, query, raw, authorization)
+            elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+                reply, drop = self._api(path[len(API_PREFIX):], query, raw, token)
+            else:
+                reply = self._error(ApiError(404, f"No such resource: {path}"))
+        finished = time.monotonic()
+        self.server.log.add(RecordedRequest(self.command, path, query, self._recorded_body(raw), token,
+                                            reply.status, arrived, finished, drop))
+        if drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return
+        self._send(reply)
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            raise ApiError(411, "Send a Content-Length; chunked bodies are not supported by the sandbox")
+        length = int(self.headers.get("Content-Length") or 0)
+        if length > MAX_BODY_BYTES:
+            raise ApiError(413, f"Body larger than {MAX_BODY_BYTES} bytes")
+        return self.rfile.read(length) if length else b""
+
+    def _recorded_body(self, raw: bytes) -> bytes | dict | None:
+        if not raw:
+            return None
+        content_type = (self.headers.get("Content-Type") or "").lower()
+        if content_type.startswith("application/json"):
+            try:
+                return json.loads(raw)
+            except ValueError:
+                return raw
+        if content_type.startswith("application/x-www-form-urlencoded"):
+            return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+        return raw
+
+    def _api(self, path: str, query: dict, raw: bytes, token: str | None) -> tuple[Reply, bool]:
+        server = self.server
+        key = token or ""
+        if not server.traffic.enter(key):
+            return self._error(ApiError(429, "Too many concurrent requests: send one request at a time",
+                                        error="too_many_requests")), False
+        try:
+            per_second = server.config.rate_limit_per_second
+            if token and per_second:
+                delay = server.traffic.delay_for(key, per_second)
+                if delay and server.config.rate_limit_mode == "429":
+                    raise ApiError(429, f"More than {per_second} requests per second",
+                                   headers={"Retry-After": "1"}, error="too_many_requests")
+                time.sleep(min(delay, 5.0))
+            early = server.faults.take_early_failure()
+            if early:
+                status, headers = early
+                raise ApiError(status, "Injected fault", headers=headers)
+            latency = server.faults.current_latency()
+            if latency:
+                time.sleep(latency)
+            user_id = server.tokens.user_for(token)
+            call = Call(server.state, user_id, self.command, query, self.headers.get("Content-Type") or "",
+                        raw, server.root_url + API_PREFIX, server.config)
+            reply = dispatch(call, path)
+        except ApiError as exc:
+            reply = self._error(exc)
+        finally:
+            # Leave before answering: a serial client may send its next request the moment the
+            # answer arrives, and must not see itself as concurrent.
+            server.traffic.leave(key)
+        drop = server.faults.take_drop(self.command, API_PREFIX + path)
+        return reply, drop
+
+    def _oauth(self, path: str, query: dict, raw: bytes, authorization: str | None) -> Reply:
+        tokens = self.server.tokens
+        try:
+            if path == "/oauth/authorize" and self.command == "GET":
+                location = tokens.authorize(query, PRIMARY_USER)
+                return Reply(302, None, {"Location": location})
+            if path == "/oauth/token" and self.command == "POST":
+                content_type = (self.headers.get("Content-Type") or "").lower()
+                if not content_type.startswith("application/x-www-form-urlencoded"):
+                    raise OAuthError(400, "invalid_request", "send application/x-www-form-urlencoded")
+                form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
+                return Reply(200, tokens.token(form, authorization), {"Cache-Control": "no-store"})
+            if path == "/oauth/revoke" and self.command == "POST":
+                tokens.revoke_by_bearer(authorization)
+                return Reply(200, None)
+            raise OAuthError(404, "not_found", f"No such OAuth endpoint: {self.command} {path}")
+        except OAuthError as exc:
+            return Reply(exc.status, {"error": exc.error, "error_description": exc.description})
+
+    def _error(self, exc: ApiError) -> Reply:
+        if self.server.config.error_body == "text":
+            return Reply(exc.status, exc.message.encode("utf-8"), exc.headers, "text/plain; charset=utf-8")
+        error = exc.error or self.responses.get(exc.status, ("Error",))[0]
+        return Reply(exc.status, {"error": error, "message": exc.message}, exc.headers)
+
+    def _send(self, reply: Reply) -> None:
+        if reply.body is None:
+            payload = b""
+        elif isinstance(reply.body, bytes):
+            payload = reply.body
+        else:
+            payload = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
+        try:
+            self.send_response(reply.status)
+            for name, value in reply.headers.items():
+                self.send_header(name, value)
+            if payload:
+                content_type = reply.content_type
+                if content_type == "application/json":
+                    content_type += "; charset=utf-8"
+                self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+        except OSError:
+            self.close_connection = True

@@ -11,7 +11,9 @@ from settlement.sources.generic_csv import SOURCE, parse_sales_csv
 from settlement.csvfile import decode
 
 # Modules that add `settlement import <source>` subcommands via `register_import(subparsers)`.
-IMPORT_MODULES: list[str] = []
+IMPORT_MODULES: list[str] = [
+    "settlement.cli.import_woocommerce",
+]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

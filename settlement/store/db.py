@@ -10,6 +10,7 @@ from sqlmodel import SQLModel, create_engine
 
 # Importing the table modules registers their tables in SQLModel.metadata.
 from settlement.store import tables  # noqa: F401
+from settlement.store import webshop  # noqa: F401
 
 
 def open_engine(url: str, *, create: bool = True) -> Engine:

@@ -1,0 +1,60 @@
+"""`settlement import woocommerce --vendor V [--since DATE]`: pull webshop orders and refunds."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from settlement.cli.common import iso_date, load_app, print_problems
+from settlement.sources.woocommerce.client import WooClient, WooError, default_secrets_dir, load_credentials
+from settlement.sources.woocommerce.sync import sync_vendor
+
+
+def register_import(sources: argparse._SubParsersAction) -> None:
+    parser = sources.add_parser(
+        "woocommerce",
+        help="pull a vendor's WooCommerce orders and refunds changed since the last run",
+        description="Pull orders and refunds changed since the last successful run (or since --since) "
+        "from the vendor's WooCommerce shop and store them as sales of the days they were paid "
+        "(or completed) and refunded. Nothing is stored if anything is wrong.",
+    )
+    parser.add_argument("--vendor", required=True, help="vendor id from vendors.toml (needs a [woocommerce] table)")
+    parser.add_argument(
+        "--since", type=iso_date, metavar="YYYY-MM-DD",
+        help="re-read orders modified since this business day instead of since the last run",
+    )
+    parser.set_defaults(handler=import_woocommerce)
+
+
+def import_woocommerce(args: argparse.Namespace) -> int:
+    app = load_app()
+    vendor = app.vendor(args.vendor)
+    if vendor.woocommerce is None:
+        print(f"vendor {vendor.id} has no [woocommerce] table in {app.settings.vendors}", file=sys.stderr)
+        return 2
+    try:
+        credentials = load_credentials(vendor.woocommerce.credentials, os.environ, default_secrets_dir())
+        client = WooClient(vendor.woocommerce.url, credentials)
+        try:
+            report = sync_vendor(app.engine, vendor, client, since=args.since)
+        finally:
+            client.close()
+    except WooError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        print(f"{vendor.id}: nothing imported from WooCommerce", file=sys.stderr)
+        return 1
+    print_problems(report.problems)
+    window = f"modified after {report.modified_after} UTC" if report.modified_after else "all orders"
+    if not report.stored:
+        errors = sum(p.is_error for p in report.problems)
+        print(f"{vendor.id}: {errors} problem(s) in {report.orders_read} order(s) ({window}); nothing imported")
+        return 1
+    days = ", ".join(d.isoformat() for d in sorted(report.days)) or "none"
+    via_pos = " (webshop_via_pos: kept in the order list only, not as sales)" if vendor.webshop_via_pos else ""
+    print(
+        f"{vendor.id}: read {report.orders_read} order(s) ({window}); booked {report.orders_booked} order(s) "
+        f"and {report.refunds_booked} refund(s){via_pos}; withdrawn {len(report.withdrawn)}; "
+        f"business days: {days}"
+    )
+    return 0

@@ -1,0 +1,87 @@
+"""Amounts and VAT rates as WooCommerce sends them, turned into øre and Norwegian VAT codes.
+
+WooCommerce money is a decimal string with the store's number of decimals (the `dp` parameter can
+ask for more), so a value may have more than two decimals. It is rounded half away from zero to
+the øre with integer arithmetic; the order-level residual of that rounding is booked on a rounding
+line by `orders`, so the order still balances exactly to its `total`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from settlement.money import AmountError, parse_amount, round_half_up_div
+from settlement.vat import UnknownVatCode, rate_on
+
+_DECIMAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
+# Norwegian output VAT codes that carry a rate; a rate of 0 % maps to ZERO_RATE_CODE.
+_RATED_CODES = ("3", "31", "33", "32")
+ZERO_RATE_CODE = "5"
+
+
+def to_ore(value: object) -> int:
+    """A WooCommerce amount ("29.35", "-10.00", "12.3456" or an integer) → øre, rounded half up.
+
+    Raises AmountError naming the value when it is not a plain decimal number.
+    """
+    if isinstance(value, bool) or value is None:
+        raise AmountError(f"not an amount: {value!r}")
+    if isinstance(value, int):
+        return value * 100
+    if not isinstance(value, str):
+        raise AmountError(f"not an amount: {value!r} (expected a decimal string)")
+    text = value.strip()
+    match = _DECIMAL.match(text)
+    if match is None:
+        raise AmountError(f"not an amount: {value!r} (expected a decimal such as 29.35)")
+    sign, whole, frac = match.groups()
+    if frac is None or len(frac) <= 2:
+        return parse_amount(text)
+    scaled = int(whole + frac)  # the amount in units of 10^-len(frac)
+    ore = round_half_up_div(scaled, 10 ** (len(frac) - 2))
+    return -ore if sign == "-" else ore
+
+
+def percent_fraction(value: object) -> tuple[int, int]:
+    """A percentage such as 25, "25.0000" or "11.11" as an exact fraction (numerator, denominator)."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"not a percentage: {value!r}")
+    text = str(value).strip()
+    match = _DECIMAL.match(text)
+    if match is None or match.group(1) == "-":
+        raise ValueError(f"not a percentage: {value!r}")
+    whole, frac = match.group(2), match.group(3) or ""
+    return int(whole + frac), 100 * 10 ** len(frac)
+
+
+def vat_code_for_percent(value: object, day: date) -> str:
+    """The Norwegian VAT code whose rate on `day` equals the percentage (25 → "3", 15 → "31",
+    12 → "33", 11.11 → "32", 0 → "5"). Raises ValueError for any other rate."""
+    numerator, denominator = percent_fraction(value)
+    if numerator == 0:
+        return ZERO_RATE_CODE
+    for code in _RATED_CODES:
+        try:
+            rate = rate_on(code, day)
+        except UnknownVatCode:
+            continue
+        if numerator * rate.denominator == rate.numerator * denominator:
+            return code
+    raise ValueError(f"tax rate {value} % is not a Norwegian VAT rate on {day} (25, 15, 12, 11.11 or 0)")
+
+
+def vat_code_from_amounts(net: int, tax: int, day: date) -> str | None:
+    """Infer the VAT code from a net amount and its tax when the rate is not given (old orders):
+    the code whose rate reproduces the tax within one øre, or None if none does."""
+    if tax == 0:
+        return ZERO_RATE_CODE
+    for code in _RATED_CODES:
+        try:
+            rate = rate_on(code, day)
+        except UnknownVatCode:
+            continue
+        expected = round_half_up_div(net * rate.numerator, rate.denominator)
+        if abs(expected - tax) <= 1:
+            return code
+    return None

@@ -1,0 +1,74 @@
+"""Collecting one file's problems without drowning the reader (or memory) in repeats.
+
+A big export with one systematic defect would otherwise produce a warning per transaction. Each
+kind of problem (its message with the numbers taken out) is listed a limited number of times; the
+rest are counted and summed up in one closing line. Warnings about a vendor-day are also kept as
+notes for the store, so preview and the settlement report show them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import replace
+from datetime import date
+
+from settlement.problems import Problem
+
+_NUMBERS = re.compile(r"[-+]?\d[\d.,:/ ]*")
+_SUBJECT = re.compile(r"^register [^:]*: ")
+
+
+def _kind(problem: Problem) -> tuple[bool, str | None, str]:
+    return problem.is_error, problem.column, _NUMBERS.sub("#", _SUBJECT.sub("", problem.message))
+
+
+class ProblemLog:
+    """The problems of one file: each kind listed at most `per_kind` times, the rest counted."""
+
+    def __init__(self, per_kind: int = 20):
+        self.per_kind = per_kind
+        self.listed: list[Problem] = []
+        self.errors = 0
+        self._seen: Counter = Counter()
+        self._first: dict[tuple, Problem] = {}
+        self._notes: dict[str, list[tuple[date, str, str]]] = {}
+        self._unlisted_notes: Counter = Counter()
+
+    def add(self, problem: Problem, vendor: str | None = None, day: date | None = None) -> None:
+        kind = _kind(problem)
+        self._seen[kind] += 1
+        self.errors += problem.is_error
+        if self._seen[kind] > self.per_kind:
+            if vendor and day and not problem.is_error:
+                self._unlisted_notes[(vendor, day)] += 1
+            return
+        self._first.setdefault(kind, problem)
+        self.listed.append(problem)
+        if vendor and day and not problem.is_error:
+            self._notes.setdefault(vendor, []).append((day, problem.ref or "", _note_text(problem)))
+
+    def problems(self) -> list[Problem]:
+        """Listed problems, plus one line per kind that had more than could be listed."""
+        summaries = [
+            replace(
+                self._first[kind], line=None, column=None, value=None,
+                message=f"{count - self.per_kind} more like this: {self._first[kind].message}",
+            )
+            for kind, count in self._seen.items()
+            if count > self.per_kind
+        ]
+        return self.listed + summaries
+
+    def notes(self, vendor: str) -> list[tuple[date, str, str]]:
+        """(day, ref, message) warnings about the vendor's days, for SalesStore.replace_notes."""
+        notes = list(self._notes.get(vendor, []))
+        for (note_vendor, day), count in sorted(self._unlisted_notes.items()):
+            if note_vendor == vendor:
+                notes.append((day, "", f"{count} more SAF-T warning(s) of the same kinds on this day (see the import output)"))
+        return notes
+
+
+def _note_text(problem: Problem) -> str:
+    where = f" ({problem.location()})" if problem.location() else ""
+    return f"{problem.message}{where}"

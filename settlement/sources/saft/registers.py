@@ -1,0 +1,49 @@
+"""Which vendor (store) a cash register in a SAF-T file belongs to.
+
+`--vendor V` on the command line assigns every register of the file to V. Otherwise each
+register is looked up in the vendors' `saft_registers` entries (company, location, register;
+an empty field matches any value). The most specific matching entry wins; two vendors matching
+equally well, or none, is an error naming the register.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from settlement.vendors import SaftRegister, Vendor
+
+
+def _matches(entry: SaftRegister, company: str, location: str, register: str) -> bool:
+    return (
+        (not entry.register or entry.register == register)
+        and (not entry.company or entry.company == company)
+        and (not entry.location or entry.location == location)
+    )
+
+
+def _specificity(entry: SaftRegister) -> int:
+    return bool(entry.register) * 4 + bool(entry.company) * 2 + bool(entry.location)
+
+
+def vendor_for_register(
+    vendors: Iterable[Vendor], company: str, location: str, register: str
+) -> tuple[Vendor | None, str | None]:
+    """The vendor a register belongs to, or None and the reason it has none."""
+    best: dict[str, tuple[int, Vendor]] = {}
+    for vendor in vendors:
+        for entry in vendor.saft_registers:
+            if _matches(entry, company, location, register):
+                score = _specificity(entry)
+                if score > best.get(vendor.id, (-1, vendor))[0]:
+                    best[vendor.id] = (score, vendor)
+    where = f"register {register!r} (company {company!r}, location {location!r})"
+    if not best:
+        return None, (
+            f"{where} belongs to no vendor: add it to a vendor's saft_registers in vendors.toml "
+            f"(e.g. saft_registers = [{{company = \"{company}\", register = \"{register}\"}}]) or use --vendor"
+        )
+    top = max(score for score, _ in best.values())
+    winners = sorted(vendor.id for score, vendor in best.values() if score == top)
+    if len(winners) > 1:
+        return None, f"{where} matches the saft_registers of several vendors equally: {', '.join(winners)}"
+    return best[winners[0]][1], None

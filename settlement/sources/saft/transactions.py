@@ -1,0 +1,333 @@
+"""One <cashtransaction> → normalized SaleLines, with its signs decided and its sums checked.
+
+Each transaction is a receipt with id "<companyIdent>/<registerID>/<transID>". Its article lines
+become sale or return lines (returns negative), gift-card lines gift_card_sold, tip raises tips,
+the difference between what was paid and what was billed rounding, and its payments payment lines
+(refunds negative). The transaction must add up:
+
+* Σ line amounts = transAmntIn (or transAmntIn minus the tips, when the exporter counts tips in),
+* Σ line VAT = Σ transaction VAT (when the transaction lists VAT),
+* Σ payments = Σ lines + tips + rounding.
+
+A transaction that does not add up is an error naming the register and transaction. One known
+defect is only a warning: a roundingAmnt that disagrees while payments equal the amount exactly
+(the 2016 example writes a dummy 1234.560); the rounding booked is always paid minus billed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
+
+from settlement.businessday import business_day, parse_timestamp
+from settlement.money import AmountError, format_nok, parse_amount, round_half_up_div
+from settlement.problems import Problem, error, warning
+from settlement.sales import LineType, SaleLine
+from settlement.sources.saft.masterdata import ARTICLE_GROUP, PAYMENT, RAISE, TRANSACTION, MasterData
+from settlement.sources.saft.records import Record, nested
+from settlement.sources.saft.signs import LETTERS, SignConvention, signed
+from settlement.vat import VAT_TABLE, UnknownVatCode, rate_on
+
+SOURCE = "saft"
+# Transaction types that move money in or out of the drawer or an account but sell nothing.
+NOT_SALES = frozenset({"11003", "11004", "11005", "11007", "11008", "11010", "11011", "11014"})
+_TRUE = frozenset({"true", "1"})
+# Standard VAT code by percentage, used only when a line's <vat> has no <vatCode>. 0 % is left
+# out on purpose: exempt (5) and outside the VAT Act (6) cannot be told apart from the rate.
+_STANDARD_CODE_BY_PERCENT = {25000: "3", 15000: "31", 12000: "33", 11110: "32"}
+
+
+@dataclass(frozen=True, slots=True)
+class Register:
+    """The cash register transactions stream from, and the vendor it belongs to (None: unmapped)."""
+
+    company: str
+    location: str
+    register_id: str
+    vendor_id: str | None
+    tz: ZoneInfo
+    day_start: time
+
+
+@dataclass(slots=True)
+class Converted:
+    """A transaction turned into lines, plus the figures its Z report is checked against."""
+
+    receipt_id: str
+    day: date
+    lines: list[SaleLine]
+    sales: int = 0  # Σ article lines incl. VAT (returns negative)
+    payments: dict[str, int] = field(default_factory=dict)  # by the exporter's paymentType
+    vat: dict[int, list[int]] = field(default_factory=dict)  # VAT % in thousandths → [incl. VAT, VAT]
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What became of one transaction: converted, skipped (and why), and the problems found."""
+
+    converted: Converted | None = None
+    skipped: str = ""  # "training", "voided" or "not a sale"
+    problems: list[Problem] = field(default_factory=list)
+
+
+class _Bad(Exception):
+    def __init__(self, problem: Problem):
+        super().__init__(problem.message)
+        self.problem = problem
+
+
+class _Reader:
+    """Reads one transaction; `bad` builds an error that names the file, line and transaction."""
+
+    def __init__(self, file: str, ref: str, label: str):
+        self.file, self.ref, self.label = file, ref, label
+        self.warnings: list[Problem] = []
+
+    def bad(self, rec: Record, message: str, column: str | None = None, value: str | None = None) -> _Bad:
+        return _Bad(error(f"{self.label}: {message}", file=self.file, line=rec.line, column=column, value=value, ref=self.ref))
+
+    def warn(self, rec: Record, message: str, column: str | None = None, value: str | None = None) -> None:
+        self.warnings.append(
+            warning(f"{self.label}: {message}", file=self.file, line=rec.line, column=column, value=value, ref=self.ref)
+        )
+
+    def text(self, rec: Record, name: str) -> str:
+        value = rec.get(name, "")
+        if not value:
+            raise self.bad(rec, f"<{rec.tag}> has no <{name}>", column=name)
+        return value
+
+    def amount(self, rec: Record, name: str) -> int:
+        raw = self.text(rec, name)
+        try:
+            return parse_amount(raw)
+        except AmountError:
+            raise self.bad(rec, f"<{name}> is not an amount (expected e.g. 123.45 or -16.40)", column=name, value=raw) from None
+
+    def letter(self, rec: Record, name: str = "amntTp") -> str:
+        value = self.text(rec, name).upper()
+        if value not in LETTERS:
+            raise self.bad(rec, f"<{name}> must be C or D", column=name, value=rec.get(name))
+        return value
+
+
+def parse_percent(raw: str) -> int | None:
+    """'15.00' → 15000, '11.11' → 11110: a percentage in thousandths, exactly."""
+    try:
+        whole, _, frac = raw.strip().partition(".")
+        if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac.rstrip("0")) > 3:
+            return None
+        return int(whole) * 1000 + int((frac.rstrip("0") or "0").ljust(3, "0"))
+    except ValueError:
+        return None
+
+
+def percent_text(thousandths: int) -> str:
+    """15000 → '15', 11110 → '11.11': a percentage in thousandths as people write it."""
+    whole, rest = divmod(thousandths, 1000)
+    return f"{whole}" if rest == 0 else f"{whole}.{rest:03d}".rstrip("0")
+
+
+def convert(rec: Record, register: Register, master: MasterData, signs: SignConvention, file: str) -> Outcome:
+    """Turn one <cashtransaction> record into SaleLines; problems name the file, line and transaction."""
+    trans_id = rec.get("transID", "")
+    receipt_id = f"{register.company}/{register.register_id}/{trans_id}"
+    reader = _Reader(file, receipt_id, f"register {register.register_id} transaction {trans_id or '?'}")
+    if rec.get("trainingID", "").lower() in _TRUE:
+        return Outcome(skipped="training")
+    if rec.get("voidTransaction", "").lower() in _TRUE:
+        return Outcome(skipped="voided")
+    try:
+        converted = _convert(rec, register, master, signs, reader, receipt_id)
+    except _Bad as bad:
+        return Outcome(problems=[bad.problem, *reader.warnings])
+    if converted is None:
+        return Outcome(skipped="not a sale")
+    return Outcome(converted=converted, problems=reader.warnings)
+
+
+def _convert(
+    rec: Record, register: Register, master: MasterData, signs: SignConvention, reader: _Reader, receipt_id: str
+) -> Converted | None:
+    reader.text(rec, "transID")
+    trans_type = rec.get("transType", "")
+    predefined_type = master.predefined(trans_type, TRANSACTION) if trans_type else ""
+    if predefined_type in NOT_SALES:
+        return None
+    written = reader.amount(rec, "transAmntIn")
+    letter = reader.letter(rec)
+    moment = _moment(rec, register, reader)
+    day = business_day(moment, register.tz, register.day_start)
+    sale_letter, contradiction = signs.sale_letter_for(reader.label, letter, written, predefined_type)
+    if contradiction:
+        raise reader.bad(rec, contradiction, column="amntTp", value=letter)
+    total = signed(written, letter, sale_letter)
+    # An exporter that writes absolute values also writes refunds and tips without a sign.
+    flip = -1 if written >= 0 and total < 0 else 1
+    origin_base = f"{reader.file}:"
+    vendor = register.vendor_id or ""
+    result = Converted(receipt_id, day, [])
+    lines = result.lines
+
+    def add(kind: LineType, code: str, fallback: str, vat_code: str | None, amount: int, vat: int, line: int | None) -> None:
+        lines.append(SaleLine(vendor, SOURCE, receipt_id, moment, day, kind.value, code, vat_code, amount, vat,
+                              f"{origin_base}{line or rec.line}", fallback))
+
+    line_sum = line_vat = tips = 0
+    for line_rec in nested(rec, "ctLine"):
+        amount, vat = _article_line(line_rec, register, master, sale_letter, reader, day, result, add)
+        line_sum += amount
+        line_vat += vat
+        for raise_rec in nested(line_rec, "raise"):
+            tips += _raise(raise_rec, master, flip, reader, add)
+    for raise_rec in nested(rec, "raise"):
+        tips += _raise(raise_rec, master, flip, reader, add)
+    _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip)
+    paid = 0
+    for payment in nested(rec, "payment"):
+        paid += _payment(payment, master, flip, reader, result, add)
+    rounding = paid - line_sum - tips
+    _check_rounding(rec, reader, rounding, paid, line_sum + tips)
+    if rounding:
+        add(LineType.ROUNDING, "", "", None, rounding, 0, None)
+    return result
+
+
+def _moment(rec: Record, register: Register, reader: _Reader) -> datetime:
+    raw_date, raw_time = reader.text(rec, "transDate"), reader.text(rec, "transTime")
+    try:
+        return parse_timestamp(f"{raw_date}T{raw_time}", register.tz)
+    except ValueError:
+        raise reader.bad(rec, "<transDate>/<transTime> is not a date and time", column="transDate",
+                         value=f"{raw_date} {raw_time}") from None
+
+
+def _article_line(line_rec, register, master, sale_letter, reader, day, result, add) -> tuple[int, int]:
+    written = reader.amount(line_rec, "lineAmntIn")
+    amount = signed(written, reader.letter(line_rec), sale_letter)
+    line_type = reader.text(line_rec, "lineType")
+    vats = nested(line_rec, "vat")
+    vat, vat_rec = 0, None
+    if vats:
+        vat_rec = vats[0]
+        vat = reader.amount(vat_rec, "vatAmnt")
+        if vat > 0 and amount < 0:
+            vat = -vat  # VAT goes the way of its line; some exporters write it unsigned
+    if master.is_gift_card_line(line_type):
+        if vat:
+            raise reader.bad(line_rec, "a gift card line carries no VAT", column="vatAmnt", value=format_nok(vat))
+        if amount:
+            add(LineType.GIFT_CARD_SOLD, "", "", None, amount, 0, line_rec.line)
+        return amount, vat
+    group = line_rec.get("artGroupID") or master.article_groups.get(line_rec.get("artID", ""), "")
+    if not group:
+        raise reader.bad(line_rec, "the line has no <artGroupID> (nor an <artID> whose article has one)", column="artGroupID")
+    if vat_rec is None:
+        raise reader.bad(line_rec, "the line has no <vat>, so its VAT code is unknown", column="vat")
+    standard, percent = _vat_code(vat_rec, master, reader, day)
+    if percent is not None:
+        expected = round_half_up_div(amount * percent, 100_000 + percent)
+        if abs(vat - expected) > 1:
+            reader.warn(vat_rec, f"VAT {format_nok(vat)} is not {percent_text(percent)} % of {format_nok(amount)} "
+                        f"(that would be {format_nok(expected)})", column="vatAmnt", value=vat_rec.get("vatAmnt"))
+        bucket = result.vat.setdefault(percent, [0, 0])
+        bucket[0] += amount
+        bucket[1] += vat
+    result.sales += amount
+    if amount or vat:
+        kind = LineType.RETURN if amount < 0 else LineType.SALE
+        add(kind, group, master.predefined(group, ARTICLE_GROUP), standard, amount, vat, line_rec.line)
+    return amount, vat
+
+
+def _vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day: date) -> tuple[str, int | None]:
+    """The line's standard VAT code and its percentage in thousandths (None when not given)."""
+    raw_percent = vat_rec.get("vatPerc", "")
+    percent = parse_percent(raw_percent) if raw_percent else None
+    if raw_percent and percent is None:
+        raise reader.bad(vat_rec, "<vatPerc> is not a percentage", column="vatPerc", value=raw_percent)
+    code = vat_rec.get("vatCode", "")
+    if code:
+        standard = master.vat_codes.get(code)
+        if standard is None:
+            raise reader.bad(vat_rec, f"VAT code {code} is not in <vatCodeDetails>", column="vatCode", value=code)
+    else:
+        standard = _STANDARD_CODE_BY_PERCENT.get(percent) if percent is not None else None
+        if standard is None:
+            raise reader.bad(vat_rec, "<vat> has no <vatCode>, and its <vatPerc> does not tell the code",
+                             column="vatCode", value=raw_percent)
+    if standard not in VAT_TABLE:
+        raise reader.bad(vat_rec, f"VAT code {code or '?'} maps to standard code {standard}, which is not a sales VAT code "
+                         f"(known: {', '.join(VAT_TABLE)})", column="vatCode", value=code)
+    try:
+        rate = rate_on(standard, day)
+    except UnknownVatCode:
+        rate = None  # the dated table does not reach back that far; the file's vatPerc still counts
+    if rate is not None:
+        table_percent = rate.numerator * 100_000 // rate.denominator
+        if percent is None:
+            percent = table_percent
+        elif percent != table_percent:
+            reader.warn(vat_rec, f"<vatPerc> {raw_percent} differs from standard code {standard}'s rate "
+                        f"{rate.percent} % on {day.isoformat()}", column="vatPerc", value=raw_percent)
+    return standard, percent
+
+
+def _raise(raise_rec: Record, master: MasterData, flip: int, reader: _Reader, add) -> int:
+    """A tip raise becomes a tip line; other raises (mark-ups) are part of the line price already."""
+    raise_type = reader.text(raise_rec, "raiseType")
+    if not master.is_tip(raise_type):
+        return 0
+    amount = reader.amount(raise_rec, "raiseAmnt")
+    amount = amount * flip if amount > 0 else amount
+    if amount:
+        add(LineType.TIP, raise_type, master.predefined(raise_type, RAISE), None, amount, 0, raise_rec.line)
+    return amount
+
+
+def _payment(payment: Record, master: MasterData, flip: int, reader: _Reader, result: Converted, add) -> int:
+    payment_type = reader.text(payment, "paymentType")
+    basic = master.of_type(payment_type, PAYMENT)
+    if basic is None:
+        found = master.basics.get(payment_type)
+        detail = f" (it is a basic of type {found.basic_type}, not 12)" if found else ""
+        raise reader.bad(payment, f"payment type {payment_type!r} is not a payment type in <basics>{detail}",
+                         column="paymentType", value=payment_type)
+    amount = reader.amount(payment, "paidAmnt")
+    amount = amount * flip if amount > 0 else amount
+    if amount:
+        result.payments[payment_type] = result.payments.get(payment_type, 0) + amount
+        add(LineType.PAYMENT, payment_type, basic.predefined, None, amount, 0, payment.line)
+    return amount
+
+
+def _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip) -> None:
+    if line_sum != total and line_sum + tips != total:
+        raise reader.bad(rec, f"the lines add up to {format_nok(line_sum)} but <transAmntIn> is {format_nok(total)}",
+                         column="transAmntIn", value=rec.get("transAmntIn"))
+    summaries = nested(rec, "vat")
+    if not summaries:
+        return
+    listed = 0
+    for vat_rec in summaries:
+        written = reader.amount(vat_rec, "vatAmnt")
+        letter = vat_rec.get("vatAmntTp", "").upper()
+        listed += signed(written, letter, sale_letter) if letter in ("C", "D") else written * (flip if written > 0 else 1)
+    if listed != line_vat:
+        raise reader.bad(rec, f"the lines carry VAT {format_nok(line_vat)} but the transaction's <vat> adds up to "
+                         f"{format_nok(listed)}", column="vatAmnt")
+
+
+def _check_rounding(rec: Record, reader: _Reader, rounding: int, paid: int, billed: int) -> None:
+    stated_recs = nested(rec, "rounding")
+    raw = stated_recs[0].get("roundingAmnt", "") if stated_recs else ""
+    stated = reader.amount(stated_recs[0], "roundingAmnt") if raw else 0
+    if stated == rounding:
+        return
+    if rounding == 0 and raw:
+        reader.warn(stated_recs[0], f"<roundingAmnt> {raw} ignored: the payments equal the amount exactly",
+                    column="roundingAmnt", value=raw)
+        return
+    raise reader.bad(rec, f"payments add up to {format_nok(paid)}, but the amount is {format_nok(billed)} "
+                     f"and the rounding {format_nok(stated)}", column="paidAmnt")

@@ -1,0 +1,150 @@
+"""Z reports: each register's end-of-day figures, cross-checked against its transactions.
+
+A Z report lists no transactions, so it is compared with the transactions of the register's
+business day it was run on (reportDate and reportTime in the vendor's time zone and day start, so a
+Z run just after midnight belongs to the day before when the day starts later). Several Z reports of
+one register on one business day are added up. Compared: total sales incl. VAT (totalCashSaleAmnt),
+payments per payment type, and sales excl. VAT (cashSaleAmnt, which SAF-T defines as excluding VAT)
+and VAT per VAT rate. Grand totals are cumulative since the register started, so they are not
+compared with a day. Rows that are zero (the dummy rows exporters write) match missing ones.
+
+A mismatch is a warning: the transactions are what is booked, the Z report is a check on them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from settlement.businessday import business_day, parse_timestamp
+from settlement.money import AmountError, format_nok, parse_amount
+from settlement.problems import Problem, warning
+from settlement.sources.saft.records import Record, nested, record
+from settlement.sources.saft.xmlstream import q
+from settlement.sources.saft.transactions import Converted, Register, parse_percent, percent_text
+
+Z_REPORT = "Z report"
+_EVENT_REPORT = q("eventReport")
+
+
+@dataclass
+class ZReport:
+    """The figures of one Z report that are checked (amounts in øre)."""
+
+    report_id: str
+    line: int | None
+    day: date
+    total: int = 0
+    payments: dict[str, int] = field(default_factory=dict)
+    vat: dict[int, list[int]] = field(default_factory=dict)  # VAT % in thousandths → [excl. VAT, VAT]
+
+
+@dataclass
+class DayTotals:
+    """A register's transactions of one business day, added up like a Z report."""
+
+    sales: int = 0
+    payments: dict[str, int] = field(default_factory=dict)
+    vat: dict[int, list[int]] = field(default_factory=dict)  # VAT % in thousandths → [incl. VAT, VAT]
+
+    def add(self, converted: Converted) -> None:
+        self.sales += converted.sales
+        for payment_type, amount in converted.payments.items():
+            self.payments[payment_type] = self.payments.get(payment_type, 0) + amount
+        for percent, (gross, vat) in converted.vat.items():
+            bucket = self.vat.setdefault(percent, [0, 0])
+            bucket[0] += gross
+            bucket[1] += vat
+
+
+class _NotChecked(Exception):
+    pass
+
+
+def _amount(rec: Record, name: str) -> int:
+    raw = rec.get(name, "")
+    if not raw:
+        return 0
+    try:
+        return parse_amount(raw)
+    except AmountError:
+        raise _NotChecked(f"<{name}> {raw!r} is not an amount") from None
+
+
+def read_z_report(event: Record, register: Register, file: str) -> tuple[ZReport | None, list[Problem]]:
+    """The Z report attached to an <event>, or None when the event has none (X reports included)."""
+    reports = nested(event, "eventReport")
+    if not reports or reports[0].get("reportType") != Z_REPORT:
+        return None, []
+    rec = reports[0]
+    report_id = rec.get("reportID", "") or event.get("eventID", "?")
+    try:
+        raw_date, raw_time = rec.get("reportDate", ""), rec.get("reportTime", "") or "00:00:00"
+        try:
+            moment = parse_timestamp(f"{raw_date}T{raw_time}", register.tz)
+        except ValueError:
+            raise _NotChecked(f"<reportDate>/<reportTime> {raw_date!r} {raw_time!r} is not a date and time") from None
+        report = ZReport(report_id, rec.line, business_day(moment, register.tz, register.day_start))
+        for totals in nested(rec, "reportTotalCashSales"):
+            report.total += _amount(totals, "totalCashSaleAmnt")
+        for group in nested(rec, "reportPayments"):
+            for row in nested(group, "reportPayment"):
+                kind = row.get("paymentType", "")
+                report.payments[kind] = report.payments.get(kind, 0) + _amount(row, "paymentAmnt")
+        for group in nested(rec, "reportCashSalesVat"):
+            for row in nested(group, "reportCashSaleVat"):
+                percent = parse_percent(row.get("vatPerc", ""))
+                if percent is None:
+                    raise _NotChecked(f"<vatPerc> {row.get('vatPerc', '')!r} is not a percentage")
+                bucket = report.vat.setdefault(percent, [0, 0])
+                bucket[0] += _amount(row, "cashSaleAmnt")
+                bucket[1] += _amount(row, "vatAmnt")
+    except _NotChecked as reason:
+        return None, [
+            warning(f"register {register.register_id}: Z report {report_id} not checked: {reason}",
+                    file=file, line=rec.line, ref=register.register_id)
+        ]
+    return report, []
+
+
+def compare(register_id: str, reports: list[ZReport], day: DayTotals | None) -> list[str]:
+    """Messages for every figure where the register's Z report(s) of a day and its transactions differ."""
+    day = day or DayTotals()
+    ids = ", ".join(r.report_id for r in reports)
+    label = f"register {register_id}, Z report {ids} ({reports[0].day.isoformat()})"
+    messages: list[str] = []
+
+    def differs(what: str, in_z: int, in_transactions: int, hint: str = "") -> None:
+        if in_z != in_transactions:
+            messages.append(
+                f"{label}: {what} is {format_nok(in_z)} in the Z report, but the transactions add up to "
+                f"{format_nok(in_transactions)}{hint}"
+            )
+
+    differs("total sales incl. VAT", sum(r.total for r in reports), day.sales)
+    z_payments: dict[str, int] = {}
+    z_vat: dict[int, list[int]] = {}
+    for report in reports:
+        for kind, amount in report.payments.items():
+            z_payments[kind] = z_payments.get(kind, 0) + amount
+        for percent, (base, vat) in report.vat.items():
+            bucket = z_vat.setdefault(percent, [0, 0])
+            bucket[0] += base
+            bucket[1] += vat
+    for kind in sorted(set(z_payments) | set(day.payments)):
+        differs(f"payment type {kind}", z_payments.get(kind, 0), day.payments.get(kind, 0))
+    for percent in sorted(set(z_vat) | set(day.vat)):
+        z_base, z_vat_amount = z_vat.get(percent, [0, 0])
+        gross, vat = day.vat.get(percent, [0, 0])
+        hint = " (the Z report seems to include VAT, which SAF-T excludes from cashSaleAmnt)" if z_base == gross and vat else ""
+        rate = percent_text(percent)
+        differs(f"sales excl. VAT at {rate} %", z_base, gross - vat, hint)
+        differs(f"VAT at {rate} %", z_vat_amount, vat)
+    return messages
+
+
+def z_reports_of(event_element, register: Register, file: str) -> tuple[ZReport | None, list[Problem]]:
+    """Read the Z report (if any) of a streamed <event> element."""
+    if event_element.find(_EVENT_REPORT) is None:
+        return None, []  # most events are drawer openings, log-ins and the like
+    return read_z_report(record(event_element, "event"), register, file)

@@ -13,6 +13,7 @@ from settlement.csvfile import decode
 # Modules that add `settlement import <source>` subcommands via `register_import(subparsers)`.
 IMPORT_MODULES: list[str] = [
     "settlement.cli.import_woocommerce",
+    "settlement.cli.import_saft",
 ]
 
 

@@ -1,0 +1,96 @@
+"""`settlement report`: payment totals for reconciliation (CSV/XLSX), or one day's PDF report.
+
+    settlement report --vendor V --from D [--to D] [--format csv|xlsx] [--output FILE]
+    settlement report --vendor V --date D --pdf [--output FILE]
+
+`--date D` is short for `--from D --to D`. Without --output, CSV goes to standard output and a
+PDF to data/reports/<vendor>/<day>.pdf (where the posting keeps its copies too).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+
+from settlement.cli.common import iso_date, load_app
+from settlement.report import render_pdf
+from settlement.report.from_store import day_report_for, pdf_path
+from settlement.report.reconciliation import reconciliation_rows, to_csv, to_xlsx
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "report",
+        help="payment totals per day and method for reconciliation, or a day's PDF report",
+        description=__doc__.split("\n\n")[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--vendor", required=True, help="vendor id from vendors.toml")
+    parser.add_argument("--from", dest="start", type=iso_date, metavar="D", help="first business day YYYY-MM-DD")
+    parser.add_argument("--to", dest="end", type=iso_date, metavar="D", help="last business day (default: --from)")
+    parser.add_argument("--date", type=iso_date, metavar="D", help="one business day (same as --from D --to D)")
+    parser.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="reconciliation file format")
+    parser.add_argument("--pdf", action="store_true", help="write the day's settlement report as PDF instead")
+    parser.add_argument("--output", type=Path, metavar="FILE", help="where to write (default: see above)")
+    parser.set_defaults(handler=report)
+
+
+def _range(args: argparse.Namespace) -> tuple[date, date] | str:
+    """The business days asked for, or what is wrong with the options."""
+    if args.date and (args.start or args.end):
+        return "give either --date or --from/--to, not both"
+    start = args.date or args.start
+    if start is None:
+        return "give the business day(s): --date D, or --from D [--to D]"
+    end = args.date or args.end or start
+    if end < start:
+        return f"--to {end} is before --from {start}"
+    return start, end
+
+
+def report(args: argparse.Namespace) -> int:
+    days = _range(args)
+    if isinstance(days, str):
+        print(f"settlement report: {days}", file=sys.stderr)
+        return 2
+    start, end = days
+    app = load_app()
+    vendor = app.vendor(args.vendor)
+    if args.pdf:
+        if start != end:
+            print("settlement report: --pdf makes the report of one day; give --date D", file=sys.stderr)
+            return 2
+        day_report = day_report_for(app, vendor.id, start)
+        target = args.output or pdf_path(vendor.id, start)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(render_pdf(day_report))
+        print(f"{target}: settlement report of {vendor.id} {start}" + (" (BLOCKED: see Avvik)" if day_report.blocked else ""))
+        return 0
+    if args.format == "xlsx" and args.output is None:
+        print("settlement report: --format xlsx needs --output FILE", file=sys.stderr)
+        return 2
+    days_with_sales = [day for day in app.sales.days_with_sales(vendor.id) if start <= day <= end]
+    rows = reconciliation_rows(day_report_for(app, vendor.id, day) for day in days_with_sales)
+    if args.format == "xlsx":
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_bytes(to_xlsx(rows))
+    elif args.output is not None:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(to_csv(rows), encoding="utf-8", newline="")
+    else:
+        sys.stdout.write(to_csv(rows).removeprefix("\ufeff"))
+    if args.output is not None:
+        print(
+            f"{args.output}: {len(rows)} row(s) for {vendor.id}, {len(days_with_sales)} day(s) with sales "
+            f"from {start} to {end}"
+        )
+    blocked = sorted({row.day for row in rows if row.status != "ok"})
+    if blocked:
+        print(
+            f"warning: {len(blocked)} day(s) are blocked (their totals are not posted yet): "
+            + ", ".join(d.isoformat() for d in blocked),
+            file=sys.stderr,
+        )
+    return 0

@@ -1,0 +1,286 @@
+"""The settlement report of one vendor-day as a value: what the PDF shows and reconciliation reads.
+
+Pure: built from the voucher, the day's sales lines, the sources' notes and the webshop order
+list. Amounts are integer øre, signed like the money (returns and refunds negative).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timezone, tzinfo
+from typing import Iterable, Sequence
+
+from settlement.chart import code_key
+from settlement.problems import Problem
+from settlement.sales import LineType, SaleLine
+from settlement.voucher import Voucher, VoucherLine
+
+# Sources whose receipts are webshop orders (counted as orders, not as till receipts).
+WEBSHOP_SOURCES = frozenset({"woocommerce"})
+
+
+@dataclass(frozen=True, slots=True)
+class VatTotal:
+    """Revenue with one VAT code (sales and shipping less returns).
+
+    vat is the VAT the sources stated; fiken_vat the VAT Fiken computes from the net amounts of
+    the voucher lines, so the two side by side show any rounding gap before posting.
+    """
+
+    vat_code: str
+    net: int
+    vat: int
+    gross: int
+    fiken_vat: int
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentTotal:
+    """What came in by one payment method (code as in the sales data) and where it is booked.
+
+    amount is the net of payments and refunds; refunds is the negative part alone.
+    account/account_name/key are None when the code has no mapping (the day is then blocked).
+    """
+
+    code: str
+    key: str | None
+    account: str | None
+    account_name: str | None
+    amount: int
+    receipts: int
+    refunds: int
+    refund_receipts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A count of receipts and the amount they add up to."""
+
+    count: int = 0
+    amount: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class WebshopEntry:
+    """One row of the webshop order specification; time is local to the vendor."""
+
+    number: str
+    kind: str
+    time: datetime
+    amount: int
+    payment_method: str
+    status: str
+    in_sales: bool
+
+
+@dataclass(frozen=True)
+class DayReport:
+    """Everything the settlement report of one vendor-day shows.
+
+    Attributes:
+        vendor, vendor_name, day: whose day it is.
+        settlement_key: the key the posting is recorded under, when known.
+        generated_at: when the report was made (passed in; shown on the PDF).
+        lines: the voucher lines, in voucher order.
+        blocked: the voucher has errors and will not be posted.
+        vat_totals: revenue per VAT code.
+        payments: per payment method code.
+        receipts: distinct receipts and orders behind the day, all sources.
+        receipts_by_source: the same, per source ("csv", "saft", "woocommerce").
+        returns: receipts with returned goods and the (negative) amount returned.
+        tips, rounding: tips received; cash rounding (positive when customers paid more).
+        gift_cards_sold, gift_cards_redeemed: gift cards sold (a liability) and taken as payment.
+        discounts: None: no source delivers discounts separately (prices are after discount).
+        deviations: the sources' warnings (Z-report cross-checks) and the voucher's own warnings.
+        errors: what blocks the day.
+        webshop_orders: the day's webshop orders and refunds.
+    """
+
+    vendor: str
+    vendor_name: str
+    day: date
+    settlement_key: str | None
+    generated_at: datetime | None
+    lines: tuple[VoucherLine, ...]
+    total_debit: int
+    total_credit: int
+    blocked: bool
+    vat_totals: tuple[VatTotal, ...]
+    payments: tuple[PaymentTotal, ...]
+    receipts: int
+    receipts_by_source: tuple[tuple[str, int], ...]
+    returns: Tally
+    tips: Tally
+    rounding: Tally
+    gift_cards_sold: Tally
+    gift_cards_redeemed: Tally
+    discounts: int | None
+    deviations: tuple[str, ...]
+    errors: tuple[str, ...]
+    webshop_orders: tuple[WebshopEntry, ...]
+
+    @property
+    def webshop_total(self) -> int:
+        return sum(order.amount for order in self.webshop_orders)
+
+    @property
+    def webshop_order_count(self) -> int:
+        return sum(1 for order in self.webshop_orders if order.kind == "order")
+
+
+def _signed(line: VoucherLine, amount: int) -> int:
+    """Revenue lines are credit; a debit one (returns) counts negative."""
+    return amount if line.credit else -amount
+
+
+def vat_totals(lines: Iterable[VoucherLine]) -> tuple[VatTotal, ...]:
+    """Revenue lines added up per VAT code, ordered by code."""
+    sums: dict[str, list[int]] = {}
+    for line in lines:
+        if line.vat_code is None:
+            continue
+        total = sums.setdefault(line.vat_code, [0, 0, 0])
+        total[0] += _signed(line, line.gross)
+        total[1] += _signed(line, line.vat)
+        total[2] += _signed(line, line.fiken_vat)
+    return tuple(
+        VatTotal(code, gross - vat, vat, gross, fiken_vat)
+        for code, (gross, vat, fiken_vat) in sorted(sums.items(), key=lambda item: (len(item[0]), item[0]))
+    )
+
+
+def _tally(lines: Iterable[SaleLine]) -> Tally:
+    receipts = {(line.source, line.receipt_id) for line in lines}
+    return Tally(len(receipts), sum(line.amount for line in lines))
+
+
+def _payment_accounts(voucher: Voucher) -> dict[str, VoucherLine]:
+    """Payment code (case-insensitive) → the voucher line it was booked on."""
+    found: dict[str, VoucherLine] = {}
+    for line in voucher.lines:
+        if line.section == "payment":
+            for code in line.codes:
+                found[code_key(code)] = line
+    return found
+
+
+def payment_totals(voucher: Voucher, sales: Sequence[SaleLine]) -> tuple[PaymentTotal, ...]:
+    """Payments per method code, with the account each was booked to."""
+    by_code: dict[str, list[SaleLine]] = {}
+    for line in sales:
+        if line.type == LineType.PAYMENT.value:
+            by_code.setdefault(line.code, []).append(line)
+    accounts = _payment_accounts(voucher)
+    totals = []
+    for code, lines in sorted(by_code.items()):
+        booked = accounts.get(code_key(code))
+        refunds = [line for line in lines if line.amount < 0]
+        totals.append(
+            PaymentTotal(
+                code=code,
+                key=booked.key if booked else None,
+                account=booked.account if booked else None,
+                account_name=booked.name if booked else None,
+                amount=sum(line.amount for line in lines),
+                receipts=len({(line.source, line.receipt_id) for line in lines}),
+                refunds=sum(line.amount for line in refunds),
+                refund_receipts=len({(line.source, line.receipt_id) for line in refunds}),
+            )
+        )
+    return tuple(totals)
+
+
+def _note_text(note: object) -> str:
+    """A stored note (source, ref, message), a Problem or plain text, as one line."""
+    if isinstance(note, str):
+        return note
+    if isinstance(note, Problem):
+        return note.format(with_severity=False)
+    text = f"{getattr(note, 'source', '')}: {getattr(note, 'message', note)}"
+    ref = getattr(note, "ref", "")
+    return f"{text} ({ref})" if ref and ref not in text else text
+
+
+def _webshop_entry(order: object, zone: tzinfo) -> WebshopEntry:
+    moment: datetime = getattr(order, "time")
+    if moment.tzinfo is None:  # stored UTC without zone
+        moment = moment.replace(tzinfo=timezone.utc)
+    return WebshopEntry(
+        number=str(getattr(order, "number")),
+        kind=getattr(order, "kind", "order"),
+        time=moment.astimezone(zone),
+        amount=int(getattr(order, "amount")),
+        payment_method=getattr(order, "payment_method", ""),
+        status=getattr(order, "status", ""),
+        in_sales=bool(getattr(order, "in_sales", True)),
+    )
+
+
+def build_day_report(
+    voucher: Voucher,
+    lines: Sequence[SaleLine],
+    notes: Iterable[object],
+    webshop_orders: Iterable[object],
+    vendor_name: str,
+    settlement_key: str | None = None,
+    generated_at: datetime | None = None,
+    *,
+    zone: tzinfo = timezone.utc,
+) -> DayReport:
+    """Assemble the report of one vendor-day.
+
+    Args:
+        voucher: the day's voucher (build_voucher / voucher_for_day).
+        lines: the day's stored sales lines (SalesStore.lines).
+        notes: the sources' notes about the day (StoredNote, Problem or text).
+        webshop_orders: the day's webshop order list (settlement.store.webshop.WebshopOrder or
+            anything with number, time, amount, payment_method, status, kind, in_sales).
+        vendor_name: the vendor's display name.
+        settlement_key: the posting's key, printed when given.
+        generated_at: when the report is made; the core reads no clock.
+        zone: the vendor's time zone, for the order times.
+    """
+    by_type: dict[str, list[SaleLine]] = {}
+    for line in lines:
+        by_type.setdefault(line.type, []).append(line)
+    sources: dict[str, set[str]] = {}
+    for line in lines:
+        sources.setdefault(line.source, set()).add(line.receipt_id)
+
+    payments = payment_totals(voucher, lines)
+    gift_card_codes = {code_key(p.code) for p in payments if p.key == "gift_card"}
+    redeemed = [
+        line for line in by_type.get(LineType.PAYMENT.value, ()) if code_key(line.code) in gift_card_codes
+    ]
+
+    deviations = [_note_text(note) for note in notes]
+    # The voucher repeats the notes among its warnings; show each text once.
+    for problem in voucher.warnings:
+        text = problem.format(with_severity=False)
+        if not any(problem.message in shown for shown in deviations):
+            deviations.append(text)
+
+    return DayReport(
+        vendor=voucher.vendor,
+        vendor_name=vendor_name,
+        day=voucher.day,
+        settlement_key=settlement_key,
+        generated_at=generated_at,
+        lines=voucher.lines,
+        total_debit=voucher.total_debit,
+        total_credit=voucher.total_credit,
+        blocked=voucher.blocked,
+        vat_totals=vat_totals(voucher.lines),
+        payments=payments,
+        receipts=sum(len(ids) for ids in sources.values()),
+        receipts_by_source=tuple(sorted((source, len(ids)) for source, ids in sources.items())),
+        returns=_tally(by_type.get(LineType.RETURN.value, [])),
+        tips=_tally(by_type.get(LineType.TIP.value, [])),
+        rounding=_tally(by_type.get(LineType.ROUNDING.value, [])),
+        gift_cards_sold=_tally(by_type.get(LineType.GIFT_CARD_SOLD.value, [])),
+        gift_cards_redeemed=_tally(redeemed),
+        discounts=None,
+        deviations=tuple(deviations),
+        errors=tuple(problem.format(with_severity=False) for problem in voucher.errors),
+        webshop_orders=tuple(_webshop_entry(order, zone) for order in webshop_orders),
+    )

@@ -13,7 +13,9 @@ SHARED = ROOT.parent / "shared"
 
 pytest_plugins = [
     "tests.fixtures_core",
+    "tests.fixtures_woo",
     "tests.fixtures_fiken",
+    "tests.fixtures_contract",
 ]
 
 

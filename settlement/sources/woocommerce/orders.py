@@ -299,7 +299,8 @@ def parse_order(order: object, vendor: Vendor, url: str, categories: Mapping[int
         reader.fail("the order total is negative", "total", format_nok(total))
     if total and not parsed.payment_method:
         reader.fail("payment_method is empty, so the payment cannot be booked", "payment_method")
-    builder.settle(total, "total")
+    if not problems:  # after a bad field the gap would only repeat that problem
+        builder.settle(total, "total")
     if total:
         builder.add(LineType.PAYMENT, parsed.payment_method, None, total, 0)
     parsed.lines = builder.lines
@@ -348,7 +349,8 @@ def parse_refund(
     if abs(residual) > builder.parts + 1:
         # Amount-only refund, or an amount beyond the refunded items: split it over the order.
         builder.spread(residual, order.lines)
-    builder.settle(-amount, "amount")
+    if not problems:
+        builder.settle(-amount, "amount")
     if amount:
         builder.add(LineType.PAYMENT, order.payment_method, None, -amount, 0)
     parsed.lines = builder.lines

@@ -15,7 +15,6 @@ pytest_plugins = [
     "tests.fixtures_core",
     "tests.fixtures_woo",
     "tests.fixtures_fiken",
-    "tests.fixtures_contract",
 ]
 
 

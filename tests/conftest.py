@@ -15,6 +15,7 @@ pytest_plugins = [
     "tests.fixtures_core",
     "tests.fixtures_woo",
     "tests.fixtures_fiken",
+    "tests.fixtures_contract",
 ]
 
 

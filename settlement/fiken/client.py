@@ -96,7 +96,9 @@ class FikenClient:
         on_request: Callable[[SentRequest], None] | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] | None = None,
+        page_size: int = MAX_PAGE_SIZE,
     ):
+        self.page_size = page_size
         extra = {"sleep": sleep} if sleep is not None else {}
         self.transport = Transport(
             base_url, token, gate=gate, connect_timeout=connect_timeout, read_timeout=read_timeout,
@@ -119,7 +121,7 @@ class FikenClient:
             )
             return page_from(response.json(), response.headers)
 
-        return list(iterate_pages(fetch, MAX_PAGE_SIZE))
+        return list(iterate_pages(fetch, self.page_size))
 
     def user(self) -> FikenUser:
         body = self._get("/user")

@@ -26,6 +26,8 @@ SECRET_CARRYING_LOGGERS = (
 _PATTERNS = (
     # Authorization: Bearer xyz / 'Authorization': 'Basic xyz'
     (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic)\s+[^'\"\s,}]+"), r"\1\2 [REDACTED]"),
+    # a bearer/basic credential anywhere else (e.g. a header dict printed under another key)
+    (re.compile(r"\b(Bearer|Basic) [A-Za-z0-9._~+/=-]{8,}"), r"\1 [REDACTED]"),
     # token fields in JSON, dict reprs or form bodies: "access_token": "…", refresh_token=…
     (
         re.compile(

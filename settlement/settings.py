@@ -28,6 +28,10 @@ class Settings(BaseSettings):
         description="Folder with default_ledger.csv, mapping.csv and vendors/.",
     )
     vendors: Path = Field(default=Path("vendors.toml"), description="The vendors file.")
+    report_dir: Path = Field(
+        default=Path("data/reports"),
+        description="Where the PDF settlement reports are kept (one folder per vendor).",
+    )
     difference_tolerance: str = Field(
         default="1.00",
         description="Largest unexplained residual (NOK) booked to the `difference` account with a "

@@ -66,7 +66,7 @@ class Vendor:
     enabled_since: date
     fiken_company: str
     posting: str = "journal"
-    fiken_project: str | None = None
+    fiken_project: int | None = None
     saft_registers: tuple[SaftRegister, ...] = ()
     woocommerce: WooCommerceConfig | None = None
     webshop_via_pos: bool = False
@@ -133,6 +133,12 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     return parse
 
 
+def _project_id(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError("must be the Fiken projectId, a positive whole number")
+    return value
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError("must be true or false")
@@ -190,7 +196,7 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], bool]] = {
     "enabled_since": (_date, True),
     "fiken_company": (_text, True),
     "posting": (_choice(POSTING_MODES), False),
-    "fiken_project": (lambda v: _text(str(v)), False),
+    "fiken_project": (_project_id, False),
     "saft_registers": (_registers, False),
     "woocommerce": (_woocommerce, False),
     "webshop_via_pos": (_bool, False),

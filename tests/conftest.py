@@ -13,6 +13,7 @@ SHARED = ROOT.parent / "shared"
 
 pytest_plugins = [
     "tests.fixtures_core",
+    "tests.fixtures_posting",
     "tests.fixtures_woo",
     "tests.fixtures_fiken",
     "tests.fixtures_contract",

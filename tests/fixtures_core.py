@@ -6,7 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -19,6 +19,7 @@ class Workspace:
     """A temporary installation; `run` drives the real `settlement` CLI in it."""
 
     path: Path
+    extra_env: dict[str, str] = field(default_factory=dict)
 
     @property
     def chart(self) -> Path:
@@ -31,7 +32,9 @@ class Workspace:
             SETTLEMENT_DATABASE_URL=f"sqlite:///{self.path / 'data' / 'settlement.db'}",
             SETTLEMENT_CHART_OF_ACCOUNTS=str(self.chart),
             SETTLEMENT_VENDORS=str(self.path / "vendors.toml"),
+            SETTLEMENT_REPORT_DIR=str(self.path / "data" / "reports"),
         )
+        env.update(self.extra_env)
         return env
 
     def write(self, relative: str, text: str, encoding: str = "utf-8") -> Path:
@@ -79,6 +82,7 @@ class Workspace:
             database_url=self.env["SETTLEMENT_DATABASE_URL"],
             chart_of_accounts=self.chart,
             vendors=self.path / "vendors.toml",
+            report_dir=self.path / "data" / "reports",
         )
 
     def app(self):

@@ -14,6 +14,7 @@ COMMAND_MODULES = [
     "settlement.cli.imports",
     "settlement.cli.sandbox",
     "settlement.cli.preview",
+    "settlement.cli.posting",
     "settlement.cli.report",
     "settlement.cli.fiken",
 ]

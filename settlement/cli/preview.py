@@ -16,17 +16,37 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--vendor", required=True)
     parser.add_argument("--date", required=True, type=iso_date, help="business day YYYY-MM-DD")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--fiken", action="store_true", help="print the exact Fiken request bodies that would be sent")
     parser.set_defaults(handler=preview)
 
 
 def preview(args: argparse.Namespace) -> int:
     app = load_app()
     voucher = voucher_for_day(app, args.vendor, args.date)
+    if args.fiken:
+        return _preview_fiken(app, voucher)
     if args.json:
         print(json.dumps(voucher.to_json(), ensure_ascii=False, indent=2))
     else:
         print(render_table(voucher, app.vendor(args.vendor).name))
     return 1 if voucher.blocked else 0
+
+
+def _preview_fiken(app, voucher: Voucher) -> int:
+    """The request bodies of the next version of this day's posting (nothing is sent)."""
+    from settlement.posting.keys import settlement_key
+    from settlement.posting.settle import build_posting
+    from settlement.posting.state import DOCUMENTED, POSTED, PostingState
+
+    if voucher.blocked:
+        print(render_table(voucher, app.vendor(voucher.vendor).name))
+        return 1
+    vendor = app.vendor(voucher.vendor)
+    state = PostingState(app.engine).get(vendor.id, voucher.day)
+    version = state.version + 1 if state.status in (POSTED, DOCUMENTED) else state.version
+    posting = build_posting(app, vendor, voucher, settlement_key(vendor.id, voucher.day, version))
+    print(json.dumps(posting.requests(vendor.fiken_company), ensure_ascii=False, indent=2))
+    return 0
 
 
 def _amount(ore: int) -> str:

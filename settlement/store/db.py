@@ -11,6 +11,7 @@ from sqlmodel import SQLModel, create_engine
 # Importing the table modules registers their tables in SQLModel.metadata.
 from settlement.store import tables  # noqa: F401
 from settlement.store import webshop  # noqa: F401
+from settlement.posting import state  # noqa: F401
 
 
 def open_engine(url: str, *, create: bool = True) -> Engine:

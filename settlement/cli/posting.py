@@ -1,0 +1,181 @@
+"""`settlement run`, `catch-up`, `status` and `audit`: posting vouchers to Fiken and seeing where
+every vendor-day stands."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from datetime import date, datetime, timezone
+
+from settlement.app import App
+from settlement.businessday import is_closed
+from settlement.cli.common import iso_date, load_app
+from settlement.posting.catchup import Progress, catch_up, closed_days
+from settlement.posting.payload import voucher_digest
+from settlement.posting.settle import Outcome, PostingContext, settle_day
+from settlement.posting.state import BLOCKED, DOCUMENTED, EMPTY, FAILED, POSTED, POSTING, SETTLED, PostingState
+from settlement.daily import voucher_for_day
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    run = subparsers.add_parser("run", help="settle one vendor-day in Fiken")
+    run.add_argument("--vendor", required=True)
+    run.add_argument("--date", required=True, type=iso_date)
+    run.set_defaults(handler=run_day)
+
+    catch = subparsers.add_parser("catch-up", help="settle every unposted closed day from enabled_since, oldest first")
+    catch.add_argument("--vendor", help="only this vendor (default: all)")
+    catch.add_argument("--dry-run", action="store_true", help="show what would be posted; send nothing")
+    catch.set_defaults(handler=run_catch_up)
+
+    status = subparsers.add_parser("status", help="where every vendor-day stands with Fiken")
+    status.add_argument("--vendor")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(handler=show_status)
+
+    audit = subparsers.add_parser("audit", help="the audit log of posting attempts, lookups, reversals")
+    audit.add_argument("--vendor")
+    audit.add_argument("--date", type=iso_date)
+    audit.set_defaults(handler=show_audit)
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def posting_context(app: App) -> PostingContext:
+    from settlement.fiken.configure import client_from_settings
+
+    return PostingContext(
+        app=app,
+        client=client_from_settings(app.settings),
+        state=PostingState(app.engine),
+        report_dir=app.settings.report_dir,
+        generated_at=now_utc(),
+    )
+
+
+def _print_outcome(outcome: Outcome) -> None:
+    print(f"{outcome.vendor} {outcome.day}: {outcome.status}" + (f" ({outcome.message})" if outcome.message else ""))
+
+
+def run_day(args: argparse.Namespace) -> int:
+    app = load_app()
+    vendor = app.vendor(args.vendor)
+    if args.date < vendor.enabled_since:
+        print(f"{vendor.id} {args.date}: before enabled_since {vendor.enabled_since}; never settled", file=sys.stderr)
+        return 1
+    if not is_closed(args.date, now_utc(), vendor.tz, vendor.day_start):
+        print(f"{vendor.id} {args.date}: the business day has not closed yet", file=sys.stderr)
+        return 1
+    outcome = settle_day(posting_context(app), vendor, args.date)
+    _print_outcome(outcome)
+    return 0 if outcome.status in SETTLED else 1
+
+
+def run_catch_up(args: argparse.Namespace) -> int:
+    app = load_app()
+    vendors = [app.vendor(args.vendor)] if args.vendor else list(app.vendors.values())
+    now = now_utc()
+    if args.dry_run:
+        return _dry_run(app, vendors, now)
+    ctx = posting_context(app)
+    progress = Progress(sum(len(closed_days(v, now)) for v in vendors))
+    outcomes = catch_up(ctx, vendors, now, on_outcome=progress.step)
+    failed = [o for o in outcomes if o.stops_vendor]
+    for outcome in failed:
+        print(f"{outcome.vendor}: stopped at {outcome.day} ({outcome.status}): {outcome.message}; later days wait")
+    posted = sum(o.status == DOCUMENTED and o.message != "already settled" for o in outcomes)
+    print(f"catch-up done: {len(outcomes)} day(s) checked, {posted} posted or documented, {len(failed)} vendor(s) stopped")
+    return 1 if failed else 0
+
+
+def _dry_run(app: App, vendors, now: datetime) -> int:
+    state = PostingState(app.engine)
+    blocked = 0
+    for vendor in vendors:
+        for day in closed_days(vendor, now):
+            current = state.get(vendor.id, day)
+            voucher = voucher_for_day(app, vendor.id, day)
+            if voucher.blocked:
+                print(f"{vendor.id} {day}: blocked: {voucher.errors[0].format(with_severity=False)}; later days wait")
+                blocked += 1
+                break
+            digest = voucher_digest(voucher, vendor.posting)
+            if current.status in SETTLED and current.digest == digest:
+                continue
+            if current.status in (POSTED, DOCUMENTED):
+                action = f"would correct (reverse {current.settlement_key}, post v{current.version + 1})"
+            elif voucher.is_empty:
+                action = "would record as empty (no sales)"
+            else:
+                action = f"would post {voucher.total_debit / 100:.2f} NOK debit/credit in {len(voucher.lines)} lines"
+            print(f"{vendor.id} {day}: {action}")
+    return 1 if blocked else 0
+
+
+def _status_rows(app: App, vendor_ids: list[str]) -> list[dict]:
+    state = PostingState(app.engine)
+    now = now_utc()
+    rows = []
+    for vendor_id in vendor_ids:
+        vendor = app.vendor(vendor_id)
+        days = {s.business_day: s for s in state.all(vendor_id)}
+        closed = closed_days(vendor, now)
+        settled = [d for d in closed if d in days and days[d].status in SETTLED]
+        waiting = [d for d in closed if d not in settled]
+        rows.append(
+            {
+                "vendor": vendor_id,
+                "last_settled": max(settled).isoformat() if settled else None,
+                "waiting": [d.isoformat() for d in waiting],
+                "blocked": [
+                    {"date": d.isoformat(), "status": s.status, "reason": s.reason}
+                    for d, s in sorted(days.items()) if s.status in (BLOCKED, FAILED, POSTING)
+                ],
+                "corrections": [
+                    {"date": d.isoformat(), "version": s.version, "key": s.settlement_key, "count": s.corrections}
+                    for d, s in sorted(days.items()) if s.corrections
+                ],
+                "days": [
+                    {
+                        "date": d.isoformat(), "status": s.status, "key": s.settlement_key, "mode": s.mode,
+                        "sale_id": s.sale_id, "transaction_id": s.transaction_id,
+                        "journal_entry_id": s.journal_entry_id, "attachment": s.attachment or None,
+                    }
+                    for d, s in sorted(days.items())
+                ],
+            }
+        )
+    return rows
+
+
+def show_status(args: argparse.Namespace) -> int:
+    app = load_app()
+    vendor_ids = [app.vendor(args.vendor).id] if args.vendor else list(app.vendors)
+    rows = _status_rows(app, vendor_ids)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    print(f"{'vendor':<20} {'last settled':<12} {'waiting':>7} {'blocked':>7} {'corrections':>11}")
+    for row in rows:
+        print(f"{row['vendor']:<20} {row['last_settled'] or '-':<12} {len(row['waiting']):>7} "
+              f"{len(row['blocked']):>7} {len(row['corrections']):>11}")
+    for row in rows:
+        for day in row["days"]:
+            if day["status"] in (DOCUMENTED, POSTED, EMPTY):
+                ids = ", ".join(f"{k} {day[k]}" for k in ("sale_id", "transaction_id", "journal_entry_id") if day[k])
+                print(f"  {row['vendor']} {day['date']} {day['status']:<10} {day['key']} {ids}")
+        for blocked in row["blocked"]:
+            print(f"  {row['vendor']} {blocked['date']} {blocked['status'].upper()}: {blocked['reason']}")
+        for correction in row["corrections"]:
+            print(f"  {row['vendor']} {correction['date']} corrected {correction['count']}x, now {correction['key']}")
+    return 0
+
+
+def show_audit(args: argparse.Namespace) -> int:
+    app = load_app()
+    for row in PostingState(app.engine).audit(args.vendor, args.date):
+        print(f"{row.at:%Y-%m-%d %H:%M:%S} {row.vendor} {row.business_day} {row.action:<12} {row.settlement_key} {row.detail}")
+    return 0

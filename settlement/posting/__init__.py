@@ -1,0 +1,1 @@
+"""Posting daily vouchers to Fiken exactly once: keys, payloads, state, and the settle loop."""

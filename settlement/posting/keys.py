@@ -1,0 +1,37 @@
+"""Settlement keys: the unique marker by which our postings are found again in Fiken.
+
+A key names the vendor, the business day and a version, e.g. "[settlement:oslo-sentrum:2026-11-02:v1]".
+A correction posts the new voucher under the next version, so no two live postings share a key.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from settlement.fiken.markers import MARKER_PREFIX
+
+# Fiken allows 200 characters and prefixes "Fri postering registrert via API: " (34) itself.
+MAX_DESCRIPTION = 166
+_KEY = re.compile(r"\[settlement:([a-z0-9_-]+):(\d{4}-\d{2}-\d{2}):v(\d+)\]")
+
+
+def settlement_key(vendor_id: str, day: date, version: int) -> str:
+    """The key of a vendor-day's posting version."""
+    return f"{MARKER_PREFIX}{vendor_id}:{day.isoformat()}:v{version}]"
+
+
+def parse_key(text: str | None) -> tuple[str, date, int] | None:
+    """(vendor, day, version) from a text containing a key, or None."""
+    match = _KEY.search(text or "")
+    if match is None:
+        return None
+    return match.group(1), date.fromisoformat(match.group(2)), int(match.group(3))
+
+
+def voucher_description(vendor_name: str, day: date, key: str, prefix: str = "Dagsoppgjør") -> str:
+    """A description that names vendor and day and always keeps the whole key within 166 chars."""
+    tail = f" {day.isoformat()} {key}"
+    room = MAX_DESCRIPTION - len(prefix) - 1 - len(tail)
+    name = vendor_name if len(vendor_name) <= room else vendor_name[: max(room - 1, 0)] + "…"
+    return f"{prefix} {name}{tail}"

@@ -69,7 +69,12 @@ def run_day(args: argparse.Namespace) -> int:
     if not is_closed(args.date, now_utc(), vendor.tz, vendor.day_start):
         print(f"{vendor.id} {args.date}: the business day has not closed yet", file=sys.stderr)
         return 1
-    outcome = settle_day(posting_context(app), vendor, args.date)
+    ctx = posting_context(app)
+    with ctx.claim(vendor.id) as claimed:
+        if not claimed:
+            print(f"{vendor.id}: another replica is settling this vendor right now; try again later", file=sys.stderr)
+            return 1
+        outcome = settle_day(ctx, vendor, args.date)
     _print_outcome(outcome)
     return 0 if outcome.status in SETTLED else 1
 

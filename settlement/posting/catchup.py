@@ -53,11 +53,14 @@ def catch_up(
     day (later days wait); other vendors go on."""
     outcomes: list[Outcome] = []
     for vendor in vendors:
-        for day in closed_days(vendor, now):
-            outcome = settle_day(ctx, vendor, day)
-            outcomes.append(outcome)
-            if on_outcome:
-                on_outcome(outcome)
-            if outcome.stops_vendor:
-                break
+        with ctx.claim(vendor.id) as claimed:
+            if not claimed:
+                continue  # another replica is settling this vendor right now
+            for day in closed_days(vendor, now):
+                outcome = settle_day(ctx, vendor, day)
+                outcomes.append(outcome)
+                if on_outcome:
+                    on_outcome(outcome)
+                if outcome.stops_vendor:
+                    break
     return outcomes

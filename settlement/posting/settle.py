@@ -10,9 +10,11 @@ the saleNumber (cash sales) is how our postings are recognised.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
+from typing import Callable
 
 from settlement.app import App
 from settlement.daily import voucher_for_day
@@ -43,15 +45,26 @@ class Outcome:
         return self.status in (BLOCKED, FAILED, POSTING)
 
 
+def no_claim(vendor_id: str) -> AbstractContextManager[bool]:
+    """The claim for a single process: always granted."""
+    return nullcontext(True)
+
+
 @dataclass
 class PostingContext:
-    """Everything settling needs: configuration, the Fiken client, local state and where reports go."""
+    """Everything settling needs: configuration, the Fiken client, local state and where reports go.
+
+    `claim(vendor_id)` is a context manager that yields True while this process alone may settle
+    that vendor's days (False: another replica is at it); replicas sharing a database pass one
+    backed by a database lock.
+    """
 
     app: App
     client: FikenClient
     state: PostingState
     report_dir: Path
     generated_at: datetime
+    claim: Callable[[str], AbstractContextManager[bool]] = field(default=no_claim)
 
 
 def build_posting(app: App, vendor: Vendor, voucher: Voucher, key: str) -> FikenPosting:

@@ -19,7 +19,8 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
     connect_args: dict[str, object] = {}
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-        connect_args = {"timeout": 30}
+        # Wait up to 30 s for another writer, unless the URL says otherwise (`?timeout=5`).
+        connect_args = {} if "timeout=" in url else {"timeout": 30}
     engine = create_engine(url, connect_args=connect_args)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -21,7 +21,9 @@ from settlement.report.data import DayReport, Tally
 _FONT = "Helvetica"
 _MARGIN = 12
 _WIDTH = 210 - 2 * _MARGIN
-_ROW = 5.2
+# Row height and heading spacing chosen so a usual day (a dozen voucher lines, a handful of
+# payment methods) fits one A4 page; longer days flow on to further pages.
+_ROW = 4.4
 # Typographic characters that are not Latin-1 but have a plain equivalent.
 _PLAIN = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "€": "EUR", "\u202f": " "})
 
@@ -79,11 +81,12 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
 
 
 def _heading(pdf: FPDF, text: str) -> None:
-    if pdf.get_y() > 297 - 40:
+    # Keep a heading with the first rows under it: start a new page when fewer than ~4 rows fit.
+    if pdf.get_y() > 297 - 16 - 6 - 4 * _ROW - 8:
         pdf.add_page()
-    pdf.ln(3)
+    pdf.ln(2)
     pdf.set_font(_FONT, "B", 11)
-    pdf.cell(_WIDTH, 7, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(_WIDTH, 6, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(_FONT, size=8.5)
 
 

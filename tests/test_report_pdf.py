@@ -1,0 +1,118 @@
+"""The PDF report, read back with pypdf: Norwegian headings, æøå, kroner amounts, VAT totals."""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from pypdf import PdfReader
+
+from settlement.report import render_pdf
+from settlement.report.pdf import latin1
+from settlement.store.sales_store import StoredNote
+from tests.test_report_data import LINES, Order, sample_report
+
+
+def _text(pdf: bytes) -> str:
+    reader = PdfReader(io.BytesIO(pdf))
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def test_headings_vendor_day_key_and_generated_at():
+    text = _text(render_pdf(sample_report()))
+    for heading in (
+        "Dagsoppgjør 02.11.2026", "Bilag", "Konto", "Kontonavn", "Debet", "Kredit", "Mva-kode",
+        "Sum per mva-kode", "Grunnlag", "Mva", "Brutto", "Mva beregnet av Fiken", "Betalingsmåter",
+        "Nøkkeltall", "Antall kvitteringer og ordrer", "Returer", "Øresavrunding", "Driks", "Gavekort solgt",
+        "Gavekort innløst", "Avvik", "Nettbutikkordrer",
+    ):
+        assert heading in text, heading
+    assert "Bergen Bryggen (bergen-bryggen)" in text
+    assert "Oppgjørsnøkkel bergen-bryggen/2026-11-02" in text
+    assert "Generert 03.11.2026 05:00 UTC" in text
+    assert "Rabatter ikke oppgitt i kildedataene" in text
+    assert "Side 1 av 1" in text
+
+
+def test_every_voucher_line_with_account_name_and_amounts_in_kroner():
+    report = sample_report()
+    lines = _text(render_pdf(report)).splitlines()
+    # The sales line at 25 %: account, name with æøå, section, VAT code, credit and VAT in "1 234,56" form.
+    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 2 298,65 459,73" in lines
+    assert "3050" not in " ".join(lines)  # no line that the day does not have
+    assert "2900 Gavekort (forskudd fra kunder) Gavekort 500,00" in lines
+    assert "1581 Til gode Vipps Betaling 275,00" in lines
+    assert "7740 Øresavrunding Øresavrunding 0,35" in lines
+    # Debit: the return 125,00 and the payments 1 385,00 + 275,00 + 999,00 + 50,00 + 300,00;
+    # credit: sales 2 298,65 + 315,00, tip 20,00, gift card 500,00, rounding 0,35.
+    assert "Sum 3 134,00 3 134,00" in lines
+    assert report.total_debit == report.total_credit == 313_400
+    for line in report.lines:
+        assert any(row.startswith(f"{line.account} {line.name}") for row in lines), line
+
+
+def test_vat_totals_show_source_and_fiken_vat_and_the_gap():
+    lines = _text(render_pdf(sample_report())).splitlines()
+    assert "3 1 738,92 434,73 2 173,65 434,73 0,00" in lines
+    assert "31 273,93 41,07 315,00 41,09 0,02" in lines
+    assert "Sum 2 012,85 475,80 2 488,65 475,82 0,02" in lines
+
+
+def test_payments_counts_and_refunds():
+    lines = _text(render_pdf(sample_report())).splitlines()
+    assert "vipps 1581 Til gode Vipps 2 275,00 -125,00" in lines
+    assert "card 1580 Til gode kortoppgjør 1 1 385,00" in lines
+    assert "Antall kvitteringer og ordrer 5  (csv: 4, woocommerce: 1)" in lines
+    assert "Returer -125,00  (1 kvitteringer)" in lines
+    assert "Gavekort innløst 300,00  (1 kvitteringer)" in lines
+
+
+def test_deviations_and_webshop_orders():
+    notes = [StoredNote("saft", "Z-17", "Z-rapport viser 1 000,00, kvitteringene 990,00")]
+    orders = [Order("order", "1001", datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc), 99_900, "Stripe", "processing")]
+    lines = _text(render_pdf(sample_report(notes=notes, orders=orders))).splitlines()
+    assert "- saft: Z-rapport viser 1 000,00, kvitteringene 990,00 (Z-17)" in lines
+    assert "1001 Ordre 02.11.2026 10:00 Stripe processing ja 999,00" in lines
+    assert "1 ordrer 999,00" in lines
+    assert "Ingen avvik." not in lines
+
+
+def test_blocked_day_says_so_and_lists_the_errors():
+    from tests.test_report_data import _line
+
+    report = sample_report([_line("U-1", "sale", "high", 10_000, 2_000, "3"), _line("U-1", "payment", "swish", 10_000)])
+    text = _text(render_pdf(report))
+    assert "SPERRET: bilaget har feil (se Avvik) og bokføres ikke" in text
+    assert "Feil: payment code 'swish' has no mapping" in text
+    assert "swish (ikke koblet)" in text
+
+
+def test_text_outside_latin1_is_replaced_not_lost():
+    assert latin1("Kaffe – «god» ☕ €") == "Kaffe - «god» ? EUR"
+    report = replace(sample_report(), vendor_name="Bryggen Café ☕")
+    assert "Bryggen Café ? (bergen-bryggen)" in _text(render_pdf(report))
+
+
+def test_same_report_same_bytes_and_no_clock_inside():
+    report = sample_report()
+    assert render_pdf(report) == render_pdf(report)
+    later = replace(report, generated_at=report.generated_at + timedelta(hours=1))
+    assert render_pdf(later) != render_pdf(report)
+    info = PdfReader(io.BytesIO(render_pdf(report))).metadata
+    assert info.title == "Dagsoppgjør Bergen Bryggen 02.11.2026"
+    assert info["/CreationDate"].startswith("D:20261103050000")
+
+
+def test_long_order_list_runs_over_pages():
+    start = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
+    orders = [Order("order", str(5000 + n), start + timedelta(minutes=n), 12_345, "Vipps", "completed") for n in range(120)]
+    pdf = render_pdf(sample_report(orders=orders))
+    reader = PdfReader(io.BytesIO(pdf))
+    pages = len(reader.pages)
+    assert pages >= 3
+    text = _text(pdf)
+    assert f"Side {pages} av {pages}" in text
+    assert "5119 Ordre" in text
+    assert re.search(r"120 ordrer 14 814,00", text)

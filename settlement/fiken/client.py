@@ -149,6 +149,10 @@ class FikenClient:
         """Journal entries dated start..end inclusive (either bound may be open)."""
         return self._get_all("/companies/{slug}/journalEntries", {"slug": slug}, _date_range("date", start, end))
 
+    def journal_entry(self, slug: str, journal_entry_id: int) -> dict:
+        """One journal entry with its lines and attachments."""
+        return self._get("/companies/{slug}/journalEntries/{id}", {"slug": slug, "id": journal_entry_id})
+
     def transaction(self, slug: str, transaction_id: int) -> dict:
         return self._get("/companies/{slug}/transactions/{id}", {"slug": slug, "id": transaction_id})
 
@@ -162,6 +166,10 @@ class FikenClient:
         if sale_number is not None:
             params["saleNumber"] = sale_number
         return self._get_all("/companies/{slug}/sales", {"slug": slug}, params)
+
+    def sale(self, slug: str, sale_id: int) -> dict:
+        """One sale with its lines, payments and attachments."""
+        return self._get("/companies/{slug}/sales/{id}", {"slug": slug, "id": sale_id})
 
     def find_sales(self, slug: str, sale_number: str) -> list[dict]:
         """Sales whose saleNumber equals `sale_number` (how a cash sale of ours is found again)."""
@@ -180,6 +188,16 @@ class FikenClient:
             raise ValueError("reversing a transaction needs a description")
         response = self.transport.send(
             "PATCH", "/companies/{slug}/transactions/{id}/delete", {"slug": slug, "id": transaction_id},
+            params={"description": description},
+        )
+        return response.json() if response.content else {}
+
+    def delete_sale(self, slug: str, sale_id: int, description: str) -> dict:
+        """Cancel a sale: Fiken reverses its bookings and marks it deleted."""
+        if not description.strip():
+            raise ValueError("deleting a sale needs a description")
+        response = self.transport.send(
+            "PATCH", "/companies/{slug}/sales/{id}/delete", {"slug": slug, "id": sale_id},
             params={"description": description},
         )
         return response.json() if response.content else {}

@@ -1,0 +1,300 @@
+"""Writes SAF-T Cash Register files for tests and the benchmark.
+
+Describe registers, transactions and Z reports with a few dataclasses (amounts in øre), and
+`SaftFile.write(path)` streams them out as XML, in either sign convention:
+
+* "official": returns as negative amounts with amntTp D (Skatteetaten's 2021 example);
+* "absolute": every amount unsigned, amntTp D for sales and C for returns (some exporters).
+
+`z_report_for(...)` adds up transactions the way a correct Z report does (sales excl. VAT), so a
+test can tamper with one figure and expect exactly that mismatch.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, TextIO
+from xml.sax.saxutils import escape
+
+from settlement.money import round_half_up_div
+
+NS = "urn:StandardAuditFile-Taxation-CashRegister:NO"
+# The exporter's own VAT code → (standard code, percentage).
+VAT_CODES = {"1": ("33", 12), "2": ("31", 15), "3": ("3", 25), "5": ("5", 0)}
+BASICS = [
+    ("04", "100", "04006", "Food"),
+    ("04", "200", "04003", "Goods"),
+    ("04", "300", "04007", "Beer"),
+    ("05", "SAL", "", "Sale line"),
+    ("05", "RET", "", "Return line"),
+    ("05", "GC", "", "Gavekort solgt"),
+    ("10", "TIPS", "10001", "Tips"),
+    ("11", "CASHSAL", "11001", "Cash sale"),
+    ("11", "RETURNSAL", "11006", "Return sale"),
+    ("11", "FLOAT", "11007", "Cash declaration"),
+    ("12", "CASH", "12001", "Cash"),
+    ("12", "CARD", "12002", "Debit card"),
+    ("12", "VIPPS", "12011", "Vipps"),
+    ("12", "GIFT", "12005", "Gift card"),
+    ("13", "ZREP", "13009", "Z report"),
+    ("13", "DRAWOPEN", "13005", "Open cash drawer"),
+]
+
+
+def nok(ore: int) -> str:
+    """øre → '123.45' / '-0.40'."""
+    sign = "-" if ore < 0 else ""
+    return f"{sign}{abs(ore) // 100}.{abs(ore) % 100:02d}"
+
+
+def vat_of(amount: int, vat_code: str) -> int:
+    percent = VAT_CODES[vat_code][1]
+    return round_half_up_div(amount * percent, 100 + percent)
+
+
+@dataclass
+class Line:
+    """An article line (amount incl. VAT, negative for a return) or a gift card sold."""
+
+    amount: int
+    group: str = "200"
+    vat_code: str = "3"
+    line_type: str | None = None  # default SAL / RET by sign; "GC" sells a gift card
+    vat: int | None = None  # default: computed from the rate
+    art_id: str | None = None
+    write_group: bool = True
+
+
+@dataclass
+class Payment:
+    type: str
+    amount: int
+
+
+@dataclass
+class Transaction:
+    trans_id: str
+    date: str
+    time: str
+    lines: list[Line]
+    payments: list[Payment] | None = None  # default: one CASH payment of what is due
+    rounding: int | None = None  # roundingAmnt; None writes no <rounding>
+    tip: int = 0  # a transaction-level raise of type TIPS
+    tip_inside: bool = False  # whether transAmntIn counts the tip
+    trans_type: str | None = None  # default CASHSAL / RETURNSAL by sign
+    training: bool = False
+    void: bool = False
+    amount_override: str | None = None  # write this text as transAmntIn (bad-input tests)
+
+    @property
+    def line_total(self) -> int:
+        return sum(line.amount for line in self.lines)
+
+    def paid(self) -> list[Payment]:
+        if self.payments is not None:
+            return self.payments
+        return [Payment("CASH", self.line_total + self.tip + (self.rounding or 0))]
+
+
+@dataclass
+class ZReport:
+    report_id: str
+    date: str
+    time: str
+    total: int
+    payments: dict[str, int]
+    vat: dict[str, tuple[int, int]]  # VAT code → (sales excl. VAT, VAT)
+
+
+@dataclass
+class Register:
+    register_id: str
+    transactions: Iterable[Transaction] = ()
+    z_reports: list[ZReport] = field(default_factory=list)
+
+
+@dataclass
+class Location:
+    name: str | None
+    registers: list[Register]
+
+
+def z_report_for(report_id: str, date: str, transactions: Iterable[Transaction], time: str = "23:50:00") -> ZReport:
+    """A correct Z report for the given sales (training, void and float transactions left out)."""
+    total, payments, vat = 0, {}, {}
+    for tx in transactions:
+        if tx.training or tx.void or tx.trans_type == "FLOAT":
+            continue
+        for line in tx.lines:
+            if line.line_type == "GC":
+                continue
+            line_vat = line.vat if line.vat is not None else vat_of(line.amount, line.vat_code)
+            base, amount = vat.get(line.vat_code, (0, 0))
+            vat[line.vat_code] = (base + line.amount - line_vat, amount + line_vat)
+            total += line.amount
+        for payment in tx.paid():
+            payments[payment.type] = payments.get(payment.type, 0) + payment.amount
+    return ZReport(report_id, date, time, total, payments, vat)
+
+
+@dataclass
+class SaftFile:
+    locations: list[Location]
+    company: str = "999999999"
+    convention: str = "official"
+    prefix: str | None = None  # e.g. "n1" instead of a default namespace
+    namespace: str = NS
+    bom: bool = False
+    newline: str = "\n"
+    doctype: str | None = None
+    currency: str = "NOK"
+    basics: list[tuple[str, str, str, str]] = field(default_factory=lambda: list(BASICS))
+    indent: bool = True
+
+    def write(self, path: Path) -> Path:
+        with open(path, "w", encoding="utf-8", newline="") as out:
+            if self.bom:
+                out.write("\ufeff")
+            self.write_to(out)
+        return path
+
+    # -- writing -----------------------------------------------------------------------------
+
+    def write_to(self, out: TextIO) -> None:
+        nl = self.newline
+        p = f"{self.prefix}:" if self.prefix else ""
+        self._p = p
+        xmlns = f'xmlns:{self.prefix}="{self.namespace}"' if self.prefix else f'xmlns="{self.namespace}"'
+        out.write(f'<?xml version="1.0" encoding="UTF-8"?>{nl}')
+        if self.doctype:
+            out.write(self.doctype + nl)
+        out.write(f"<{p}auditfile {xmlns}>{nl}")
+        out.write(self._el("header", self._leaves(
+            ("fiscalYear", "2026"), ("startDate", "2026-01-01"), ("endDate", "2026-12-31"), ("curCode", self.currency),
+            ("dateCreated", "2026-11-30"), ("timeCreated", "10:00:00"), ("softwareDesc", "Testkassa"),
+            ("softwareVersion", "1"), ("softwareCompanyName", "Test AS"), ("auditfileVersion", "1.0"),
+        )) + nl)
+        out.write(f"<{p}company>{nl}")
+        out.write(self._leaves(("companyIdent", self.company), ("companyName", "Test AS")) + nl)
+        vat = "".join(
+            self._el("vatCodeDetail", self._leaves(("vatCode", code), ("dateOfEntry", "2020-01-01"), ("standardVatCode", std)))
+            for code, (std, _) in VAT_CODES.items()
+        )
+        out.write(self._el("vatCodeDetails", vat) + nl)
+        out.write(self._el("articles", self._el("article", self._leaves(
+            ("artID", "A1"), ("dateOfEntry", "2020-01-01"), ("artGroupID", "100"), ("artDesc", "Bread")))) + nl)
+        basics = "".join(
+            self._el("basic", self._leaves(("basicType", t), ("basicID", i), *((("predefinedBasicID", d),) if d else ()), ("basicDesc", desc)))
+            for t, i, d, desc in self.basics
+        )
+        out.write(self._el("basics", basics) + nl)
+        for location in self.locations:
+            out.write(f"<{p}location>{nl}")
+            if location.name is not None:
+                out.write(self._leaves(("name", location.name)) + nl)
+            for register in location.registers:
+                out.write(f"<{p}cashregister>{nl}{self._leaves(('registerID', register.register_id))}{nl}")
+                for number, z in enumerate(register.z_reports):
+                    out.write(self._z_event(f"Z{number}", register.register_id, z) + nl)
+                for tx in register.transactions:
+                    out.write(self._transaction(tx) + nl)
+                out.write(f"</{p}cashregister>{nl}")
+            out.write(f"</{p}location>{nl}")
+        out.write(f"</{p}company>{nl}</{p}auditfile>{nl}")
+
+    def _el(self, name: str, inner: str) -> str:
+        nl = self.newline if self.indent else ""
+        return f"<{self._p}{name}>{nl}{inner}{nl}</{self._p}{name}>"
+
+    def _leaves(self, *pairs: tuple[str, str]) -> str:
+        p, nl = self._p, self.newline if self.indent else ""
+        return nl.join(f"<{p}{k}>{escape(v)}</{p}{k}>" for k, v in pairs)
+
+    def _signed(self, ore: int) -> tuple[str, str]:
+        """(written amount, amntTp) in this file's convention."""
+        if self.convention == "absolute":
+            return nok(abs(ore)), "D" if ore >= 0 else "C"
+        return nok(ore), "C" if ore >= 0 else "D"
+
+    def _money(self, ore: int) -> str:
+        return nok(abs(ore)) if self.convention == "absolute" else nok(ore)
+
+    def _transaction(self, tx: Transaction) -> str:
+        amount = tx.line_total + (tx.tip if tx.tip_inside else 0)
+        written, letter = self._signed(amount)
+        parts = [self._leaves(
+            ("nr", tx.trans_id), ("transID", tx.trans_id),
+            ("transType", tx.trans_type or ("RETURNSAL" if amount < 0 else "CASHSAL")),
+            ("transAmntIn", tx.amount_override if tx.amount_override is not None else written),
+            ("transAmntEx", self._signed(amount - sum(self._line_vat(l) for l in tx.lines))[0]),
+            ("amntTp", letter), ("transDate", tx.date), ("transTime", tx.time),
+        )]
+        vat_by_code: dict[str, int] = {}
+        for number, line in enumerate(tx.lines, start=1):
+            line_written, line_letter = self._signed(line.amount)
+            line_vat = self._line_vat(line)
+            leaves = [("nr", tx.trans_id), ("lineID", str(number)),
+                      ("lineType", line.line_type or ("RET" if line.amount < 0 else "SAL"))]
+            if line.write_group:
+                leaves.append(("artGroupID", line.group))
+            if line.art_id:
+                leaves.append(("artID", line.art_id))
+            leaves += [("lineAmntIn", line_written), ("lineAmntEx", self._signed(line.amount - line_vat)[0]), ("amntTp", line_letter)]
+            inner = self._leaves(*leaves)
+            if line.line_type != "GC":
+                vat_code = line.vat_code
+                percent = VAT_CODES[vat_code][1]
+                vat_written, vat_letter = self._signed(line_vat) if line_vat else ("0.00", line_letter)
+                inner += self._el("vat", self._leaves(
+                    ("vatCode", vat_code), ("vatPerc", f"{percent}.00"), ("vatAmnt", vat_written), ("vatAmntTp", vat_letter),
+                    ("vatBasAmnt", self._signed(line.amount - line_vat)[0]),
+                ))
+                vat_by_code[vat_code] = vat_by_code.get(vat_code, 0) + line_vat
+            parts.append(self._el("ctLine", inner))
+        for vat_code, line_vat in vat_by_code.items():
+            vat_written, vat_letter = self._signed(line_vat)
+            parts.append(self._el("vat", self._leaves(("vatCode", vat_code), ("vatAmnt", vat_written), ("vatAmntTp", vat_letter))))
+        if tx.tip:
+            parts.append(self._el("raise", self._leaves(("raiseType", "TIPS"), ("raiseAmnt", self._money(tx.tip)))))
+        if tx.rounding is not None:
+            parts.append(self._el("rounding", self._leaves(("roundingAmnt", nok(tx.rounding)))))
+        for payment in tx.paid():
+            parts.append(self._el("payment", self._leaves(("paymentType", payment.type), ("paidAmnt", self._money(payment.amount)))))
+        parts.append(self._leaves(
+            ("signature", "c2lnbmF0dXJl"), ("keyVersion", "1"),
+            ("voidTransaction", "true" if tx.void else "false"), ("trainingID", "true" if tx.training else "false"),
+        ))
+        nl = self.newline if self.indent else ""
+        return self._el("cashtransaction", nl.join(parts))
+
+    @staticmethod
+    def _line_vat(line: Line) -> int:
+        if line.line_type == "GC":
+            return 0
+        return line.vat if line.vat is not None else vat_of(line.amount, line.vat_code)
+
+    def _z_event(self, event_id: str, register_id: str, z: ZReport) -> str:
+        nl = self.newline if self.indent else ""
+        payments = nl.join(
+            self._el("reportPayment", self._leaves(("paymentType", t), ("paymentNum", "1"), ("paymentAmnt", nok(a))))
+            for t, a in z.payments.items()
+        ) or self._el("reportPayment", self._leaves(("paymentType", "None"), ("paymentNum", "0"), ("paymentAmnt", "0.00")))
+        vat_rows = nl.join(
+            self._el("reportCashSaleVat", self._leaves(
+                ("vatCode", code), ("vatPerc", f"{VAT_CODES[code][1]}.00"), ("cashSaleAmnt", nok(base)), ("vatAmnt", nok(vat))))
+            for code, (base, vat) in z.vat.items()
+        ) or self._el("reportCashSaleVat", self._leaves(("vatPerc", "0.00"), ("cashSaleAmnt", "0.00"), ("vatAmnt", "0.00")))
+        report = nl.join([
+            self._leaves(("reportID", z.report_id), ("reportType", "Z report"), ("companyIdent", self.company),
+                         ("companyName", "Test AS"), ("reportDate", z.date), ("reportTime", z.time), ("registerID", register_id)),
+            self._el("reportTotalCashSales", self._leaves(("totalCashSaleAmnt", nok(z.total)))),
+            self._el("reportArtGroups", self._el("reportArtGroup", self._leaves(("artGroupID", "None"), ("artGroupNum", "0"), ("artGroupAmnt", "0.00")))),
+            self._el("reportPayments", payments),
+            self._el("reportCashSalesVat", vat_rows),
+            self._leaves(("reportGrandTotalSales", "99999.00"), ("reportGrandTotalReturn", "0.00"), ("reportGrandTotalSalesNet", "99999.00")),
+        ])
+        return self._el("event", nl.join([
+            self._leaves(("eventID", event_id), ("eventType", "ZREP"), ("eventDate", z.date), ("eventTime", z.time)),
+            self._el("eventReport", report),
+        ]))

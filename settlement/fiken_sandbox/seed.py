@@ -60,8 +60,10 @@ def _bank_accounts() -> list[dict]:
 
 
 def _contacts() -> dict[int, dict]:
+    # As Fiken shows a contact: `currency` is write-only in Fiken's spec, so it is never read back.
     return {9_100_001: {"contactId": 9_100_001, "name": "Kasseoppgjør", "customerNumber": 10001,
-                        "customer": True, "supplier": False, "currency": "NOK", "inactive": False}}
+                        "customerAccountCode": "1500:10001", "customer": True, "supplier": False,
+                        "inactive": False}}
 
 
 def _projects() -> list[dict]:

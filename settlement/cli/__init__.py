@@ -6,6 +6,8 @@ import argparse
 import importlib
 import sys
 
+from sqlalchemy.exc import OperationalError
+
 from settlement.app import ConfigurationError
 
 # Modules that define `register(subparsers)`; each adds its subcommands.
@@ -42,6 +44,11 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return 2
+    except OperationalError as exc:
+        # Infrastructure, not data: say so plainly. Postings already sent are found by their
+        # settlement key on the next run, so nothing is posted twice.
+        print(f"settlement: database error: {exc.orig}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like

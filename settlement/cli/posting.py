@@ -27,6 +27,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     catch = subparsers.add_parser("catch-up", help="settle every unposted closed day from enabled_since, oldest first")
     catch.add_argument("--vendor", help="only this vendor (default: all)")
     catch.add_argument("--dry-run", action="store_true", help="show what would be posted; send nothing")
+    catch.add_argument("--through", type=iso_date, metavar="DATE",
+                       help="settle closed days up to and including DATE only (default: every closed day)")
     catch.set_defaults(handler=run_catch_up)
 
     status = subparsers.add_parser("status", help="where every vendor-day stands with Fiken")
@@ -46,6 +48,7 @@ def now_utc() -> datetime:
 
 def posting_context(app: App) -> PostingContext:
     from settlement.fiken.configure import client_from_settings
+    from settlement.posting.claims import claims_for
 
     return PostingContext(
         app=app,
@@ -53,6 +56,7 @@ def posting_context(app: App) -> PostingContext:
         state=PostingState(app.engine),
         report_dir=app.settings.report_dir,
         generated_at=now_utc(),
+        claim=claims_for(app.engine),  # replicas on PostgreSQL share the vendors; SQLite: no claim
     )
 
 
@@ -84,10 +88,10 @@ def run_catch_up(args: argparse.Namespace) -> int:
     vendors = [app.vendor(args.vendor)] if args.vendor else list(app.vendors.values())
     now = now_utc()
     if args.dry_run:
-        return _dry_run(app, vendors, now)
+        return _dry_run(app, vendors, now, args.through)
     ctx = posting_context(app)
-    progress = Progress(sum(len(closed_days(v, now)) for v in vendors))
-    outcomes = catch_up(ctx, vendors, now, on_outcome=progress.step)
+    progress = Progress(sum(len(closed_days(v, now, args.through)) for v in vendors))
+    outcomes = catch_up(ctx, vendors, now, on_outcome=progress.step, through=args.through)
     failed = [o for o in outcomes if o.stops_vendor]
     for outcome in failed:
         print(f"{outcome.vendor}: stopped at {outcome.day} ({outcome.status}): {outcome.message}; later days wait")
@@ -96,11 +100,11 @@ def run_catch_up(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _dry_run(app: App, vendors, now: datetime) -> int:
+def _dry_run(app: App, vendors, now: datetime, through: date | None) -> int:
     state = PostingState(app.engine)
     blocked = 0
     for vendor in vendors:
-        for day in closed_days(vendor, now):
+        for day in closed_days(vendor, now, through):
             current = state.get(vendor.id, day)
             voucher = voucher_for_day(app, vendor.id, day)
             if voucher.blocked:

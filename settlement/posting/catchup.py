@@ -11,11 +11,14 @@ from settlement.posting.settle import Outcome, PostingContext, settle_day
 from settlement.vendors import Vendor
 
 
-def closed_days(vendor: Vendor, now: datetime) -> list[date]:
-    """Every business day from enabled_since that has closed by `now`, oldest first."""
+def closed_days(vendor: Vendor, now: datetime, through: date | None = None) -> list[date]:
+    """Every business day from enabled_since that has closed by `now` (and is not after
+    `through`, when given), oldest first."""
     last = business_day(now, vendor.tz, vendor.day_start)
     if not is_closed(last, now, vendor.tz, vendor.day_start):
         last -= timedelta(days=1)
+    if through is not None:
+        last = min(last, through)
     days, day = [], vendor.enabled_since
     while day <= last:
         days.append(day)
@@ -48,6 +51,7 @@ def catch_up(
     vendors: list[Vendor],
     now: datetime,
     on_outcome: Callable[[Outcome], None] | None = None,
+    through: date | None = None,
 ) -> list[Outcome]:
     """Settle every closed day of every vendor, oldest first. A vendor stops at its first blocked
     day (later days wait); other vendors go on."""
@@ -56,7 +60,7 @@ def catch_up(
         with ctx.claim(vendor.id) as claimed:
             if not claimed:
                 continue  # another replica is settling this vendor right now
-            for day in closed_days(vendor, now):
+            for day in closed_days(vendor, now, through):
                 outcome = settle_day(ctx, vendor, day)
                 outcomes.append(outcome)
                 if on_outcome:

@@ -1,0 +1,113 @@
+"""Which days are posted: from enabled_since, closed days only, oldest first; a vendor stops at its
+first blocked day while others go on; empty days are settled without a request; settled days
+cost no request at all."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from tests.fixtures_posting import fiken_posts
+
+VENDORS = """
+[[vendors]]
+id = "nord"
+name = "Nord"
+closing_time = "20:00"
+enabled_since = 2026-11-02
+fiken_company = "demo-as"
+
+[[vendors]]
+id = "sor"
+name = "Sør"
+closing_time = "20:00"
+enabled_since = 2026-11-02
+fiken_company = "demo-as"
+"""
+
+HEADER = "receipt_id;timestamp;type;code;vat_code;amount;vat\n"
+
+
+def _receipt(rid: str, day: str, amount: str = "125,00", vat: str = "25,00", payment: str = "card") -> str:
+    return (f"{rid};{day}T12:00:00;sale;high;3;{amount};{vat}\n"
+            f"{rid};{day}T12:00:00;payment;{payment};;{amount};\n")
+
+
+def _setup(ws, nord: str, sor: str) -> None:
+    ws.write("vendors.toml", VENDORS)
+    for vendor, rows in (("nord", nord), ("sor", sor)):
+        path = ws.write(f"in/{vendor}.csv", HEADER + rows)
+        status, out, err = ws.invoke("import", "sales", str(path), "--vendor", vendor)
+        assert status == 0, out + err
+
+
+def _keys_posted(sb) -> list[str]:
+    posted = [r for r in fiken_posts(sb) if r.path.endswith("generalJournalEntries")]
+    return [r.body["journalEntries"][0]["description"].split("[settlement:")[1].rstrip("]") for r in posted]
+
+
+def test_catch_up_posts_oldest_first_and_records_empty_days(posting_ws):
+    ws, sb = posting_ws, posting_ws.sandbox
+    _setup(ws, _receipt("N1", "2026-11-01") + _receipt("N2", "2026-11-02") + _receipt("N4", "2026-11-04"),
+           _receipt("S3", "2026-11-03"))
+    status, out, err = ws.invoke("catch-up", "--through", "2026-11-05")
+    assert status == 0, out + err
+    # 2026-11-01 is before enabled_since: never settled, although it has sales.
+    assert _keys_posted(sb) == ["nord:2026-11-02:v1", "nord:2026-11-04:v1", "sor:2026-11-03:v1"]
+    status, out, _ = ws.invoke("status", "--json")
+    rows = {row["vendor"]: row for row in json.loads(out)}
+    nord = {d["date"]: d["status"] for d in rows["nord"]["days"]}
+    assert nord == {"2026-11-02": "documented", "2026-11-03": "empty", "2026-11-04": "documented", "2026-11-05": "empty"}
+    assert rows["nord"]["last_settled"] == "2026-11-05"
+    assert "[####" in err and "4/8" in err  # the progress bar counts the vendor-days
+
+    before = len(sb.requests)
+    status, out, err = ws.invoke("catch-up", "--through", "2026-11-05")
+    assert status == 0 and len(sb.requests) == before, "settled days cost no Fiken request"
+
+
+def test_a_blocked_day_stops_its_vendor_and_not_the_others(posting_ws):
+    ws, sb = posting_ws, posting_ws.sandbox
+    _setup(ws, _receipt("N2", "2026-11-02") + _receipt("N3", "2026-11-03", payment="bitcoin") + _receipt("N4", "2026-11-04"),
+           _receipt("S2", "2026-11-02") + _receipt("S4", "2026-11-04"))
+    status, out, err = ws.invoke("catch-up", "--through", "2026-11-04")
+    assert status == 1
+    assert "nord: stopped at 2026-11-03 (blocked): payment code 'bitcoin' has no mapping" in out
+    assert _keys_posted(sb) == ["nord:2026-11-02:v1", "sor:2026-11-02:v1", "sor:2026-11-04:v1"]
+
+    status, out, _ = ws.invoke("status")
+    assert "nord 2026-11-03 BLOCKED: payment code 'bitcoin' has no mapping" in out
+    row = json.loads(ws.invoke("status", "--json")[1])[0]
+    assert row["waiting"][:2] == ["2026-11-03", "2026-11-04"]  # and every closed day after them
+
+    # The accountant maps the code; the next catch-up posts the blocked day and the one that waited.
+    with (ws.chart / "mapping.csv").open("a", encoding="utf-8") as mapping:
+        mapping.write("payment;bitcoin;payment_card\n")
+    status, out, err = ws.invoke("catch-up", "--through", "2026-11-04")
+    assert status == 0, out + err
+    assert _keys_posted(sb)[3:] == ["nord:2026-11-03:v1", "nord:2026-11-04:v1"]
+
+
+def test_dry_run_sends_nothing_and_says_what_would_happen(posting_ws):
+    ws, sb = posting_ws, posting_ws.sandbox
+    _setup(ws, _receipt("N2", "2026-11-02"), "")
+    status, out, err = ws.invoke("catch-up", "--dry-run", "--through", "2026-11-03")
+    assert status == 0, out + err
+    assert "nord 2026-11-02: would post 125.00 NOK debit/credit" in out
+    assert "nord 2026-11-03: would record as empty (no sales)" in out
+    assert sb.requests == []
+
+
+def test_days_before_enabled_since_or_not_closed_are_refused(posting_ws):
+    ws, sb = posting_ws, posting_ws.sandbox
+    _setup(ws, _receipt("N1", "2026-11-01"), "")
+    status, out, err = ws.invoke("run", "--vendor", "nord", "--date", "2026-11-01")
+    assert status == 1 and "before enabled_since 2026-11-02; never settled" in err
+    today = datetime.now(ZoneInfo("Europe/Oslo")).date()
+    status, out, err = ws.invoke("run", "--vendor", "nord", "--date", today.isoformat())
+    assert status == 1 and "has not closed yet" in err
+    status, out, err = ws.invoke("catch-up", "--vendor", "nord", "--dry-run")
+    assert today.isoformat() not in out and (today - timedelta(days=1)).isoformat() in out
+    assert sb.requests == []
+    assert date(2026, 11, 1).isoformat() not in out

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -73,6 +74,26 @@ class Settings(BaseSettings):
     fiken_read_timeout: float = Field(default=30.0, description="Seconds to wait for Fiken to answer.")
     fiken_retry_attempts: int = Field(
         default=5, ge=1, description="Tries per Fiken request on 429, 5xx (reads only) and network failures."
+    )
+
+    # --- settlement serve (see docs/serve.md) ---------------------------------------------------
+    log_format: Literal["human", "json"] = Field(
+        default="human", description="Log lines for people (`human`) or one JSON object per line (`json`)."
+    )
+    log_level: str = Field(default="INFO", description="Lowest level logged: DEBUG, INFO, WARNING, ERROR.")
+    http_host: str = Field(
+        default="127.0.0.1",
+        description="Address `serve` answers /healthz, /readyz and /metrics on (0.0.0.0 in a container).",
+    )
+    http_port: int = Field(default=8080, ge=0, le=65535, description="Port for the HTTP endpoints (0: any free port).")
+    serve_pid_file: Path = Field(
+        default=Path("data/settlement-serve.pid"),
+        description="Where `serve` writes its process id; `settlement reload` signals that process.",
+    )
+    serve_workers: int = Field(default=4, ge=1, description="Vendors `serve` works on at the same time.")
+    serve_misfire_grace: int = Field(
+        default=3600, ge=1,
+        description="Seconds a vendor's closing-time job may start late (busy or suspended) and still run.",
     )
 
 

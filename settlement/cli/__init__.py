@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "settlement.cli.posting",
     "settlement.cli.report",
     "settlement.cli.fiken",
+    "settlement.cli.serve",
 ]
 
 

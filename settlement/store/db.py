@@ -6,16 +6,18 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import create_engine
 
-# Importing the table modules registers their tables in SQLModel.metadata.
-from settlement.store import tables  # noqa: F401
-from settlement.store import webshop  # noqa: F401
-from settlement.posting import state  # noqa: F401
+# Importing migrate registers every table (it imports the table modules) and brings the schema up to date.
+from settlement.store.migrate import prepare_schema
+from settlement.serve import seen_files  # noqa: F401
 
 
 def open_engine(url: str, *, create: bool = True) -> Engine:
-    """Create an engine for `url`; for SQLite, make the folder, use WAL and wait for locks."""
+    """Create an engine for `url`; for SQLite, make the folder, use WAL and wait for locks.
+
+    `create`: create missing tables and apply pending migrations (under a lock; see migrate.py).
+    """
     connect_args: dict[str, object] = {}
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -25,7 +27,7 @@ def open_engine(url: str, *, create: bool = True) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     if create:
-        SQLModel.metadata.create_all(engine)
+        prepare_schema(engine)
     return engine
 
 

@@ -1,0 +1,179 @@
+"""What `serve` does: hold the running configuration, run a vendor (sync, then catch-up), reload.
+
+The configuration in use is replaced only by one that loaded without errors; a refused reload
+logs every problem and leaves everything as it was. Each vendor's run catches its own exceptions,
+so a failing vendor never stops the others. When stopping, the day being posted is finished and
+recorded; later days wait for the next start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+from datetime import datetime, timezone
+
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from settlement.app import App
+from settlement.fiken.errors import FikenError
+from settlement.posting.catchup import catch_up
+from settlement.posting.settle import Outcome, PostingContext
+from settlement.posting.state import BLOCKED, FAILED, POSTING, PostingState
+from settlement.serve.metrics import Metrics, vendor_standings
+from settlement.serve.sources import sync_sources
+from settlement.settings import Settings
+from settlement.store import open_engine
+
+log = logging.getLogger("settlement.serve")
+
+
+class Stopping(Exception):
+    """Raised between two days of a catch-up once the process has been asked to stop."""
+
+
+class Service:
+    """The running configuration, the shared Fiken client (via the posting context) and metrics."""
+
+    def __init__(self, settings: Settings, metrics: Metrics):
+        self.settings, self.metrics = settings, metrics
+        self.app: App | None = None
+        self.config_problems: list[str] = []
+        self.last_reload: str = ""
+        self.stopping = threading.Event()
+        self.scheduler = None  # set by the serve command once the scheduler runs
+        self._engine: Engine | None = None
+        self._context: PostingContext | None = None
+        self._context_error = ""
+        self._lock = threading.RLock()
+
+    # --- configuration -------------------------------------------------------------------------
+    def engine(self) -> Engine:
+        """One engine for the process, kept across reloads."""
+        with self._lock:
+            if self._engine is None:
+                self._engine = open_engine(self.settings.database_url)
+            return self._engine
+
+    def _load(self) -> tuple[App | None, list[str]]:
+        app = App.load(self.settings)
+        errors = [str(p) for p in app.problems if p.is_error]
+        if errors:
+            return None, errors
+        app.__dict__["engine"] = self.engine()  # App.engine is a cached property: share ours
+        return app, []
+
+    def reload(self, first: bool = False) -> bool:
+        """Load vendors.toml and chart_of_accounts/; use them only if valid. True when applied."""
+        from settlement.serve.scheduler import sync_jobs
+
+        with self._lock:
+            app, errors = self._load()
+            if errors:
+                what = "configuration has errors; not settling anything until it is fixed and reloaded" if first \
+                    else "reload refused: the running configuration stays"
+                for problem in errors:
+                    log.error("configuration: %s", problem)
+                log.error("%s (%d error(s))", what, len(errors))
+                self.last_reload = f"refused at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC: {len(errors)} error(s)"
+                if self.app is None:
+                    self.config_problems = errors
+                self.metrics.count_reload("refused")
+                return False
+            self.app, self.config_problems = app, []
+            self.last_reload = f"applied at {datetime.now(timezone.utc):%Y-%m-%d %H:%M:%S} UTC"
+            self.metrics.count_reload("applied")
+            changes = sync_jobs(self.scheduler, app.vendors, self.run_vendor) if self.scheduler is not None else []
+            log.info("configuration %s: %d vendor(s)", "loaded" if first else "reloaded", len(app.vendors))
+            for change in changes:
+                log.info("schedule: %s", change)
+            return True
+
+    # --- posting -------------------------------------------------------------------------------
+    def posting_context(self, app: App) -> PostingContext:
+        """The posting context for this run: one Fiken client (and request gate) for the process."""
+        from settlement.cli.posting import posting_context
+
+        with self._lock:
+            if self._context is None:
+                try:
+                    self._context = posting_context(app)
+                except Exception as exc:
+                    self._context_error = f"Fiken client: {exc}"
+                    raise
+                self._context_error = ""
+                _observe(self._context, self.metrics)
+            return dataclasses.replace(self._context, app=app, state=PostingState(self.engine()),
+                                       generated_at=datetime.now(timezone.utc))
+
+    def run_vendor(self, vendor_id: str) -> None:
+        """One scheduled run: sync the vendor's sources, then settle its closed days oldest first."""
+        app = self.app
+        vendor = app.vendors.get(vendor_id) if app else None
+        if vendor is None or self.stopping.is_set():
+            return
+        extra = {"vendor": vendor_id}
+        try:
+            if not sync_sources(app, vendor, self.metrics):
+                self.metrics.count_run(vendor_id, "sources_incomplete")
+                return
+            if self.stopping.is_set():
+                return
+            outcomes = catch_up(self.posting_context(app), [vendor], datetime.now(timezone.utc), on_outcome=self._settled)
+            stopped = [o for o in outcomes if o.stops_vendor]
+            self.metrics.count_run(vendor_id, "stopped" if stopped else "ok")
+            log.info("run done: %d day(s) checked%s", len(outcomes),
+                     f"; stopped at {stopped[0].day} ({stopped[0].status}), later days wait" if stopped else "", extra=extra)
+        except Stopping:
+            self.metrics.count_run(vendor_id, "interrupted")
+            log.info("stopping: the day in flight is recorded; later days wait for the next start", extra=extra)
+        except FikenError as exc:  # no credential, Fiken unreachable: said in one line, no traceback
+            self.metrics.count_run(vendor_id, "error")
+            log.error("run failed: %s: %s; the other vendors go on", type(exc).__name__, exc, extra=extra)
+        except Exception:
+            self.metrics.count_run(vendor_id, "error")
+            log.exception("run failed; the other vendors go on", extra=extra)
+
+    def _settled(self, outcome: Outcome) -> None:
+        key = PostingState(self.engine()).get(outcome.vendor, outcome.day).settlement_key
+        extra = {"vendor": outcome.vendor, "day": outcome.day.isoformat(), "key": key or "-"}
+        level = logging.WARNING if outcome.status in (BLOCKED, FAILED, POSTING) else logging.INFO
+        log.log(level, "%s: %s%s", outcome.status, key or "no settlement key",
+                f" ({outcome.message})" if outcome.message else "", extra=extra)
+        self.metrics.count_posting(outcome.vendor, outcome.status)
+        if self.stopping.is_set():
+            raise Stopping
+
+    # --- probes --------------------------------------------------------------------------------
+    def not_ready(self) -> list[str]:
+        """Why the service cannot do its work now (empty: ready)."""
+        reasons = [f"configuration: {p}" for p in self.config_problems]
+        if self.app is None and not reasons:
+            reasons.append("configuration: not loaded")
+        try:
+            with self.engine().connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception as exc:  # any failure to reach the database means not ready
+            reasons.append(f"database: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        if self._context_error:
+            reasons.append(self._context_error)
+        return reasons
+
+    def metrics_text(self) -> str:
+        app = self.app
+        standings = vendor_standings(list(app.vendors.values()), PostingState(self.engine()), datetime.now(timezone.utc)) if app else []
+        return self.metrics.render(standings)
+
+
+def _observe(ctx: PostingContext, metrics: Metrics) -> None:
+    """Count every Fiken request through the transport's `on_request` hook (keeping any other)."""
+    transport = ctx.client.transport
+    previous = transport.on_request
+
+    def observe(sent) -> None:
+        metrics.observe_fiken(sent)
+        if previous is not None:
+            previous(sent)
+
+    transport.on_request = observe

@@ -1,0 +1,68 @@
+"""Bringing a vendor's sources up to date before its days are settled: WooCommerce, drop folder."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+from settlement.app import App
+from settlement.serve.dropfolder import IMPORTED, REJECTED, process_drop_folder
+from settlement.serve.metrics import Metrics
+from settlement.sources.woocommerce.client import WooClient, WooError, default_secrets_dir, load_credentials
+from settlement.sources.woocommerce.sync import sync_vendor
+from settlement.vendors import Vendor
+
+log = logging.getLogger("settlement.serve")
+
+
+def sync_sources(app: App, vendor: Vendor, metrics: Metrics) -> bool:
+    """Pull the webshop and import the drop folder. False when the webshop could not be read:
+    settling now would post days without their webshop sales, so they wait for the next run."""
+    complete = True
+    if vendor.woocommerce is not None:
+        complete = _pull_woocommerce(app, vendor, metrics)
+    if vendor.drop_folder:
+        _read_drop_folder(app, vendor, Path(vendor.drop_folder), metrics)
+    return complete
+
+
+def _pull_woocommerce(app: App, vendor: Vendor, metrics: Metrics) -> bool:
+    extra = {"vendor": vendor.id}
+    try:
+        credentials = load_credentials(vendor.woocommerce.credentials, os.environ, default_secrets_dir())
+        client = WooClient(vendor.woocommerce.url, credentials)
+        try:
+            report = sync_vendor(app.engine, vendor, client)
+        finally:
+            client.close()
+    except WooError as exc:
+        log.error("WooCommerce not read: %s; this vendor's days wait for the next run", exc, extra=extra)
+        metrics.count_import(vendor.id, "woocommerce", "failed")
+        return False
+    if not report.stored:
+        for problem in report.problems:
+            log.error("WooCommerce: %s", problem, extra=extra)
+        log.error("WooCommerce: nothing imported (%d problem(s)); this vendor's days wait for the next run",
+                  sum(p.is_error for p in report.problems), extra=extra)
+        metrics.count_import(vendor.id, "woocommerce", "failed")
+        return False
+    days = ", ".join(d.isoformat() for d in sorted(report.days)) or "none"
+    log.info("WooCommerce: read %d order(s), booked %d order(s) and %d refund(s); business days: %s",
+             report.orders_read, report.orders_booked, report.refunds_booked, days, extra=extra)
+    metrics.count_import(vendor.id, "woocommerce", "imported")
+    return True
+
+
+def _read_drop_folder(app: App, vendor: Vendor, folder: Path, metrics: Metrics) -> None:
+    for dropped in process_drop_folder(app, vendor, folder):
+        extra = {"vendor": vendor.id, "file": dropped.name}
+        metrics.count_import(vendor.id, dropped.source, dropped.outcome)
+        if dropped.outcome == REJECTED:
+            log.error("drop folder: not imported (%s); moved to %s with the reasons beside it",
+                      dropped.detail, dropped.moved_to, extra=extra)
+            continue
+        days = ", ".join(d.isoformat() for d in sorted(dropped.days)) or "none"
+        verb = "imported" if dropped.outcome == IMPORTED else "skipped"
+        log.info("drop folder: %s %s: %s; business days: %s; moved to %s",
+                 verb, dropped.source, dropped.detail, days, dropped.moved_to, extra=extra)

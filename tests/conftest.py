@@ -17,6 +17,7 @@ pytest_plugins = [
     "tests.fixtures_woo",
     "tests.fixtures_fiken",
     "tests.fixtures_contract",
+    "tests.fixtures_pg",
 ]
 
 

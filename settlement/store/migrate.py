@@ -1,0 +1,111 @@
+"""Creating and upgrading the database schema, safely when several replicas start at once.
+
+`prepare_schema(engine)` brings any database to the current schema:
+1. create every table the code defines that does not exist yet (new tables need no migration);
+2. apply each step of `MIGRATIONS` newer than the version recorded in `schema_version`, in order,
+   recording each one (changes to existing tables — new columns, new indexes — go there).
+
+On PostgreSQL the whole of it runs in one transaction that first takes a transaction-level
+advisory lock: replicas starting together queue on the lock, the first creates the tables, the
+others then find them and the recorded version and do nothing. PostgreSQL DDL is transactional,
+so a replica that dies half-way leaves nothing behind. SQLite is a single-host file; there the
+steps run in one `BEGIN IMMEDIATE` transaction, which serialises the processes sharing the file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, select, text
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
+
+from settlement.fiken.shared_lock import PACING_METADATA
+
+# Importing the table modules registers their tables in SQLModel.metadata.
+from settlement.store import tables  # noqa: F401
+from settlement.store import webshop  # noqa: F401
+from settlement.posting import state  # noqa: F401
+
+SCHEMA_METADATA = MetaData()
+
+schema_version = Table(
+    "schema_version",
+    SCHEMA_METADATA,
+    Column("version", Integer, primary_key=True),
+    Column("description", String(200), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered upgrade step; `apply` changes existing tables on the open connection."""
+
+    version: int
+    description: str
+    apply: Callable[[Connection], None]
+
+
+def _baseline(connection: Connection) -> None:
+    """Version 1 is the schema `create_all` makes; nothing to change."""
+
+
+# Append new steps at the end with the next number; never edit or reorder a released step.
+MIGRATIONS: list[Migration] = [
+    Migration(1, "initial schema: sales, notes, webshop orders, posting state, audit log, Fiken pacing", _baseline),
+]
+
+
+def advisory_key(name: str) -> int:
+    """A stable signed 64-bit advisory-lock key for `name` (the same in every process)."""
+    return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+SCHEMA_LOCK = advisory_key("settlement:schema")
+
+
+def current_version(connection: Connection) -> int:
+    """The newest applied migration (0 for a database without any)."""
+    return connection.execute(select(schema_version.c.version).order_by(schema_version.c.version.desc())).scalar() or 0
+
+
+def prepare_schema(engine: Engine, migrations: list[Migration] | None = None) -> int:
+    """Create missing tables and apply pending migrations under a lock; returns the schema version."""
+    steps = MIGRATIONS if migrations is None else migrations
+    with engine.connect() as connection:
+        if engine.dialect.name == "postgresql":
+            with connection.begin():
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
+                return _upgrade(connection, steps)
+        if engine.dialect.name == "sqlite":
+            # pysqlite opens transactions lazily; an explicit BEGIN IMMEDIATE takes the write lock now.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                version = _upgrade(connection, steps)
+            except BaseException:
+                connection.exec_driver_sql("ROLLBACK")
+                raise
+            connection.exec_driver_sql("COMMIT")
+            return version
+        with connection.begin():
+            return _upgrade(connection, steps)
+
+
+def _upgrade(connection: Connection, steps: list[Migration]) -> int:
+    for metadata in (SQLModel.metadata, SCHEMA_METADATA, PACING_METADATA):
+        metadata.create_all(connection)
+    version = current_version(connection)
+    for step in sorted(steps, key=lambda s: s.version):
+        if step.version <= version:
+            continue
+        step.apply(connection)
+        connection.execute(insert(schema_version).values(
+            version=step.version, description=step.description, applied_at=datetime.now(timezone.utc)))
+        version = step.version
+    return version
+
+

@@ -1,0 +1,139 @@
+"""A real PostgreSQL server for the tests, started from the installed server binaries.
+
+`postgres_server` (session): initdb + pg_ctl in a temporary folder, listening on a free loopback
+port, stopped at the end of the session — and by a watchdog process if the test run dies first or
+after MAX_SECONDS. initdb refuses to run as root, so as root the server runs as user `nobody`.
+Without server binaries (initdb/pg_ctl on PATH or under /usr/lib/postgresql/*/bin) every test that
+needs it is skipped with the reason. `pg_url` (function): a fresh, empty database on that server.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+MAX_SECONDS = 3600
+SERVICE_USER = "nobody"
+
+
+def server_binaries() -> Path | None:
+    """The folder holding initdb and pg_ctl, or None when PostgreSQL's server is not installed."""
+    found = shutil.which("initdb")
+    if found and shutil.which("pg_ctl"):
+        return Path(found).resolve().parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
+    return Path(versions[-1]).parent if versions else None
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class PostgresServer:
+    """A running server; `url(db)` is the SQLAlchemy URL of one of its databases."""
+
+    bin_dir: Path
+    data_dir: Path
+    port: int
+    as_user: str | None
+
+    def command(self, *args: str) -> list[str]:
+        return (["runuser", "-u", self.as_user, "--"] if self.as_user else []) + list(args)
+
+    def url(self, database: str = "postgres") -> str:
+        return f"postgresql+psycopg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self) -> str:
+        import psycopg
+
+        name = "t_" + uuid.uuid4().hex[:12]
+        with psycopg.connect(host="127.0.0.1", port=self.port, user="postgres", dbname="postgres", autocommit=True) as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        return name
+
+    def stop(self) -> None:
+        subprocess.run(self.command(str(self.bin_dir / "pg_ctl"), "-D", str(self.data_dir), "-m", "immediate", "-w", "stop"),
+                       capture_output=True, timeout=60)
+
+
+# Runs beside the test session: stops the server when pytest is gone or after MAX_SECONDS.
+_WATCHDOG = """
+import os, subprocess, sys, time
+parent, deadline, stop = int(sys.argv[1]), time.monotonic() + float(sys.argv[2]), sys.argv[3:]
+while time.monotonic() < deadline:
+    try:
+        os.kill(parent, 0)
+    except OSError:
+        break
+    time.sleep(1)
+subprocess.run(stop, capture_output=True, timeout=60)
+"""
+
+
+def start_postgres(root: Path) -> PostgresServer:
+    bin_dir = server_binaries()
+    if bin_dir is None:
+        pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed; .ci/run installs Debian's postgresql")
+    as_user = SERVICE_USER if os.geteuid() == 0 else None
+    data_dir = root / "data"
+    root.chmod(0o755)
+    if as_user:
+        shutil.chown(root, user=as_user)
+    server = PostgresServer(bin_dir, data_dir, free_port(), as_user)
+    init = subprocess.run(
+        server.command(str(bin_dir / "initdb"), "-D", str(data_dir), "-U", "postgres", "--auth=trust",
+                       "--encoding=UTF8", "--no-sync"),
+        cwd=root, capture_output=True, text=True, timeout=120,
+    )
+    if init.returncode != 0:
+        pytest.fail(f"initdb failed:\n{init.stdout}\n{init.stderr}")
+    options = (f"-p {server.port} -c listen_addresses=127.0.0.1 -k {root} -c fsync=off "
+               "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200")
+    started = subprocess.run(
+        server.command(str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-o", options, "-l", str(root / "server.log"),
+                       "-w", "-t", "60", "start"),
+        cwd=root, capture_output=True, text=True, timeout=90,
+    )
+    if started.returncode != 0:
+        log = (root / "server.log").read_text() if (root / "server.log").exists() else ""
+        pytest.fail(f"pg_ctl start failed:\n{started.stdout}\n{started.stderr}\n{log}")
+    stop = server.command(str(bin_dir / "pg_ctl"), "-D", str(data_dir), "-m", "immediate", "-w", "stop")
+    subprocess.Popen([sys.executable, "-c", _WATCHDOG, str(os.getpid()), str(MAX_SECONDS), *stop],
+                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     start_new_session=True)
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One PostgreSQL server for the whole session (see the module docstring)."""
+    pytest.importorskip("psycopg", reason="psycopg (the PostgreSQL driver) is not installed")
+    # Under /tmp rather than pytest's tmp_path: the server user must be able to reach the folder.
+    root = Path(tempfile.mkdtemp(prefix="settlement-pg-"))
+    try:
+        server = start_postgres(root)
+        try:
+            yield server
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture
+def pg_url(postgres_server) -> str:
+    """The SQLAlchemy URL of a fresh, empty database on the session's server."""
+    return postgres_server.url(postgres_server.create_database())

@@ -175,3 +175,32 @@ def test_reconciliation_rows_split_paid_and_refunded():
         "Vipps", "1581", 2, 40_000, -12_500, 27_500,
     )
     assert [r.counterpart for r in rows] == ["Gavekort", "Kortterminal", "Kontant", "Stripe", "Vipps"]
+
+
+def _booking(mode):
+    from settlement.posting.payload import build_cash_sale_posting, build_journal_posting
+    from settlement.report.fiken_view import fiken_booking
+
+    voucher = _voucher(LINES)
+    if mode == "journal":
+        posting = build_journal_posting(voucher, "Bergen Bryggen", "1901", "7740", "K")
+    else:
+        posting = build_cash_sale_posting(voucher, "Bergen Bryggen", "1901", "7740", "K", None, {})
+    return fiken_booking(posting, DAY, "7740")
+
+
+def test_fiken_vat_and_rounding_read_from_the_journal_posting():
+    booking = _booking("journal")
+    # Fiken: 25 % of the sales' net 1 838,92 (459,73) less 25 % of the return's net 100,00 (25,00);
+    # 15 % of 273,93 = 41,0895 → 41,09. The 0,02 gap to the source VAT leaves the rounding 0,35 as 0,33.
+    assert booking.vat_by_code == {"3": 43_473, "31": 4_109}
+    assert booking.rounding == 35 - 2
+    report = build_day_report(_voucher(LINES), LINES, (), (), "Bergen Bryggen", fiken=booking)
+    assert [(t.vat_code, t.vat, t.fiken_vat) for t in report.vat_totals] == [("3", 43_473, 43_473), ("31", 4_107, 4_109)]
+    assert (report.posting_mode, report.fiken_rounding) == ("journal", 33)
+
+
+def test_cash_sale_posting_books_the_source_vat():
+    booking = _booking("cash_sale")
+    assert booking.vat_by_code == {"3": 43_473, "31": 4_107}
+    assert booking.rounding == 35

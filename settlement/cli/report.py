@@ -4,7 +4,8 @@
     settlement report --vendor V --date D --pdf [--output FILE]
 
 `--date D` is short for `--from D --to D`. Without --output, CSV goes to standard output and a
-PDF to data/reports/<vendor>/<day>.pdf (where the posting keeps its copies too).
+PDF to <report_dir>/<vendor>/<day>.pdf (report_dir: SETTLEMENT_REPORT_DIR, default data/reports,
+where the posting keeps its copies too).
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def report(args: argparse.Namespace) -> int:
             print("settlement report: --pdf makes the report of one day; give --date D", file=sys.stderr)
             return 2
         day_report = day_report_for(app, vendor.id, start)
-        target = args.output or pdf_path(vendor.id, start)
+        target = args.output or pdf_path(vendor.id, start, app.settings.report_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(render_pdf(day_report))
         print(f"{target}: settlement report of {vendor.id} {start}" + (" (BLOCKED: see Avvik)" if day_report.blocked else ""))

@@ -12,6 +12,7 @@ from typing import Iterable, Sequence
 
 from settlement.chart import code_key
 from settlement.problems import Problem
+from settlement.report.fiken_view import FikenBooking
 from settlement.sales import LineType, SaleLine
 from settlement.voucher import Voucher, VoucherLine
 
@@ -94,6 +95,10 @@ class DayReport:
         deviations: the sources' warnings (Z-report cross-checks) and the voucher's own warnings.
         errors: what blocks the day.
         webshop_orders: the day's webshop orders and refunds.
+        posting_mode: "journal" or "cash_sale" when the report was made with the posting's
+            bodies (then vat_totals' fiken_vat is read from them), else None.
+        fiken_rounding: what the posting books on the rounding account (credit positive): the
+            data's rounding less the VAT gap in journal mode; None without the posting.
     """
 
     vendor: str
@@ -118,10 +123,22 @@ class DayReport:
     deviations: tuple[str, ...]
     errors: tuple[str, ...]
     webshop_orders: tuple[WebshopEntry, ...]
+    posting_mode: str | None = None
+    fiken_rounding: int | None = None
 
     @property
     def webshop_total(self) -> int:
         return sum(order.amount for order in self.webshop_orders)
+
+    @property
+    def till_receipts(self) -> int:
+        """Receipts from the tills (every source but the webshop)."""
+        return sum(count for source, count in self.receipts_by_source if source not in WEBSHOP_SOURCES)
+
+    @property
+    def webshop_receipts(self) -> int:
+        """Webshop orders and refunds among the day's sales (not those booked through the POS)."""
+        return sum(count for source, count in self.receipts_by_source if source in WEBSHOP_SOURCES)
 
     @property
     def webshop_order_count(self) -> int:
@@ -226,6 +243,7 @@ def build_day_report(
     generated_at: datetime | None = None,
     *,
     zone: tzinfo = timezone.utc,
+    fiken: FikenBooking | None = None,
 ) -> DayReport:
     """Assemble the report of one vendor-day.
 
@@ -239,6 +257,8 @@ def build_day_report(
         settlement_key: the posting's key, printed when given.
         generated_at: when the report is made; the core reads no clock.
         zone: the vendor's time zone, for the order times.
+        fiken: what the posting's bodies book (fiken_view.fiken_booking); when given, the VAT
+            Fiken computes is taken from it rather than from the voucher lines.
     """
     by_type: dict[str, list[SaleLine]] = {}
     for line in lines:
@@ -270,7 +290,7 @@ def build_day_report(
         total_debit=voucher.total_debit,
         total_credit=voucher.total_credit,
         blocked=voucher.blocked,
-        vat_totals=vat_totals(voucher.lines),
+        vat_totals=_with_fiken_vat(vat_totals(voucher.lines), fiken),
         payments=payments,
         receipts=sum(len(ids) for ids in sources.values()),
         receipts_by_source=tuple(sorted((source, len(ids)) for source, ids in sources.items())),
@@ -283,4 +303,14 @@ def build_day_report(
         deviations=tuple(deviations),
         errors=tuple(problem.format(with_severity=False) for problem in voucher.errors),
         webshop_orders=tuple(_webshop_entry(order, zone) for order in webshop_orders),
+        posting_mode=fiken.mode if fiken else None,
+        fiken_rounding=fiken.rounding if fiken else None,
+    )
+
+
+def _with_fiken_vat(totals: tuple[VatTotal, ...], fiken: FikenBooking | None) -> tuple[VatTotal, ...]:
+    if fiken is None:
+        return totals
+    return tuple(
+        VatTotal(t.vat_code, t.net, t.vat, t.gross, fiken.vat_by_code.get(t.vat_code, 0)) for t in totals
     )

@@ -206,6 +206,22 @@ def render_pdf(report: DayReport) -> bytes:
         ],
     )
 
+    if report.posting_mode == "journal" and totals:
+        gap = sum(t.fiken_vat - t.vat for t in totals)
+        pdf.multi_cell(
+            _WIDTH, _ROW,
+            latin1(
+                "Bokføres som fri postering: Fiken beregner mva av grunnlaget per linje (avrundet til nærmeste øre)"
+                + (f"; differansen {kr(gap)} mot kildedataene føres på øresavrunding." if gap else ".")
+            ),
+            new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+        )
+    elif report.posting_mode == "cash_sale" and totals:
+        pdf.multi_cell(
+            _WIDTH, _ROW, latin1("Bokføres som kontantsalg med mva fra kildedataene."),
+            new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+        )
+
     _heading(pdf, "Betalingsmåter")
     _table(
         pdf,
@@ -229,8 +245,14 @@ def render_pdf(report: DayReport) -> bytes:
         pdf,
         [
             ("Antall kvitteringer og ordrer", f"{report.receipts}" + (f"  ({by_source})" if by_source else "")),
+            ("herav kassekvitteringer", str(report.till_receipts)),
+            ("herav nettbutikkordrer", str(report.webshop_receipts)),
             ("Returer", _tally(report.returns)),
             ("Øresavrunding", _tally(report.rounding)),
+            *(
+                [("Øresavrunding bokført i Fiken", kr(report.fiken_rounding))]
+                if report.fiken_rounding is not None else []
+            ),
             ("Driks", _tally(report.tips)),
             ("Gavekort solgt", _tally(report.gift_cards_sold)),
             ("Gavekort innløst", _tally(report.gift_cards_redeemed)),

@@ -1,0 +1,154 @@
+"""`settlement report` as a user runs it: sales imported through the real CLI, then the day's PDF
+(read back with pypdf) and the reconciliation file in CSV and XLSX (read back with openpyxl)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal
+
+from openpyxl import load_workbook
+from pypdf import PdfReader
+
+from settlement.store import SalesStore
+from settlement.woo_sandbox import Item, utc
+from tests.fixtures_woo import run_woo_cli
+
+NOV2, NOV3 = date(2026, 11, 2), date(2026, 11, 3)
+
+# Two business days of Bergen Bryggen: sales at 25 % and 15 %, a return refunded by Vipps, cash
+# rounding; the next day one Klarna sale.
+RECEIPTS = """receipt_id;timestamp;type;code;vat_code;amount;vat
+R1;2026-11-02T09:00:00;sale;high;3;250,00;50,00
+R1;2026-11-02T09:00:00;payment;card;;250,00;
+R2;2026-11-02T10:00:00;sale;food;31;115,00;15,00
+R2;2026-11-02T10:00:00;payment;vipps;;115,00;
+R3;2026-11-02T11:00:00;return;high;3;-50,00;-10,00
+R3;2026-11-02T11:00:00;payment;vipps;;-50,00;
+R4;2026-11-02T12:00:00;sale;high;3;99,75;19,95
+R4;2026-11-02T12:00:00;rounding;;;0,25;
+R4;2026-11-02T12:00:00;payment;cash;;100,00;
+R5;2026-11-03T09:00:00;sale;high;3;80,00;16,00
+R5;2026-11-03T09:00:00;payment;klarna;;80,00;
+"""
+
+
+def _import(workspace, vendor="bergen-bryggen", text=RECEIPTS, name="kasse.csv"):
+    status, out, err = workspace.invoke("import", "sales", str(workspace.write(name, text)), "--vendor", vendor)
+    assert status == 0, out + err
+
+
+def _pdf_lines(path) -> list[str]:
+    reader = PdfReader(path)
+    return "\n".join(page.extract_text() for page in reader.pages).splitlines()
+
+
+def test_pdf_of_a_day_has_every_part_of_the_settlement(workspace):
+    _import(workspace)
+    # A Z-report cross-check warning the SAF-T import stores for the day.
+    SalesStore(workspace.app().engine).replace_notes(
+        "bergen-bryggen", "saft", [NOV2], [(NOV2, "Z-7", "Z-rapport 7: kontant 120,00, kvitteringene 100,00")]
+    )
+    status, out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--date", "2026-11-02", "--pdf")
+    assert status == 0, err
+    target = workspace.path / "data" / "reports" / "bergen-bryggen" / "2026-11-02.pdf"
+    assert out.strip() == f"{target}: settlement report of bergen-bryggen 2026-11-02"
+    lines = _pdf_lines(target)
+    assert len(PdfReader(target).pages) == 1
+    assert "Forhandler Bergen Bryggen (bergen-bryggen)" in lines
+    assert "Forretningsdag 2026-11-02" in lines
+    # Voucher lines with account names: sales 250,00 + 99,75 (VAT 69,95), the return, payments.
+    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 349,75 69,95" in lines
+    assert "3030 Salgsinntekt, næringsmidler 15 % Salg 31 115,00 15,00" in lines
+    assert "3000 Salgsinntekt, høy sats 25 % Retur 3 50,00 10,00" in lines
+    assert "1581 Til gode Vipps Betaling 65,00" in lines
+    assert "7740 Øresavrunding Øresavrunding 0,25" in lines
+    assert "Sum 465,00 465,00" in lines
+    # Per VAT code: net, source VAT, gross, Fiken's VAT on the net (25 % of 279,80 − 25 % of 40,00).
+    assert "3 239,80 59,95 299,75 59,95 0,00" in lines
+    assert "31 100,00 15,00 115,00 15,00 0,00" in lines
+    assert any(line.startswith("Bokføres som fri postering: Fiken beregner mva") for line in lines)
+    # Payment methods, counts, returns, rounding, the Z-report warning.
+    assert "vipps 1581 Til gode Vipps 2 65,00 -50,00" in lines
+    assert "cash 1900 Kontanter 1 100,00" in lines
+    assert "Antall kvitteringer og ordrer 4  (csv: 4)" in lines
+    assert "herav kassekvitteringer 4" in lines and "herav nettbutikkordrer 0" in lines
+    assert "Returer -50,00  (1 kvitteringer)" in lines
+    assert "Øresavrunding 0,25  (1 kvitteringer)" in lines
+    assert "Øresavrunding bokført i Fiken 0,25" in lines
+    assert "- saft: Z-rapport 7: kontant 120,00, kvitteringene 100,00 (Z-7)" in lines
+    assert "Ingen nettbutikkordrer denne dagen." in lines
+
+
+def _csv_rows(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text), delimiter=";"))
+
+
+def test_reconciliation_csv_per_day_and_payment_method(workspace):
+    _import(workspace)
+    status, out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--from", "2026-11-01", "--to", "2026-11-03")
+    assert status == 0, err
+    rows = _csv_rows(out)
+    assert rows[0] == ["forhandler", "forretningsdag", "betalingsmåte", "motpart", "konto", "kontonavn",
+                       "antall", "innbetalt", "refundert", "netto", "status"]
+    assert rows[1:] == [
+        ["bergen-bryggen", "2026-11-02", "card", "Kortterminal", "1580", "Til gode kortoppgjør", "1", "250,00", "0,00", "250,00", "ok"],
+        ["bergen-bryggen", "2026-11-02", "cash", "Kontant", "1900", "Kontanter", "1", "100,00", "0,00", "100,00", "ok"],
+        ["bergen-bryggen", "2026-11-02", "vipps", "Vipps", "1581", "Til gode Vipps", "2", "115,00", "-50,00", "65,00", "ok"],
+        ["bergen-bryggen", "2026-11-03", "klarna", "Klarna", "1582", "Til gode Klarna", "1", "80,00", "0,00", "80,00", "ok"],
+    ]
+    # One day only, written to a file with the BOM Excel needs for æøå.
+    target = workspace.path / "out" / "nov3.csv"
+    status, out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--date", "2026-11-03", "--output", str(target))
+    assert status == 0, err
+    raw = target.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    assert [row[2] for row in _csv_rows(raw.decode("utf-8-sig"))[1:]] == ["klarna"]
+    assert "1 row(s) for bergen-bryggen, 1 day(s) with sales from 2026-11-03 to 2026-11-03" in out
+
+
+def test_reconciliation_xlsx_has_numbers_and_dates(workspace):
+    _import(workspace)
+    target = workspace.path / "avstemming.xlsx"
+    status, out, err = workspace.invoke(
+        "report", "--vendor", "bergen-bryggen", "--from", "2026-11-02", "--to", "2026-11-03", "--format", "xlsx",
+        "--output", str(target),
+    )
+    assert status == 0, err
+    sheet = load_workbook(target)["Oppgjør"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("forhandler", "forretningsdag", "betalingsmåte", "motpart")
+    vipps = next(row for row in rows[1:] if row[2] == "vipps")
+    assert vipps[1].date() == NOV2
+    assert [Decimal(str(value)) for value in vipps[7:10]] == [Decimal("115"), Decimal("-50"), Decimal("65")]
+    assert [(row[1].date(), row[2]) for row in rows[1:]] == [(NOV2, "card"), (NOV2, "cash"), (NOV2, "vipps"), (NOV3, "klarna")]
+    assert sheet["H2"].number_format == "#,##0.00"
+
+
+def test_report_options_are_checked(workspace):
+    status, _out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--from", "2026-11-03", "--to", "2026-11-02")
+    assert status == 2 and "--to 2026-11-02 is before --from 2026-11-03" in err
+    status, _out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--date", "2026-11-02", "--format", "xlsx")
+    assert status == 2 and "--format xlsx needs --output FILE" in err
+
+
+def test_webshop_orders_are_specified_and_a_pos_duplicate_is_warned_whatever_the_import_order(workspace, woo_shop):
+    order = woo_shop.add_order([Item("Kaffe", "100.00", 2)], created=utc(2026, 11, 2, 9), paid=utc(2026, 11, 2, 9, 30),
+                               payment_method="vipps")
+    result = run_woo_cli(workspace, woo_shop, "import", "woocommerce", "--vendor", "nettbutikk")
+    assert result.returncode == 0, result.stderr
+    # The POS data comes in after the webshop sync and carries the same order.
+    _import(workspace, "nettbutikk", f"receipt_id;timestamp;type;code;vat_code;amount;vat\n"
+            f"WEB-{order};2026-11-02T15:00:00;sale;high;3;200,00;40,00\n"
+            f"WEB-{order};2026-11-02T15:00:00;payment;card;;200,00;\n")
+    result = workspace.run("report", "--vendor", "nettbutikk", "--date", "2026-11-02", "--pdf")
+    assert result.returncode == 0, result.stderr
+    lines = _pdf_lines(workspace.path / "data" / "reports" / "nettbutikk" / "2026-11-02.pdf")
+    # Order number, local time, payment method, status, in the sales, amount.
+    assert f"{order} Ordre 02.11.2026 10:30 vipps processing ja 200,00" in lines
+    assert "1 ordrer 200,00" in lines
+    assert "herav kassekvitteringer 1" in lines and "herav nettbutikkordrer 1" in lines
+    text = " ".join(lines)
+    assert f"webshop order {order} is booked from WooCommerce and also appears in the csv data" in text
+    assert f"(receipt WEB-{order} on 2026-11-02)" in text

@@ -86,6 +86,7 @@ class Transaction:
     training: bool = False
     void: bool = False
     amount_override: str | None = None  # write this text as transAmntIn (bad-input tests)
+    summary_vat_delta: int = 0  # added to the transaction's first <vat> summary (bad-input tests)
 
     @property
     def line_total(self) -> int:
@@ -252,8 +253,8 @@ class SaftFile:
                 ))
                 vat_by_code[vat_code] = vat_by_code.get(vat_code, 0) + line_vat
             parts.append(self._el("ctLine", inner))
-        for vat_code, line_vat in vat_by_code.items():
-            vat_written, vat_letter = self._signed(line_vat)
+        for number, (vat_code, line_vat) in enumerate(vat_by_code.items()):
+            vat_written, vat_letter = self._signed(line_vat + (tx.summary_vat_delta if number == 0 else 0))
             parts.append(self._el("vat", self._leaves(("vatCode", vat_code), ("vatAmnt", vat_written), ("vatAmntTp", vat_letter))))
         if tx.tip:
             parts.append(self._el("raise", self._leaves(("raiseType", "TIPS"), ("raiseAmnt", self._money(tx.tip)))))

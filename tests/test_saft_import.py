@@ -173,8 +173,15 @@ def test_z_report_mismatch_is_a_stored_warning(workspace):
     notes = workspace.app().sales.notes("oslo-sentrum", DAY1)
     assert [(n.source, n.ref) for n in notes] == [("saft", "999999999/K1/Z101")] * 2
     assert card in notes[0].message or card in notes[1].message
+    # preview shows the stored warnings below the voucher, with the file and line of the Z report.
+    preview = workspace.run("preview", "--vendor", "oslo-sentrum", "--date", DAY1.isoformat())
+    assert preview.returncode == 0, preview.stdout + preview.stderr
+    warnings = [line for line in preview.stdout.splitlines() if line.startswith("WARNING:")]
+    assert len(warnings) == 2
+    assert f"WARNING: saft: {card} ({path}:" in preview.stdout and vat in preview.stdout
 
     # A corrected export replaces the notes of the day.
     fixed = shop_file().write(workspace.path / "fixed.xml")
     workspace.run("import", "saft", str(fixed), "--vendor", "oslo-sentrum", check=True)
     assert workspace.app().sales.notes("oslo-sentrum", DAY1) == []
+    assert "WARNING" not in workspace.run("preview", "--vendor", "oslo-sentrum", "--date", DAY1.isoformat()).stdout

@@ -21,11 +21,11 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from settlement.businessday import business_day, parse_timestamp
-from settlement.money import AmountError, format_nok, parse_amount, round_half_up_div
+from settlement.money import AmountError, format_nok, round_half_up_div
 from settlement.problems import Problem, error, warning
 from settlement.sales import LineType, SaleLine
 from settlement.sources.saft.masterdata import ARTICLE_GROUP, PAYMENT, RAISE, TRANSACTION, MasterData
-from settlement.sources.saft.records import Record, nested
+from settlement.sources.saft.records import Record, nested, xml_amount
 from settlement.sources.saft.signs import LETTERS, SignConvention, signed
 from settlement.vat import VAT_TABLE, UnknownVatCode, rate_on
 
@@ -85,11 +85,13 @@ class _Reader:
         self.warnings: list[Problem] = []
 
     def bad(self, rec: Record, message: str, column: str | None = None, value: str | None = None) -> _Bad:
-        return _Bad(error(f"{self.label}: {message}", file=self.file, line=rec.line, column=column, value=value, ref=self.ref))
+        return _Bad(error(f"{self.label}: {message}", file=self.file, line=rec.line_of(column), column=column, value=value,
+                          ref=self.ref))
 
     def warn(self, rec: Record, message: str, column: str | None = None, value: str | None = None) -> None:
         self.warnings.append(
-            warning(f"{self.label}: {message}", file=self.file, line=rec.line, column=column, value=value, ref=self.ref)
+            warning(f"{self.label}: {message}", file=self.file, line=rec.line_of(column), column=column, value=value,
+                    ref=self.ref)
         )
 
     def text(self, rec: Record, name: str) -> str:
@@ -101,7 +103,7 @@ class _Reader:
     def amount(self, rec: Record, name: str) -> int:
         raw = self.text(rec, name)
         try:
-            return parse_amount(raw)
+            return xml_amount(raw)
         except AmountError:
             raise self.bad(rec, f"<{name}> is not an amount (expected e.g. 123.45 or -16.40)", column=name, value=raw) from None
 

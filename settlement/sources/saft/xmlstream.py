@@ -76,14 +76,33 @@ def _parser_options() -> dict[str, object]:
     return {"resolve_entities": False, "no_network": True, "load_dtd": False, "huge_tree": False}
 
 
+def _last_line(file: str) -> int:
+    """The number of the file's last line (only counted when reporting an error)."""
+    count, last = 0, b""
+    with open(file, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            count += chunk.count(b"\n")
+            last = chunk[-1:]
+    return count + (last not in (b"", b"\n"))
+
+
 def _syntax_problem(file: str, exc: etree.XMLSyntaxError) -> Problem:
     line = exc.lineno or None
     message = exc.msg or str(exc)
-    if "Premature end of data" in message or "EndTag" in message or "Extra content" in message:
-        message = f"the XML is cut off or malformed: {message}"
+    if "Premature end of data" in message or (line is not None and line >= _last_line(file)):
+        message = f"the file ends before the XML is complete (truncated export?): {message}"
     else:
         message = f"not well-formed XML: {message}"
     return error(message, file=file, line=line)
+
+
+def _doctype_line(path: str, root_line: int) -> int:
+    """The line of `<!DOCTYPE` in the prolog (before the root element's line)."""
+    with open(path, "rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if b"<!DOCTYPE" in raw or number >= root_line:
+                return number
+    return 1
 
 
 def check_root(path: str) -> None:
@@ -103,7 +122,7 @@ def check_root(path: str) -> None:
     if doctype:
         raise SaftReadError(
             error("the file has a <!DOCTYPE> declaration; SAF-T files never have one, so it is refused",
-                  file=path, line=1, value=doctype)
+                  file=path, line=_doctype_line(path, root.sourceline or 1), value=doctype)
         )
     namespace, _, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
     if namespace != NS or local != "auditfile":

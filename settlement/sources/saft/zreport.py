@@ -17,9 +17,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from settlement.businessday import business_day, parse_timestamp
-from settlement.money import AmountError, format_nok, parse_amount
+from settlement.money import AmountError, format_nok
 from settlement.problems import Problem, warning
-from settlement.sources.saft.records import Record, nested, record
+from settlement.sources.saft.records import Record, nested, record, xml_amount
 from settlement.sources.saft.xmlstream import q
 from settlement.sources.saft.transactions import Converted, Register, parse_percent, percent_text
 
@@ -66,7 +66,7 @@ def _amount(rec: Record, name: str) -> int:
     if not raw:
         return 0
     try:
-        return parse_amount(raw)
+        return xml_amount(raw)
     except AmountError:
         raise _NotChecked(f"<{name}> {raw!r} is not an amount") from None
 

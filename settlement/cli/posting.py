@@ -7,6 +7,7 @@ import argparse
 import json
 import sys
 from datetime import date, datetime, timezone
+from typing import TextIO
 
 from settlement.app import App
 from settlement.businessday import is_closed
@@ -163,24 +164,30 @@ def _status_rows(app: App, vendor_ids: list[str]) -> list[dict]:
 def show_status(args: argparse.Namespace) -> int:
     app = load_app()
     vendor_ids = [app.vendor(args.vendor).id] if args.vendor else list(app.vendors)
-    rows = _status_rows(app, vendor_ids)
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(json.dumps(_status_rows(app, vendor_ids), indent=2, ensure_ascii=False))
         return 0
-    print(f"{'vendor':<20} {'last settled':<12} {'waiting':>7} {'blocked':>7} {'corrections':>11}")
+    print_status(app, vendor_ids)
+    return 0
+
+
+def print_status(app: App, vendor_ids: list[str], out: TextIO | None = None) -> None:
+    """The status table: one row per vendor, then the settled, blocked and corrected days."""
+    out = out or sys.stdout
+    rows = _status_rows(app, vendor_ids)
+    print(f"{'vendor':<20} {'last settled':<12} {'waiting':>7} {'blocked':>7} {'corrections':>11}", file=out)
     for row in rows:
         print(f"{row['vendor']:<20} {row['last_settled'] or '-':<12} {len(row['waiting']):>7} "
-              f"{len(row['blocked']):>7} {len(row['corrections']):>11}")
+              f"{len(row['blocked']):>7} {len(row['corrections']):>11}", file=out)
     for row in rows:
         for day in row["days"]:
             if day["status"] in (DOCUMENTED, POSTED, EMPTY):
                 ids = ", ".join(f"{k} {day[k]}" for k in ("sale_id", "transaction_id", "journal_entry_id") if day[k])
-                print(f"  {row['vendor']} {day['date']} {day['status']:<10} {day['key']} {ids}")
+                print(f"  {row['vendor']} {day['date']} {day['status']:<10} {day['key']} {ids}", file=out)
         for blocked in row["blocked"]:
-            print(f"  {row['vendor']} {blocked['date']} {blocked['status'].upper()}: {blocked['reason']}")
+            print(f"  {row['vendor']} {blocked['date']} {blocked['status'].upper()}: {blocked['reason']}", file=out)
         for correction in row["corrections"]:
-            print(f"  {row['vendor']} {correction['date']} corrected {correction['count']}x, now {correction['key']}")
-    return 0
+            print(f"  {row['vendor']} {correction['date']} corrected {correction['count']}x, now {correction['key']}", file=out)
 
 
 def show_audit(args: argparse.Namespace) -> int:

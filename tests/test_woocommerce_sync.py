@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timezone
 
 import pytest
@@ -195,3 +196,43 @@ def test_grouping_by_category_reads_the_products(woo_shop, woo_engine):
     (lines,) = receipts(woo_engine, NOV2).values()
     assert [(t, c, v) for t, c, v, _a, _vat in lines if t == "sale"] == [("sale", "kaffe", "3"), ("sale", "te", "31")]
     assert any(r.path.endswith("/products") and r.params["include"] == "11,12" for r in woo_shop.requests)
+
+
+def test_pos_data_imported_after_the_sync_is_checked_when_the_notes_are_refreshed(woo_shop, woo_engine):
+    from settlement.sources.woocommerce.sync import refresh_notes
+
+    vendor = woo_vendor(woo_shop.url)
+    order = woo_shop.add_order([Item("Kaffe", "100.00", 1)], created=utc(2026, 11, 2, 9), paid=utc(2026, 11, 2, 9))
+    assert sync_vendor(woo_engine, vendor, woo_client(woo_shop)).problems == []
+    sales = SalesStore(woo_engine)
+    pos_line = SaleLine("nettbutikk", "csv", "K-77", utc(2026, 11, 2, 15), NOV2, "payment", "card", None,
+                        10000, 0, f"kasse.csv:3 ordre #{order}")
+    sales.replace_receipts("nettbutikk", "csv", [pos_line])
+    warnings = refresh_notes(woo_engine, vendor, {NOV2})
+    assert [w.ref for w in warnings] == [f"order {order}"]
+    assert "also appears in the csv data (receipt K-77 on 2026-11-02)" in warnings[0].message
+    assert [n.message for n in sales.notes("nettbutikk", NOV2)] == [warnings[0].message]
+    # The POS receipt is corrected (no longer mentions the order): the warning goes away again.
+    sales.replace_receipts("nettbutikk", "csv", [replace(pos_line, origin="kasse.csv:3")])
+    assert refresh_notes(woo_engine, vendor, {NOV2}) == [] and sales.notes("nettbutikk", NOV2) == []
+    # Via the POS, the same overlap is expected and not warned about.
+    assert refresh_notes(woo_engine, woo_vendor(woo_shop.url, via_pos=True), {NOV2}) == []
+
+
+def test_refunds_are_booked_on_their_own_day_even_when_the_order_day_is_another_month(woo_shop, woo_engine):
+    vendor = woo_vendor(woo_shop.url)
+    order = woo_shop.add_order([Item("Kaffe", "100.00", 2)], created=utc(2026, 10, 31, 22, 30), paid=utc(2026, 10, 31, 22, 30))
+    first = woo_shop.add_refund(order, utc(2026, 11, 1, 8), items=[(0, 1)])
+    second = woo_shop.add_refund(order, utc(2026, 11, 30, 23, 30), amount="20.00")
+    report = sync_vendor(woo_engine, vendor, woo_client(woo_shop))
+    # Prices are entered with tax: one coffee back is 100,00 with 20,00 VAT.
+    # 22:30 UTC on 31 October is 23:30 in Oslo: still October; 23:30 UTC on 30 November is 1 December.
+    assert report.days == {date(2026, 10, 31), date(2026, 11, 1), date(2026, 12, 1)}
+    assert f"order-{order}" in receipts(woo_engine, date(2026, 10, 31))
+    assert receipts(woo_engine, date(2026, 11, 1)) == {f"refund-{first}": [
+        ("payment", "stripe", None, -10000, 0), ("return", "standard", "3", -10000, -2000),
+    ]}
+    assert receipts(woo_engine, date(2026, 12, 1)) == {f"refund-{second}": [
+        ("payment", "stripe", None, -2000, 0), ("return", "standard", "3", -2000, -400),
+    ]}
+    assert [(o.kind, o.amount) for o in webshop_orders(woo_engine, "nettbutikk", date(2026, 12, 1))] == [("refund", -2000)]

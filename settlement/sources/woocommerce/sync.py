@@ -207,3 +207,15 @@ def day_notes(conn: Connection, vendor: Vendor, days: set[date]) -> list[tuple[d
                     ref=ref,
                 )))
     return notes
+
+
+def refresh_notes(engine: Engine, vendor: Vendor, days: set[date]) -> list[Problem]:
+    """Make the webshop checks of `days` again and store them, for when another source changed
+    those days after the sync (POS data imported later may carry the same order numbers).
+    Returns the warnings now stored; does nothing for a vendor without a shop."""
+    if vendor.woocommerce is None or not days:
+        return []
+    with engine.begin() as conn:
+        notes = day_notes(conn, vendor, days)
+        SalesStore(engine).replace_notes(vendor.id, SOURCE, days, [(day, ref, p.message) for day, ref, p in notes], conn)
+    return [p for _day, _ref, p in notes]

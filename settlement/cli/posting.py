@@ -183,7 +183,7 @@ def print_status(app: App, vendor_ids: list[str], out: TextIO | None = None) -> 
         for day in row["days"]:
             if day["status"] in (DOCUMENTED, POSTED, EMPTY):
                 ids = ", ".join(f"{k} {day[k]}" for k in ("sale_id", "transaction_id", "journal_entry_id") if day[k])
-                print(f"  {row['vendor']} {day['date']} {day['status']:<10} {day['key']} {ids}", file=out)
+                print(f"  {row['vendor']} {day['date']} {day['status']:<10} {day['key']} {ids}".rstrip(), file=out)
         for blocked in row["blocked"]:
             print(f"  {row['vendor']} {blocked['date']} {blocked['status'].upper()}: {blocked['reason']}", file=out)
         for correction in row["corrections"]:

@@ -39,7 +39,8 @@ class Progress:
         width = 30
         filled = width * self.done // max(self.total, 1)
         bar = "#" * filled + "." * (width - filled)
-        text = f"[{bar}] {self.done}/{self.total} {outcome.vendor} {outcome.day} {outcome.status}"
+        what = "already settled" if outcome.message == "already settled" else outcome.status
+        text = f"[{bar}] {self.done}/{self.total} {outcome.vendor} {outcome.day} {what}"
         if self.tty:
             print("\r" + text.ljust(100), end="" if self.done < self.total else "\n", file=self.stream, flush=True)
         else:

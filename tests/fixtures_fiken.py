@@ -9,13 +9,17 @@ from settlement.fiken_sandbox import FikenSandbox
 
 
 @pytest.fixture
-def fiken_sandbox():
-    """A freshly seeded sandbox on 127.0.0.1 for one test; stopped afterwards (and after 600 s anyway)."""
+def fiken_sandbox(fiken_contract):
+    """A freshly seeded sandbox on 127.0.0.1 for one test; stopped afterwards (and after 600 s anyway).
+
+    Afterwards everything it received from our client and everything it answered is checked against
+    Fiken's OpenAPI spec (tests/fixtures_contract.py); a violation fails the test."""
     sandbox = FikenSandbox.start(port=0, max_seconds=600)
     try:
         yield sandbox
     finally:
         sandbox.stop()
+    fiken_contract.assert_sandbox(sandbox)
 
 
 @pytest.fixture

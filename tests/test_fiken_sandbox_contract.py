@@ -1,54 +1,28 @@
 """Contract test: the sandbox's GET answers match the response schemas of Fiken's own OpenAPI spec
-(../shared/fiken/fiken-openapi.yaml). Schemas are made strict here: no properties beyond the spec's,
-and none of the spec's writeOnly properties, so a made-up or misspelt field fails the test."""
+(../shared/fiken/fiken-openapi.yaml). Schemas are made strict (tests/fixtures_contract.py): no
+properties beyond the spec's, and none of the spec's writeOnly properties, so a made-up or misspelt
+field fails the test.
+
+The session-wide check of every request body our client sends (and every answer) lives in
+tests/fixtures_contract.py; the last tests here prove that it catches what it should."""
 
 from __future__ import annotations
 
-import copy
-import functools
+import time
 
 import pytest
 import requests
+from pydantic import SecretStr
 
+from settlement.fiken.auth import PersonalToken
+from settlement.fiken.client import FikenClient
 from settlement.fiken_sandbox import FikenSandbox
+from settlement.fiken_sandbox.records import RecordedRequest
 from tests.conftest import shared_file
+from tests.fixtures_contract import FikenContract, load_spec, strict
 
 jsonschema = pytest.importorskip("jsonschema")
 yaml = pytest.importorskip("yaml")
-
-
-@functools.lru_cache(maxsize=1)
-def load_spec(path: str) -> dict:
-    with open(path, encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
-
-
-def strict(schema: dict, spec: dict, seen: tuple[str, ...] = ()) -> dict:
-    """The schema with $refs inlined, allOf merged, extra and writeOnly properties forbidden."""
-    if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[1]
-        if name in seen:  # a cycle: accept anything below this point
-            return {}
-        return strict(spec["components"]["schemas"][name], spec, seen + (name,))
-    schema = copy.copy(schema)
-    if "allOf" in schema:
-        merged: dict = {"type": "object", "properties": {}, "required": []}
-        for part in schema.pop("allOf"):
-            part = strict(part, spec, seen)
-            merged["properties"].update(part.get("properties", {}))
-            merged["required"] += part.get("required", [])
-        merged["additionalProperties"] = False
-        return merged
-    if "items" in schema:
-        schema["items"] = strict(schema["items"], spec, seen)
-    if "properties" in schema:
-        schema["properties"] = {
-            name: (False if prop.get("writeOnly") else strict(prop, spec, seen))
-            for name, prop in schema["properties"].items()}
-        schema["additionalProperties"] = False
-    if schema.get("nullable"):
-        schema["type"] = [schema["type"], "null"]
-    return schema
 
 
 def response_schema(spec: dict, template: str, method: str = "get") -> dict:
@@ -58,7 +32,7 @@ def response_schema(spec: dict, template: str, method: str = "get") -> dict:
 
 @pytest.fixture(scope="module")
 def spec():
-    return load_spec(str(shared_file("fiken/fiken-openapi.yaml")))
+    return load_spec(shared_file("fiken/fiken-openapi.yaml"))
 
 
 @pytest.fixture(scope="module")
@@ -141,3 +115,88 @@ def test_strict_schema_catches_an_invented_field(spec):
     for bad in (invented, request_only_shape, missing_required):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
+
+
+# --- the session-wide checker (tests/fixtures_contract.py) ------------------------------------------
+
+
+@pytest.fixture
+def contract(spec):
+    return FikenContract(spec)
+
+
+@pytest.fixture
+def quiet_sandbox():
+    sandbox = FikenSandbox.start(port=0, max_seconds=60, rate_limit_per_second=None)
+    yield sandbox
+    sandbox.stop()
+
+
+def client_for(sandbox) -> FikenClient:
+    return FikenClient(sandbox.base_url, PersonalToken(SecretStr(sandbox.personal_token)))
+
+
+GOOD_ENTRY = {"description": "Oppgjør", "journalEntries": [{"description": "Dag", "date": "2026-03-02", "lines": [
+    {"amount": 10000, "debitAccount": "1900", "creditAccount": "3000", "creditVatCode": 3}]}]}
+
+
+def test_checker_passes_the_clients_valid_bodies_and_counts_them(contract, quiet_sandbox):
+    client = client_for(quiet_sandbox)
+    transaction_id = client.create_general_journal_entry("demo-as", GOOD_ENTRY)
+    entry_id = client.transaction("demo-as", transaction_id)["entries"][0]["journalEntryId"]
+    client.attach_to_journal_entry("demo-as", entry_id, "z.pdf", b"%PDF-1.4")
+    assert contract.check_sandbox(quiet_sandbox) == []
+    assert contract.checked[("request body", "POST", "/companies/{companySlug}/generalJournalEntries")] == 1
+    assert contract.checked[("request body", "POST", "/companies/{companySlug}/journalEntries/{journalEntryId}/attachments")] == 1
+    assert contract.checked[("answer", "GET", "/companies/{companySlug}/transactions/{transactionId}")] == 1
+
+
+def test_checker_flags_an_invented_or_read_only_field_the_client_sends(contract, quiet_sandbox):
+    transport = client_for(quiet_sandbox).transport
+    invented = {**GOOD_ENTRY, "memo": "x"}
+    read_only = {**GOOD_ENTRY, "journalEntries": [{**GOOD_ENTRY["journalEntries"][0], "journalEntryId": 5}]}
+    for body in (invented, read_only):
+        with pytest.raises(Exception):  # the sandbox refuses them too (400)
+            transport.send("POST", "/companies/{slug}/generalJournalEntries", {"slug": "demo-as"}, json=body)
+    problems = contract.check_sandbox(quiet_sandbox)
+    assert len(problems) == 2, problems
+    assert "'memo' was unexpected" in problems[0]
+    assert "has 'journalEntryId' at journalEntries/0, which is readOnly in Fiken's spec" in problems[1]
+
+
+def test_checker_flags_an_unknown_operation_but_ignores_hand_made_requests(contract, quiet_sandbox):
+    transport = client_for(quiet_sandbox).transport
+    with pytest.raises(Exception):
+        transport.send("POST", "/companies/{slug}/cashRegisters", {"slug": "demo-as"}, json={"a": 1})
+    requests.post(quiet_sandbox.base_url + "/companies/demo-as/generalJournalEntries", json={"memo": 1},
+                  headers={"Authorization": f"Bearer {quiet_sandbox.personal_token}"}, timeout=5)
+    assert contract.check_sandbox(quiet_sandbox) == [
+        "POST /companies/demo-as/cashRegisters: no such operation in Fiken's spec"]
+
+
+def test_checker_flags_a_multipart_field_fiken_does_not_take(contract, quiet_sandbox):
+    transport = client_for(quiet_sandbox).transport
+    files = {"filename": (None, "z.pdf"), "colour": (None, "red"), "file": ("z.pdf", b"%PDF-1.4", "application/pdf")}
+    entry = quiet_sandbox.add_journal_entry("demo-as", "2026-03-02", "Annet", GOOD_ENTRY["journalEntries"][0]["lines"])
+    entry_id = entry["entries"][0]["journalEntryId"]
+    try:
+        transport.send("POST", "/companies/{slug}/journalEntries/{id}/attachments",
+                       {"slug": "demo-as", "id": entry_id}, files=files)
+    except Exception:
+        pass  # whether the sandbox takes the extra field is not the point here
+    problems = contract.check_sandbox(quiet_sandbox)
+    assert len(problems) == 1 and "'colour' was unexpected" in problems[0], problems
+
+
+def test_checker_flags_an_answer_with_an_invented_or_write_only_field(contract):
+    now = time.monotonic()
+
+    def answer(body):
+        return RecordedRequest("GET", "/api/v2/companies/demo-as/contacts", {}, None, "t", 200, now, now,
+                               response=body)
+
+    good = [{"contactId": 1, "name": "Kasseoppgjør", "customer": True}]
+    assert contract.response_problems(answer(good)) == []
+    assert "'nickname' was unexpected" in contract.response_problems(answer([{**good[0], "nickname": "K"}]))[0]
+    assert contract.response_problems(answer([{**good[0], "currency": "NOK"}])) == [
+        "GET /companies/demo-as/contacts: answer has 'currency' at 0, which is writeOnly in Fiken's spec"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass
@@ -14,6 +15,9 @@ class RecordedRequest:
     body is a dict for JSON and form bodies, the raw bytes otherwise, None when empty; token is the
     bearer token sent (None without one); status is the status the sandbox answered or, for a dropped
     connection, the one it would have answered; arrived/finished are time.monotonic() values.
+    request_id is the X-Request-ID header (our client always sends one, so it tells the client's
+    requests from a test's hand-made ones); content_type is the request's Content-Type; response is
+    the JSON body answered (None when empty or not JSON), for contract checks of the answers.
     """
 
     method: str
@@ -25,6 +29,9 @@ class RecordedRequest:
     arrived: float
     finished: float
     dropped: bool = False  # True when a fault closed the connection without answering
+    request_id: str | None = None
+    content_type: str = ""
+    response: Any = None
 
 
 class RequestLog:

@@ -155,8 +155,12 @@ class _Handler(BaseHTTPRequestHandler):
             else:
                 reply = self._error(ApiError(404, f"No such resource: {path}"))
         finished = time.monotonic()
+        answered = reply.body if isinstance(reply.body, (dict, list)) else None
         self.server.log.add(RecordedRequest(self.command, path, query, self._recorded_body(raw), token,
-                                            reply.status, arrived, finished, drop))
+                                            reply.status, arrived, finished, drop,
+                                            request_id=self.headers.get("X-Request-ID"),
+                                            content_type=self.headers.get("Content-Type") or "",
+                                            response=answered))
         if drop:
             self.close_connection = True
             try:

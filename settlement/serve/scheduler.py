@@ -44,8 +44,9 @@ def sync_jobs(scheduler: BackgroundScheduler, vendors: dict[str, Vendor], run: C
                               next_run_time=datetime.now(timezone.utc))
             changes.append(f"{vendor.id}: scheduled {trigger}, first run now")
         elif str(job.trigger) != str(trigger):
+            before = str(job.trigger)  # the job object is updated in place
             scheduler.reschedule_job(job.id, trigger=trigger)
-            changes.append(f"{vendor.id}: rescheduled from {job.trigger} to {trigger}")
+            changes.append(f"{vendor.id}: rescheduled from {before} to {trigger}")
     for job in existing.values():
         scheduler.remove_job(job.id)
         changes.append(f"{job.id.removeprefix('vendor:')}: no longer in the vendors file; job removed")

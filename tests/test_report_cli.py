@@ -138,6 +138,8 @@ def test_webshop_orders_are_specified_and_a_pos_duplicate_is_warned_whatever_the
                                payment_method="vipps")
     result = run_woo_cli(workspace, woo_shop, "import", "woocommerce", "--vendor", "nettbutikk")
     assert result.returncode == 0, result.stderr
+    # WooCommerce's tax class "standard" is the shop's 25 % goods: the vendor's own mapping row.
+    workspace.write("chart_of_accounts/vendors/nettbutikk.mapping.csv", "source;code;key\ngroup;standard;sales_high\n")
     # The POS data comes in after the webshop sync and carries the same order.
     _import(workspace, "nettbutikk", f"receipt_id;timestamp;type;code;vat_code;amount;vat\n"
             f"WEB-{order};2026-11-02T15:00:00;sale;high;3;200,00;40,00\n"
@@ -149,6 +151,10 @@ def test_webshop_orders_are_specified_and_a_pos_duplicate_is_warned_whatever_the
     assert f"{order} Ordre 02.11.2026 10:30 vipps processing ja 200,00" in lines
     assert "1 ordrer 200,00" in lines
     assert "herav kassekvitteringer 1" in lines and "herav nettbutikkordrer 1" in lines
+    assert "SPERRET" not in " ".join(lines)
+    # Both sources are in the voucher (which is what the warning is about): 2 × 160,00 net at 25 %.
+    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 400,00 80,00" in lines
+    assert "3 320,00 80,00 400,00 80,00 0,00" in lines
     text = " ".join(lines)
     assert f"webshop order {order} is booked from WooCommerce and also appears in the csv data" in text
     assert f"(receipt WEB-{order} on 2026-11-02)" in text

@@ -65,3 +65,18 @@ def test_cli_via_pos_vendor_keeps_the_order_list_only(workspace, woo_shop):
     app = workspace.app()
     assert SalesStore(app.engine).days_with_sales("nettbutikk") == []
     assert [o.in_sales for o in webshop_orders(app.engine, "nettbutikk", NOV2)] == [False]
+
+
+def test_the_vendors_example_in_the_docs_loads():
+    from pathlib import Path
+
+    from settlement.vendors import parse_vendors
+
+    doc = (Path(__file__).resolve().parents[1] / "docs" / "woocommerce.md").read_text(encoding="utf-8")
+    example = doc.split("```toml", 1)[1].split("```", 1)[0]
+    vendors, problems = parse_vendors(example, "docs/woocommerce.md")
+    assert problems == []
+    (vendor,) = vendors
+    assert vendor.woocommerce.url == "https://butikk.example.no"
+    assert (vendor.woocommerce.credentials, vendor.woocommerce.trigger_status) == ("nettbutikk", "processing")
+    assert vendor.webshop_via_pos is False

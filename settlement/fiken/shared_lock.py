@@ -2,9 +2,10 @@
 
 `LocalGate` (pacing.py) keeps the threads of one process in line. Replicas sharing a PostgreSQL
 database use `SharedGate` instead: every request holds a PostgreSQL advisory lock keyed by a hash
-of the credential, and under that lock the start times of the last few requests, kept in the
+of the credential, and under that lock the times the last few requests ended, kept in the
 `fiken_pacing` table and measured with the database server's clock (one clock for every replica),
-decide how long to wait before starting. A replica that dies drops its connection and with it the
+decide how long to wait before starting: a request starts at least one second after the one
+`per_second` requests before it ended. A replica that dies drops its connection and with it the
 lock, so the others never wait for a dead process.
 
 The credential itself is never stored: only a hash of it names the lock and the pacing row.
@@ -30,7 +31,7 @@ fiken_pacing = Table(
     "fiken_pacing",
     PACING_METADATA,
     Column("credential", String(64), primary_key=True),  # a hash of the credential, never the credential
-    Column("starts", Text, nullable=False),  # JSON list of the latest start times (server epoch seconds)
+    Column("starts", Text, nullable=False),  # JSON list of when the latest requests ended (server epoch seconds)
 )
 
 
@@ -98,7 +99,8 @@ class SharedGate:
         )
 
     def delay(self, starts: list[float], now: float) -> float:
-        """Seconds to wait at `now` so that no window of one second holds more than per_second starts."""
+        """Seconds to wait at `now` so that no window of one second holds more than per_second requests;
+        `starts` are the recorded times (ends) of the latest requests, oldest first."""
         recent = starts[-self.per_second:]
         if len(recent) < self.per_second:
             return 0.0
@@ -110,18 +112,20 @@ class SharedGate:
             connection = self._connect()
             connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": self.key})
             try:
-                starts = self._starts(connection)
-                wait = self.delay(starts, self._now(connection))
+                ends = self._starts(connection)
+                wait = self.delay(ends, self._now(connection))
                 if wait > 0:
-                    # A few extra milliseconds keep the server's view (arrival times) within the limit.
                     self._sleep(wait + 0.01)
-                self._record(connection, starts + [self._now(connection)])
                 yield
             finally:
-                self._release(connection)
+                self._release(connection, ends)
 
-    def _release(self, connection: Connection) -> None:
+    def _release(self, connection: Connection, ends: list[float]) -> None:
         try:
+            # The time the request *ended* is what counts: a request arrives at Fiken before it ends
+            # and the next one after it starts, so spacing starts from ends keeps Fiken's view (arrival
+            # times, whatever the connection set-up took) within the limit too.
+            self._record(connection, ends + [self._now(connection)])
             connection.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
         except Exception:
             # The session is gone (and its lock with it); start afresh on the next request.

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from settlement.app import App
 from settlement.fiken.errors import FikenError
 from settlement.posting.catchup import catch_up
+from settlement.posting.keys import settlement_key
 from settlement.posting.settle import Outcome, PostingContext
 from settlement.posting.state import BLOCKED, FAILED, POSTING, PostingState
 from settlement.serve.metrics import Metrics, vendor_standings
@@ -136,11 +137,12 @@ class Service:
             log.exception("run failed; the other vendors go on", extra=extra)
 
     def _settled(self, outcome: Outcome) -> None:
-        key = PostingState(self.engine()).get(outcome.vendor, outcome.day).settlement_key
-        extra = {"vendor": outcome.vendor, "day": outcome.day.isoformat(), "key": key or "-"}
+        state = PostingState(self.engine()).get(outcome.vendor, outcome.day)
+        # Days with nothing posted (empty, blocked) are named by the key their posting would carry.
+        key = state.settlement_key or settlement_key(outcome.vendor, outcome.day, state.version)
+        extra = {"vendor": outcome.vendor, "day": outcome.day.isoformat(), "key": key}
         level = logging.WARNING if outcome.status in (BLOCKED, FAILED, POSTING) else logging.INFO
-        log.log(level, "%s: %s%s", outcome.status, key or "no settlement key",
-                f" ({outcome.message})" if outcome.message else "", extra=extra)
+        log.log(level, "%s%s", outcome.status, f" ({outcome.message})" if outcome.message else "", extra=extra)
         self.metrics.count_posting(outcome.vendor, outcome.status)
         if self.stopping.is_set():
             raise Stopping

@@ -1,0 +1,223 @@
+"""`settlement serve` as a real process against the Fiken sandbox: the start-up run imports the drop
+folder and posts, a failing vendor does not stop the others, the HTTP endpoints answer, JSON logs
+name vendor, day and key, and SIGTERM finishes the posting in flight before exiting 0."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+OSLO = ZoneInfo("Europe/Oslo")
+TODAY = datetime.now(OSLO).date()
+START = TODAY - timedelta(days=3)  # enabled_since: three closed days to catch up, whatever today is
+DAY1, DAY2 = TODAY - timedelta(days=2), TODAY - timedelta(days=1)
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+def vendors_toml(*, bergen_closing: str = "20:00", extra: str = "", oslo_extra: str = "") -> str:
+    return f"""
+[[vendors]]
+id = "oslo-sentrum"
+name = "Oslo Sentrum"
+closing_time = "22:30"
+enabled_since = {START.isoformat()}
+fiken_company = "demo-as"
+{oslo_extra}
+
+[[vendors]]
+id = "bergen-bryggen"
+name = "Bergen Bryggen"
+closing_time = "{bergen_closing}"
+enabled_since = {START.isoformat()}
+fiken_company = "demo-as"
+drop_folder = "drop/bergen"
+{extra}
+"""
+
+
+def receipts_csv(day: date, receipts: int = 1, prefix: str = "R") -> str:
+    rows = ["receipt_id;timestamp;type;code;vat_code;amount;vat"]
+    for n in range(1, receipts + 1):
+        rows.append(f"{prefix}-{n};{day.isoformat()}T12:{n:02d}:00;sale;high;3;125,00;25,00")
+        rows.append(f"{prefix}-{n};{day.isoformat()}T12:{n:02d}:00;payment;card;;125,00;")
+    return "\n".join(rows) + "\n"
+
+
+def key(vendor: str, day: date, version: int = 1) -> str:
+    return f"[settlement:{vendor}:{day.isoformat()}:v{version}]"
+
+
+class Serve:
+    """A `settlement serve` subprocess with its log in a file; stops by itself (--max-seconds)."""
+
+    def __init__(self, ws, *, env: dict[str, str] | None = None, max_seconds: int = 120):
+        self.ws = ws
+        self.log_path = ws.path / f"serve-{time.monotonic_ns()}.log"
+        self.env = {**ws.env, "SETTLEMENT_HTTP_PORT": "0", **(env or {})}
+        with self.log_path.open("wb") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "settlement", "serve", "--max-seconds", str(max_seconds)],
+                cwd=ws.path, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+            )
+        self.port = int(self.wait_for(r"HTTP on http://127\.0\.0\.1:(\d+)").group(1))
+
+    @property
+    def log(self) -> str:
+        return self.log_path.read_text(encoding="utf-8")
+
+    def wait_for(self, pattern: str, timeout: float = 60, count: int = 1) -> re.Match:
+        """The `count`-th match of `pattern` in the log, waiting for it."""
+        deadline = time.monotonic() + timeout
+        while True:
+            matches = list(re.finditer(pattern, self.log))
+            if len(matches) >= count:
+                return matches[count - 1]
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"{pattern!r} not in the serve log (exit {self.proc.poll()}):\n{self.log}")
+            time.sleep(0.1)
+
+    def http(self, path: str, method: str = "GET") -> tuple[int, str]:
+        request = urllib.request.Request(f"http://127.0.0.1:{self.port}{path}", method=method)
+        try:
+            with _NO_PROXY.open(request, timeout=10) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read().decode()
+
+    def stop(self, signum: int = signal.SIGTERM, timeout: float = 60) -> int:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signum)
+        return self.proc.wait(timeout=timeout)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(timeout=10)
+
+
+@pytest.fixture
+def serve_ws(posting_ws):
+    """The posting workspace with the vendors above; `start()` runs serve, killed at teardown."""
+    posting_ws.write("vendors.toml", vendors_toml())
+    started: list[Serve] = []
+
+    def start(**kwargs) -> Serve:
+        process = Serve(posting_ws, **kwargs)
+        started.append(process)
+        return process
+
+    posting_ws.start = start
+    yield posting_ws
+    for process in started:
+        process.kill()
+
+
+def metric(text: str, name: str, **labels: str) -> float:
+    """The value of one sample in Prometheus text; fails when it is absent."""
+    wanted = "{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else ""
+    for line in text.splitlines():
+        if line.startswith(name + wanted + " "):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError(f"{name}{wanted} not in\n{text}")
+
+
+def status_rows(ws) -> dict[str, dict]:
+    code, out, err = ws.invoke("status", "--json")
+    assert code == 0, err
+    return {row["vendor"]: row for row in json.loads(out)}
+
+
+def test_start_up_run_imports_the_drop_folder_and_posts_while_a_failing_vendor_waits(serve_ws):
+    ws, sb = serve_ws, serve_ws.sandbox
+    # oslo-sentrum pulls a webshop whose credentials are not configured: its run fails.
+    ws.write("vendors.toml", vendors_toml(oslo_extra='woocommerce = { url = "http://127.0.0.1:9", credentials = "shop" }'))
+    ws.write("drop/bergen/day1.csv", receipts_csv(DAY1, receipts=2))
+    ws.write("drop/bergen/broken.csv", "receipt_id;timestamp\nX;yesterday\n")
+    serve = ws.start(env={"SETTLEMENT_LOG_FORMAT": "json"})
+
+    serve.wait_for(r'"message": "run done: 3 day\(s\) checked", "vendor": "bergen-bryggen"')
+    serve.wait_for(r'"message": "WooCommerce not read: .*"vendor": "oslo-sentrum"')
+
+    # The drop folder: imported, moved, the broken file set aside with its reasons.
+    assert (ws.path / "drop/bergen/processed/day1.csv").exists()
+    assert "broken.csv was not imported" in (ws.path / "drop/bergen/failed/broken.csv.error.txt").read_text()
+    # Posted once, with its report attached; the empty days need no request.
+    entries = [e for e in sb.journal_entries("demo-as") if key("bergen-bryggen", DAY1) in (e.get("description") or "")]
+    assert len(entries) == 1
+    assert sum(line["amount"] for line in entries[0]["lines"] if line["account"] == "1580") == 25000
+    assert len(sb.attachments("demo-as")) == 1
+    rows = status_rows(ws)
+    assert rows["bergen-bryggen"]["waiting"] == [] and rows["bergen-bryggen"]["last_settled"] == DAY2.isoformat()
+    assert len(rows["oslo-sentrum"]["waiting"]) == 3, "without its webshop data, oslo-sentrum posts nothing"
+
+    assert serve.http("/healthz") == (200, "ok\n")
+    code, body = serve.http("/readyz")
+    assert code == 200 and json.loads(body)["ready"] is True
+    code, text = serve.http("/metrics")
+    assert code == 200
+    assert metric(text, "settlement_fiken_requests_total", method="POST", status="201") == 2  # entry + attachment
+    assert metric(text, "settlement_fiken_requests_total", method="GET", status="200") >= 1
+    assert metric(text, "settlement_fiken_request_seconds_count") == len(sb.requests)
+    assert metric(text, "settlement_fiken_request_seconds_bucket", le="+Inf") == len(sb.requests)
+    assert metric(text, "settlement_imports_total", vendor="bergen-bryggen", source="csv", outcome="imported") == 1
+    assert metric(text, "settlement_imports_total", vendor="bergen-bryggen", source="csv", outcome="failed") == 1
+    assert metric(text, "settlement_imports_total", vendor="oslo-sentrum", source="woocommerce", outcome="failed") == 1
+    last = datetime(DAY2.year, DAY2.month, DAY2.day, tzinfo=ZoneInfo("UTC")).timestamp()
+    assert metric(text, "settlement_vendor_last_settled_day_timestamp_seconds", vendor="bergen-bryggen") == last
+    assert metric(text, "settlement_vendor_days_waiting", vendor="bergen-bryggen") == 0
+    assert metric(text, "settlement_vendor_days_waiting", vendor="oslo-sentrum") == 3
+    assert metric(text, "settlement_vendor_days_blocked", vendor="bergen-bryggen") == 0
+    assert metric(text, "settlement_postings_total", vendor="bergen-bryggen", status="documented") == 1
+    assert metric(text, "settlement_postings_total", vendor="bergen-bryggen", status="empty") == 2
+
+    assert serve.stop() == 0
+    assert not (ws.path / "data/settlement-serve.pid").exists()
+    # JSON lines, each a full object; posting lines name vendor, day and key; no secret anywhere.
+    records = [json.loads(line) for line in serve.log.splitlines()]
+    assert {"time", "level", "logger", "message"} <= set(records[0])
+    posted = [r for r in records if r.get("day") == DAY1.isoformat()]
+    assert posted and all(r["vendor"] == "bergen-bryggen" and r["key"] == key("bergen-bryggen", DAY1) for r in posted)
+    assert any(r["message"].startswith("documented") for r in posted)
+    assert all({"vendor", "day", "key"} <= set(r) for r in records if r["message"].startswith(("documented", "empty")))
+    assert sb.personal_token not in serve.log
+    assert records[-1]["message"] == "stopped"
+
+
+def test_sigterm_finishes_the_posting_in_flight_records_it_and_exits_0(serve_ws):
+    ws, sb = serve_ws, serve_ws.sandbox
+    ws.write("drop/bergen/two-days.csv", receipts_csv(DAY1, prefix="A") + receipts_csv(DAY2, prefix="B").split("\n", 1)[1])
+    sb.faults.latency(0.8)  # every Fiken request takes a while: there is time to stop mid-day
+    serve = ws.start()
+    deadline = time.monotonic() + 60
+    while not sb.requests and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sb.requests, serve.log
+    assert serve.stop(signal.SIGTERM) == 0
+    assert "stopping: finishing the posting in flight" in serve.log
+    days = {d["date"]: d for d in status_rows(ws)["bergen-bryggen"]["days"]}
+    assert days[DAY1.isoformat()]["status"] == "documented", "the day in flight was finished and recorded"
+    assert DAY2.isoformat() not in days, "the next day waits for the next start"
+    assert all(d["status"] != "posting" for d in days.values())
+    entries_before = len(sb.journal_entries("demo-as"))
+    assert entries_before == 1
+
+    sb.faults.clear()
+    again = ws.start()
+    again.wait_for(r"vendor=bergen-bryggen run done")
+    assert again.stop() == 0
+    descriptions = [e.get("description") or "" for e in sb.journal_entries("demo-as")]
+    assert sum(key("bergen-bryggen", DAY1) in d for d in descriptions) == 1
+    assert sum(key("bergen-bryggen", DAY2) in d for d in descriptions) == 1
+    assert sb.overlaps() == []

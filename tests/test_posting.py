@@ -85,3 +85,44 @@ def test_preview_fiken_prints_the_bodies_that_run_sends(posting_ws):
     # Source VAT 19,90 on food, Fiken computes 19,89 on the net: 1 øre moves to rounding with the
     # data's own +0,10: one line of 0,11 to 7740.
     assert {"amount": 11, "debitAccount": "1901", "creditAccount": "7740"} in lines
+
+
+def test_a_refused_reversal_leaves_the_posted_day_alone_until_it_succeeds(posting_ws):
+    ws, sb = posting_ws, posting_ws.sandbox
+    _import(ws, "normal_day.csv")
+    ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
+    late = ws.write("in/late.csv", "receipt_id;timestamp;type;code;vat_code;amount;vat\n"
+                    "LATE-9;2026-11-02T21:00:00;sale;high;3;50,00;10,00\nLATE-9;2026-11-02T21:00:00;payment;card;;50,00;\n")
+    ws.invoke("import", "sales", str(late), "--vendor", "bergen-bryggen")
+    sb.faults.error_rate(1.0, statuses=(400,))  # e.g. the period is locked in Fiken
+    status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
+    sb.faults.clear()
+    assert status == 1 and "correction-failed" in out and "did not reverse" in out
+    assert not [r for r in fiken_posts(sb) if r.status == 201 and r.path.endswith("generalJournalEntries")][1:]
+    status, out, _ = ws.invoke("status", "--vendor", "bergen-bryggen")
+    assert "2026-11-02 CORRECTION-FAILED: the data changed after posting" in out
+    assert ledger_effect(sb, "demo-as", KEY)["1580"] == 18250, "v1 is still booked as it was"
+
+    status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
+    assert status == 0, out + err
+    assert set(ledger_effect(sb, "demo-as", KEY, live_only=False).values()) == {0}, "v1 and its reversal cancel out"
+    assert ledger_effect(sb, "demo-as", KEY.replace(":v1]", ":v2]"))["1580"] == 18250 + 5000
+
+
+def test_a_posted_day_whose_new_data_is_blocked_keeps_its_posting(posting_ws):
+    ws, sb = posting_ws, posting_ws.sandbox
+    _import(ws, "normal_day.csv")
+    ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
+    bad = ws.write("in/bad.csv", "receipt_id;timestamp;type;code;vat_code;amount;vat\n"
+                   "LATE-9;2026-11-02T21:00:00;sale;high;3;50,00;10,00\nLATE-9;2026-11-02T21:00:00;payment;bitcoin;;50,00;\n")
+    ws.invoke("import", "sales", str(bad), "--vendor", "bergen-bryggen")
+    status, out, _ = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
+    assert status == 1 and "blocked" in out and "bitcoin" in out
+    assert ledger_effect(sb, "demo-as", KEY)["1580"] == 18250
+    with (ws.chart / "mapping.csv").open("a", encoding="utf-8") as mapping:
+        mapping.write("payment;bitcoin;payment_card\n")
+    status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
+    assert status == 0, out + err
+    # Once the data is valid the posted version is corrected, not left standing beside a new one.
+    assert set(ledger_effect(sb, "demo-as", KEY, live_only=False).values()) == {0}, "v1 and its reversal cancel out"
+    assert ledger_effect(sb, "demo-as", KEY.replace(":v1]", ":v2]"))["1580"] == 18250 + 5000

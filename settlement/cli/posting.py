@@ -15,7 +15,7 @@ from settlement.cli.common import iso_date, load_app
 from settlement.posting.catchup import Progress, catch_up, closed_days
 from settlement.posting.payload import voucher_digest
 from settlement.posting.settle import Outcome, PostingContext, settle_day
-from settlement.posting.state import BLOCKED, DOCUMENTED, EMPTY, FAILED, POSTED, POSTING, SETTLED, PostingState
+from settlement.posting.state import DOCUMENTED, EMPTY, NEEDS_ATTENTION, POSTED, SETTLED, PostingState
 from settlement.daily import voucher_for_day
 
 
@@ -142,7 +142,7 @@ def _status_rows(app: App, vendor_ids: list[str]) -> list[dict]:
                 "waiting": [d.isoformat() for d in waiting],
                 "blocked": [
                     {"date": d.isoformat(), "status": s.status, "reason": s.reason}
-                    for d, s in sorted(days.items()) if s.status in (BLOCKED, FAILED, POSTING)
+                    for d, s in sorted(days.items()) if s.status in NEEDS_ATTENTION
                 ],
                 "corrections": [
                     {"date": d.isoformat(), "version": s.version, "key": s.settlement_key, "count": s.corrections}

@@ -23,7 +23,9 @@ from settlement.fiken.errors import AmbiguousResult, FikenError, ValidationError
 from settlement.posting.faults import crash_point
 from settlement.posting.keys import settlement_key
 from settlement.posting.payload import FikenPosting, build_cash_sale_posting, build_journal_posting, voucher_digest
-from settlement.posting.state import BLOCKED, DOCUMENTED, EMPTY, FAILED, POSTED, POSTING, DayState, PostingState
+from settlement.posting.state import (
+    BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, NEEDS_ATTENTION, POSTED, POSTING, DayState, PostingState,
+)
 from settlement.vendors import Vendor
 from settlement.voucher import Voucher
 
@@ -42,7 +44,7 @@ class Outcome:
     @property
     def stops_vendor(self) -> bool:
         """Later days of the vendor wait until this one is settled."""
-        return self.status in (BLOCKED, FAILED, POSTING)
+        return self.status in NEEDS_ATTENTION
 
 
 def no_claim(vendor_id: str) -> AbstractContextManager[bool]:
@@ -83,8 +85,12 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
     voucher = voucher_for_day(ctx.app, vendor.id, day)
     if voucher.blocked:
         reason = "; ".join(p.format(with_severity=False) for p in voucher.errors)
-        if state.status != BLOCKED or state.reason != reason:
-            state.status, state.reason = BLOCKED, reason
+        if state.reason != reason or state.status not in (BLOCKED, POSTED, DOCUMENTED):
+            if state.status not in (POSTED, DOCUMENTED):
+                state.status = BLOCKED
+            # A posted day keeps its status and ids: what Fiken holds is unchanged, and the
+            # correction happens once the new data is valid.
+            state.reason = reason
             ctx.state.save(state, "blocked", reason)
         return Outcome(vendor.id, day, BLOCKED, reason)
 
@@ -93,8 +99,16 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
         if state.status == POSTED:
             return _document(ctx, vendor, state, voucher, resumed=True)
         return Outcome(vendor.id, day, state.status, "already settled")
-    if state.status in (POSTED, DOCUMENTED) and (state.transaction_id or state.sale_id):
-        _reverse(ctx, vendor, state, why=f"data for {day.isoformat()} changed after posting")
+    if state.status in (POSTED, DOCUMENTED, CORRECTION_FAILED) and (state.transaction_id or state.sale_id):
+        try:
+            _reverse(ctx, vendor, state, why=f"data for {day.isoformat()} changed after posting")
+        except FikenError as exc:
+            # The posted version stays in Fiken untouched; nothing new is posted until it is reversed.
+            state.status = CORRECTION_FAILED
+            state.reason = (f"the data changed after posting, but Fiken did not reverse {state.settlement_key} "
+                            f"({exc}); reopen the period in Fiken or correct by hand, then run again")
+            ctx.state.save(state, "reverse-failed", state.reason)
+            return Outcome(vendor.id, day, CORRECTION_FAILED, state.reason)
     if voucher.is_empty and state.status != POSTING:
         state.status, state.digest, state.reason, state.mode = EMPTY, digest, "", vendor.posting
         ctx.state.save(state, "empty", "no sales: nothing to post")

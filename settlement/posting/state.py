@@ -1,7 +1,9 @@
 """Per vendor-day posting state and the append-only audit log, in the local store.
 
 Life of a vendor-day: (none) → posting → posted → documented; or blocked (the voucher has errors),
-failed (Fiken refused it; attempts counted), empty (no sales: settled with nothing to post).
+failed (Fiken refused it; attempts counted), empty (no sales: settled with nothing to post), or
+correction-failed (the day's data changed after posting and Fiken refused to reverse the posted
+version: it stays in Fiken as it was, with its ids, until the reversal succeeds).
 `posting` is written and committed *before* a request is sent, so after any crash or unclear
 answer the next run knows it must look the key up in Fiken before sending anything again.
 """
@@ -18,7 +20,10 @@ from sqlmodel import Field, Index, SQLModel
 
 POSTING, POSTED, DOCUMENTED = "posting", "posted", "documented"
 BLOCKED, FAILED, EMPTY = "blocked", "failed", "empty"
+CORRECTION_FAILED = "correction-failed"
 SETTLED = frozenset({POSTED, DOCUMENTED, EMPTY})
+# A day in one of these needs a person (or a later run) before the vendor's later days can go on.
+NEEDS_ATTENTION = frozenset({BLOCKED, FAILED, POSTING, CORRECTION_FAILED})
 
 
 class SettlementDayRow(SQLModel, table=True):

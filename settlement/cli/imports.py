@@ -7,6 +7,7 @@ import importlib
 from pathlib import Path
 
 from settlement.cli.common import load_app, print_problems
+from settlement.sources.woocommerce.sync import refresh_notes
 from settlement.sources.generic_csv import SOURCE, parse_sales_csv
 from settlement.csvfile import decode
 
@@ -51,4 +52,6 @@ def import_sales(args: argparse.Namespace) -> int:
             f"{path}: imported {result.receipts} receipt(s), {result.lines} line(s) for {vendor.id}"
             f" ({result.replaced} replaced an earlier version); business days: {days or 'none'}"
         )
+        # Webshop orders that now also appear in the POS data are warned about again.
+        print_problems(refresh_notes(app.engine, vendor, set(result.days)))
     return status

@@ -2,8 +2,9 @@
 
 Lines about a vendor-day carry `vendor`, `day` and `key` (the settlement key) as record extras;
 the human format prints them as `vendor=… day=… key=…`, the JSON format as fields. Every line
-passes through the Fiken redaction (settlement.fiken.redaction) at the handler, so a credential
-that reached a message by any road is still masked.
+passes through the Fiken redaction (settlement.fiken.redaction) and a mask of the configured
+credential values at the handler, so a credential that reached a message by any road is still
+masked.
 """
 
 from __future__ import annotations
@@ -12,13 +13,26 @@ import json
 import logging
 import sys
 from datetime import datetime, timezone
-from typing import TextIO
+from typing import Iterable, TextIO
 
 from settlement.fiken.redaction import redact
 
 # Record extras that name what a line is about, in the order they are printed.
 CONTEXT_FIELDS = ("vendor", "day", "key", "file")
 LOG_FORMATS = ("human", "json")
+
+
+class _Masking:
+    """Masks known credential values (the configured tokens and secrets) wherever they appear."""
+
+    def __init__(self, secrets: Iterable[str] = ()):
+        # Very short values would mask ordinary words; real credentials are long.
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 8}, key=len, reverse=True)
+
+    def mask(self, text: str) -> str:
+        for secret in self.secrets:
+            text = text.replace(secret, "[REDACTED]")
+        return redact(text)
 
 
 def _context(record: logging.LogRecord) -> dict[str, str]:
@@ -28,37 +42,49 @@ def _context(record: logging.LogRecord) -> dict[str, str]:
 class HumanFormatter(logging.Formatter):
     """`2026-11-23 22:30:01 INFO settlement.serve vendor=x day=2026-11-22 key=[…] message`."""
 
+    def __init__(self, masking: _Masking | None = None):
+        super().__init__()
+        self.masking = masking or _Masking()
+
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.fromtimestamp(record.created, timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
         context = " ".join(f"{k}={v}" for k, v in _context(record).items())
         text = f"{stamp} {record.levelname} {record.name} " + (context + " " if context else "") + record.getMessage()
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
-        return redact(text)
+        return self.masking.mask(text)
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time (UTC, ISO 8601), level, logger, message, context fields."""
+
+    def __init__(self, masking: _Masking | None = None):
+        super().__init__()
+        self.masking = masking or _Masking()
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, object] = {
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": redact(record.getMessage()),
+            "message": self.masking.mask(record.getMessage()),
         }
-        entry.update({k: redact(v) for k, v in _context(record).items()})
+        entry.update({k: self.masking.mask(v) for k, v in _context(record).items()})
         if record.exc_info:
-            entry["exception"] = redact(self.formatException(record.exc_info))
+            entry["exception"] = self.masking.mask(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
 
 
-def setup_logging(log_format: str = "human", level: str = "INFO", stream: TextIO | None = None) -> None:
-    """Send every log record to `stream` (stderr) in the chosen format; replaces earlier handlers."""
+def setup_logging(
+    log_format: str = "human", level: str = "INFO", stream: TextIO | None = None, secrets: Iterable[str] = ()
+) -> None:
+    """Send every log record to `stream` (stderr) in the chosen format; replaces earlier handlers.
+    `secrets`: credential values that must never be printed (masked as [REDACTED])."""
     if log_format not in LOG_FORMATS:
         raise ValueError(f"log format {log_format!r} is not one of {', '.join(LOG_FORMATS)}")
     handler = logging.StreamHandler(stream or sys.stderr)
-    handler.setFormatter(JsonFormatter() if log_format == "json" else HumanFormatter())
+    masking = _Masking(secrets)
+    handler.setFormatter(JsonFormatter(masking) if log_format == "json" else HumanFormatter(masking))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)

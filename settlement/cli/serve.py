@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -40,7 +41,7 @@ def run_serve(args: argparse.Namespace) -> int:
     from settlement.serve.service import Service
 
     settings = load_settings()
-    setup_logging(settings.log_format, settings.log_level)
+    setup_logging(settings.log_format, settings.log_level, secrets=_secret_values(settings))
     service = Service(settings, Metrics())
     stop, reload_wanted = threading.Event(), threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -74,6 +75,13 @@ def run_serve(args: argparse.Namespace) -> int:
         remove_pid(settings.serve_pid_file)
     log.info("stopped")
     return 0
+
+
+def _secret_values(settings) -> list[str]:
+    """The credential values configured for this process, to be masked in every log line."""
+    values = [s.get_secret_value() for s in (settings.fiken_token, settings.fiken_client_secret) if s is not None]
+    values += [v for k, v in os.environ.items() if k.startswith("SETTLEMENT_WOO_") and k.endswith(("_KEY", "_SECRET"))]
+    return values
 
 
 def run_reload(args: argparse.Namespace) -> int:

@@ -47,6 +47,9 @@ class MasterData:
     basics: dict[str, Basic] = field(default_factory=dict)
     vat_codes: dict[str, str] = field(default_factory=dict)
     article_groups: dict[str, str] = field(default_factory=dict)
+    # (vatCode, vatPerc as written, business day) → (standard code, % in thousandths, warning or "").
+    # Filled by the transaction reader: a file repeats a handful of combinations millions of times.
+    vat_resolved: dict[tuple, tuple[str, int | None, str]] = field(default_factory=dict)
 
     def add_basic(self, rec: Record, file: str) -> Problem | None:
         basic_id = rec.get("basicID", "")

@@ -10,25 +10,28 @@ import re
 
 from lxml import etree
 
-from settlement.money import AmountError, parse_amount
+from settlement.money import AmountError
 from settlement.sources.saft.xmlstream import NS
 
 _PREFIX = f"{{{NS}}}"
 # xs:decimal as the schema's Amount types allow it: "." only, no thousands separators. A comma is
-# refused rather than read the Norwegian way, since a valid SAF-T file never has one.
-_XS_DECIMAL = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
-_LOCAL: dict[str, str] = {}
+# refused rather than read the Norwegian way, since a valid SAF-T file never has one. Decimals past
+# the second must be zeros (1234.560 is 1234.56 kr); money is never rounded.
+_XS_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d{0,2})0*)?")
+# Qualified tag (or lxml's Comment/PI factory) → local name, or None when not a SAF-T element.
+_LOCAL: dict[object, str | None] = {}
+_UNKNOWN = object()
 
 
 def local_name(tag: object) -> str | None:
     """'{ns}transID' → 'transID' for SAF-T elements; None for comments and other namespaces."""
-    if tag.__class__ is not str:
-        return None  # comment or processing instruction
-    name = _LOCAL.get(tag)  # type: ignore[arg-type]
-    if name is None:
-        if not tag.startswith(_PREFIX):  # type: ignore[union-attr]
-            return None
-        name = _LOCAL[tag] = tag[len(_PREFIX):]  # type: ignore[index]
+    if tag in _LOCAL:
+        return _LOCAL[tag]
+    if tag.__class__ is not str or not tag.startswith(_PREFIX):  # type: ignore[union-attr]
+        name = None  # comment, processing instruction or another namespace
+    else:
+        name = tag[len(_PREFIX):]  # type: ignore[index]
+    _LOCAL[tag] = name
     return name
 
 
@@ -59,12 +62,19 @@ class Record(dict):
 def record(element: etree._Element, tag: str | None = None) -> Record:
     """Read an element's children: text of leaf children, nested elements kept for later."""
     result = Record(element.sourceline, tag or local_name(element.tag) or "", element)
-    for child in element:
-        name = local_name(child.tag)
+    children = result.children
+    known = _LOCAL
+    for child in element:  # the hot loop of an import: local lookups only
+        name = known.get(child.tag, _UNKNOWN)
+        if name is _UNKNOWN:
+            name = local_name(child.tag)
         if name is None:
             continue
         if len(child):
-            result.children.setdefault(name, []).append(child)
+            if name in children:
+                children[name].append(child)
+            else:
+                children[name] = [child]
         else:
             text = child.text
             result[name] = text.strip() if text else ""
@@ -84,13 +94,15 @@ def nested(parent: Record, name: str) -> list[Record]:
 
 
 def xml_amount(raw: str) -> int:
-    """An xs:decimal amount in NOK ('16.40', '-0.4', '1234.560') → øre, exactly.
+    """An xs:decimal amount in NOK ('16.40', '-0.4', '.5', '1234.560') → øre, exactly.
 
     Raises AmountError for anything else, including '16,40' and more than two non-zero decimals.
     """
-    text = raw.strip()
-    if not _XS_DECIMAL.match(text):
+    match = _XS_DECIMAL.fullmatch(raw.strip())
+    if match is None:
         raise AmountError(f"not an xs:decimal amount: {raw!r}")
-    if text.startswith((".", "-.", "+.")):
-        text = text.replace(".", "0.", 1)
-    return parse_amount(text.rstrip(".") if text.endswith(".") else text)
+    sign, whole, frac = match.groups()
+    if not whole and not frac:
+        raise AmountError(f"not an xs:decimal amount: {raw!r}")
+    ore = int(whole or "0") * 100 + (int(frac.ljust(2, "0")) if frac else 0)
+    return -ore if sign == "-" else ore

@@ -245,6 +245,17 @@ def _article_line(line_rec, register, master, sale_letter, reader, day, result, 
 
 def _vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day: date) -> tuple[str, int | None]:
     """The line's standard VAT code and its percentage in thousandths (None when not given)."""
+    key = (vat_rec.get("vatCode", ""), vat_rec.get("vatPerc", ""), day)
+    known = master.vat_resolved.get(key)
+    if known is None:
+        known = master.vat_resolved[key] = _resolve_vat_code(vat_rec, master, reader, day)
+    standard, percent, warning_text = known
+    if warning_text:
+        reader.warn(vat_rec, warning_text, column="vatPerc", value=key[1])
+    return standard, percent
+
+
+def _resolve_vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day: date) -> tuple[str, int | None, str]:
     raw_percent = vat_rec.get("vatPerc", "")
     percent = parse_percent(raw_percent) if raw_percent else None
     if raw_percent and percent is None:
@@ -271,9 +282,9 @@ def _vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day: date) -
         if percent is None:
             percent = table_percent
         elif percent != table_percent:
-            reader.warn(vat_rec, f"<vatPerc> {raw_percent} differs from standard code {standard}'s rate "
-                        f"{rate.percent} % on {day.isoformat()}", column="vatPerc", value=raw_percent)
-    return standard, percent
+            return standard, percent, (f"<vatPerc> {raw_percent} differs from standard code {standard}'s rate "
+                                       f"{rate.percent} % on {day.isoformat()}")
+    return standard, percent, ""
 
 
 def _raise(raise_rec: Record, master: MasterData, flip: int, reader: _Reader, add) -> int:

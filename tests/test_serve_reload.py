@@ -9,7 +9,7 @@ import os
 import re
 import signal
 
-from tests.test_serve import START, metric, serve_ws, vendors_toml  # noqa: F401 (serve_ws is a fixture)
+from tests.test_serve import START, Serve, metric, serve_ws, vendors_toml  # noqa: F401 (serve_ws is a fixture)
 
 TRONDHEIM = f"""
 [[vendors]]
@@ -101,3 +101,16 @@ def test_max_seconds_stops_serve_by_itself(serve_ws):
     serve = serve_ws.start(max_seconds=3)
     assert serve.proc.wait(timeout=60) == 0
     assert "--max-seconds reached" in serve.log and serve.log.rstrip().endswith("stopped")
+
+
+def test_unreachable_database_at_start_is_alive_but_not_ready(workspace):
+    blocker = workspace.write("not-a-folder", "a file where the database folder should be")
+    serve = Serve(workspace, env={"SETTLEMENT_DATABASE_URL": f"sqlite:///{blocker}/settlement.db"}, max_seconds=30)
+    try:
+        serve.wait_for(r"ERROR settlement\.serve configuration not loaded: ")
+        assert serve.http("/healthz") == (200, "ok\n")
+        code, body = serve.http("/readyz")
+        assert code == 503 and any(r.startswith("database: ") for r in json.loads(body)["reasons"]), body
+        assert serve.stop() == 0
+    finally:
+        serve.kill()

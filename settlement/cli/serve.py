@@ -15,6 +15,7 @@ from settlement.cli.common import print_problems
 from settlement.settings import load_settings
 
 log = logging.getLogger("settlement.serve")
+LOAD_RETRY_SECONDS = 30  # while the database is unreachable at start, try loading again this often
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -58,11 +59,15 @@ def run_serve(args: argparse.Namespace) -> int:
     write_pid(settings.serve_pid_file)
     log.info("serving (pid file %s)", settings.serve_pid_file)
     deadline = time.monotonic() + args.max_seconds if args.max_seconds else None
+    retry_at = time.monotonic() + LOAD_RETRY_SECONDS
     try:
         while not stop.wait(0.2):
             if reload_wanted.is_set():
                 reload_wanted.clear()
                 service.reload()
+            elif service.load_failed and time.monotonic() >= retry_at:
+                retry_at = time.monotonic() + LOAD_RETRY_SECONDS
+                service.reload(first=True)
             if deadline is not None and time.monotonic() >= deadline:
                 log.info("--max-seconds reached")
                 break

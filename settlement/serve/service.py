@@ -42,6 +42,7 @@ class Service:
         self.app: App | None = None
         self.config_problems: list[str] = []
         self.last_reload: str = ""
+        self.load_failed = False  # the first load failed on the infrastructure (database down)
         self.stopping = threading.Event()
         self.scheduler = None  # set by the serve command once the scheduler runs
         self._engine: Engine | None = None
@@ -70,7 +71,14 @@ class Service:
         from settlement.serve.scheduler import sync_jobs
 
         with self._lock:
-            app, errors = self._load()
+            try:
+                app, errors = self._load()
+            except Exception as exc:  # the database cannot be opened: an infrastructure failure
+                log.error("configuration not %s: %s: %s", "loaded" if first else "reloaded", type(exc).__name__, exc)
+                self.load_failed = self.app is None  # the serve loop tries again by itself
+                self.metrics.count_reload("failed")
+                return False
+            self.load_failed = False
             if errors:
                 what = "configuration has errors; not settling anything until it is fixed and reloaded" if first \
                     else "reload refused: the running configuration stays"

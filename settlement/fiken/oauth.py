@@ -108,7 +108,8 @@ def _session(config: OAuthConfig, state: str | None = None) -> OAuth2Session:
 
 def begin(config: OAuthConfig) -> AuthorizationRequest:
     """The authorize URL with a fresh random state (oauthlib's generator, 30 random characters)."""
-    url, state = _session(config).authorization_url(config.authorize_url)
+    with _loopback_http_allowed(config.authorize_url, config.redirect_uri):
+        url, state = _session(config).authorization_url(config.authorize_url)
     return AuthorizationRequest(url, state)
 
 

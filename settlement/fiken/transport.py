@@ -156,6 +156,8 @@ class Transport:
         url = self.url(template, path_params)
         idempotent = method in IDEMPOTENT
         refreshed = False
+        renewed = False
+        refresh_failure: errors.FikenError | None = None
         attempt = 0
         while True:
             attempt += 1
@@ -171,6 +173,13 @@ class Transport:
                         headers={"Authorization": authorization, "X-Request-ID": request_id, "Accept": "application/json"},
                         timeout=self.timeout, allow_redirects=False,
                     )
+                    if response.status_code == 401 and not refreshed:
+                        # Renew while still holding the slot: threads sharing this client wait and
+                        # then send the new token, instead of each being refused with the old one.
+                        try:
+                            renewed = self.token.refresh(authorization)
+                        except errors.FikenError as exc:
+                            refresh_failure = exc  # raised once the 401 has been reported
             except requests.RequestException as exc:
                 timed_out = isinstance(exc, requests.Timeout)
                 self._report(SentRequest(method, template, "timeout" if timed_out else "connection_error",
@@ -197,9 +206,9 @@ class Transport:
 
             if status == 401:
                 # A 401 means Fiken did nothing, so one retry with a fresh token is safe for any method.
+                if refresh_failure is not None:
+                    raise refresh_failure
                 if not refreshed:
-                    with self.gate.slot():
-                        renewed = self.token.refresh(authorization)
                     if renewed:
                         refreshed = True
                         attempt -= 1  # the refresh retry does not use up a transient-failure attempt

@@ -76,6 +76,24 @@ def test_why_not_a_plain_cron_trigger():
     assert date(2026, 3, 30) not in [f.astimezone(OSLO).date() for f in fired]
 
 
+def test_the_start_up_run_does_not_use_up_the_day():
+    # serve runs every vendor at start (an off-schedule run); that day's closing run still comes.
+    trigger = DailyTrigger(time(22, 30), OSLO)
+    started = datetime(2026, 10, 25, 10, 0, tzinfo=OSLO)
+    assert trigger.get_next_fire_time(started, started) == datetime(2026, 10, 25, 22, 30, tzinfo=OSLO)
+    late = datetime(2026, 10, 25, 23, 0, tzinfo=OSLO)
+    assert trigger.get_next_fire_time(late, late) == datetime(2026, 10, 26, 22, 30, tzinfo=OSLO)
+
+
+def test_runs_missed_while_asleep_are_reported_from_the_previous_run():
+    # Woken two days late: the trigger answers the first missed time; the scheduler coalesces.
+    trigger = DailyTrigger(time(22, 30), OSLO)
+    previous = datetime(2026, 3, 27, 22, 30, tzinfo=OSLO)
+    now = datetime(2026, 3, 30, 8, 0, tzinfo=OSLO)
+    assert trigger.get_next_fire_time(previous, now) == datetime(2026, 3, 28, 22, 30, tzinfo=OSLO)
+    assert trigger.get_next_fire_time(None, now) == datetime(2026, 3, 30, 22, 30, tzinfo=OSLO)
+
+
 def test_other_time_zones_fire_at_their_own_closing_time():
     tz = ZoneInfo("America/New_York")  # DST ends there on 2026-11-01
     fired = fire_times(DailyTrigger(time(1, 30), tz), date(2026, 10, 30), date(2026, 11, 2))

@@ -31,12 +31,12 @@ class DailyTrigger(BaseTrigger):
         return local.astimezone(timezone.utc).astimezone(self.tz)
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        # As APScheduler's own triggers do: after a previous run, runs missed since then still count
-        # (the scheduler coalesces them), so search from just after the previous run.
-        start = min(now, previous_fire_time + _TICK) if previous_fire_time else now
+        # Each local date maps to exactly one instant (fire_time_on), increasing with the date, so
+        # "the first fire time after the previous run" can never give one date two runs. After a
+        # previous run, runs missed since then still count (the scheduler coalesces them), as with
+        # APScheduler's own triggers. The previous run may be off-schedule (the start-up run).
+        start = previous_fire_time + _TICK if previous_fire_time is not None else now
         day = start.astimezone(self.tz).date() - timedelta(days=1)  # a gap time can spill past midnight
-        if previous_fire_time is not None:
-            day = max(day, previous_fire_time.astimezone(self.tz).date() + timedelta(days=1))
         while True:
             candidate = self.fire_time_on(day)
             if candidate >= start:

@@ -23,6 +23,7 @@ from settlement.problems import Problem, error
 from settlement.serve import seen_files
 from settlement.sources.generic_csv import SOURCE as CSV_SOURCE, parse_sales_csv
 from settlement.sources.saft import import_saft_file
+from settlement.sources.woocommerce.sync import refresh_notes
 from settlement.vendors import Vendor
 
 PROCESSED, FAILED = "processed", "failed"
@@ -40,6 +41,7 @@ class DroppedFile:
     detail: str = ""
     moved_to: Path | None = None
     days: set[date] = field(default_factory=set)
+    vendors: set[str] = field(default_factory=set)  # whose sales the file held (SAF-T: by register)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -85,10 +87,19 @@ def process_file(app: App, vendor: Vendor, path: Path) -> DroppedFile:
         result = _import(app, vendor, path, source)
         if result.outcome == IMPORTED:
             seen_files.remember(app.engine, vendor.id, sha256, path.name)
+            # Webshop orders that now also appear in the POS data are warned about again.
+            for other in _vendors_touched(app, vendor, result):
+                result.problems += refresh_notes(app.engine, other, result.days)
     result.moved_to = _move(path, FAILED if result.outcome == REJECTED else PROCESSED)
     if result.outcome == REJECTED:
         _write_reasons(result)
     return result
+
+
+def _vendors_touched(app: App, vendor: Vendor, result: DroppedFile) -> list[Vendor]:
+    """The vendors whose days the file changed (a SAF-T file may carry other vendors' registers)."""
+    ids = result.vendors or {vendor.id}
+    return [app.vendors[v] for v in sorted(ids) if v in app.vendors]
 
 
 def _import(app: App, vendor: Vendor, path: Path, source: str) -> DroppedFile:
@@ -107,7 +118,8 @@ def _import(app: App, vendor: Vendor, path: Path, source: str) -> DroppedFile:
         return DroppedFile(path.name, source, REJECTED, f"{outcome.errors} error(s); nothing imported", problems=outcome.problems)
     days = {d for result in outcome.vendors.values() for d in result.days}
     detail = ", ".join(f"{v}: {r.receipts} transaction(s), {r.lines} line(s)" for v, r in sorted(outcome.vendors.items()))
-    return DroppedFile(path.name, source, IMPORTED, detail or "no sales transactions", days=days, problems=outcome.problems)
+    return DroppedFile(path.name, source, IMPORTED, detail or "no sales transactions", days=days,
+                       vendors=set(outcome.vendors), problems=outcome.problems)
 
 
 def _move(path: Path, into: str) -> Path:

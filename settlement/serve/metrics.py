@@ -15,7 +15,7 @@ from datetime import date, datetime, timezone
 
 from settlement.fiken.transport import SentRequest
 from settlement.posting.catchup import closed_days
-from settlement.posting.state import BLOCKED, FAILED, POSTING, SETTLED, PostingState
+from settlement.posting.state import NEEDS_ATTENTION, SETTLED, PostingState
 from settlement.vendors import Vendor
 
 # Upper bounds (seconds) of the Fiken latency histogram buckets.
@@ -42,7 +42,7 @@ def vendor_standings(vendors: list[Vendor], state: PostingState, now: datetime) 
         known = days.get(vendor.id, {})
         closed = closed_days(vendor, now)
         settled = [d for d in closed if known.get(d) in SETTLED]
-        blocked = sum(status in (BLOCKED, FAILED, POSTING) for status in known.values())
+        blocked = sum(status in NEEDS_ATTENTION for status in known.values())
         standings.append(VendorStanding(vendor.id, max(settled, default=None), len(closed) - len(settled), blocked))
     return standings
 
@@ -109,7 +109,7 @@ class Metrics:
         family("settlement_vendor_days_waiting", "gauge", "Closed business days not yet settled.",
                [(_labels(vendor=s.vendor), s.days_waiting) for s in standings])
         family("settlement_vendor_days_blocked", "gauge",
-               "Days stopped as blocked, failed (refused by Fiken) or interrupted while posting.",
+               "Days needing attention: blocked, refused by Fiken, interrupted while posting, or a correction that failed.",
                [(_labels(vendor=s.vendor), s.blocked) for s in standings])
         with self._lock:
             family("settlement_fiken_requests_total", "counter", "Requests sent to Fiken, by method and HTTP status.",

@@ -21,7 +21,7 @@ from settlement.fiken.errors import FikenError
 from settlement.posting.catchup import catch_up
 from settlement.posting.keys import settlement_key
 from settlement.posting.settle import Outcome, PostingContext
-from settlement.posting.state import BLOCKED, FAILED, POSTING, PostingState
+from settlement.posting.state import NEEDS_ATTENTION, PostingState
 from settlement.serve.metrics import Metrics, vendor_standings
 from settlement.serve.sources import sync_sources
 from settlement.settings import Settings
@@ -149,7 +149,7 @@ class Service:
         # Days with nothing posted (empty, blocked) are named by the key their posting would carry.
         key = state.settlement_key or settlement_key(outcome.vendor, outcome.day, state.version)
         extra = {"vendor": outcome.vendor, "day": outcome.day.isoformat(), "key": key}
-        level = logging.WARNING if outcome.status in (BLOCKED, FAILED, POSTING) else logging.INFO
+        level = logging.WARNING if outcome.status in NEEDS_ATTENTION else logging.INFO
         log.log(level, "%s%s", outcome.status, f" ({outcome.message})" if outcome.message else "", extra=extra)
         self.metrics.count_posting(outcome.vendor, outcome.status)
         if self.stopping.is_set():

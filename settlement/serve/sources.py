@@ -62,6 +62,8 @@ def _read_drop_folder(app: App, vendor: Vendor, folder: Path, metrics: Metrics) 
             log.error("drop folder: not imported (%s); moved to %s with the reasons beside it",
                       dropped.detail, dropped.moved_to, extra=extra)
             continue
+        for problem in dropped.problems:  # warnings only: with an error nothing was imported
+            log.warning("drop folder: %s", problem, extra=extra)
         days = ", ".join(d.isoformat() for d in sorted(dropped.days)) or "none"
         verb = "imported" if dropped.outcome == IMPORTED else "skipped"
         log.info("drop folder: %s %s: %s; business days: %s; moved to %s",

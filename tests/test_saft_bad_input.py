@@ -177,3 +177,26 @@ def test_xml_decimal_forms_are_read_exactly(workspace):
         assert status == 0, err
     rows = workspace.app().sales.summary("oslo-sentrum", GOOD_DAY)
     assert sum(r.amount for r in rows if r.type == "sale") == 3 * (10000 + 5000)
+
+
+def test_an_error_after_batches_were_written_rolls_back_the_whole_file(workspace):
+    """Big files are stored in batches inside one transaction; a late error undoes the early batches."""
+    from settlement.sources.saft import import_saft_file
+
+    early = [Transaction(str(n), "2026-11-02", f"09:{n:02d}:00", [Line(1000 * n)], [Payment("CASH", 1000 * n)]) for n in range(2, 8)]
+    late = Transaction("99", "2026-11-03", "09:00:00", [Line(5000)], [Payment("BITCOIN", 5000)])
+    path = one_register(*early, late).write(workspace.path / "late.xml")
+    app = workspace.app()
+
+    outcome = import_saft_file(path, app.engine, app.sales, app.vendors, app.vendor("oslo-sentrum"), batch_lines=4)
+
+    assert not outcome.stored and outcome.vendors == {}
+    assert [p.message for p in outcome.problems] == ["register K1 transaction 99: payment type 'BITCOIN' is not a payment type in <basics>"]
+    assert app.sales.days_with_sales("oslo-sentrum") == []
+    assert app.sales.notes("oslo-sentrum", GOOD_DAY) == []
+
+    # The same file without the bad transaction is stored in several batches, all of it.
+    path = one_register(*early).write(workspace.path / "good.xml")
+    outcome = import_saft_file(path, app.engine, app.sales, app.vendors, app.vendor("oslo-sentrum"), batch_lines=4)
+    assert outcome.stored and outcome.vendors["oslo-sentrum"].receipts == 7
+    assert sum(r.amount for r in app.sales.summary("oslo-sentrum", GOOD_DAY) if r.type == "payment") == 10000 + sum(1000 * n for n in range(2, 8))

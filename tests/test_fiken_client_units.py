@@ -137,11 +137,12 @@ def test_start_date_before_accounting_start_fails():
     assert start_date_check(date(2026, 1, 1), date(2026, 1, 1)).status is Status.OK
 
 
-def test_foreign_bookings_exclude_ours_and_the_entries_of_our_sales():
+def test_foreign_bookings_exclude_ours_and_count_a_sales_entries_with_the_sale():
     entries = [
         {"journalEntryId": 1, "transactionId": 10, "description": "Fri postering registrert via API: x [settlement:a:2026-11-02:v1]"},
         {"journalEntryId": 2, "transactionId": 20, "description": "Salg 2026-11-02"},  # behind our sale
         {"journalEntryId": 3, "transactionId": 30, "description": "Husleie"},
+        {"journalEntryId": 4, "transactionId": 40, "description": "Salg F-17"},  # reported as sale F-17
     ]
     sales = [
         {"saleId": 5, "transactionId": 20, "saleNumber": "[settlement:a:2026-11-02:v1]"},

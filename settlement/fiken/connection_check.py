@@ -113,14 +113,14 @@ def start_date_check(enabled_since: date, accounting_start: date | None) -> Chec
 def foreign_bookings(journal_entries: Iterable[dict], sales: Iterable[dict]) -> tuple[list[dict], list[dict]]:
     """Journal entries and sales this job did not make (no settlement marker).
 
-    A journal entry that belongs to one of our sales (same transaction) counts as ours: Fiken books
-    every sale as journal entries too, and their descriptions are Fiken's, not ours.
+    Fiken books every sale as journal entries too, with Fiken's own descriptions. Such an entry is
+    judged with its sale: ours when the sale is ours, and otherwise reported once, as the sale.
     """
     sales = [s for s in sales if not s.get("deleted")]
-    our_transactions = {s.get("transactionId") for s in sales if is_ours(s.get("saleNumber"))}
+    sale_transactions = {s.get("transactionId") for s in sales} - {None}
     entries = [
         e for e in journal_entries
-        if not is_ours(e.get("description")) and not (e.get("transactionId") in our_transactions and e.get("transactionId") is not None)
+        if not is_ours(e.get("description")) and e.get("transactionId") not in sale_transactions
     ]
     return entries, [s for s in sales if not is_ours(s.get("saleNumber"))]
 

@@ -12,7 +12,7 @@ OUR_MARK = "[settlement:oslo-sentrum:2026-11-03:v1]"
 LINES = [{"amount": 10000, "debitAccount": "1900", "creditAccount": "3000", "creditVatCode": 3}]
 
 
-def one_vendor(ws, company: str = "demo-as", enabled_since: str = "2026-11-01") -> None:
+def one_vendor(ws, company: str = "demo-as", enabled_since: str = "2026-11-01", extra: str = "") -> None:
     ws.write("vendors.toml", f"""
 [[vendors]]
 id = "oslo-sentrum"
@@ -21,6 +21,7 @@ timezone = "Europe/Oslo"
 closing_time = "22:30"
 enabled_since = {enabled_since}
 fiken_company = "{company}"
+{extra}
 """)
 
 
@@ -159,3 +160,22 @@ def test_foreign_bookings_on_or_after_enabled_since_are_a_warning(ws):
     assert "on 2026-11-05: 'Dagsoppgjør fra kassesystemet'" in out and "sale K-77 on 2026-11-06" in out
     assert "Før oppstart" not in out and OUR_MARK not in out
     assert check(ws, "--strict")[0] == 1  # ... unless asked to
+
+
+def test_a_project_needs_the_project_module_402_and_must_exist(ws):
+    project = 'posting = "cash_sale"\nfiken_project = 73408301'
+    one_vendor(ws, company="demo-as", extra=project)  # demo-as has no project module
+    status, out = check(ws)
+    assert status == 1
+    reason = line_with(out, "project 73408301 exists")
+    assert reason.split()[0] == "FAILED" and "the project module is not active for demo-as (402)" in reason
+
+    one_vendor(ws, company="demo-prosjekt-as", extra=project)
+    status, out = check(ws)
+    assert status == 0, out
+    assert line_with(out, "project 73408301 exists").split()[0] == "OK"
+
+    one_vendor(ws, company="demo-prosjekt-as", extra='posting = "cash_sale"\nfiken_project = 999')
+    status, out = check(ws)
+    assert status == 1
+    assert "no project 999 in demo-prosjekt-as; it has: 73408301 (Butikk Sentrum)" in line_with(out, "project 999")

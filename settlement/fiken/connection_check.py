@@ -146,6 +146,24 @@ def foreign_check(enabled_since: date, journal_entries: Iterable[dict], sales: I
     )
 
 
+def project_check(project_id: int, projects: Iterable[dict] | None, slug: str) -> CheckResult:
+    """The vendor's fiken_project exists in the company (None: the project module is not active)."""
+    name = f"project {project_id} exists"
+    if projects is None:
+        return CheckResult(
+            name, Status.FAILED,
+            f"the project module is not active for {slug} (402), but vendors.toml sets fiken_project; "
+            "activate it in Fiken or remove fiken_project",
+        )
+    found = next((p for p in projects if p.get("projectId") == project_id), None)
+    if found is None:
+        known = ", ".join(f"{p.get('projectId')} ({p.get('name')})" for p in projects) or "none"
+        return CheckResult(name, Status.FAILED, f"no project {project_id} in {slug}; it has: {known}")
+    if found.get("completed"):
+        return CheckResult(name, Status.WARNING, f"project {project_id} ({found.get('name')}) is marked completed")
+    return CheckResult(name, Status.OK, str(found.get("name") or ""))
+
+
 def describe_failure(exc: FikenError, base_url: str) -> str:
     """A plain-words cause for a failure that stops all checks."""
     if isinstance(exc, FikenConnectionError):
@@ -197,6 +215,12 @@ def check_vendor(client: FikenClient, vendor: Vendor, ledger: Mapping[str, Ledge
         entries = client.journal_entries(company.slug, start=vendor.enabled_since)
         sales = client.sales(company.slug, start=vendor.enabled_since)
         report.checks.append(foreign_check(vendor.enabled_since, entries, sales))
+        if vendor.fiken_project is not None:
+            try:
+                projects: list[dict] | None = client.projects(company.slug)
+            except ModuleNotActive:
+                projects = None
+            report.checks.append(project_check(vendor.fiken_project, projects, company.slug))
     except (ModuleNotActive, ForbiddenError) as exc:
         report.checks.append(CheckResult("reading accounts and bookings", Status.FAILED, str(exc)))
     return report

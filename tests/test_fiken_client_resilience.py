@@ -171,3 +171,14 @@ def test_read_timeout_on_a_get_is_retried_then_reported(fiken_sandbox, make_clie
         client.user()
     assert "timed out" in str(caught.value)
     assert [r.method for r in recorded_after_work(fiken_sandbox, 2)] == ["GET", "GET"]
+
+
+def test_threads_under_5xx_429_and_latency_all_succeed_without_ever_overlapping(fiken_sandbox, make_client):
+    # Seed 26 at rate 0.4 draws each of 500, 502 and 503 before the fourth success.
+    fiken_sandbox.faults.error_rate(0.4, statuses=(500, 502, 503), seed=26).latency(0.02).burst_429(2, retry_after=0)
+    client = make_client(retry=RetryPolicy(attempts=10, base_seconds=0.01, cap_seconds=0.05))
+    assert run_in_threads(4, lambda: client.user()) == []
+    statuses = [r.status for r in fiken_sandbox.requests]
+    assert sorted(set(statuses)) == [200, 429, 500, 502, 503] and statuses.count(200) == 4
+    assert fiken_sandbox.overlaps() == []
+    assert max_in_any_second([r.arrived for r in fiken_sandbox.requests]) <= 4

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from settlement.cli.common import load_app, print_problems
 from settlement.sources.saft import import_saft_file
+from settlement.sources.woocommerce.sync import refresh_notes
 
 
 def register_import(sources: argparse._SubParsersAction) -> None:
@@ -46,6 +47,8 @@ def import_saft(args: argparse.Namespace) -> int:
                 f"{path}: imported {result.receipts} transaction(s), {result.lines} line(s) for {vendor}"
                 f" ({result.replaced} replaced an earlier version); business days: {days or 'none'}"
             )
+            # Webshop orders that now also appear in the POS data are warned about again.
+            print_problems(refresh_notes(app.engine, app.vendor(vendor), set(result.days)))
         if not outcome.vendors:
             print(f"{path}: no sales transactions found")
         if skipped:

@@ -401,3 +401,25 @@ def test_every_request_is_recorded(sb, http):
     assert post.body["journalEntries"][0]["lines"][0]["amount"] == 100
     assert get.query == {"page": "0"} and get.body is None
     assert started <= post.arrived <= post.finished <= get.arrived
+
+
+def test_sandbox_command_serves_prints_its_credentials_and_stops_by_itself(tmp_path):
+    import subprocess
+    import sys
+
+    process = subprocess.Popen([sys.executable, "-m", "settlement", "sandbox", "--max-seconds", "4"], cwd=tmp_path,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        first = process.stdout.readline()
+        assert first.startswith("Fiken sandbox running at http://127.0.0.1:"), first + process.stderr.read()
+        base_url = first.split(" at ", 1)[1].strip()
+        token = process.stdout.readline().split(":", 1)[1].strip()
+        reply = requests.get(base_url + "/user", headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        assert reply.status_code == 200 and reply.json()["email"] == "regnskap@demo-as.example"
+        process.wait(timeout=20)
+        out, err = process.stdout.read(), process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, err
+    assert "companies:       demo-as, demo-prosjekt-as, uten-api-as" in out

@@ -137,3 +137,108 @@ def postgres_server():
 def pg_url(postgres_server) -> str:
     """The SQLAlchemy URL of a fresh, empty database on the session's server."""
     return postgres_server.url(postgres_server.create_database())
+
+
+# --- a store chain for replica tests and the bench ------------------------------------------------
+
+CHAIN_TZ, CHAIN_DAY_START = "Europe/Oslo", "05:00"
+
+
+def chain_days(now, count: int = 3) -> list:
+    """The last `count` business days that have closed by `now` for the chain's vendors, oldest first."""
+    from datetime import time as clock, timedelta
+    from zoneinfo import ZoneInfo
+
+    from settlement.businessday import business_day, is_closed
+
+    tz, start = ZoneInfo(CHAIN_TZ), clock.fromisoformat(CHAIN_DAY_START)
+    last = business_day(now, tz, start)
+    if not is_closed(last, now, tz, start):
+        last -= timedelta(days=1)
+    return [last - timedelta(days=n) for n in range(count - 1, -1, -1)]
+
+
+def write_chain(folder: Path, vendors: int, days: list) -> dict[str, Path]:
+    """vendors.toml with `vendors` stores enabled from days[0], and one receipt CSV per store with a
+    few receipts on each day (amounts differ per store and day). Returns {vendor id: CSV}."""
+    files: dict[str, Path] = {}
+    toml = ["# A chain for replica tests and the bench (tests/fixtures_pg.py)"]
+    (folder / "in").mkdir(parents=True, exist_ok=True)
+    for n in range(vendors):
+        vendor = f"store-{n:03d}"
+        toml += ["", "[[vendors]]", f'id = "{vendor}"', f'name = "Store {n:03d}"', f'timezone = "{CHAIN_TZ}"',
+                 'closing_time = "20:00"', f'day_start = "{CHAIN_DAY_START}"',
+                 f"enabled_since = {days[0].isoformat()}", 'fiken_company = "demo-as"']
+        rows = ["receipt_id;timestamp;type;code;vat_code;amount;vat"]
+        for d, day in enumerate(days):
+            for r in range(3):
+                gross = 10000 + 137 * n + 1000 * d + 10 * r  # øre; 20 % of the gross is VAT at 25 %
+                amount, vat = f"{gross // 100},{gross % 100:02d}", f"{(gross // 5) // 100},{(gross // 5) % 100:02d}"
+                stamp = f"{day.isoformat()}T{10 + r}:00:00"
+                receipt = f"S{n:03d}-{day:%m%d}-{r}"
+                rows += [f"{receipt};{stamp};sale;high;3;{amount};{vat}", f"{receipt};{stamp};payment;card;;{amount};"]
+        files[vendor] = folder / "in" / f"{vendor}.csv"
+        files[vendor].write_text("\n".join(rows) + "\n", encoding="utf-8")
+    (folder / "vendors.toml").write_text("\n".join(toml) + "\n", encoding="utf-8")
+    return files
+
+
+def settlement_env(folder: Path, database_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a `settlement` process working in `folder` on `database_url`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SETTLEMENT_")}
+    env.update(
+        SETTLEMENT_DATABASE_URL=database_url,
+        SETTLEMENT_CHART_OF_ACCOUNTS=str(folder / "chart_of_accounts"),
+        SETTLEMENT_VENDORS=str(folder / "vendors.toml"),
+        SETTLEMENT_REPORT_DIR=str(folder / "data" / "reports"),
+        SETTLEMENT_SECRETS_DIR=str(folder / "no-secrets"),
+    )
+    env.update(extra)
+    return env
+
+
+def import_chain(files: dict[str, Path], env: dict[str, str]) -> None:
+    """Import every store's CSV with the real CLI (in this process: one interpreter start, not 300)."""
+    import contextlib
+    import io
+
+    from settlement.cli import main
+
+    saved = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(env)
+        for vendor, path in files.items():
+            out = io.StringIO()
+            with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+                status = main(["import", "sales", str(path), "--vendor", vendor])
+            if status != 0:
+                raise AssertionError(f"import of {path} failed:\n{out.getvalue()}")
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def start_replica(folder: Path, env: dict[str, str], index: int, max_seconds: float) -> subprocess.Popen:
+    """One `settlement serve` replica (HTTP on a free port, its own pid file, log in folder/replica-N.log)."""
+    env = dict(env, SETTLEMENT_HTTP_HOST="127.0.0.1", SETTLEMENT_HTTP_PORT="0",
+               SETTLEMENT_SERVE_PID_FILE=str(folder / "data" / f"replica-{index}.pid"))
+    log = open(folder / f"replica-{index}.log", "ab")
+    try:
+        return subprocess.Popen([sys.executable, "-m", "settlement", "serve", "--max-seconds", str(max_seconds)],
+                                cwd=folder, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    finally:
+        log.close()
+
+
+def day_statuses(database_url: str) -> dict[tuple[str, str], str]:
+    """{(vendor, day): status} from the posting state."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as c:
+            rows = c.execute(text("SELECT vendor, business_day, status FROM settlement_day")).all()
+    finally:
+        engine.dispose()
+    return {(v, d.isoformat()): s for v, d, s in rows}

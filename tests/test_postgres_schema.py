@@ -83,3 +83,18 @@ def test_sqlite_keeps_a_schema_version_too(tmp_path):
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM schema_version")).scalar() == len(MIGRATIONS)
         assert current_version(c) == MIGRATIONS[-1].version
+
+
+def test_fiken_ids_beyond_32_bits_are_stored(pg_url):
+    # Fiken's transaction ids pass 2^31; PostgreSQL's INTEGER would refuse them after Fiken said yes.
+    from datetime import date
+
+    from settlement.posting.state import DayState, PostingState
+
+    engine = open_engine(pg_url)
+    assert str(next(c for c in inspect(engine).get_columns("settlement_day") if c["name"] == "transaction_id")["type"]) == "BIGINT"
+    state = PostingState(engine)
+    day = DayState("oslo-sentrum", date(2026, 11, 2), status="posted", transaction_id=14_462_737_003, journal_entry_id=2**40)
+    state.save(day, "posted", "big ids")
+    again = state.get("oslo-sentrum", date(2026, 11, 2))
+    assert (again.transaction_id, again.journal_entry_id) == (14_462_737_003, 2**40)

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, select, text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.ext.compiler import compiles
 from sqlmodel import SQLModel
 
 from settlement.fiken.shared_lock import PACING_METADATA
@@ -29,6 +30,19 @@ from settlement.fiken.shared_lock import PACING_METADATA
 from settlement.store import tables  # noqa: F401
 from settlement.store import webshop  # noqa: F401
 from settlement.posting import state  # noqa: F401
+
+
+
+@compiles(Integer, "postgresql")
+def _integer_is_64_bit(type_, compiler, **kw) -> str:
+    """On PostgreSQL every plain integer column (and parameter cast) is BIGINT.
+
+    Python and SQLite integers are 64-bit and the code relies on it: Fiken's ids (transaction ids
+    above 2^31 are normal) and sums in øre. PostgreSQL's INTEGER is 32-bit, so without this a
+    posting would be refused by the database after Fiken had already accepted it.
+    """
+    return "BIGINT"
+
 
 SCHEMA_METADATA = MetaData()
 

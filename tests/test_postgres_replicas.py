@@ -1,0 +1,85 @@
+"""Three `settlement serve` replicas on one PostgreSQL database and one Fiken credential.
+
+A chain of stores × 3 closed days is settled by three replicas at once; one replica is killed with
+SIGKILL mid-run and a replacement starts (as a container restart would). Every day ends up posted
+exactly once in the Fiken sandbox, Fiken never sees two requests of the token at once, and nothing
+the killed replica was doing is lost. (bench/replicas.py runs the full 300 stores and times it.)
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import time
+from collections import Counter
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tests.fixtures_pg import chain_days, day_statuses, import_chain, settlement_env, start_replica, write_chain
+
+ROOT = Path(__file__).resolve().parent.parent
+STORES = 12  # × 3 days × 3 Fiken requests at 4 per second ≈ 30 s; the bench runs 300 stores
+KEY_PREFIX = "[settlement:"
+
+
+def _wait(condition, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.3)
+
+
+def _live_keys(sandbox) -> Counter:
+    """How many live (not reversed) journal entries carry each settlement key."""
+    keys: Counter = Counter()
+    for entry in sandbox.journal_entries("demo-as"):
+        description = entry.get("description") or ""
+        if KEY_PREFIX in description and not entry.get("offsetTransactionId"):
+            keys[description[description.index(KEY_PREFIX):].split("]")[0] + "]"] += 1
+    return keys
+
+
+def test_three_replicas_settle_every_day_exactly_once_and_survive_a_kill(tmp_path, pg_url, fiken_sandbox):
+    shutil.copytree(ROOT / "chart_of_accounts", tmp_path / "chart_of_accounts")
+    days = chain_days(datetime.now(timezone.utc))
+    files = write_chain(tmp_path, STORES, days)
+    env = settlement_env(tmp_path, pg_url, SETTLEMENT_FIKEN_TOKEN=fiken_sandbox.personal_token,
+                         SETTLEMENT_FIKEN_BASE_URL=fiken_sandbox.base_url, SETTLEMENT_SERVE_WORKERS="2")
+    import_chain(files, env)
+    expected = {(v, d.isoformat()) for v in files for d in days}
+
+    replicas = [start_replica(tmp_path, env, i, max_seconds=240) for i in range(3)]
+    try:
+        # Kill one replica once the work is well under way (some days posted, most not).
+        _wait(lambda: len(_live_keys(fiken_sandbox)) >= 6, 90, "the first postings")
+        replicas[0].send_signal(signal.SIGKILL)
+        assert replicas[0].wait(timeout=30) == -signal.SIGKILL
+        replicas.append(start_replica(tmp_path, env, 3, max_seconds=240))  # the restart
+
+        def all_documented() -> bool:
+            statuses = day_statuses(pg_url)
+            return all(statuses.get(k) == "documented" for k in expected)
+
+        _wait(all_documented, 150, f"all {len(expected)} vendor-days to be documented")
+        for proc in replicas[1:]:
+            proc.send_signal(signal.SIGTERM)
+        for proc in replicas[1:]:
+            assert proc.wait(timeout=60) == 0, "a replica did not stop cleanly on SIGTERM"
+    finally:
+        for proc in replicas:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+
+    keys = _live_keys(fiken_sandbox)
+    assert len(keys) == len(expected), f"expected one key per vendor-day, got {len(keys)}"
+    assert set(keys.values()) == {1}, f"posted more than once: {[k for k, n in keys.items() if n > 1]}"
+    for vendor, day in expected:
+        assert keys[f"[settlement:{vendor}:{day}:v1]"] == 1
+    assert fiken_sandbox.overlaps() == [], "Fiken saw two requests of one token at the same time"
+    assert not [r for r in fiken_sandbox.requests if r.status == 429], "the sandbox had to refuse a request"
+    # Every replica that lived took part: the work was shared, not done by one of them.
+    logs = [(tmp_path / f"replica-{i}.log").read_text(errors="replace") for i in range(4)]
+    workers = [i for i, text in enumerate(logs) if "documented" in text or "run done" in text]
+    assert len(workers) >= 2, "\n\n".join(logs)

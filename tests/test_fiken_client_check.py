@@ -154,6 +154,7 @@ def test_foreign_bookings_on_or_after_enabled_since_are_a_warning(ws):
 
     status, out = check(ws)
     assert status == 0, out  # a warning does not fail the check ...
+    assert out.rstrip().endswith("All checks passed, with warnings (see above).")
     warning = line_with(out, "no bookings from others")
     assert warning.split()[0] == "WARNING"
     assert "1 journal entry and 1 sale(s) on or after 2026-11-01 that settlement did not create" in warning

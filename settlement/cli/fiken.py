@@ -130,5 +130,9 @@ def run_test_connection(args: argparse.Namespace) -> int:
     print_report(report)
     passed = report.passed(strict=args.strict)
     print()
-    print("All checks passed." if passed else "Some checks did not pass (see above).")
+    warned = any(c.status is Status.WARNING for v in report.vendors for c in v.checks)
+    if not passed:
+        print("Some checks did not pass (see above).")
+    else:
+        print("All checks passed, with warnings (see above)." if warned else "All checks passed.")
     return 0 if passed else 1

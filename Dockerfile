@@ -1,0 +1,49 @@
+# settlement: the nightly settlement service (`settlement serve`). See docs/production.md.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# 1. Dependencies only, in their own layer: rebuilt when pyproject.toml changes, not on every code change.
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && python -m pip install --no-cache-dir -r /tmp/requirements.txt \
+    && rm /tmp/requirements.txt
+
+# 2. The application itself (no dependencies left to fetch).
+COPY README.md ./
+COPY settlement ./settlement
+RUN python -m pip install --no-cache-dir --no-deps . && rm -rf build settlement.egg-info
+
+# 3. Default configuration (mount your own read-only over /config) and a non-root user owning /data only.
+COPY chart_of_accounts /config/chart_of_accounts
+COPY vendors.toml /config/vendors.toml
+RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home --shell /usr/sbin/nologin settlement \
+    && mkdir -p /data \
+    && chown settlement:settlement /data
+
+# Everything the service writes goes under /data; secrets come from the environment or /run/secrets.
+# (SETTLEMENT_FIKEN_TOKEN_FILE is where `settlement connect` keeps the OAuth token: a path, no secret.)
+# hadolint ignore=DL3064
+ENV SETTLEMENT_DATABASE_URL=sqlite:////data/settlement.db \
+    SETTLEMENT_REPORT_DIR=/data/reports \
+    SETTLEMENT_FIKEN_TOKEN_FILE=/data/fiken-token.json \
+    SETTLEMENT_SERVE_PID_FILE=/data/settlement-serve.pid \
+    SETTLEMENT_CHART_OF_ACCOUNTS=/config/chart_of_accounts \
+    SETTLEMENT_VENDORS=/config/vendors.toml \
+    SETTLEMENT_HTTP_HOST=0.0.0.0 \
+    SETTLEMENT_HTTP_PORT=8080
+
+USER 10001:10001
+WORKDIR /data
+VOLUME ["/data"]
+EXPOSE 8080
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('SETTLEMENT_HTTP_PORT', '8080'), timeout=4)"]
+
+ENTRYPOINT ["settlement", "serve"]

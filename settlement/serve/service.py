@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -20,7 +20,7 @@ from settlement.app import App
 from settlement.fiken.errors import FikenError
 from settlement.posting.catchup import catch_up
 from settlement.posting.keys import settlement_key
-from settlement.posting.settle import Outcome, PostingContext
+from settlement.posting.settle import Outcome, PostingContext, no_claim
 from settlement.posting.state import NEEDS_ATTENTION, PostingState
 from settlement.serve.metrics import Metrics, vendor_standings
 from settlement.serve.sources import sync_sources
@@ -28,6 +28,7 @@ from settlement.settings import Settings
 from settlement.store import open_engine
 
 log = logging.getLogger("settlement.serve")
+CLAIM_RETRY_SECONDS = 30  # a vendor another replica is working on is tried again this much later
 
 
 class Stopping(Exception):
@@ -49,6 +50,7 @@ class Service:
         self._context: PostingContext | None = None
         self._context_error = ""
         self._lock = threading.RLock()
+        self._running: set[str] = set()
 
     # --- configuration -------------------------------------------------------------------------
     def engine(self) -> Engine:
@@ -117,19 +119,32 @@ class Service:
                                        generated_at=datetime.now(timezone.utc))
 
     def run_vendor(self, vendor_id: str) -> None:
-        """One scheduled run: sync the vendor's sources, then settle its closed days oldest first."""
+        """One scheduled run: sync the vendor's sources, then settle its closed days oldest first.
+
+        The whole run holds the vendor's claim, so replicas sharing a database never import the
+        same drop folder or post the same day at once. A vendor claimed elsewhere is tried again
+        in CLAIM_RETRY_SECONDS: the other replica may die before it is done.
+        """
         app = self.app
         vendor = app.vendors.get(vendor_id) if app else None
-        if vendor is None or self.stopping.is_set():
+        if vendor is None or self.stopping.is_set() or not self._begin(vendor_id):
             return
         extra = {"vendor": vendor_id}
         try:
-            if not sync_sources(app, vendor, self.metrics):
-                self.metrics.count_run(vendor_id, "sources_incomplete")
-                return
-            if self.stopping.is_set():
-                return
-            outcomes = catch_up(self.posting_context(app), [vendor], datetime.now(timezone.utc), on_outcome=self._settled)
+            ctx = self.posting_context(app)
+            with ctx.claim(vendor_id) as claimed:
+                if not claimed:
+                    self.metrics.count_run(vendor_id, "claimed_elsewhere")
+                    log.info("another replica is working on this vendor; trying again in %d s", CLAIM_RETRY_SECONDS, extra=extra)
+                    self._retry_later(vendor_id)
+                    return
+                if not sync_sources(app, vendor, self.metrics):
+                    self.metrics.count_run(vendor_id, "sources_incomplete")
+                    return
+                if self.stopping.is_set():
+                    return
+                ctx = dataclasses.replace(ctx, claim=no_claim)  # held for the whole run already
+                outcomes = catch_up(ctx, [vendor], datetime.now(timezone.utc), on_outcome=self._settled)
             stopped = [o for o in outcomes if o.stops_vendor]
             self.metrics.count_run(vendor_id, "stopped" if stopped else "ok")
             log.info("run done: %d day(s) checked%s", len(outcomes),
@@ -143,6 +158,27 @@ class Service:
         except Exception:
             self.metrics.count_run(vendor_id, "error")
             log.exception("run failed; the other vendors go on", extra=extra)
+        finally:
+            self._end(vendor_id)
+
+    def _begin(self, vendor_id: str) -> bool:
+        """Mark the vendor as running in this process; False if it already is (a retry meeting
+        the scheduled run)."""
+        with self._lock:
+            if vendor_id in self._running:
+                return False
+            self._running.add(vendor_id)
+            return True
+
+    def _end(self, vendor_id: str) -> None:
+        with self._lock:
+            self._running.discard(vendor_id)
+
+    def _retry_later(self, vendor_id: str) -> None:
+        if self.scheduler is None or self.stopping.is_set():
+            return
+        self.scheduler.add_job(self.run_vendor, "date", args=[vendor_id], id=f"retry:{vendor_id}", replace_existing=True,
+                               run_date=datetime.now(timezone.utc) + timedelta(seconds=CLAIM_RETRY_SECONDS))
 
     def _settled(self, outcome: Outcome) -> None:
         state = PostingState(self.engine()).get(outcome.vendor, outcome.day)

@@ -26,20 +26,18 @@ RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home 
     && mkdir -p /data \
     && chown settlement:settlement /data
 
-# Everything the service writes goes under /data; secrets come from the environment or /run/secrets.
-# (SETTLEMENT_FIKEN_TOKEN_FILE is where `settlement connect` keeps the OAuth token: a path, no secret.)
-# hadolint ignore=DL3064
-ENV SETTLEMENT_DATABASE_URL=sqlite:////data/settlement.db \
-    SETTLEMENT_REPORT_DIR=/data/reports \
-    SETTLEMENT_FIKEN_TOKEN_FILE=/data/fiken-token.json \
-    SETTLEMENT_SERVE_PID_FILE=/data/settlement-serve.pid \
-    SETTLEMENT_CHART_OF_ACCOUNTS=/config/chart_of_accounts \
+# The working directory is /, so the settings' relative defaults all land in the /data volume:
+# data/settlement.db (SQLite), data/reports/, data/fiken-token.json, data/settlement-serve.pid.
+# No database URL is set here on purpose: an environment variable would win over the secret file
+# /run/secrets/settlement_database_url that a PostgreSQL deployment uses (see docker-compose.yml).
+# Secrets come from the environment or /run/secrets, never from the image.
+ENV SETTLEMENT_CHART_OF_ACCOUNTS=/config/chart_of_accounts \
     SETTLEMENT_VENDORS=/config/vendors.toml \
     SETTLEMENT_HTTP_HOST=0.0.0.0 \
     SETTLEMENT_HTTP_PORT=8080
 
 USER 10001:10001
-WORKDIR /data
+WORKDIR /
 VOLUME ["/data"]
 EXPOSE 8080
 

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 
 from settlement.posting.claims import AdvisoryClaims, claims_for
 from settlement.posting.settle import no_claim
@@ -57,10 +58,11 @@ def test_a_killed_replica_releases_its_claim(pg_url):
     os.kill(holder.pid, signal.SIGKILL)
     holder.wait(timeout=30)
     # PostgreSQL notices the dropped connection and ends the session; the lock goes with it.
-    for _ in range(50):
+    for _ in range(100):
         with claims("oslo-sentrum") as claimed:
             if claimed:
                 break
+        time.sleep(0.1)
     assert claimed is True
 
 

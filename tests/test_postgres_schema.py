@@ -98,3 +98,20 @@ def test_fiken_ids_beyond_32_bits_are_stored(pg_url):
     state.save(day, "posted", "big ids")
     again = state.get("oslo-sentrum", date(2026, 11, 2))
     assert (again.transaction_id, again.journal_entry_id) == (14_462_737_003, 2**40)
+
+
+def test_an_up_to_date_sqlite_database_opens_while_an_import_holds_the_write_lock(tmp_path):
+    # Readers such as `settlement status` must not wait for a long import: no lock when nothing to do.
+    import sqlite3
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    open_engine(url)
+    writer = sqlite3.connect(tmp_path / "db.sqlite", isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        engine = open_engine(url + "?timeout=1")
+        with engine.connect() as c:
+            assert current_version(c) == MIGRATIONS[-1].version
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, select, text
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, insert, inspect, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import SQLModel
@@ -91,6 +91,12 @@ def prepare_schema(engine: Engine, migrations: list[Migration] | None = None) ->
     """Create missing tables and apply pending migrations under a lock; returns the schema version."""
     steps = MIGRATIONS if migrations is None else migrations
     with engine.connect() as connection:
+        # The usual case, a database already up to date, takes no lock: a reader (`status`) must not
+        # wait for a long import's write lock on SQLite, nor replicas queue for nothing.
+        up_to_date = _up_to_date(connection, steps)
+        connection.rollback()
+        if up_to_date is not None:
+            return up_to_date
         if engine.dialect.name == "postgresql":
             with connection.begin():
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK})
@@ -107,6 +113,16 @@ def prepare_schema(engine: Engine, migrations: list[Migration] | None = None) ->
             return version
         with connection.begin():
             return _upgrade(connection, steps)
+
+
+def _up_to_date(connection: Connection, steps: list[Migration]) -> int | None:
+    """The schema version if every table exists and no step is pending, else None."""
+    existing = set(inspect(connection).get_table_names())
+    wanted = set(SQLModel.metadata.tables) | set(SCHEMA_METADATA.tables) | set(PACING_METADATA.tables)
+    if not wanted <= existing:
+        return None
+    version = current_version(connection)
+    return version if all(step.version <= version for step in steps) else None
 
 
 def _upgrade(connection: Connection, steps: list[Migration]) -> int:

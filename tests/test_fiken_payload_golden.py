@@ -8,13 +8,13 @@ tests/golden/fiken/<case>.<mode>.json. Regenerate after a reviewed change with U
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.golden_files import assert_golden
+
 GOLDEN = Path(__file__).parent / "golden"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 CASH_SALE_VENDOR = """
 [[vendors]]
 id = "bergen-prosjekt"
@@ -58,10 +58,4 @@ def test_fiken_bodies_golden(workspace, case, days, mode):
                 assert all(line["amount"] > 0 for line in entry["lines"]), "Fiken takes positive amounts only"
             if "saleNumber" in body:
                 assert body["saleNumber"] == f"[settlement:{vendor}:{day}:v1]"
-    expected_path = GOLDEN / "fiken" / f"{case}.{mode}.json"
-    rendered = json.dumps(actual, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    if UPDATE or not expected_path.exists():
-        expected_path.write_text(rendered, encoding="utf-8")
-        if not UPDATE:
-            pytest.fail(f"wrote new golden file {expected_path.name}; review it and run again")
-    assert rendered == expected_path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / "fiken" / f"{case}.{mode}.json", actual)

@@ -16,6 +16,17 @@ def _import(ws, name: str, vendor: str = "bergen-bryggen"):
     assert status == 0, out + err
 
 
+def _post_then_add_late_receipt(ws, payment: str = "card") -> None:
+    """Settle 2026-11-02 from normal_day.csv, then import a late 50,00 receipt paid with `payment`."""
+    _import(ws, "normal_day.csv")
+    ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
+    late = ws.write("in/late.csv", "receipt_id;timestamp;type;code;vat_code;amount;vat\n"
+                    "LATE-9;2026-11-02T21:00:00;sale;high;3;50,00;10,00\n"
+                    f"LATE-9;2026-11-02T21:00:00;payment;{payment};;50,00;\n")
+    status, out, err = ws.invoke("import", "sales", str(late), "--vendor", "bergen-bryggen")
+    assert status == 0, out + err
+
+
 def test_run_posts_one_balanced_entry_and_attaches_the_report(posting_ws):
     ws, sb = posting_ws, posting_ws.sandbox
     _import(ws, "normal_day.csv")
@@ -50,11 +61,7 @@ def test_second_run_sends_nothing(posting_ws):
 
 def test_changed_day_is_reversed_and_reposted_as_v2(posting_ws):
     ws, sb = posting_ws, posting_ws.sandbox
-    _import(ws, "normal_day.csv")
-    ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
-    late = ws.write("in/late.csv", "receipt_id;timestamp;type;code;vat_code;amount;vat\n"
-                    "LATE-9;2026-11-02T21:00:00;sale;high;3;50,00;10,00\nLATE-9;2026-11-02T21:00:00;payment;card;;50,00;\n")
-    ws.invoke("import", "sales", str(late), "--vendor", "bergen-bryggen")
+    _post_then_add_late_receipt(ws)
     status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
     assert status == 0, out + err
     v2 = KEY.replace(":v1]", ":v2]")
@@ -89,11 +96,7 @@ def test_preview_fiken_prints_the_bodies_that_run_sends(posting_ws):
 
 def test_a_refused_reversal_leaves_the_posted_day_alone_until_it_succeeds(posting_ws):
     ws, sb = posting_ws, posting_ws.sandbox
-    _import(ws, "normal_day.csv")
-    ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
-    late = ws.write("in/late.csv", "receipt_id;timestamp;type;code;vat_code;amount;vat\n"
-                    "LATE-9;2026-11-02T21:00:00;sale;high;3;50,00;10,00\nLATE-9;2026-11-02T21:00:00;payment;card;;50,00;\n")
-    ws.invoke("import", "sales", str(late), "--vendor", "bergen-bryggen")
+    _post_then_add_late_receipt(ws)
     sb.faults.error_rate(1.0, statuses=(400,))  # e.g. the period is locked in Fiken
     status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
     sb.faults.clear()
@@ -111,11 +114,7 @@ def test_a_refused_reversal_leaves_the_posted_day_alone_until_it_succeeds(postin
 
 def test_a_posted_day_whose_new_data_is_blocked_keeps_its_posting(posting_ws):
     ws, sb = posting_ws, posting_ws.sandbox
-    _import(ws, "normal_day.csv")
-    ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
-    bad = ws.write("in/bad.csv", "receipt_id;timestamp;type;code;vat_code;amount;vat\n"
-                   "LATE-9;2026-11-02T21:00:00;sale;high;3;50,00;10,00\nLATE-9;2026-11-02T21:00:00;payment;bitcoin;;50,00;\n")
-    ws.invoke("import", "sales", str(bad), "--vendor", "bergen-bryggen")
+    _post_then_add_late_receipt(ws, payment="bitcoin")
     status, out, _ = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
     assert status == 1 and "blocked" in out and "bitcoin" in out
     assert ledger_effect(sb, "demo-as", KEY)["1580"] == 18250

@@ -8,13 +8,13 @@ UPDATE_GOLDEN=1 and read the diff like code.
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.golden_files import assert_golden
+
 GOLDEN = Path(__file__).parent / "golden" / "voucher"
-UPDATE = os.environ.get("UPDATE_GOLDEN") == "1"
 
 
 def _vouchers(workspace, case: str, vendor: str, days: list[str]) -> dict:
@@ -31,13 +31,7 @@ def _vouchers(workspace, case: str, vendor: str, days: list[str]) -> dict:
 
 
 def _check(case: str, actual: dict) -> None:
-    expected_path = GOLDEN / f"{case}.json"
-    rendered = json.dumps(actual, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
-    if UPDATE or not expected_path.exists():
-        expected_path.write_text(rendered, encoding="utf-8")
-        if not UPDATE:
-            pytest.fail(f"wrote new golden file {expected_path.name}; review it and run again")
-    assert rendered == expected_path.read_text(encoding="utf-8")
+    assert_golden(GOLDEN / f"{case}.json", actual)
 
 
 def _lines(voucher: dict, account: str) -> list[dict]:

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench clean
+.PHONY: test demo bench bench-posting bench-saft bench-replicas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,18 @@ test: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python -m settlement.demo
 
+# Benchmarks print their figures; each takes minutes.
 bench: $(STAMP)
 	$(BIN)/python bench/daily_voucher.py
+
+bench-posting: $(STAMP)
+	$(BIN)/python bench/posting.py
+
+bench-saft: $(STAMP)
+	$(BIN)/python bench/saft_import.py --size-mb 500
+
+bench-replicas: $(STAMP)
+	$(BIN)/python bench/replicas.py
 
 clean:
 	rm -rf $(VENV) data/demo

@@ -141,7 +141,7 @@ def _status_rows(app: App, vendor_ids: list[str]) -> list[dict]:
                 "last_settled": max(settled).isoformat() if settled else None,
                 "waiting": [d.isoformat() for d in waiting],
                 "blocked": [
-                    {"date": d.isoformat(), "status": s.status, "reason": s.reason}
+                    {"date": d.isoformat(), "status": s.status, "reason": s.reason, "attempts": s.attempts}
                     for d, s in sorted(days.items()) if s.status in NEEDS_ATTENTION
                 ],
                 "corrections": [
@@ -153,6 +153,7 @@ def _status_rows(app: App, vendor_ids: list[str]) -> list[dict]:
                         "date": d.isoformat(), "status": s.status, "key": s.settlement_key, "mode": s.mode,
                         "sale_id": s.sale_id, "transaction_id": s.transaction_id,
                         "journal_entry_id": s.journal_entry_id, "attachment": s.attachment or None,
+                        "version": s.version, "attempts": s.attempts, "reason": s.reason or None,
                     }
                     for d, s in sorted(days.items())
                 ],
@@ -185,7 +186,8 @@ def print_status(app: App, vendor_ids: list[str], out: TextIO | None = None) -> 
                 ids = ", ".join(f"{k} {day[k]}" for k in ("sale_id", "transaction_id", "journal_entry_id") if day[k])
                 print(f"  {row['vendor']} {day['date']} {day['status']:<10} {day['key']} {ids}".rstrip(), file=out)
         for blocked in row["blocked"]:
-            print(f"  {row['vendor']} {blocked['date']} {blocked['status'].upper()}: {blocked['reason']}", file=out)
+            attempts = f" (after {blocked['attempts']} attempt(s))" if blocked["status"] in ("failed", "posting") else ""
+            print(f"  {row['vendor']} {blocked['date']} {blocked['status'].upper()}{attempts}: {blocked['reason']}", file=out)
         for correction in row["corrections"]:
             print(f"  {row['vendor']} {correction['date']} corrected {correction['count']}x, now {correction['key']}", file=out)
 

@@ -57,10 +57,14 @@ class _RollBack(Exception):
 class _SeenReceipts:
     """Receipt ids already stored from this file, kept in a temporary table (not in memory)."""
 
+    _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
+
     def __init__(self, connection: Connection):
         self.connection = connection
         connection.execute(text("CREATE TEMPORARY TABLE IF NOT EXISTS saft_import_seen (receipt_id VARCHAR(400) PRIMARY KEY)"))
         connection.execute(text("DELETE FROM saft_import_seen"))
+        # The driver's own parameter marker: plain executemany, no per-row SQLAlchemy processing.
+        self.mark = self._MARKS.get(connection.dialect.paramstyle)
 
     def duplicates(self, receipt_ids: list[str]) -> set[str]:
         """Ids that occurred earlier in the file (or twice in this list); records the new ones."""
@@ -68,15 +72,25 @@ class _SeenReceipts:
         unique = sorted(set(receipt_ids))
         for start in range(0, len(unique), 500):
             chunk = unique[start : start + 500]
-            marks = ", ".join(f":p{i}" for i in range(len(chunk)))
-            found = self.connection.execute(
-                text(f"SELECT receipt_id FROM saft_import_seen WHERE receipt_id IN ({marks})"),
-                {f"p{i}": rid for i, rid in enumerate(chunk)},
-            )
+            if self.mark:
+                marks = ", ".join([self.mark] * len(chunk))
+                found = self.connection.exec_driver_sql(
+                    f"SELECT receipt_id FROM saft_import_seen WHERE receipt_id IN ({marks})", tuple(chunk)
+                )
+            else:
+                marks = ", ".join(f":p{i}" for i in range(len(chunk)))
+                found = self.connection.execute(
+                    text(f"SELECT receipt_id FROM saft_import_seen WHERE receipt_id IN ({marks})"),
+                    {f"p{i}": rid for i, rid in enumerate(chunk)},
+                )
             repeated.update(rid for (rid,) in found)
-        new = [{"rid": rid} for rid in unique if rid not in repeated]
-        if new:
-            self.connection.execute(text("INSERT INTO saft_import_seen (receipt_id) VALUES (:rid)"), new)
+        new = [rid for rid in unique if rid not in repeated]
+        if new and self.mark:
+            self.connection.exec_driver_sql(
+                f"INSERT INTO saft_import_seen (receipt_id) VALUES ({self.mark})", [(rid,) for rid in new]
+            )
+        elif new:
+            self.connection.execute(text("INSERT INTO saft_import_seen (receipt_id) VALUES (:rid)"), [{"rid": rid} for rid in new])
         return repeated
 
 

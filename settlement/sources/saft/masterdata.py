@@ -50,12 +50,17 @@ class MasterData:
     # (vatCode, vatPerc as written, business day) → (standard code, % in thousandths, warning or "").
     # Filled by the transaction reader: a file repeats a handful of combinations millions of times.
     vat_resolved: dict[tuple, tuple[str, int | None, str]] = field(default_factory=dict)
+    # Answers of is_gift_card_line / is_tip by code, likewise asked once per line; cleared when a basic is added.
+    _gift_card: dict[str, bool] = field(default_factory=dict, repr=False)
+    _tip: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def add_basic(self, rec: Record, file: str) -> Problem | None:
         basic_id = rec.get("basicID", "")
         if not basic_id:
             return error("<basic> has no <basicID>", file=file, line=rec.line, column="basicID")
         basic_type = rec.get("basicType", "").zfill(2)  # some exporters write "4" for "04"
+        self._gift_card.clear()
+        self._tip.clear()
         self.basics[basic_id] = Basic(basic_id, basic_type, rec.get("predefinedBasicID", ""), rec.get("basicDesc", ""))
         return None
 
@@ -88,11 +93,23 @@ class MasterData:
         return basic.predefined if basic is not None else ""
 
     def is_gift_card_line(self, line_type: str) -> bool:
+        known = self._gift_card.get(line_type)
+        if known is None:
+            known = self._gift_card[line_type] = self._is_gift_card_line(line_type)
+        return known
+
+    def _is_gift_card_line(self, line_type: str) -> bool:
         basic = self.basics.get(line_type)
         text = f"{line_type} {basic.description}" if basic is not None else line_type
         return bool(_GIFT_CARD_WORDS.search(text))
 
     def is_tip(self, raise_type: str) -> bool:
+        known = self._tip.get(raise_type)
+        if known is None:
+            known = self._tip[raise_type] = self._is_tip(raise_type)
+        return known
+
+    def _is_tip(self, raise_type: str) -> bool:
         basic = self.basics.get(raise_type)
         if basic is not None and basic.predefined:
             return basic.predefined == TIP_PREDEFINED

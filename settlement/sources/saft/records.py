@@ -61,8 +61,12 @@ class Record(dict):
 
 def record(element: etree._Element, tag: str | None = None) -> Record:
     """Read an element's children: text of leaf children, nested elements kept for later."""
-    result = Record(element.sourceline, tag or local_name(element.tag) or "", element)
-    children = result.children
+    result = Record.__new__(Record)  # slots set here directly: this runs for every element read
+    result.line = element.sourceline
+    result.tag = tag or local_name(element.tag) or ""
+    result.element = element
+    children: dict[str, list[etree._Element]] = {}
+    result.children = children
     known = _LOCAL
     for child in element:  # the hot loop of an import: local lookups only
         name = known.get(child.tag, _UNKNOWN)
@@ -98,6 +102,12 @@ def xml_amount(raw: str) -> int:
 
     Raises AmountError for anything else, including '16,40' and more than two non-zero decimals.
     """
+    whole, _, frac = raw.partition(".")
+    if len(frac) == 2 and frac.isdecimal():  # the usual "123.45" / "-16.40", without the regex
+        if whole.isdecimal():
+            return int(whole) * 100 + int(frac)
+        if whole[:1] == "-" and whole[1:].isdecimal():
+            return -(int(whole[1:]) * 100 + int(frac))
     match = _XS_DECIMAL.fullmatch(raw.strip())
     if match is None:
         raise AmountError(f"not an xs:decimal amount: {raw!r}")

@@ -36,6 +36,9 @@ _TRUE = frozenset({"true", "1"})
 # Standard VAT code by percentage, used only when a line's <vat> has no <vatCode>. 0 % is left
 # out on purpose: exempt (5) and outside the VAT Act (6) cannot be told apart from the rate.
 _STANDARD_CODE_BY_PERCENT = {25000: "3", 15000: "31", 12000: "33", 11110: "32"}
+# Line type values as SaleLine stores them (looked up once, not per line).
+_SALE, _RETURN, _TIP = LineType.SALE.value, LineType.RETURN.value, LineType.TIP.value
+_GIFT_CARD_SOLD, _ROUNDING, _PAYMENT = LineType.GIFT_CARD_SOLD.value, LineType.ROUNDING.value, LineType.PAYMENT.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,8 +175,8 @@ def _convert(
     result = Converted(receipt_id, day, [])
     lines = result.lines
 
-    def add(kind: LineType, code: str, fallback: str, vat_code: str | None, amount: int, vat: int, line: int | None) -> None:
-        lines.append(SaleLine(vendor, SOURCE, receipt_id, moment, day, kind.value, code, vat_code, amount, vat,
+    def add(kind: str, code: str, fallback: str, vat_code: str | None, amount: int, vat: int, line: int | None) -> None:
+        lines.append(SaleLine(vendor, SOURCE, receipt_id, moment, day, kind, code, vat_code, amount, vat,
                               f"{origin_base}{line or rec.line}", fallback))
 
     line_sum = line_vat = tips = 0
@@ -192,7 +195,7 @@ def _convert(
     rounding = paid - line_sum - tips
     _check_rounding(rec, reader, rounding, paid, line_sum + tips)
     if rounding:
-        add(LineType.ROUNDING, "", "", None, rounding, 0, None)
+        add(_ROUNDING, "", "", None, rounding, 0, None)
     return result
 
 
@@ -220,7 +223,7 @@ def _article_line(line_rec, register, master, sale_letter, reader, day, result, 
         if vat:
             raise reader.bad(line_rec, "a gift card line carries no VAT", column="vatAmnt", value=format_nok(vat))
         if amount:
-            add(LineType.GIFT_CARD_SOLD, "", "", None, amount, 0, line_rec.line)
+            add(_GIFT_CARD_SOLD, "", "", None, amount, 0, line_rec.line)
         return amount, vat
     group = line_rec.get("artGroupID") or master.article_groups.get(line_rec.get("artID", ""), "")
     if not group:
@@ -238,7 +241,7 @@ def _article_line(line_rec, register, master, sale_letter, reader, day, result, 
         bucket[1] += vat
     result.sales += amount
     if amount or vat:
-        kind = LineType.RETURN if amount < 0 else LineType.SALE
+        kind = _RETURN if amount < 0 else _SALE
         add(kind, group, master.predefined(group, ARTICLE_GROUP), standard, amount, vat, line_rec.line)
     return amount, vat
 
@@ -295,7 +298,7 @@ def _raise(raise_rec: Record, master: MasterData, flip: int, reader: _Reader, ad
     amount = reader.amount(raise_rec, "raiseAmnt")
     amount = amount * flip if amount > 0 else amount
     if amount:
-        add(LineType.TIP, raise_type, master.predefined(raise_type, RAISE), None, amount, 0, raise_rec.line)
+        add(_TIP, raise_type, master.predefined(raise_type, RAISE), None, amount, 0, raise_rec.line)
     return amount
 
 
@@ -311,7 +314,7 @@ def _payment(payment: Record, master: MasterData, flip: int, reader: _Reader, re
     amount = amount * flip if amount > 0 else amount
     if amount:
         result.payments[payment_type] = result.payments.get(payment_type, 0) + amount
-        add(LineType.PAYMENT, payment_type, basic.predefined, None, amount, 0, payment.line)
+        add(_PAYMENT, payment_type, basic.predefined, None, amount, 0, payment.line)
     return amount
 
 

@@ -125,3 +125,15 @@ def test_a_posted_day_whose_new_data_is_blocked_keeps_its_posting(posting_ws):
     # Once the data is valid the posted version is corrected, not left standing beside a new one.
     assert set(ledger_effect(sb, "demo-as", KEY, live_only=False).values()) == {0}, "v1 and its reversal cancel out"
     assert ledger_effect(sb, "demo-as", KEY.replace(":v1]", ":v2]"))["1580"] == 18250 + 5000
+
+
+def test_a_refused_posting_is_failed_with_fikens_reason_and_counted_attempts(posting_ws):
+    ws, sb = posting_ws, posting_ws.sandbox
+    ws.write("chart_of_accounts/vendors/bergen-bryggen.csv", "key;account;name\npayment_card;1598;Kort uten konto i Fiken\n")
+    _import(ws, "normal_day.csv")
+    for attempt in (1, 2):
+        status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
+        assert status == 1 and "failed" in out and "Fiken refused the posting" in out and "1598" in out
+    status, out, _ = ws.invoke("status", "--vendor", "bergen-bryggen")
+    assert "2026-11-02 FAILED (after 2 attempt(s)): Fiken refused the posting" in out
+    assert not [e for e in sb.journal_entries("demo-as") if KEY in (e.get("description") or "")]

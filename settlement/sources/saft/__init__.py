@@ -3,10 +3,20 @@
 Modules: `xmlstream` (safe, constant-memory reading), `records` (elements → plain records),
 `masterdata` (basics, VAT codes, articles), `signs` (amntTp conventions), `transactions`
 (one transaction → SaleLines, with its sums checked), `zreport` (Z report cross-check),
-`registers` (register → vendor), `problemlog` (capped problem list), `importer` (the whole file,
-stored all or nothing).
+`registers` (register → vendor), `problemlog` (capped problem list), `reader` (the file or one
+part of it → converted transactions), `parallel` and `worker` (big files read by two processes),
+`importer` (the whole file, stored all or nothing).
 """
 
-from settlement.sources.saft.importer import FileImport, import_saft_file
+from __future__ import annotations
 
 __all__ = ["FileImport", "import_saft_file"]
+
+
+def __getattr__(name: str):
+    # Imported on first use, so that a reading process (`worker`) loads no database code.
+    if name in __all__:
+        from settlement.sources.saft import importer
+
+        return getattr(importer, name)
+    raise AttributeError(name)

@@ -29,6 +29,7 @@ class ProblemLog:
     def __init__(self, per_kind: int = 20):
         self.per_kind = per_kind
         self.listed: list[Problem] = []
+        self._entries: list[tuple[Problem, str | None, date | None]] = []  # listed, with their vendor-day
         self.errors = 0
         self._seen: Counter = Counter()
         self._first: dict[tuple, Problem] = {}
@@ -45,8 +46,23 @@ class ProblemLog:
             return
         self._first.setdefault(kind, problem)
         self.listed.append(problem)
+        self._entries.append((problem, vendor, day))
         if vendor and day and not problem.is_error:
             self._notes.setdefault(vendor, []).append((day, problem.ref or "", _note_text(problem)))
+
+    def merge(self, later: "ProblemLog") -> None:
+        """Add the problems another log found in a later part of the same file, as if added here."""
+        listed = Counter()
+        for problem, vendor, day in later._entries:
+            listed[_kind(problem)] += 1
+            self.add(problem, vendor, day)
+        for kind, count in later._seen.items():
+            unlisted = count - listed[kind]
+            if unlisted:
+                self._seen[kind] += unlisted
+                self.errors += unlisted if kind[0] else 0
+                self._first.setdefault(kind, later._first[kind])
+        self._unlisted_notes.update(later._unlisted_notes)
 
     def problems(self) -> list[Problem]:
         """Listed problems, plus one line per kind that had more than could be listed."""

@@ -56,6 +56,16 @@ class DayTotals:
             bucket[0] += gross
             bucket[1] += vat
 
+    def merge(self, other: "DayTotals") -> None:
+        """Add the totals of the same register-day read from another part of the file."""
+        self.sales += other.sales
+        for payment_type, amount in other.payments.items():
+            self.payments[payment_type] = self.payments.get(payment_type, 0) + amount
+        for percent, (gross, vat) in other.vat.items():
+            bucket = self.vat.setdefault(percent, [0, 0])
+            bucket[0] += gross
+            bucket[1] += vat
+
 
 class _NotChecked(Exception):
     pass

@@ -1,0 +1,202 @@
+"""Reading one SAF-T file (or one part of it) into converted transactions, problems and day totals.
+
+The reader does everything except storing: it hands batches of converted transactions to a
+`sink`. A big file is read by two readers at once (see `parallel`), each owning the elements
+that start in its range of lines: the owner reports an element's problems and converts it. A
+reader still reads what lies before its range, silently, because later elements depend on it:
+the master data, the register a transaction belongs to, and the amntTp sign convention (learnt
+from the first transaction that shows it, see `signs`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, time
+from typing import Callable
+from zoneinfo import ZoneInfo
+
+from settlement.problems import Problem, error
+from settlement.sources.saft.masterdata import MasterData
+from settlement.sources.saft.problemlog import ProblemLog
+from settlement.sources.saft.records import record
+from settlement.sources.saft.registers import vendor_for_register
+from settlement.sources.saft.signs import SignConvention
+from settlement.sources.saft.transactions import Converted, Register, convert
+from settlement.sources.saft.xmlstream import SaftReadError, q, stream
+from settlement.sources.saft.zreport import DayTotals, ZReport, z_reports_of
+from settlement.vendors import Vendor
+
+_CUR_CODE = q("curCode")
+_DEFAULT_TZ = ZoneInfo("Europe/Oslo")
+# (vendor, company, register id, business day): the key of day totals and Z reports.
+DayKey = tuple[str, str, str, date]
+
+
+@dataclass
+class ReadOutcome:
+    """What reading found besides the transactions handed to the sink; parts are merged in order."""
+
+    log: ProblemLog = field(default_factory=ProblemLog)
+    skipped: Counter = field(default_factory=Counter)
+    totals: dict[DayKey, DayTotals] = field(default_factory=dict)
+    z_reports: dict[DayKey, list[ZReport]] = field(default_factory=dict)
+    days: dict[str, set[date]] = field(default_factory=dict)
+    broken: bool = False  # the XML is broken (the problem is in the log): not read to the end
+
+    def merge(self, later: "ReadOutcome") -> None:
+        """Add the outcome of the part of the file that follows this one."""
+        self.log.merge(later.log)
+        self.broken = self.broken or later.broken
+        self.skipped.update(later.skipped)
+        for key, totals in later.totals.items():
+            self.totals.setdefault(key, DayTotals()).merge(totals)
+        for key, reports in later.z_reports.items():
+            self.z_reports.setdefault(key, []).extend(reports)
+        for vendor, days in later.days.items():
+            self.days.setdefault(vendor, set()).update(days)
+
+
+class FileReader:
+    """Reads the elements of one file that start on lines [first_line, stop_line).
+
+    sink: called with each batch of converted transactions (about `batch_lines` lines), and once
+        more at the end; a reader stops handing over transactions once it has found an error.
+    """
+
+    def __init__(self, path: str, vendors: dict[str, Vendor], override: Vendor | None,
+                 sink: Callable[[list[Converted]], None], batch_lines: int,
+                 first_line: int = 1, stop_line: int | None = None):
+        self.path, self.vendors, self.override, self.sink = path, vendors, override, sink
+        self.batch_lines, self.first_line, self.stop_line = batch_lines, first_line, stop_line
+        self.outcome = ReadOutcome()
+        self.log = self.outcome.log
+        self.master = MasterData()
+        self.signs = SignConvention()
+        self.register: Register | None = None
+        self.register_element = None
+        self.pending: list[Converted] = []
+        self.pending_lines = 0
+
+    def read(self) -> ReadOutcome:
+        """Read the file; broken XML (before or in the range) ends reading, as a problem in the log."""
+        try:
+            self._run()
+        except SaftReadError as exc:
+            self.log.add(exc.problem)
+            self.outcome.broken = True
+        return self.outcome
+
+    def _run(self) -> None:
+        first, stop = self.first_line, self.stop_line
+        for item in stream(self.path):
+            kind, element = item.kind, item.element
+            line = element.sourceline or 0
+            if stop is not None and line >= stop:
+                break  # everything from here on belongs to the next reader
+            owned = line >= first
+            if kind == "cashtransaction":
+                if owned:
+                    self._transaction(element)
+                    if self.pending_lines >= self.batch_lines:
+                        self._hand_over()
+                elif self.signs.sale_letter is None:
+                    self._learn_signs(element)
+            elif kind == "event":
+                if owned:
+                    self._event(element)
+            elif kind == "register":
+                self._start_register(element, item.location, owned)
+            else:
+                self._master_data(kind, element, owned)
+        self._hand_over()
+
+    def _problem(self, problem: Problem | None, vendor: str | None = None, day: date | None = None) -> None:
+        if problem is not None:
+            self.log.add(problem, vendor, day)
+
+    def _master_data(self, kind: str, element, owned: bool) -> None:
+        problem = None
+        if kind == "basic":
+            problem = self.master.add_basic(record(element, "basic"), self.path)
+        elif kind == "vatCodeDetail":
+            problem = self.master.add_vat_code(record(element, "vatCodeDetail"), self.path)
+        elif kind == "article":
+            self.master.add_article(record(element, "article"))
+        elif kind == "company":
+            self.master.company = (element.text or "").strip()
+        elif kind == "header":
+            currency = (element.findtext(_CUR_CODE) or "").strip()
+            if currency and currency != "NOK":
+                problem = error(f"the file's currency is {currency}; only NOK is supported",
+                                file=self.path, line=element.sourceline, column="curCode", value=currency)
+        if owned:
+            self._problem(problem)
+
+    def _start_register(self, element, location: str, owned: bool) -> None:
+        register_id = (element.text or "").strip()
+        company = self.master.company
+        vendor, reason = (self.override, None) if self.override else vendor_for_register(
+            self.vendors.values(), company, location, register_id
+        )
+        if reason and owned:
+            self._problem(error(reason, file=self.path, line=element.sourceline, column="registerID",
+                                value=register_id, ref=register_id))
+        self.register = Register(
+            company, location, register_id, vendor.id if vendor else None,
+            vendor.tz if vendor else _DEFAULT_TZ, vendor.day_start if vendor else time(0, 0),
+        )
+        self.register_element = element.getparent()
+
+    def _current_register(self, element, report: bool = True) -> Register | None:
+        if self.register is None or element.getparent() is not self.register_element:
+            if report:
+                self._problem(error("<cashregister> has no <registerID> before its events and transactions",
+                                    file=self.path, line=element.sourceline, column="registerID"))
+            return None
+        return self.register
+
+    def _learn_signs(self, element) -> None:
+        """Convert a transaction before the range only for what it teaches about amntTp; drop the rest."""
+        register = self._current_register(element, report=False)
+        if register is not None:
+            convert(record(element, "cashtransaction"), register, self.master, self.signs, self.path)
+
+    def _transaction(self, element) -> None:
+        register = self._current_register(element)
+        if register is None:
+            return
+        outcome = convert(record(element, "cashtransaction"), register, self.master, self.signs, self.path)
+        converted = outcome.converted
+        day = converted.day if converted else None
+        for problem in outcome.problems:
+            self._problem(problem, register.vendor_id, day)
+        if outcome.skipped:
+            self.outcome.skipped[outcome.skipped] += 1
+        if converted is None or register.vendor_id is None:
+            return
+        key = (register.vendor_id, register.company, register.register_id, converted.day)
+        self.outcome.totals.setdefault(key, DayTotals()).add(converted)
+        self.outcome.days.setdefault(register.vendor_id, set()).add(converted.day)
+        if self.log.errors == 0:  # once the file is refused, only look for more problems
+            self.pending.append(converted)
+            self.pending_lines += len(converted.lines)
+
+    def _event(self, element) -> None:
+        register = self._current_register(element)
+        if register is None:
+            return
+        report, problems = z_reports_of(element, register, self.path)
+        for problem in problems:
+            self._problem(problem)
+        if report is not None and register.vendor_id is not None:
+            key = (register.vendor_id, register.company, register.register_id, report.day)
+            self.outcome.z_reports.setdefault(key, []).append(report)
+            self.outcome.days.setdefault(register.vendor_id, set()).add(report.day)
+
+    def _hand_over(self) -> None:
+        pending, self.pending, self.pending_lines = self.pending, [], 0
+        if pending and self.log.errors == 0:
+            self.sink(pending)
+
+

@@ -1,0 +1,49 @@
+"""A reading process for `parallel`: reads its part of a SAF-T file and sends back what it found.
+
+Started as `python -m settlement.sources.saft.worker`; reads one pickled job from stdin and writes
+pickled messages to stdout: ("batch", receipt_ids, line tuples) as transactions are converted, then
+("done", ReadOutcome), or ("failed", traceback) on a bug. It touches no database.
+"""
+
+from __future__ import annotations
+
+import pickle
+import sys
+import traceback
+
+from settlement.sources.saft.reader import FileReader
+from settlement.sources.saft.transactions import Converted
+
+
+def main() -> int:
+    job = pickle.load(sys.stdin.buffer)
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # stdout carries messages only
+
+    def send(message) -> None:
+        pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+    def sink(batch: list[Converted]) -> None:
+        rows = [
+            (line.vendor, line.source, line.receipt_id, line.timestamp, line.business_day, line.type, line.code,
+             line.vat_code, line.amount, line.vat, line.origin, line.fallback_code)
+            for converted in batch
+            for line in converted.lines
+        ]
+        send(("batch", [converted.receipt_id for converted in batch], rows))
+
+    try:
+        reader = FileReader(job["path"], job["vendors"], job["override"], sink, job["batch_lines"],
+                            job["first_line"], job["stop_line"])
+        send(("done", reader.read()))
+    except BrokenPipeError:
+        return 1  # the importing process is gone
+    except Exception:
+        send(("failed", traceback.format_exc()))
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

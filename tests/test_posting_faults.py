@@ -161,3 +161,27 @@ def test_database_locked_while_recording_the_posting(posting_ws):
     _assert_posted_exactly_once(ws, sb)
     status, out, _ = ws.invoke("audit", "--vendor", VENDOR, "--date", DAY)
     assert "adopted" in out
+
+
+def test_disk_full_while_keeping_the_report(posting_ws):
+    """The report cannot be written (the kernel answers ENOSPC, as on a full disk): the day stays
+    posted, nothing is attached yet, and the next run attaches the report without posting again."""
+    ws, sb = posting_ws, posting_ws.sandbox
+    _prepare(ws)
+    full = Path("/dev/full")
+    if not full.exists():
+        pytest.skip("/dev/full is not available on this system")
+    folder = ws.path / "data" / "reports" / VENDOR
+    folder.mkdir(parents=True)
+    target = folder / f"dagsoppgjor-{VENDOR}-{DAY}-v1.pdf"
+    target.symlink_to(full)
+    status, out, err = ws.invoke("run", "--vendor", VENDOR, "--date", DAY)
+    assert status == 0 and "posted" in out and "No space left on device" in out
+    assert len(_live_entries(sb)) == 1 and sb.attachments(SLUG) == []
+    assert _local_day(ws)["status"] == "posted"
+
+    target.unlink()  # space freed
+    status, out, err = ws.invoke("run", "--vendor", VENDOR, "--date", DAY)
+    assert status == 0, out + err
+    _assert_posted_exactly_once(ws, sb)
+    assert target.read_bytes().startswith(b"%PDF")

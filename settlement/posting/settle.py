@@ -232,8 +232,15 @@ def _document(ctx: PostingContext, vendor: Vendor, state: DayState, voucher: Vou
     pdf = render_pdf(report)
     filename = f"dagsoppgjor-{vendor.id}-{state.business_day.isoformat()}-v{state.version}.pdf"
     local = ctx.report_dir / vendor.id / filename
-    local.parent.mkdir(parents=True, exist_ok=True)
-    local.write_bytes(pdf)
+    try:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_bytes(pdf)
+    except OSError as exc:
+        # A full disk or a read-only volume: the day is posted and stays so; the report is made
+        # again from the store and attached on the next run.
+        state.reason = f"posted, but the report could not be kept at {local}: {exc.strerror or exc}"
+        ctx.state.save(state, "report-not-kept", state.reason)
+        return Outcome(vendor.id, state.business_day, POSTED, state.reason)
     slug = vendor.fiken_company
     if resumed and (state.journal_entry_id is not None or state.sale_id is not None):
         existing = _find_attachment(ctx, slug, state)

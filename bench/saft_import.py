@@ -5,8 +5,9 @@ transactions exist in memory at a time. Shape: 4 locations × 5 registers × 30 
 of 1 to 4 lines with sales at 25/15/12 %, returns, tips, cash rounding, gift cards, card/Vipps/
 gift-card payments, training and voided receipts, and a correct Z report per register and day (so
 the Z cross-check runs too). Then `settlement import saft FILE --vendor bench` runs as a child
-process against a fresh SQLite database, and its wall time and peak memory (max RSS of that child
-alone) are printed.
+process against a fresh SQLite database, and its wall time, CPU time (with the reading processes
+it starts for big files) and peak memory are printed: the largest process's max RSS, and the sum
+over the import's processes, sampled.
 
     .venv/bin/python bench/saft_import.py [--size-mb 500] [--dir DIR] [--keep]
 
@@ -127,6 +128,21 @@ def generate(path: Path, size_mb: int) -> int:
     return sum(register.count for location in locations for register in location.registers)
 
 
+def tree_rss(pid: int) -> int:
+    """Resident bytes of a process and all its descendants now (Linux /proc; 0 elsewhere)."""
+    total, pending = 0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            with open(f"/proc/{current}/status") as status:
+                total += next((int(line.split()[1]) * 1024 for line in status if line.startswith("VmRSS:")), 0)
+            with open(f"/proc/{current}/task/{current}/children") as children:
+                pending.extend(int(child) for child in children.read().split())
+        except (OSError, ValueError):
+            continue  # ended meanwhile, or no /proc
+    return total
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=500, help="file size to generate, in MB (10^6 bytes)")
@@ -156,17 +172,25 @@ def main() -> int:
             SETTLEMENT_REPORT_DIR=str(folder / "reports"),
         )
         started = time.perf_counter()
-        child = subprocess.run(
-            [sys.executable, "-m", "settlement", "import", "saft", str(path), "--vendor", "bench"],
-            cwd=folder, env=env, capture_output=True, text=True,
-        )
-        seconds = time.perf_counter() - started
+        with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "settlement", "import", "saft", str(path), "--vendor", "bench"],
+                cwd=folder, env=env, stdout=out, stderr=err, text=True,
+            )
+            tree_peak = 0
+            while child.poll() is None:  # the import and its reading processes, added up
+                tree_peak = max(tree_peak, tree_rss(child.pid))
+                time.sleep(0.1)
+            seconds = time.perf_counter() - started
+            out.seek(0)
+            err.seek(0)
+            stdout, stderr = out.read(), err.read()
         usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-        peak_mb = usage.ru_maxrss / 1024  # Linux: KiB
-        cpu_seconds = usage.ru_utime + usage.ru_stime
-        print(child.stdout.strip())
-        if child.stderr.strip():
-            print(child.stderr.strip()[:2000], file=sys.stderr)
+        peak_mb = usage.ru_maxrss / 1024  # Linux: KiB; the largest single process of the import
+        cpu_seconds = usage.ru_utime + usage.ru_stime  # the import and its reading processes
+        print(stdout.strip())
+        if stderr.strip():
+            print(stderr.strip()[:2000], file=sys.stderr)
         if child.returncode != 0:
             print(f"import failed with status {child.returncode}", file=sys.stderr)
             return 1
@@ -177,8 +201,9 @@ def main() -> int:
         print(f"throughput:  {mb_per_s:.1f} MB/s   (target >= 20)")
         # On a shared machine wall time includes waiting for a core; CPU time is the import's own work.
         print(f"cpu time:    {cpu_seconds:.1f} s ({size / 1e6 / cpu_seconds:.1f} MB per CPU second)")
-        print(f"peak memory: {peak_mb:.0f} MB max RSS of the import process   (target < 500)")
-        return 0 if mb_per_s >= 20 and peak_mb < 500 else 2
+        print(f"peak memory: {peak_mb:.0f} MB max RSS of the largest process   (target < 500)")
+        print(f"             {tree_peak / 1e6:.0f} MB all processes of the import together (sampled every 0.1 s)")
+        return 0 if mb_per_s >= 20 and max(peak_mb, tree_peak / 1e6) < 500 else 2
     finally:
         if not args.keep and args.dir is None:
             shutil.rmtree(folder, ignore_errors=True)

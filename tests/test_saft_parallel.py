@@ -121,3 +121,37 @@ def test_a_transaction_in_both_parts_and_a_truncated_file_are_refused(workspace)
         assert not split.stored and split_stored == []
         assert described(split) == described(alone)
         assert sum("ends before the XML is complete" in p.message for p in split.problems) == 1
+
+
+def test_the_second_reader_starts_at_the_split_from_a_stand_in_for_the_first_part(workspace):
+    from settlement.sources.saft.splitpoint import context_before, find_split
+
+    for prefix in (None, "n1"):
+        file = shop()
+        file.prefix = prefix
+        path = file.write(workspace.path / f"prefix-{prefix}.xml")
+        split = find_split(str(path), 0.5)
+        head = context_before(str(path), split)
+        data = path.read_bytes()
+        tag = b"<n1:cashtransaction>" if prefix else b"<cashtransaction>"
+        assert data[split.offset :].startswith(tag) and data.count(b"\n", 0, split.offset) + 1 == split.line
+        assert head.count(b"\n") == split.line - 1  # line numbers stay the file's own
+        (alone, alone_lines, alone_notes), (split_, split_lines_, split_notes) = import_both(workspace, path)
+        assert alone.stored and described(split_) == described(alone)
+        assert split_lines_ == alone_lines and split_notes == alone_notes
+
+
+def test_a_stand_in_that_disagrees_with_the_file_is_not_used(workspace):
+    # A comment right before the split transaction looks like another register to the byte scan:
+    # the second reader would read its part as register X9. The readers' views of the split point
+    # differ, so the file is read again by one reader, with the right register.
+    from settlement.sources.saft.splitpoint import find_split
+
+    path = shop().write(workspace.path / "comment.xml")
+    split = find_split(str(path), 0.5)
+    data = path.read_bytes()
+    fake = b"<!-- <cashregister><registerID>X9</registerID> -->"
+    path.write_bytes(data[: split.offset - 1] + fake + data[split.offset - 1 :])
+    (alone, alone_lines, _), (split_, split_lines_, _) = import_both(workspace, path)
+    assert alone.stored and described(split_) == described(alone)
+    assert split_lines_ == alone_lines and not any("X9" in line.receipt_id for line in split_lines_)

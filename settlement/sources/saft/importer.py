@@ -20,7 +20,7 @@ from settlement.problems import Problem, error, warning
 from settlement.sales import SaleLine
 from settlement.store.sales_store import ImportResult, SalesStore
 from settlement.vendors import Vendor
-from settlement.sources.saft.parallel import read_in_parallel
+from settlement.sources.saft.parallel import SplitMismatch, read_in_parallel
 from settlement.sources.saft.reader import FileReader, ReadOutcome
 from settlement.sources.saft.transactions import SOURCE, Converted
 from settlement.sources.saft.xmlstream import SaftReadError, check_root
@@ -185,4 +185,8 @@ def import_saft_file(
         result.stored = True
     except _RollBack:
         result.vendors.clear()
+    except SplitMismatch:
+        # The second reader's stand-in for the first part did not match the file (rare: e.g. tags
+        # inside a comment fooled the byte scan). Everything was rolled back; read it alone.
+        return import_saft_file(path, engine, store, vendors, override, batch_lines, workers=1)
     return result

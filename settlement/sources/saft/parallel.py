@@ -25,16 +25,23 @@ from typing import Callable
 
 from settlement.sales import SaleLine
 from settlement.sources.saft.reader import ReadOutcome
+from settlement.sources.saft.splitpoint import context_before, find_split
 from settlement.vendors import Vendor
 
 # Share of the lines the first worker gets: the second one also parses the first part (in C,
 # without converting), so an even split would leave it the longer run.
 _FIRST_SHARE = 0.6
+# Share of the bytes the first worker gets when the second one starts at the split point.
+_JUMP_SHARE = 0.5
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[3])
 
 
 class WorkerFailed(RuntimeError):
     """A reading process ended without delivering its part (a bug or the machine, not the file)."""
+
+
+class SplitMismatch(RuntimeError):
+    """The second reader's stand-in for the first part disagreed with the file: read it again alone."""
 
 
 def split_lines(path: str, parts: int) -> list[int]:
@@ -107,8 +114,19 @@ def read_in_parallel(
     batch_lines: int,
     workers: int = 2,
 ) -> ReadOutcome:
-    """Read the file with `workers` processes, calling store_batch(receipt_ids, lines) here."""
-    firsts = [1, *split_lines(path, workers)]
+    """Read the file with `workers` processes, calling store_batch(receipt_ids, lines) here.
+
+    Raises SplitMismatch when the second reader started from a stand-in for the first part that
+    turned out not to match the file (see `splitpoint`); what was stored must then be rolled back.
+    """
+    jumps: list[tuple[bytes, int] | None] = [None] * workers
+    split = find_split(path, _JUMP_SHARE) if workers == 2 else None
+    head = context_before(path, split) if split is not None else None
+    if split is not None and head is not None:
+        firsts = [1, split.line]
+        jumps[1] = (head, split.offset)
+    else:
+        firsts = [1, *split_lines(path, workers)]
     stops: list[int | None] = [*firsts[1:], None]
     inbox: queue.Queue = queue.Queue(maxsize=2 * workers)  # bounds memory when storing lags
     stop = threading.Event()
@@ -117,7 +135,7 @@ def read_in_parallel(
     try:
         for index, (first, last) in enumerate(zip(firsts, stops)):
             job = {"path": path, "vendors": vendors, "override": override, "batch_lines": batch_lines,
-                   "first_line": first, "stop_line": last}
+                   "first_line": first, "stop_line": last, "jump": jumps[index]}
             process = _start(job)
             processes.append(process)
             threading.Thread(target=_relay, args=(index, process, inbox, stop), daemon=True).start()
@@ -144,5 +162,8 @@ def read_in_parallel(
     for index in range(1, workers):
         if merged.broken:
             break  # reading stops at broken XML; the later parts stopped there too
-        merged.merge(outcomes[index])
+        later = outcomes[index]
+        if later.jumped and (later.boundary is None or later.boundary != merged.boundary):
+            raise SplitMismatch(f"{path}: the second reader's start at line {firsts[index]} did not match the file")
+        merged.merge(later)
     return merged

@@ -10,11 +10,14 @@ from the first transaction that shows it, see `signs`).
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Callable
 from zoneinfo import ZoneInfo
+
+from lxml import etree
 
 from settlement.problems import Problem, error
 from settlement.sources.saft.masterdata import MasterData
@@ -22,6 +25,7 @@ from settlement.sources.saft.problemlog import ProblemLog
 from settlement.sources.saft.records import record
 from settlement.sources.saft.registers import vendor_for_register
 from settlement.sources.saft.signs import SignConvention
+from settlement.sources.saft.splitpoint import JoinedSource
 from settlement.sources.saft.transactions import Converted, Register, convert
 from settlement.sources.saft.xmlstream import SaftReadError, q, stream
 from settlement.sources.saft.zreport import DayTotals, ZReport, z_reports_of
@@ -43,6 +47,9 @@ class ReadOutcome:
     z_reports: dict[DayKey, list[ZReport]] = field(default_factory=dict)
     days: dict[str, set[date]] = field(default_factory=dict)
     broken: bool = False  # the XML is broken (the problem is in the log): not read to the end
+    # What the reader saw at the split point (see `Boundary`): the first one's stop, the second one's start.
+    boundary: tuple | None = None
+    jumped: bool = False  # the part before the range was stood in for (see `splitpoint`)
 
     def merge(self, later: "ReadOutcome") -> None:
         """Add the outcome of the part of the file that follows this one."""
@@ -66,8 +73,11 @@ class FileReader:
 
     def __init__(self, path: str, vendors: dict[str, Vendor], override: Vendor | None,
                  sink: Callable[[list[Converted]], None], batch_lines: int,
-                 first_line: int = 1, stop_line: int | None = None):
+                 first_line: int = 1, stop_line: int | None = None, jump: tuple[bytes, int] | None = None):
         self.path, self.vendors, self.override, self.sink = path, vendors, override, sink
+        # (stand-in for the lines before first_line, byte offset of first_line): once the sign
+        # convention is known, the rest of the part before the range is not parsed (see `splitpoint`).
+        self.jump = jump
         self.batch_lines, self.first_line, self.stop_line = batch_lines, first_line, stop_line
         self.outcome = ReadOutcome()
         self.log = self.outcome.log
@@ -88,13 +98,39 @@ class FileReader:
         return self.outcome
 
     def _run(self) -> None:
+        if self._read(stream(self.path)) and self.jump is not None:
+            head, offset = self.jump
+            self.master, self.register, self.register_element = MasterData(), None, None
+            self.outcome.jumped = True
+            source = JoinedSource(head, self.path, offset)
+            try:
+                self._read(stream(self.path, source))
+            finally:
+                source.close()
+        self._hand_over()
+
+    def _boundary(self, kind: str, element, line: int) -> tuple:
+        """What is checked to agree at the split point: the element, its register, the master data."""
+        register = self._current_register(element, report=False) if kind in ("cashtransaction", "event") else None
+        where = (register.company, register.location, register.register_id) if register else None
+        master = self.master
+        # The element's own bytes too: two elements can report the same line (lxml counts the line
+        # after a start tag's end), and one must not be skipped by both readers.
+        content = hashlib.sha256(etree.tostring(element, with_tail=False)).hexdigest()
+        return kind, line, content, where, master.company, master.basics, master.vat_codes, master.article_groups
+
+    def _read(self, items) -> bool:
+        """Handle the streamed items; True when it stopped to jump to the range."""
         first, stop = self.first_line, self.stop_line
-        for item in stream(self.path):
+        for item in items:
             kind, element = item.kind, item.element
             line = element.sourceline or 0
             if stop is not None and line >= stop:
+                self.outcome.boundary = self._boundary(kind, element, line)
                 break  # everything from here on belongs to the next reader
             owned = line >= first
+            if owned and self.outcome.boundary is None and first > 1:
+                self.outcome.boundary = self._boundary(kind, element, line)
             if kind == "cashtransaction":
                 if owned:
                     self._transaction(element)
@@ -102,6 +138,9 @@ class FileReader:
                         self._hand_over()
                 elif self.signs.sale_letter is None:
                     self._learn_signs(element)
+                    if self.signs.sale_letter is not None and self.jump is not None and not self.outcome.jumped:
+                        items.close()
+                        return True
             elif kind == "event":
                 if owned:
                     self._event(element)
@@ -109,7 +148,7 @@ class FileReader:
                 self._start_register(element, item.location, owned)
             else:
                 self._master_data(kind, element, owned)
-        self._hand_over()
+        return False
 
     def _problem(self, problem: Problem | None, vendor: str | None = None, day: date | None = None) -> None:
         if problem is not None:

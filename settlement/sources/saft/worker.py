@@ -35,7 +35,7 @@ def main() -> int:
 
     try:
         reader = FileReader(job["path"], job["vendors"], job["override"], sink, job["batch_lines"],
-                            job["first_line"], job["stop_line"])
+                            job["first_line"], job["stop_line"], job.get("jump"))
         send(("done", reader.read()))
     except BrokenPipeError:
         return 1  # the importing process is gone

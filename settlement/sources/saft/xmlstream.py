@@ -136,13 +136,15 @@ def check_root(path: str) -> None:
         )
 
 
-def stream(path: str) -> Iterator[Item]:
+def stream(path: str, source=None) -> Iterator[Item]:
     """Yield the elements the importer needs, in document order, clearing each after use.
 
+    source: a file-like object to parse instead of the file (it stands for the file `path`).
     Raises SaftReadError on malformed XML (with the line lxml reports), e.g. a truncated file.
     Call `check_root` first.
     """
-    events = etree.iterparse(path, events=("end",), tag=list(_KINDS), **_parser_options())
+    events = etree.iterparse(path if source is None else source, events=("end",), tag=list(_KINDS),
+                             **_parser_options())
     try:
         for _, element in events:
             kind = _KINDS[element.tag]

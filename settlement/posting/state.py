@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import BigInteger, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Index, SQLModel
 
@@ -38,9 +38,10 @@ class SettlementDayRow(SQLModel, table=True):
     settlement_key: str = Field(default="", max_length=128)
     mode: str = Field(default="journal", max_length=16)
     digest: str = Field(default="", max_length=64)
-    sale_id: Optional[int] = None
-    transaction_id: Optional[int] = None
-    journal_entry_id: Optional[int] = None
+    # Fiken ids pass 2**31 (transaction 14462737003): 64-bit columns on every database.
+    sale_id: Optional[int] = Field(default=None, sa_type=BigInteger)
+    transaction_id: Optional[int] = Field(default=None, sa_type=BigInteger)
+    journal_entry_id: Optional[int] = Field(default=None, sa_type=BigInteger)
     attachment: str = Field(default="", max_length=512)
     attempts: int = 0
     corrections: int = 0

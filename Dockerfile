@@ -1,4 +1,4 @@
-# settlement: the nightly settlement service (`settlement serve`). See docs/production.md.
+# settlement: the nightly settlement service (`settlement serve`). See README.md, "Run it in production".
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -1,4 +1,4 @@
-"""The production guide and the deployment files agree with the settings the code reads."""
+"""The README's production guide and the deployment files agree with the settings the code reads."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_the_configuration_reference_lists_every_setting():
-    guide = (ROOT / "docs" / "production.md").read_text(encoding="utf-8")
+    guide = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [f"SETTLEMENT_{name.upper()}" for name in Settings.model_fields if f"`SETTLEMENT_{name.upper()}`" not in guide]
-    assert not missing, f"docs/production.md does not list {missing}"
+    assert not missing, f"README.md (Run it in production) does not list {missing}"
 
 
 def test_compose_secrets_are_files_the_settings_read():

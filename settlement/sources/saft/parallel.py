@@ -26,6 +26,7 @@ from typing import Callable
 from settlement.sales import SaleLine
 from settlement.sources.saft.reader import ReadOutcome
 from settlement.sources.saft.splitpoint import context_before, find_split
+from settlement.sources.saft.transactions import Line
 from settlement.vendors import Vendor
 
 # Share of the lines the first worker gets: the second one also parses the first part (in C,
@@ -143,7 +144,7 @@ def read_in_parallel(
             kind, index, *payload = inbox.get()
             if kind == "batch":
                 receipt_ids, rows = payload
-                store_batch(receipt_ids, [SaleLine(*row) for row in rows])
+                store_batch(receipt_ids, list(map(Line._make, rows)))
             elif kind == "done":
                 outcomes[index] = payload[0]
             else:

@@ -16,7 +16,8 @@ defect is only a warning: a roundingAmnt that disagrees while payments equal the
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections import namedtuple
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
@@ -41,6 +42,11 @@ _SALE, _RETURN, _TIP = LineType.SALE.value, LineType.RETURN.value, LineType.TIP.
 _GIFT_CARD_SOLD, _ROUNDING, _PAYMENT = LineType.GIFT_CARD_SOLD.value, LineType.ROUNDING.value, LineType.PAYMENT.value
 
 
+# A converted line: SaleLine's fields and attribute names (all storing reads), as a tuple. Creating
+# a frozen dataclass costs about 2 µs a line, a tuple 0.3 µs; a file has millions of lines.
+Line = namedtuple("Line", [f.name for f in fields(SaleLine)])
+
+
 @dataclass(frozen=True, slots=True)
 class Register:
     """The cash register transactions stream from, and the vendor it belongs to (None: unmapped)."""
@@ -59,7 +65,7 @@ class Converted:
 
     receipt_id: str
     day: date
-    lines: list[SaleLine]
+    lines: list[Line]  # stored like SaleLines
     sales: int = 0  # Σ article lines incl. VAT (returns negative)
     payments: dict[str, int] = field(default_factory=dict)  # by the exporter's paymentType
     vat: dict[int, list[int]] = field(default_factory=dict)  # VAT % in thousandths → [incl. VAT, VAT]
@@ -174,10 +180,11 @@ def _convert(
     vendor = register.vendor_id or ""
     result = Converted(receipt_id, day, [])
     lines = result.lines
+    make = Line._make
 
     def add(kind: str, code: str, fallback: str, vat_code: str | None, amount: int, vat: int, line: int | None) -> None:
-        lines.append(SaleLine(vendor, SOURCE, receipt_id, moment, day, kind, code, vat_code, amount, vat,
-                              f"{origin_base}{line or rec.line}", fallback))
+        lines.append(make((vendor, SOURCE, receipt_id, moment, day, kind, code, vat_code, amount, vat,
+                           f"{origin_base}{line or rec.line}", fallback)))
 
     line_sum = line_vat = tips = 0
     for line_rec in nested(rec, "ctLine"):

@@ -9,7 +9,7 @@ process against a fresh SQLite database, and its wall time, CPU time (with the r
 it starts for big files) and peak memory are printed: the largest process's max RSS, and the sum
 over the import's processes, sampled.
 
-    .venv/bin/python bench/saft_import.py [--size-mb 500] [--dir DIR] [--keep]
+    .venv/bin/python bench/saft_import.py [--size-mb 500] [--dir DIR] [--keep] [--reuse]
 
 Targets: at least 20 MB/s, peak memory under 500 MB whatever the file size.
 """
@@ -148,6 +148,8 @@ def main() -> int:
     parser.add_argument("--size-mb", type=int, default=500, help="file size to generate, in MB (10^6 bytes)")
     parser.add_argument("--dir", type=Path, help="work folder (default: a temporary one, removed afterwards)")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--reuse", action="store_true",
+                        help="import the file an earlier run left in --dir (with --keep) instead of writing a new one")
     args = parser.parse_args()
 
     folder = args.dir or Path(tempfile.mkdtemp(prefix="saft-bench-"))
@@ -159,10 +161,14 @@ def main() -> int:
         database.unlink(missing_ok=True)
         path = folder / "bench_SAF-T_Cash_Register.xml"
 
-        started = time.perf_counter()
-        written = generate(path, args.size_mb)
+        if args.reuse and path.exists():
+            print(f"reusing {path}")
+        else:
+            started = time.perf_counter()
+            written = generate(path, args.size_mb)
+            print(f"generated {path} ({path.stat().st_size / 1e6:.1f} MB, {written} transactions) "
+                  f"in {time.perf_counter() - started:.1f} s")
         size = path.stat().st_size
-        print(f"generated {path} ({size / 1e6:.1f} MB, {written} transactions) in {time.perf_counter() - started:.1f} s")
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("SETTLEMENT_")}
         env.update(

@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     fiken_retry_attempts: int = Field(
         default=5, ge=1, description="Tries per Fiken request on 429, 5xx (reads only) and network failures."
     )
+    fiken_requests_per_second: int = Field(
+        default=4, ge=1,
+        description="Most Fiken requests started in any second, across replicas (Fiken slows callers above 4). "
+        "Raise it only against a local sandbox.",
+    )
 
     # --- settlement serve (see docs/serve.md) ---------------------------------------------------
     log_format: Literal["human", "json"] = Field(

@@ -150,15 +150,17 @@ def gate_for(database_url: str, credential_id: str, per_second: int = 4) -> Requ
 
 
 def gate_from_settings(settings) -> RequestGate | None:
-    """The shared gate when SETTLEMENT_DATABASE_URL is PostgreSQL (None: the client's own LocalGate).
+    """The shared gate when SETTLEMENT_DATABASE_URL is PostgreSQL, else a LocalGate at the configured
+    rate (None at Fiken's 4 a second: the client's own LocalGate).
 
     The credential is named by what identifies it: the personal token, else the OAuth client id
     (replicas connected through one OAuth app share one Fiken user's token).
     """
+    per_second = settings.fiken_requests_per_second
     if not settings.database_url.startswith("postgresql"):
-        return None
+        return None if per_second == 4 else LocalGate(per_second)
     if settings.fiken_token is not None and settings.fiken_token.get_secret_value().strip():
         credential = "personal:" + settings.fiken_token.get_secret_value().strip()
     else:
         credential = f"oauth:{settings.fiken_client_id or ''}"
-    return gate_for(settings.database_url, credential)
+    return gate_for(settings.database_url, credential, per_second)

@@ -68,9 +68,20 @@ def _baseline(connection: Connection) -> None:
     """Version 1 is the schema `create_all` makes; nothing to change."""
 
 
+def _summary_index(connection: Connection) -> None:
+    """Replace the (vendor, business_day) index of sale_line by one that covers the daily summary.
+    Idempotent: a database created with the new schema already has it."""
+    from settlement.store.tables import SUMMARY_INDEX_COLUMNS
+
+    connection.exec_driver_sql(
+        f"CREATE INDEX IF NOT EXISTS ix_sale_line_summary ON sale_line ({', '.join(SUMMARY_INDEX_COLUMNS)})")
+    connection.exec_driver_sql("DROP INDEX IF EXISTS ix_sale_line_day")
+
+
 # Append new steps at the end with the next number; never edit or reorder a released step.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: sales, notes, webshop orders, posting state, audit log, Fiken pacing", _baseline),
+    Migration(2, "sale_line: covering index for the daily summary", _summary_index),
 ]
 
 

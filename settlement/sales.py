@@ -47,6 +47,10 @@ class SaleLine:
         amount: øre including VAT, signed (returns and refunds negative).
         vat: øre of VAT inside amount, signed like amount.
         origin: provenance for messages, e.g. "sales.csv:17" or "order 1234".
+        discount: øre of price reduction the customer was given on this line (positive = a
+            reduction; negative on a returned line that had one), for the report only: it is
+            part of no amount, since `amount` is already what the customer paid. None when the
+            source does not state discounts (the report then says "ikke oppgitt").
     """
 
     vendor: str
@@ -61,6 +65,7 @@ class SaleLine:
     vat: int
     origin: str
     fallback_code: str = ""
+    discount: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

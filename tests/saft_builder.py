@@ -29,6 +29,7 @@ BASICS = [
     ("05", "SAL", "", "Sale line"),
     ("05", "RET", "", "Return line"),
     ("05", "GC", "", "Gavekort solgt"),
+    ("08", "DISC", "", "Manuell rabatt"),
     ("10", "TIPS", "10001", "Tips"),
     ("11", "CASHSAL", "11001", "Cash sale"),
     ("11", "RETURNSAL", "11006", "Return sale"),
@@ -64,6 +65,7 @@ class Line:
     vat: int | None = None  # default: computed from the rate
     art_id: str | None = None
     write_group: bool = True
+    discount: int = 0  # a <discount> (dscAmnt, unsigned) given on the line; amount is after it
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Transaction:
     void: bool = False
     amount_override: str | None = None  # write this text as transAmntIn (bad-input tests)
     summary_vat_delta: int = 0  # added to the transaction's first <vat> summary (bad-input tests)
+    discount: int = 0  # a transaction-level <discount> (dscAmnt, unsigned); the lines are after it
 
     @property
     def line_total(self) -> int:
@@ -252,10 +255,14 @@ class SaftFile:
                     ("vatBasAmnt", self._signed(line.amount - line_vat)[0]),
                 ))
                 vat_by_code[vat_code] = vat_by_code.get(vat_code, 0) + line_vat
+            if line.discount:
+                inner += self._discount(line.discount)
             parts.append(self._el("ctLine", inner))
         for number, (vat_code, line_vat) in enumerate(vat_by_code.items()):
             vat_written, vat_letter = self._signed(line_vat + (tx.summary_vat_delta if number == 0 else 0))
             parts.append(self._el("vat", self._leaves(("vatCode", vat_code), ("vatAmnt", vat_written), ("vatAmntTp", vat_letter))))
+        if tx.discount:
+            parts.append(self._discount(tx.discount))
         if tx.tip:
             parts.append(self._el("raise", self._leaves(("raiseType", "TIPS"), ("raiseAmnt", self._money(tx.tip)))))
         if tx.rounding is not None:
@@ -268,6 +275,9 @@ class SaftFile:
         ))
         nl = self.newline if self.indent else ""
         return self._el("cashtransaction", nl.join(parts))
+
+    def _discount(self, ore: int) -> str:
+        return self._el("discount", self._leaves(("dscTp", "DISC"), ("dscAmnt", nok(abs(ore)))))
 
     @staticmethod
     def _line_vat(line: Line) -> int:

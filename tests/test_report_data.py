@@ -108,7 +108,7 @@ def test_counts_returns_tips_rounding_and_gift_cards():
     assert report.rounding == Tally(1, 35)
     assert report.gift_cards_sold == Tally(1, 50_000)
     assert report.gift_cards_redeemed == Tally(1, 30_000)
-    assert report.discounts is None  # the sources deliver prices after discount, no discount lines
+    assert report.discounts is None  # the sample lines state no discounts (SaleLine.discount None)
     assert report.total_debit == report.total_credit
     assert not report.blocked
     assert report.settlement_key == "bergen-bryggen/2026-11-02"

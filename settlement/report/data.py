@@ -91,7 +91,10 @@ class DayReport:
         returns: receipts with returned goods and the (negative) amount returned.
         tips, rounding: tips received; cash rounding (positive when customers paid more).
         gift_cards_sold, gift_cards_redeemed: gift cards sold (a liability) and taken as payment.
-        discounts: None: no source delivers discounts separately (prices are after discount).
+        discounts: the day's discounts (øre, price reductions given; informational, already
+            inside the sales amounts) from the sources that state them; None when none does.
+        discounts_by_source: per source with lines that day, its discounts, or None when that
+            source does not state discounts (e.g. a CSV without a discount column).
         deviations: the sources' warnings (Z-report cross-checks) and the voucher's own warnings.
         errors: what blocks the day.
         webshop_orders: the day's webshop orders and refunds.
@@ -125,6 +128,7 @@ class DayReport:
     webshop_orders: tuple[WebshopEntry, ...]
     posting_mode: str | None = None
     fiken_rounding: int | None = None
+    discounts_by_source: tuple[tuple[str, int | None], ...] = ()
 
     @property
     def webshop_total(self) -> int:
@@ -169,6 +173,24 @@ def vat_totals(lines: Iterable[VoucherLine]) -> tuple[VatTotal, ...]:
 def _tally(lines: Iterable[SaleLine]) -> Tally:
     receipts = {(line.source, line.receipt_id) for line in lines}
     return Tally(len(receipts), sum(line.amount for line in lines))
+
+
+def discounts_by_source(lines: Iterable[SaleLine]) -> tuple[tuple[str, int | None], ...]:
+    """Per source, the sum of its lines' discounts; None for a source none of whose lines
+    states one (the source does not deliver discounts, which is not the same as no discount)."""
+    sums: dict[str, int | None] = {}
+    for line in lines:
+        known = sums.get(line.source)
+        if line.discount is None:
+            sums.setdefault(line.source, None)
+        else:
+            sums[line.source] = (known or 0) + line.discount
+    return tuple(sorted(sums.items()))
+
+
+def _discount_total(by_source: tuple[tuple[str, int | None], ...]) -> int | None:
+    stated = [amount for _source, amount in by_source if amount is not None]
+    return sum(stated) if stated else None
 
 
 def _payment_accounts(voucher: Voucher) -> dict[str, VoucherLine]:
@@ -299,7 +321,8 @@ def build_day_report(
         rounding=_tally(by_type.get(LineType.ROUNDING.value, [])),
         gift_cards_sold=_tally(by_type.get(LineType.GIFT_CARD_SOLD.value, [])),
         gift_cards_redeemed=_tally(redeemed),
-        discounts=None,
+        discounts=_discount_total(discounts_by_source(lines)),
+        discounts_by_source=discounts_by_source(lines),
         deviations=tuple(deviations),
         errors=tuple(problem.format(with_severity=False) for problem in voucher.errors),
         webshop_orders=tuple(_webshop_entry(order, zone) for order in webshop_orders),

@@ -123,6 +123,17 @@ def _paragraphs(pdf: FPDF, items: tuple[str, ...], empty: str) -> None:
         pdf.multi_cell(_WIDTH, _ROW, latin1(f"- {item}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
+def _discounts(report: DayReport) -> str:
+    """The day's discounts, with each source's share when there are several or one does not
+    state them ("ikke oppgitt": the source has no discount figures, not "no discount")."""
+    if report.discounts is None:
+        return "ikke oppgitt i kildedataene"
+    parts = [f"{source}: {kr(amount) if amount is not None else 'ikke oppgitt'}"
+             for source, amount in report.discounts_by_source]
+    shown = kr(report.discounts)
+    return f"{shown}  ({', '.join(parts)})" if len(parts) > 1 else shown
+
+
 def _tally(tally: Tally, unit: str = "kvitteringer") -> str:
     return f"{kr(tally.amount)}  ({tally.count} {unit})"
 
@@ -256,10 +267,7 @@ def render_pdf(report: DayReport) -> bytes:
             ("Driks", _tally(report.tips)),
             ("Gavekort solgt", _tally(report.gift_cards_sold)),
             ("Gavekort innløst", _tally(report.gift_cards_redeemed)),
-            (
-                "Rabatter",
-                kr(report.discounts) if report.discounts is not None else "ikke oppgitt i kildedataene",
-            ),
+            ("Rabatter", _discounts(report)),
         ],
     )
 

@@ -1,6 +1,8 @@
 """The generic receipt CSV: one row per receipt line or payment.
 
-Columns: receipt_id, timestamp, type, code, vat_code, amount, vat (extra columns are ignored).
+Columns: receipt_id, timestamp, type, code, vat_code, amount, vat, and optionally discount (the
+price reduction given on a sale row, informational: amount is what the customer paid). Extra
+columns are ignored. Without a discount column the file states no discounts (stored as None).
 Parsing is pure: text in, SaleLines and problems out. A file with any bad row imports nothing.
 """
 
@@ -17,6 +19,7 @@ from settlement.vat import ZERO_RATED, UnknownVatCode, rate_on, vat_in_gross
 from settlement.vendors import Vendor
 
 COLUMNS = ("receipt_id", "timestamp", "type", "code", "vat_code", "amount", "vat")
+DISCOUNT = "discount"  # optional column
 SOURCE = "csv"
 _TYPES = {t.value: t for t in LineType}
 # Which sign each type's amount may have: +1 positive or zero, -1 negative or zero, 0 either.
@@ -94,16 +97,34 @@ def _parse_row(values: dict[str, str], vendor: Vendor) -> tuple[str, datetime, d
     return receipt_id, moment, day, kind, code, vat_code, amount, vat
 
 
+def _discount(values: dict[str, str], kind: LineType) -> int:
+    """The optional discount of a row in øre (empty: 0): only sale rows can have one."""
+    raw = values.get(DISCOUNT, "").strip()
+    if not raw:
+        return 0
+    try:
+        discount = parse_amount(raw)
+    except AmountError as exc:
+        raise _RowError(DISCOUNT, raw, str(exc)) from None
+    if discount < 0:
+        raise _RowError(DISCOUNT, raw, "a discount must not be negative (it is the price reduction given)")
+    if discount and kind is not LineType.SALE:
+        raise _RowError(DISCOUNT, raw, f"only sale rows can have a discount, not {kind.value} rows")
+    return discount
+
+
 def parse_sales_csv(text: str, file: str, vendor: Vendor) -> tuple[list[SaleLine], list[Problem]]:
     """Parse a generic receipt CSV for one vendor. All bad rows are reported; lines only when none."""
     table, problems = parse_csv(text, file, COLUMNS)
     if table is None:
         return [], problems
+    has_discounts = DISCOUNT in table.columns
     lines: list[SaleLine] = []
     receipt_days: dict[str, tuple[date, int]] = {}
     for row in table.rows:
         try:
             receipt_id, moment, day, kind, code, vat_code, amount, vat = _parse_row(row.values, vendor)
+            discount = _discount(row.values, kind) if has_discounts else None
         except _RowError as bad:
             problems.append(error(bad.reason, file=file, line=row.line, column=bad.column, value=bad.value))
             continue
@@ -117,7 +138,8 @@ def parse_sales_csv(text: str, file: str, vendor: Vendor) -> tuple[list[SaleLine
             )
             continue
         lines.append(
-            SaleLine(vendor.id, SOURCE, receipt_id, moment, day, kind.value, code, vat_code, amount, vat, f"{file}:{row.line}")
+            SaleLine(vendor.id, SOURCE, receipt_id, moment, day, kind.value, code, vat_code, amount, vat, f"{file}:{row.line}",
+                     discount=discount if kind is LineType.SALE else None)
         )
     if any(p.is_error for p in problems):
         return [], problems

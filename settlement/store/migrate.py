@@ -78,10 +78,20 @@ def _summary_index(connection: Connection) -> None:
     connection.exec_driver_sql("DROP INDEX IF EXISTS ix_sale_line_day")
 
 
+def _discount_column(connection: Connection) -> None:
+    """Add sale_line.discount (øre, NULL: not stated by the source). Idempotent: a database
+    created with the new schema already has the column. Old rows stay NULL ("ikke oppgitt"):
+    their sources were read before discounts were kept."""
+    columns = {column["name"] for column in inspect(connection).get_columns("sale_line")}
+    if "discount" not in columns:
+        connection.exec_driver_sql("ALTER TABLE sale_line ADD COLUMN discount BIGINT")
+
+
 # Append new steps at the end with the next number; never edit or reorder a released step.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: sales, notes, webshop orders, posting state, audit log, Fiken pacing", _baseline),
     Migration(2, "sale_line: covering index for the daily summary", _summary_index),
+    Migration(3, "sale_line: discount column (informational, for the settlement report)", _discount_column),
 ]
 
 

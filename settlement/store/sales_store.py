@@ -67,11 +67,12 @@ def _row(line: SaleLine) -> dict[str, object]:
         "amount": line.amount,
         "vat": line.vat,
         "origin": line.origin,
+        "discount": line.discount,
     }
 
 
 _COLUMNS = ("vendor", "source", "receipt_id", "timestamp", "business_day", "type", "code", "fallback_code",
-            "vat_code", "amount", "vat", "origin")
+            "vat_code", "amount", "vat", "origin", "discount")
 _MARKS = {"qmark": "?", "format": "%s", "pyformat": "%s"}
 
 
@@ -121,7 +122,7 @@ class _Writer:
                     last_day = line.business_day
                     day_value = day(last_day)
                 append((line.vendor, line.source, line.receipt_id, moment_value, day_value, line.type, line.code,
-                        line.fallback_code, line.vat_code, line.amount, line.vat, line.origin))
+                        line.fallback_code, line.vat_code, line.amount, line.vat, line.origin, line.discount))
             connection.exec_driver_sql(self.insert_sql, rows)
 
 
@@ -219,7 +220,7 @@ class SalesStore:
             SaleLine(
                 r["vendor"], r["source"], r["receipt_id"], _utc(r["timestamp"]),
                 r["business_day"], r["type"], r["code"], r["vat_code"], r["amount"], r["vat"], r["origin"],
-                r["fallback_code"],
+                r["fallback_code"], r["discount"],
             )
             for r in rows
         ]

@@ -36,6 +36,8 @@ class SaleLineRow(SQLModel, table=True):
     amount: int
     vat: int
     origin: str = Field(max_length=512)
+    # Informational (the report's "Rabatter"); NULL: the source did not state discounts.
+    discount: Optional[int] = Field(default=None)
 
 
 class SourceNoteRow(SQLModel, table=True):

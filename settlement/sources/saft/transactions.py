@@ -182,9 +182,10 @@ def _convert(
     lines = result.lines
     make = Line._make
 
-    def add(kind: str, code: str, fallback: str, vat_code: str | None, amount: int, vat: int, line: int | None) -> None:
+    def add(kind: str, code: str, fallback: str, vat_code: str | None, amount: int, vat: int, line: int | None,
+            discount: int | None = None) -> None:
         lines.append(make((vendor, SOURCE, receipt_id, moment, day, kind, code, vat_code, amount, vat,
-                           f"{origin_base}{line or rec.line}", fallback)))
+                           f"{origin_base}{line or rec.line}", fallback, discount)))
 
     line_sum = line_vat = tips = 0
     for line_rec in nested(rec, "ctLine"):
@@ -195,6 +196,8 @@ def _convert(
             tips += _raise(raise_rec, master, flip, reader, add)
     for raise_rec in nested(rec, "raise"):
         tips += _raise(raise_rec, master, flip, reader, add)
+    if "discount" in rec.children or "discount" in rec:
+        _transaction_discount(rec, reader, lines)
     _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip)
     paid = 0
     for payment in nested(rec, "payment"):
@@ -249,8 +252,26 @@ def _article_line(line_rec, register, master, sale_letter, reader, day, result, 
     result.sales += amount
     if amount or vat:
         kind = _RETURN if amount < 0 else _SALE
-        add(kind, group, master.predefined(group, ARTICLE_GROUP), standard, amount, vat, line_rec.line)
+        discount = _discounts(line_rec, reader, amount) if "discount" in line_rec.children or "discount" in line_rec else 0
+        add(kind, group, master.predefined(group, ARTICLE_GROUP), standard, amount, vat, line_rec.line, discount)
     return amount, vat
+
+
+def _discounts(parent: Record, reader: _Reader, amount: int) -> int:
+    """Σ <discount>/<dscAmnt> of a line or transaction, in øre: informational (lineAmntIn is
+    what the customer paid). Read unsigned, and negative on a returned line (the discount
+    given back with it), since exporters differ in how they sign it."""
+    total = sum(abs(reader.amount(found, "dscAmnt")) for found in nested(parent, "discount"))
+    return -total if amount < 0 else total
+
+
+def _transaction_discount(rec: Record, reader: _Reader, lines: list) -> None:
+    """A discount on the whole transaction is noted on its first article line (the report
+    shows the day's discounts, not where in the receipt they were given)."""
+    for index, line in enumerate(lines):
+        if line.type == _SALE or line.type == _RETURN:
+            lines[index] = line._replace(discount=(line.discount or 0) + _discounts(rec, reader, line.amount))
+            return
 
 
 def _vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day: date) -> tuple[str, int | None]:

@@ -12,6 +12,8 @@ Pure: no I/O, no clock. Rules (docs/woocommerce.md explains them for users):
   or not prices were entered with tax; coupons are already inside line totals). Shipping lines
   → type shipping; fee lines → sale (negative fee: return). The order's residual against `total`
   from rounding more-than-two-decimal values is a rounding line; a larger gap is an error.
+- Discounts (coupons) are kept per item for the report only: (`subtotal` + `subtotal_tax`) −
+  (`total` + `total_tax`), i.e. incl. VAT like the amounts (negative on a refunded item).
 - One payment line per order: code = `payment_method`, amount = `total`.
 - A refund is receipt `refund-<id>` on the business day of its `date_created`: its items as
   returns (negative), shipping as negative shipping, and a negative payment. An amount-only refund
@@ -126,13 +128,24 @@ class _Builder:
         self.lines: list[SaleLine] = []
         self.parts = 0  # amount fields rounded; bounds the acceptable rounding residual
 
-    def add(self, kind: LineType, code: str, vat_code: str | None, amount: int, vat: int) -> None:
+    def add(
+        self, kind: LineType, code: str, vat_code: str | None, amount: int, vat: int, discount: int | None = None
+    ) -> None:
         self.lines.append(
             SaleLine(
                 self.vendor.id, SOURCE, self.receipt_id, self.moment, self.day, kind.value, code,
-                vat_code, amount, vat, self.origin,
+                vat_code, amount, vat, self.origin, discount=discount,
             )
         )
+
+    def _discount(self, item: dict, path: str, gross: int) -> int:
+        """The coupon discount on a goods line incl. VAT: its gross before discounts less after
+        (0 when the shop sends no `subtotal`)."""
+        if not isinstance(item, dict) or item.get("subtotal") in (None, ""):
+            return 0
+        before = self.r.amount(item, "subtotal", f"{path}.subtotal")
+        before += self.r.amount(item, "subtotal_tax", f"{path}.subtotal_tax", optional=True)
+        return before - gross
 
     def _vat_code(self, item: dict, path: str, net: int, tax: int) -> str | None:
         """The VAT code of a line from its taxes[] (rate id → tax_lines rate_percent), else
@@ -194,7 +207,8 @@ class _Builder:
             if gross == 0 and tax == 0:
                 continue
             kind = LineType.RETURN if refund or gross < 0 else LineType.SALE
-            self.add(kind, code, vat_code, gross, tax)
+            discount = self._discount(item, path, gross) if key == "line_items" else 0
+            self.add(kind, code, vat_code, gross, tax, discount)
 
     def shipping(self, items: list[dict]) -> None:
         for index, item in enumerate(items):

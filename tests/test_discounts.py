@@ -152,3 +152,36 @@ def test_a_version_2_database_gets_the_discount_column(tmp_path):
         assert "discount" in {row[1] for row in db.execute("PRAGMA table_info(sale_line)")}
         assert [v for (v,) in db.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
     open_engine(f"sqlite:///{path}").dispose()  # opening again changes nothing
+
+
+def test_a_version_2_postgresql_database_gets_the_discount_column(pg_url):
+    from sqlalchemy import inspect, text
+
+    open_engine(pg_url).dispose()
+    engine = open_engine(pg_url, create=False)
+    try:
+        with engine.begin() as conn:  # as version 2 left it
+            conn.execute(text("ALTER TABLE sale_line DROP COLUMN discount"))
+            conn.execute(text("DELETE FROM schema_version WHERE version > 2"))
+    finally:
+        engine.dispose()
+    engine = open_engine(pg_url)
+    try:
+        columns = {c["name"]: c for c in inspect(engine).get_columns("sale_line")}
+        assert str(columns["discount"]["type"]) == "BIGINT" and columns["discount"]["nullable"]
+        with engine.connect() as conn:
+            assert [v for (v,) in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))] == [1, 2, 3]
+    finally:
+        engine.dispose()
+
+
+def test_a_bad_saft_discount_names_the_file_line_and_transaction(workspace):
+    path = _saft_file().write(workspace.path / "shop.xml")
+    text = path.read_text().replace("<dscAmnt>20.00</dscAmnt>", "<dscAmnt>20,00</dscAmnt>", 1)
+    path.write_text(text)
+    line = next(number for number, row in enumerate(text.splitlines(), start=1) if "20,00" in row)
+    result = workspace.run("import", "saft", str(path), "--vendor", "oslo-sentrum")
+    assert result.returncode != 0
+    assert f"shop.xml:{line}" in result.stderr, result.stderr
+    assert "transaction 1" in result.stderr and "<dscAmnt> is not an amount" in result.stderr
+    assert workspace.app().sales.lines("oslo-sentrum", NOV2) == []

@@ -185,3 +185,14 @@ def test_a_bad_saft_discount_names_the_file_line_and_transaction(workspace):
     assert f"shop.xml:{line}" in result.stderr, result.stderr
     assert "transaction 1" in result.stderr and "<dscAmnt> is not an amount" in result.stderr
     assert workspace.app().sales.lines("oslo-sentrum", NOV2) == []
+
+
+def test_the_discount_elements_are_where_the_schema_puts_them(tmp_path):
+    from lxml import etree
+
+    from tests.conftest import shared_file
+
+    schema = etree.XMLSchema(etree.parse(str(shared_file("saf-t/cash-register/Norwegian_SAF-T_Cash_Register_Schema_v_1.00.xsd"))))
+    for convention in ("official", "absolute"):
+        path = SaftFile(_saft_file().locations, convention=convention).write(tmp_path / f"{convention}.xml")
+        assert schema.validate(etree.parse(str(path))), [error.message for error in schema.error_log][:3]

@@ -105,6 +105,8 @@ def test_a_refused_reversal_leaves_the_posted_day_alone_until_it_succeeds(postin
     status, out, _ = ws.invoke("status", "--vendor", "bergen-bryggen")
     assert "2026-11-02 CORRECTION-FAILED: the data changed after posting" in out
     assert ledger_effect(sb, "demo-as", KEY)["1580"] == 18250, "v1 is still booked as it was"
+    status, out, _ = ws.invoke("catch-up", "--vendor", "bergen-bryggen", "--dry-run", "--through", "2026-11-02")
+    assert f"2026-11-02: would correct (reverse {KEY}, post v2)" in out
 
     status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
     assert status == 0, out + err

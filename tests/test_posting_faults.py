@@ -179,6 +179,8 @@ def test_disk_full_while_keeping_the_report(posting_ws):
     assert status == 0 and "posted" in out and "No space left on device" in out
     assert len(_live_entries(sb)) == 1 and sb.attachments(SLUG) == []
     assert _local_day(ws)["status"] == "posted"
+    status, out, _ = ws.invoke("catch-up", "--vendor", VENDOR, "--dry-run", "--through", DAY)
+    assert f"{DAY}: would attach the report to {KEY}" in out
 
     target.unlink()  # space freed
     status, out, err = ws.invoke("run", "--vendor", VENDOR, "--date", DAY)

@@ -14,7 +14,9 @@ from settlement.businessday import is_closed
 from settlement.cli.common import iso_date, load_app
 from settlement.posting.catchup import Progress, catch_up, closed_days
 from settlement.posting.payload import voucher_digest
-from settlement.posting.settle import Outcome, PostingContext, settle_day
+from settlement.posting.settle import (
+    CORRECT, DOCUMENT, RECORD_EMPTY, SETTLED_ALREADY, Outcome, PostingContext, next_step, settle_day,
+)
 from settlement.posting.state import DOCUMENTED, EMPTY, NEEDS_ATTENTION, POSTED, SETTLED, PostingState
 from settlement.daily import voucher_for_day
 
@@ -112,15 +114,20 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None) -> int:
                 print(f"{vendor.id} {day}: blocked: {voucher.errors[0].format(with_severity=False)}; later days wait")
                 blocked += 1
                 break
-            digest = voucher_digest(voucher, vendor.posting)
-            if current.status in SETTLED and current.digest == digest:
+            step = next_step(current, voucher, voucher_digest(voucher, vendor.posting))
+            if step == SETTLED_ALREADY:
                 continue
-            if current.status in (POSTED, DOCUMENTED):
+            if step == DOCUMENT:
+                action = f"would attach the report to {current.settlement_key}"
+            elif step == CORRECT and voucher.is_empty:
+                action = f"would reverse {current.settlement_key} (the day has no sales any more)"
+            elif step == CORRECT:
                 action = f"would correct (reverse {current.settlement_key}, post v{current.version + 1})"
-            elif voucher.is_empty:
+            elif step == RECORD_EMPTY:
                 action = "would record as empty (no sales)"
             else:
-                action = f"would post {voucher.total_debit / 100:.2f} NOK debit/credit in {len(voucher.lines)} lines"
+                total = voucher.total_debit
+                action = f"would post {total // 100}.{total % 100:02d} NOK debit/credit in {len(voucher.lines)} lines"
             print(f"{vendor.id} {day}: {action}")
     return 1 if blocked else 0
 

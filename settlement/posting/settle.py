@@ -95,11 +95,12 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
         return Outcome(vendor.id, day, BLOCKED, reason)
 
     digest = voucher_digest(voucher, vendor.posting)
-    if state.status in (POSTED, DOCUMENTED, EMPTY) and state.digest == digest:
-        if state.status == POSTED:
-            return _document(ctx, vendor, state, voucher, resumed=True)
+    step = next_step(state, voucher, digest)
+    if step == SETTLED_ALREADY:
         return Outcome(vendor.id, day, state.status, "already settled")
-    if state.status in (POSTED, DOCUMENTED, CORRECTION_FAILED) and (state.transaction_id or state.sale_id):
+    if step == DOCUMENT:
+        return _document(ctx, vendor, state, voucher, resumed=True)
+    if step == CORRECT:
         try:
             _reverse(ctx, vendor, state, why=f"data for {day.isoformat()} changed after posting")
         except FikenError as exc:
@@ -109,11 +110,34 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
                             f"({exc}); reopen the period in Fiken or correct by hand, then run again")
             ctx.state.save(state, "reverse-failed", state.reason)
             return Outcome(vendor.id, day, CORRECTION_FAILED, state.reason)
-    if voucher.is_empty and state.status != POSTING:
+        step = next_step(state, voucher, digest)
+    if step == RECORD_EMPTY:
         state.status, state.digest, state.reason, state.mode = EMPTY, digest, "", vendor.posting
         ctx.state.save(state, "empty", "no sales: nothing to post")
         return Outcome(vendor.id, day, EMPTY, "no sales: nothing to post")
     return _post(ctx, vendor, state, voucher, digest)
+
+
+# What settling a vendor-day does next (see next_step).
+BLOCK, SETTLED_ALREADY, DOCUMENT, CORRECT, RECORD_EMPTY, POST = (
+    "block", "settled", "document", "correct", "empty", "post")
+
+
+def next_step(state: DayState, voucher: Voucher, digest: str) -> str:
+    """The next thing settle_day does for a day in `state` whose voucher (hashed to `digest`) is
+    `voucher`. Pure, so `catch-up --dry-run` can say exactly what a run would do.
+
+    CORRECT reverses the posted version; the step after it is RECORD_EMPTY or POST.
+    """
+    if voucher.blocked:
+        return BLOCK
+    if state.status in (POSTED, DOCUMENTED, EMPTY) and state.digest == digest:
+        return DOCUMENT if state.status == POSTED else SETTLED_ALREADY
+    if state.status in (POSTED, DOCUMENTED, CORRECTION_FAILED) and (state.transaction_id or state.sale_id):
+        return CORRECT
+    if voucher.is_empty and state.status != POSTING:
+        return RECORD_EMPTY
+    return POST
 
 
 def _post(ctx: PostingContext, vendor: Vendor, state: DayState, voucher: Voucher, digest: str) -> Outcome:

@@ -7,7 +7,7 @@ the source notes and the new cursor together. Any error leaves the store untouch
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy.engine import Connection, Engine
@@ -135,7 +135,7 @@ def _store(
             withdraw.extend(f"{e.kind}-{e.woo_id}" for e in previous)
             for e in previous:
                 if e.kind == "order":
-                    store.save_entry(conn, vendor.id, _replace(e, status=order.status, counts=False, in_sales=False))
+                    store.save_entry(conn, vendor.id, replace(e, status=order.status, counts=False, in_sales=False))
                     if e.counts:
                         report.withdrawn.append(order.number)
                 else:
@@ -162,15 +162,8 @@ def _store(
     sales = SalesStore(engine)
     if lines:
         report.days |= sales.replace_receipts(vendor.id, SOURCE, lines, conn).days
-    notes = day_notes(conn, vendor, report.days)
-    sales.replace_notes(vendor.id, SOURCE, report.days, [(day, ref, p.message) for day, ref, p in notes], conn)
-    report.problems.extend(p for _day, _ref, p in notes)
+    report.problems.extend(_store_notes(conn, sales, vendor, report.days))
 
-
-def _replace(entry: store.WebshopOrder, **changes) -> store.WebshopOrder:
-    values = {name: getattr(entry, name) for name in entry.__slots__}
-    values.update(changes)
-    return store.WebshopOrder(**values)
 
 
 def day_notes(conn: Connection, vendor: Vendor, days: set[date]) -> list[tuple[date, str, Problem]]:
@@ -216,6 +209,11 @@ def refresh_notes(engine: Engine, vendor: Vendor, days: set[date]) -> list[Probl
     if vendor.woocommerce is None or not days:
         return []
     with engine.begin() as conn:
-        notes = day_notes(conn, vendor, days)
-        SalesStore(engine).replace_notes(vendor.id, SOURCE, days, [(day, ref, p.message) for day, ref, p in notes], conn)
+        return _store_notes(conn, SalesStore(engine), vendor, days)
+
+
+def _store_notes(conn: Connection, sales: SalesStore, vendor: Vendor, days: set[date]) -> list[Problem]:
+    """Store the webshop checks of `days` as this source's notes (replacing earlier ones); returns them."""
+    notes = day_notes(conn, vendor, days)
+    sales.replace_notes(vendor.id, SOURCE, days, [(day, ref, p.message) for day, ref, p in notes], conn)
     return [p for _day, _ref, p in notes]

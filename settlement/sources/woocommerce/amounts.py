@@ -9,10 +9,11 @@ line by `orders`, so the order still balances exactly to its `total`.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import date
 
 from settlement.money import AmountError, parse_amount, round_half_up_div
-from settlement.vat import UnknownVatCode, rate_on
+from settlement.vat import UnknownVatCode, VatRate, rate_on, vat_on_net
 
 _DECIMAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
 # Norwegian output VAT codes that carry a rate; a rate of 0 % maps to ZERO_RATE_CODE.
@@ -55,17 +56,22 @@ def percent_fraction(value: object) -> tuple[int, int]:
     return int(whole + frac), 100 * 10 ** len(frac)
 
 
+def _rates_on(day: date) -> Iterator[tuple[str, VatRate]]:
+    """(code, rate) of every rated Norwegian VAT code in force on `day`."""
+    for code in _RATED_CODES:
+        try:
+            yield code, rate_on(code, day)
+        except UnknownVatCode:
+            continue
+
+
 def vat_code_for_percent(value: object, day: date) -> str:
     """The Norwegian VAT code whose rate on `day` equals the percentage (25 → "3", 15 → "31",
     12 → "33", 11.11 → "32", 0 → "5"). Raises ValueError for any other rate."""
     numerator, denominator = percent_fraction(value)
     if numerator == 0:
         return ZERO_RATE_CODE
-    for code in _RATED_CODES:
-        try:
-            rate = rate_on(code, day)
-        except UnknownVatCode:
-            continue
+    for code, rate in _rates_on(day):
         if numerator * rate.denominator == rate.numerator * denominator:
             return code
     raise ValueError(f"tax rate {value} % is not a Norwegian VAT rate on {day} (25, 15, 12, 11.11 or 0)")
@@ -76,12 +82,7 @@ def vat_code_from_amounts(net: int, tax: int, day: date) -> str | None:
     the code whose rate reproduces the tax within one øre, or None if none does."""
     if tax == 0:
         return ZERO_RATE_CODE
-    for code in _RATED_CODES:
-        try:
-            rate = rate_on(code, day)
-        except UnknownVatCode:
-            continue
-        expected = round_half_up_div(net * rate.numerator, rate.denominator)
-        if abs(expected - tax) <= 1:
+    for code, rate in _rates_on(day):
+        if abs(vat_on_net(net, rate) - tax) <= 1:
             return code
     return None

@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from settlement.fiken_sandbox import FikenSandbox  # noqa: E402
 from tests.fixtures_pg import (  # noqa: E402
-    chain_days, import_chain, settlement_env, start_postgres, start_replica, write_chain,
+    chain_days, import_chain, query_rows, settlement_env, start_postgres, start_replica, write_chain,
 )
 
 PER_SECOND = 4
@@ -35,14 +35,7 @@ PER_SECOND = 4
 
 def documented_times(database_url: str) -> dict[tuple[str, str], datetime]:
     """{(vendor, day): when it was documented} from the audit log."""
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(database_url)
-    try:
-        with engine.connect() as c:
-            rows = c.execute(text("SELECT vendor, business_day, at FROM audit_log WHERE action = 'documented'")).all()
-    finally:
-        engine.dispose()
+    rows = query_rows(database_url, "SELECT vendor, business_day, at FROM audit_log WHERE action = 'documented'")
     return {(v, d.isoformat()): at if at.tzinfo else at.replace(tzinfo=timezone.utc) for v, d, at in rows}
 
 

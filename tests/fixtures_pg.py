@@ -231,14 +231,19 @@ def start_replica(folder: Path, env: dict[str, str], index: int, max_seconds: fl
         log.close()
 
 
-def day_statuses(database_url: str) -> dict[tuple[str, str], str]:
-    """{(vendor, day): status} from the posting state."""
+def query_rows(database_url: str, sql: str) -> list:
+    """The rows of one query, through a throwaway engine (for observers outside the replicas)."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(database_url)
     try:
         with engine.connect() as c:
-            rows = c.execute(text("SELECT vendor, business_day, status FROM settlement_day")).all()
+            return c.execute(text(sql)).all()
     finally:
         engine.dispose()
+
+
+def day_statuses(database_url: str) -> dict[tuple[str, str], str]:
+    """{(vendor, day): status} from the posting state."""
+    rows = query_rows(database_url, "SELECT vendor, business_day, status FROM settlement_day")
     return {(v, d.isoformat()): s for v, d, s in rows}

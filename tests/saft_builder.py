@@ -6,6 +6,12 @@ Describe registers, transactions and Z reports with a few dataclasses (amounts i
 * "official": returns as negative amounts with amntTp D (Skatteetaten's 2021 example);
 * "absolute": every amount unsigned, amntTp D for sales and C for returns (some exporters).
 
+Two layouts: "compact" (the default, one element per line, no indentation, only the elements the
+importer needs plus a few it skips) and "example", which writes every transaction the way
+Skatteetaten's 2021 example file does: CRLF, tab indentation, and the elements that file carries
+besides the ones the importer reads (employee, period, article, quantity, line date and time,
+payment currency and reference, a full-length signature, receipt numbers).
+
 `z_report_for(...)` adds up transactions the way a correct Z report does (sales excl. VAT), so a
 test can tamper with one figure and expect exactly that mismatch.
 """
@@ -150,11 +156,12 @@ class SaftFile:
     prefix: str | None = None  # e.g. "n1" instead of a default namespace
     namespace: str = NS
     bom: bool = False
-    newline: str = "\n"
+    newline: str = "\n"  # line ending of the compact layout (the example layout writes CRLF)
     doctype: str | None = None
     currency: str = "NOK"
     basics: list[tuple[str, str, str, str]] = field(default_factory=lambda: list(BASICS))
     indent: bool = True
+    layout: str = "compact"  # or "example" (see the module docstring)
 
     def write(self, path: Path) -> Path:
         with open(path, "w", encoding="utf-8", newline="") as out:
@@ -166,7 +173,9 @@ class SaftFile:
     # -- writing -----------------------------------------------------------------------------
 
     def write_to(self, out: TextIO) -> None:
-        nl = self.newline
+        if self.layout == "example":
+            out = _Indenter(out, "\r\n")  # indents what is written below, one element a line
+        nl = self._break
         p = f"{self.prefix}:" if self.prefix else ""
         self._p = p
         xmlns = f'xmlns:{self.prefix}="{self.namespace}"' if self.prefix else f'xmlns="{self.namespace}"'
@@ -207,12 +216,22 @@ class SaftFile:
             out.write(f"</{p}location>{nl}")
         out.write(f"</{p}company>{nl}</{p}auditfile>{nl}")
 
+    @property
+    def _break(self) -> str:
+        """What separates lines as the pieces are put together (the example layout's "\\n" becomes CRLF)."""
+        return "\n" if self.layout == "example" else self.newline
+
+    @property
+    def _sep(self) -> str:
+        """What separates elements: a line break, or nothing when not indented."""
+        return self._break if self.indent or self.layout == "example" else ""
+
     def _el(self, name: str, inner: str) -> str:
-        nl = self.newline if self.indent else ""
+        nl = self._sep
         return f"<{self._p}{name}>{nl}{inner}{nl}</{self._p}{name}>"
 
     def _leaves(self, *pairs: tuple[str, str]) -> str:
-        p, nl = self._p, self.newline if self.indent else ""
+        p, nl = self._p, self._sep
         return nl.join(f"<{p}{k}>{escape(v)}</{p}{k}>" for k, v in pairs)
 
     def _signed(self, ore: int) -> tuple[str, str]:
@@ -232,9 +251,11 @@ class SaftFile:
             ("transType", tx.trans_type or ("RETURNSAL" if amount < 0 else "CASHSAL")),
             ("transAmntIn", tx.amount_override if tx.amount_override is not None else written),
             ("transAmntEx", self._signed(amount - sum(self._line_vat(l) for l in tx.lines))[0]),
-            ("amntTp", letter), ("transDate", tx.date), ("transTime", tx.time),
+            ("amntTp", letter), *self._extra(("empID", "1001"), ("periodNumber", "1")),
+            ("transDate", tx.date), ("transTime", tx.time),
         )]
         vat_by_code: dict[str, int] = {}
+        base_by_code: dict[str, int] = {}
         for number, line in enumerate(tx.lines, start=1):
             line_written, line_letter = self._signed(line.amount)
             line_vat = self._line_vat(line)
@@ -242,39 +263,59 @@ class SaftFile:
                       ("lineType", line.line_type or ("RET" if line.amount < 0 else "SAL"))]
             if line.write_group:
                 leaves.append(("artGroupID", line.group))
-            if line.art_id:
-                leaves.append(("artID", line.art_id))
+            if line.art_id or self.layout == "example":
+                leaves.append(("artID", line.art_id or f"{line.group}{number:03d}"))
+            leaves += self._extra(("qnt", "1"))
             leaves += [("lineAmntIn", line_written), ("lineAmntEx", self._signed(line.amount - line_vat)[0]), ("amntTp", line_letter)]
+            leaves += self._extra(("empID", "1001"), ("lineDate", tx.date), ("lineTime", tx.time))
             inner = self._leaves(*leaves)
+            # The compact layout writes a line's nested elements right after its last leaf.
+            sep = self._sep if self.layout == "example" else ""
             if line.line_type != "GC":
                 vat_code = line.vat_code
                 percent = VAT_CODES[vat_code][1]
                 vat_written, vat_letter = self._signed(line_vat) if line_vat else ("0.00", line_letter)
-                inner += self._el("vat", self._leaves(
+                inner += sep + self._el("vat", self._leaves(
                     ("vatCode", vat_code), ("vatPerc", f"{percent}.00"), ("vatAmnt", vat_written), ("vatAmntTp", vat_letter),
                     ("vatBasAmnt", self._signed(line.amount - line_vat)[0]),
                 ))
                 vat_by_code[vat_code] = vat_by_code.get(vat_code, 0) + line_vat
+                base_by_code[vat_code] = base_by_code.get(vat_code, 0) + line.amount - line_vat
             if line.discount:
-                inner += self._discount(line.discount)
+                inner += sep + self._discount(line.discount)
             parts.append(self._el("ctLine", inner))
         for number, (vat_code, line_vat) in enumerate(vat_by_code.items()):
             vat_written, vat_letter = self._signed(line_vat + (tx.summary_vat_delta if number == 0 else 0))
-            parts.append(self._el("vat", self._leaves(("vatCode", vat_code), ("vatAmnt", vat_written), ("vatAmntTp", vat_letter))))
+            percent = VAT_CODES[vat_code][1]
+            parts.append(self._el("vat", self._leaves(
+                ("vatCode", vat_code), *self._extra(("vatPerc", f"{percent}.00")), ("vatAmnt", vat_written),
+                ("vatAmntTp", vat_letter), *self._extra(("vatBasAmnt", self._signed(base_by_code[vat_code])[0])),
+            )))
         if tx.discount:
             parts.append(self._discount(tx.discount))
         if tx.tip:
             parts.append(self._el("raise", self._leaves(("raiseType", "TIPS"), ("raiseAmnt", self._money(tx.tip)))))
-        if tx.rounding is not None:
-            parts.append(self._el("rounding", self._leaves(("roundingAmnt", nok(tx.rounding)))))
+        if tx.rounding is not None or self.layout == "example":
+            parts.append(self._el("rounding", self._leaves(("roundingAmnt", nok(tx.rounding or 0)))))
         for payment in tx.paid():
-            parts.append(self._el("payment", self._leaves(("paymentType", payment.type), ("paidAmnt", self._money(payment.amount)))))
+            parts.append(self._el("payment", self._leaves(
+                ("paymentType", payment.type), ("paidAmnt", self._money(payment.amount)),
+                *self._extra(("empID", "1001"), ("curCode", "NOK"), ("exchRt", "1.000000"),
+                             ("paymentRefID", f"BAX: 568833-{tx.trans_id:0>8}")),
+            )))
+        signature = _LONG_SIGNATURE if self.layout == "example" else "c2lnbmF0dXJl"
         parts.append(self._leaves(
-            ("signature", "c2lnbmF0dXJl"), ("keyVersion", "1"),
+            ("signature", signature), ("keyVersion", "1"),
+            *self._extra(("receiptNum", tx.trans_id), ("receiptCopyNum", "0"), ("receiptProformaNum", "0"),
+                         ("receiptDeliveryNum", "0")),
             ("voidTransaction", "true" if tx.void else "false"), ("trainingID", "true" if tx.training else "false"),
         ))
-        nl = self.newline if self.indent else ""
+        nl = self._sep
         return self._el("cashtransaction", nl.join(parts))
+
+    def _extra(self, *pairs: tuple[str, str]) -> tuple[tuple[str, str], ...]:
+        """Elements only the "example" layout writes (the importer reads none of them)."""
+        return pairs if self.layout == "example" else ()
 
     def _discount(self, ore: int) -> str:
         return self._el("discount", self._leaves(("dscTp", "DISC"), ("dscAmnt", nok(abs(ore)))))
@@ -286,7 +327,7 @@ class SaftFile:
         return line.vat if line.vat is not None else vat_of(line.amount, line.vat_code)
 
     def _z_event(self, event_id: str, register_id: str, z: ZReport) -> str:
-        nl = self.newline if self.indent else ""
+        nl = self._sep
         payments = nl.join(
             self._el("reportPayment", self._leaves(("paymentType", t), ("paymentNum", "1"), ("paymentAmnt", nok(a))))
             for t, a in z.payments.items()
@@ -309,3 +350,28 @@ class SaftFile:
             self._leaves(("eventID", event_id), ("eventType", "ZREP"), ("eventDate", z.date), ("eventTime", z.time)),
             self._el("eventReport", report),
         ]))
+
+
+# As long as the 2021 example's signatures (172 base64 characters); not a real signature.
+_LONG_SIGNATURE = ("c2lnbmF0dXJl" * 15)[:172]
+
+
+class _Indenter:
+    """Writes XML that has one element per line ("\\n") with tab indentation and `newline`."""
+
+    def __init__(self, out: TextIO, newline: str):
+        self.out, self.newline, self.depth = out, newline, 0
+
+    def write(self, text: str) -> None:
+        lines = text.split("\n")
+        tail = lines.pop()  # text after the last newline (normally empty)
+        for line in lines:
+            self._line(line)
+        if tail:
+            self._line(tail)
+
+    def _line(self, line: str) -> None:
+        closes = line.count("</")
+        opens = line.count("<") - closes - line.count("<?") - line.count("<!") - line.count("/>")
+        self.out.write("\t" * (self.depth - line.startswith("</")) + line + self.newline)
+        self.depth += opens - closes

@@ -7,6 +7,7 @@ import reports and stores. The files are small, so the split falls among the tra
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -37,12 +38,12 @@ def register(register_id: str, seed: int, bad_z: bool = False) -> Register:
     return Register(register_id, transactions, z_reports)
 
 
-def shop(convention: str = "official", **changes) -> SaftFile:
+def shop(convention: str = "official", layout: str = "compact", **changes) -> SaftFile:
     registers = {f"K{n}": register(f"K{n}", n, bad_z=n == 4) for n in range(1, 5)}
     for register_id, extra in changes.items():
         registers[register_id].transactions = [*registers[register_id].transactions, *extra]
     return SaftFile([Location("Butikk A", [registers["K1"], registers["K2"]]),
-                     Location("Butikk B", [registers["K3"], registers["K4"]])], convention=convention)
+                     Location("Butikk B", [registers["K3"], registers["K4"]])], convention=convention, layout=layout)
 
 
 def import_both(workspace, path: Path):
@@ -50,7 +51,7 @@ def import_both(workspace, path: Path):
     app = workspace.app()
     results = []
     for workers in (1, 2):
-        engine = open_engine(f"sqlite:///{workspace.path / f'workers{workers}.db'}")
+        engine = open_engine(f"sqlite:///{workspace.path / f'{path.stem}-workers{workers}.db'}")
         store = SalesStore(engine)
         outcome = import_saft_file(path, engine, store, app.vendors, app.vendor("oslo-sentrum"), batch_lines=40, workers=workers)
         # Sorted: the two readers' batches are stored in the order they arrive.
@@ -87,6 +88,39 @@ def test_two_readers_store_and_report_what_one_does(workspace):
         assert split_lines_ == alone_lines and split_notes == alone_notes
         assert any("Z report K4-02" in p.message for p in alone.problems)  # the tampered Z report, once
         assert sum("Z report K4-02" in p.message for p in split.problems) == 1
+
+
+def test_a_file_laid_out_like_the_official_example_stores_what_the_compact_one_does(workspace):
+    # The benchmark writes this layout: CRLF, tabs, and the elements the importer has no use for
+    # (employee, quantity, line date, payment reference, receipt numbers...), as Skatteetaten's
+    # 2021 example does. Only where each line was found (its origin) may differ.
+    day = DAYS[1].isoformat()
+    extra = [
+        Transaction("90", day, "15:00:00", [Line(5000, discount=500), Line(50_000, line_type="GC")], tip=2000,
+                    rounding=-40, payments=[Payment("CASH", 56_960)]),
+        Transaction("91", day, "15:05:00", [Line(-1640, "100", "2")], payments=[Payment("CARD", -1640)]),
+    ]
+    compact = shop(K2=extra).write(workspace.path / "compact.xml")
+    example = shop(layout="example", K2=extra).write(workspace.path / "example.xml")
+    assert b"\r\n\t\t\t\t<cashtransaction>\r\n\t\t\t\t\t<nr>" in example.read_bytes()
+    (compact_alone, compact_lines, compact_notes), _ = import_both(workspace, compact)
+    (alone, lines, notes), (split, split_lines_, split_notes) = import_both(workspace, example)
+
+    assert alone.stored and described(split) == described(alone)
+    assert split_lines_ == lines and split_notes == notes
+
+    def without_origin(found):
+        return sorted((replace(line, origin="") for line in found), key=repr)
+
+    assert without_origin(lines) == without_origin(compact_lines)
+    assert {line.type for line in lines} >= {"sale", "return", "tip", "rounding", "gift_card_sold", "payment"}
+    assert sum(line.discount or 0 for line in lines) == 500
+    def where_left_out(found):  # a note ends with the file and line it is about
+        return [(note.ref, note.message.rsplit(" (", 1)[0]) for note in found]
+
+    assert where_left_out(notes) == where_left_out(compact_notes) != []
+    assert [p.message for p in alone.problems] == [p.message for p in compact_alone.problems]
+    assert described(alone)[:3] == described(compact_alone)[:3]
 
 
 def test_an_error_in_the_second_part_stores_nothing_and_names_the_line(workspace):

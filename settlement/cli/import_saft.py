@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from settlement.cli.common import load_app, print_problems
+from settlement.cli.imports import file_missing, print_stored
 from settlement.sources.saft import import_saft_file
-from settlement.sources.woocommerce.sync import refresh_notes
 
 
 def register_import(sources: argparse._SubParsersAction) -> None:
@@ -29,8 +29,7 @@ def import_saft(args: argparse.Namespace) -> int:
     override = app.vendor(args.vendor) if args.vendor else None
     status = 0
     for path in args.files:
-        if not path.is_file():
-            print(f"{path}: file not found")
+        if file_missing(path):
             status = 1
             continue
         outcome = import_saft_file(path, app.engine, app.sales, app.vendors, override)
@@ -42,13 +41,7 @@ def import_saft(args: argparse.Namespace) -> int:
         warnings = len(outcome.problems)
         skipped = ", ".join(f"{count} {why}" for why, count in sorted(outcome.skipped.items()))
         for vendor, result in sorted(outcome.vendors.items()):
-            days = ", ".join(d.isoformat() for d in sorted(result.days))
-            print(
-                f"{path}: imported {result.receipts} transaction(s), {result.lines} line(s) for {vendor}"
-                f" ({result.replaced} replaced an earlier version); business days: {days or 'none'}"
-            )
-            # Webshop orders that now also appear in the POS data are warned about again.
-            print_problems(refresh_notes(app.engine, app.vendor(vendor), set(result.days)))
+            print_stored(app, path, app.vendor(vendor), result, "transaction(s)")
         if not outcome.vendors:
             print(f"{path}: no sales transactions found")
         if skipped:

@@ -6,7 +6,10 @@ import argparse
 import importlib
 from pathlib import Path
 
+from settlement.app import App
 from settlement.cli.common import load_app, print_problems
+from settlement.store.sales_store import ImportResult
+from settlement.vendors import Vendor
 from settlement.sources.woocommerce.sync import refresh_notes
 from settlement.sources.generic_csv import SOURCE, parse_sales_csv
 from settlement.csvfile import decode
@@ -35,8 +38,7 @@ def import_sales(args: argparse.Namespace) -> int:
     vendor = app.vendor(args.vendor)
     status = 0
     for path in args.files:
-        if not path.is_file():
-            print(f"{path}: file not found")
+        if file_missing(path):
             status = 1
             continue
         lines, problems = parse_sales_csv(decode(path.read_bytes()), str(path), vendor)
@@ -47,11 +49,27 @@ def import_sales(args: argparse.Namespace) -> int:
             status = 1
             continue
         result = app.sales.replace_receipts(vendor.id, SOURCE, lines)
-        days = ", ".join(d.isoformat() for d in sorted(result.days))
-        print(
-            f"{path}: imported {result.receipts} receipt(s), {result.lines} line(s) for {vendor.id}"
-            f" ({result.replaced} replaced an earlier version); business days: {days or 'none'}"
-        )
-        # Webshop orders that now also appear in the POS data are warned about again.
-        print_problems(refresh_notes(app.engine, vendor, set(result.days)))
+        print_stored(app, path, vendor, result, "receipt(s)")
     return status
+
+
+def file_missing(path: Path) -> bool:
+    """Say so when an import's input file does not exist; True then."""
+    if path.is_file():
+        return False
+    print(f"{path}: file not found")
+    return True
+
+
+def print_stored(app: App, path: Path, vendor: Vendor, result: ImportResult, unit: str) -> None:
+    """Say what importing `path` stored for one vendor, then check its days against the webshop.
+
+    unit: what a receipt is called in this source, e.g. "receipt(s)" or "transaction(s)".
+    """
+    days = ", ".join(d.isoformat() for d in sorted(result.days))
+    print(
+        f"{path}: imported {result.receipts} {unit}, {result.lines} line(s) for {vendor.id}"
+        f" ({result.replaced} replaced an earlier version); business days: {days or 'none'}"
+    )
+    # Webshop orders that now also appear in the POS data are warned about again.
+    print_problems(refresh_notes(app.engine, vendor, set(result.days)))

@@ -26,16 +26,31 @@ def day_bounds(day: date, tz: ZoneInfo, day_start: time) -> tuple[datetime, date
     return start.astimezone(timezone.utc), end.astimezone(timezone.utc)
 
 
+# Timestamps outside these years are refused: nobody sells in them, and near year 1 or 9999 the
+# conversions between time zones and to business days would overflow.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2999
+
+
+class TimestampError(ValueError):
+    """A timestamp that is well-formed but not plausible (e.g. year 0001); str() is the reason."""
+
+
 def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
     """ISO 8601 text → aware UTC instant; without an offset it is local time in `tz`.
 
     A local time that occurs twice (the autumn change) is taken as its first occurrence; one that
     does not exist (the spring change) is taken as the instant just after the gap, as zoneinfo does.
+    Raises ValueError for text that is not such a timestamp (only ASCII digits), TimestampError
+    for one outside the years EARLIEST_YEAR to LATEST_YEAR.
     """
     value = text.strip()
+    if not value.isascii():
+        raise ValueError(f"not an ISO 8601 timestamp: {text!r}")
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
     moment = datetime.fromisoformat(value)
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise TimestampError(f"year {moment.year} is not plausible (expected {EARLIEST_YEAR} to {LATEST_YEAR})")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(timezone.utc)

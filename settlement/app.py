@@ -12,7 +12,7 @@ from functools import cached_property
 from sqlalchemy.engine import Engine
 
 from settlement.chart import Chart, load_chart
-from settlement.money import parse_amount
+from settlement.money import MAX_BOUND_ORE, AmountError, format_nok, parse_amount
 from settlement.problems import Problem
 from settlement.settings import Settings, load_settings
 from settlement.store import SalesStore, open_engine
@@ -66,7 +66,30 @@ class App:
 
     @cached_property
     def sales(self) -> SalesStore:
-        return SalesStore(self.engine)
+        return SalesStore(self.engine, max_day_ore=self.max_day_ore)
+
+    @property
+    def max_line_ore(self) -> int:
+        """The per-line plausibility bound in øre (SETTLEMENT_MAX_LINE_AMOUNT)."""
+        return self._bound("max_line_amount")
+
+    @property
+    def max_day_ore(self) -> int:
+        """The per-day plausibility bound in øre (SETTLEMENT_MAX_DAY_AMOUNT)."""
+        return self._bound("max_day_amount")
+
+    def _bound(self, name: str) -> int:
+        text = getattr(self.settings, name)
+        try:
+            ore = parse_amount(text, limit=MAX_BOUND_ORE)
+        except AmountError:
+            ore = 0
+        if ore <= 0:
+            raise ConfigurationError([Problem(
+                f"SETTLEMENT_{name.upper()} must be an amount in NOK from 0,01 to {format_nok(MAX_BOUND_ORE, thousands='')}",
+                value=text,
+            )])
+        return ore
 
     @property
     def tolerance(self) -> int:

@@ -38,6 +38,16 @@ class Settings(BaseSettings):
         description="Largest unexplained residual (NOK) booked to the `difference` account with a "
         "warning; a larger one blocks the day.",
     )
+    max_line_amount: str = Field(
+        default="100000000.00",
+        description="Plausibility bound (NOK) of one amount in imported sales data (a line, a payment, its VAT "
+        "or discount); a larger one is refused with its file, line and field.",
+    )
+    max_day_amount: str = Field(
+        default="10000000000.00",
+        description="Plausibility bound (NOK) of one vendor-day: the absolute amounts of its lines (sales, "
+        "payments and the rest) added up; an import that goes beyond it is refused as a whole.",
+    )
 
     # --- Fiken (see docs/fiken.md) -------------------------------------------------------------
     fiken_token: SecretStr | None = Field(
@@ -99,6 +109,11 @@ class Settings(BaseSettings):
     serve_misfire_grace: int = Field(
         default=3600, ge=1,
         description="Seconds a vendor's closing-time job may start late (busy or suspended) and still run.",
+    )
+    drop_settle_seconds: float = Field(
+        default=30.0, ge=0,
+        description="Seconds a drop-folder file must stay unchanged (size and times) before it is taken as "
+        "complete; a `<name>.done` or `<name>.ok` marker beside it makes it complete at once.",
     )
 
 

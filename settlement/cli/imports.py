@@ -8,7 +8,7 @@ from pathlib import Path
 
 from settlement.app import App
 from settlement.cli.common import load_app, print_problems
-from settlement.store.sales_store import ImportResult
+from settlement.store.sales_store import DayLimitExceeded, ImportResult
 from settlement.vendors import Vendor
 from settlement.sources.woocommerce.sync import refresh_notes
 from settlement.sources.generic_csv import SOURCE, parse_sales_csv
@@ -36,19 +36,26 @@ def import_sales(args: argparse.Namespace) -> int:
     """Import generic receipt CSV files; any bad row in a file means nothing from it is stored."""
     app = load_app()
     vendor = app.vendor(args.vendor)
+    max_line_ore = app.max_line_ore
     status = 0
     for path in args.files:
         if file_missing(path):
             status = 1
             continue
-        lines, problems = parse_sales_csv(decode(path.read_bytes()), str(path), vendor)
+        lines, problems = parse_sales_csv(decode(path.read_bytes()), str(path), vendor, max_line_ore=max_line_ore)
         print_problems(problems)
         if any(p.is_error for p in problems):
             errors = sum(p.is_error for p in problems)
             print(f"{path}: {errors} bad row(s); nothing imported from this file")
             status = 1
             continue
-        result = app.sales.replace_receipts(vendor.id, SOURCE, lines)
+        try:
+            result = app.sales.replace_receipts(vendor.id, SOURCE, lines, file=str(path))
+        except DayLimitExceeded as exc:
+            print_problems(exc.problems)
+            print(f"{path}: {len(exc.problems)} business day(s) beyond the plausible total; nothing imported from this file")
+            status = 1
+            continue
         print_stored(app, path, vendor, result, "receipt(s)")
     return status
 

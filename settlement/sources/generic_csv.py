@@ -4,15 +4,19 @@ Columns: receipt_id, timestamp, type, code, vat_code, amount, vat, and optionall
 price reduction given on a sale row, informational: amount is what the customer paid). Extra
 columns are ignored. Without a discount column the file states no discounts (stored as None).
 Parsing is pure: text in, SaleLines and problems out. A file with any bad row imports nothing.
+All rows of one receipt carry the same timestamp; receipt ids and codes are at most 128
+characters without control or invisible format characters; every amount is within the per-line
+bound the caller passes (money.MAX_LINE_ORE by default).
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 
-from settlement.businessday import business_day, parse_timestamp
+from settlement.businessday import TimestampError, business_day, parse_timestamp
 from settlement.csvfile import parse_csv
-from settlement.money import AmountError, format_nok, parse_amount
+from settlement.money import MAX_LINE_ORE, AmountError, format_nok, parse_amount
 from settlement.problems import Problem, error, warning
 from settlement.sales import VAT_TYPES, LineType, SaleLine
 from settlement.vat import ZERO_RATED, UnknownVatCode, rate_on, vat_in_gross
@@ -33,6 +37,9 @@ _SIGN = {
     LineType.PAYMENT: 0,
 }
 _SIGN_HINT = {1: "must not be negative (a return is type 'return')", -1: "must be negative or zero"}
+# The store's column widths (settlement.store.tables), which SQLite does not enforce.
+MAX_ID_LENGTH = 128
+MAX_VAT_CODE_LENGTH = 8
 
 
 class _RowError(Exception):
@@ -41,39 +48,61 @@ class _RowError(Exception):
         self.column, self.value, self.reason = column, value, reason
 
 
-def _parse_row(values: dict[str, str], vendor: Vendor) -> tuple[str, datetime, date, LineType, str, str | None, int, int]:
-    receipt_id = values.get("receipt_id", "").strip()
+def _shown(value: str) -> str:
+    return value if len(value) <= 60 else value[:57] + "..."
+
+
+def _identifier(column: str, value: str) -> str:
+    """A receipt id or code as stored: bounded length, no control or invisible characters."""
+    if len(value) > MAX_ID_LENGTH:
+        raise _RowError(column, _shown(value), f"{column} is {len(value)} characters long; at most {MAX_ID_LENGTH} are allowed")
+    for char in value:
+        if unicodedata.category(char)[0] == "C" or unicodedata.category(char) in ("Zl", "Zp"):
+            raise _RowError(column, value, f"{column} contains the control or invisible character U+{ord(char):04X}")
+    return value
+
+
+def _amount(column: str, raw: str, limit: int | None) -> int:
+    try:
+        return parse_amount(raw, limit=limit)
+    except AmountError as exc:
+        raise _RowError(column, _shown(raw), str(exc)) from None
+
+
+def _parse_row(values: dict[str, str], vendor: Vendor, limit: int | None) -> tuple[str, datetime, date, LineType, str, str | None, int, int]:
+    receipt_id = _identifier("receipt_id", values.get("receipt_id", "").strip())
     if not receipt_id:
         raise _RowError("receipt_id", "", "receipt_id is empty")
     raw_ts = values.get("timestamp", "").strip()
     try:
         moment = parse_timestamp(raw_ts, vendor.tz)
+    except TimestampError as exc:
+        raise _RowError("timestamp", raw_ts, str(exc)) from None
     except ValueError:
-        raise _RowError("timestamp", raw_ts, "not an ISO 8601 timestamp (e.g. 2026-11-02T14:05:00+01:00)") from None
+        raise _RowError("timestamp", _shown(raw_ts), "not an ISO 8601 timestamp (e.g. 2026-11-02T14:05:00+01:00)") from None
     day = business_day(moment, vendor.tz, vendor.day_start)
     raw_type = values.get("type", "").strip().lower()
     kind = _TYPES.get(raw_type)
     if kind is None:
-        raise _RowError("type", raw_type, f"unknown type; expected one of {', '.join(_TYPES)}")
-    code = values.get("code", "").strip()
+        raise _RowError("type", _shown(raw_type), f"unknown type; expected one of {', '.join(_TYPES)}")
+    code = _identifier("code", values.get("code", "").strip())
     if not code and kind in (LineType.SALE, LineType.RETURN, LineType.PAYMENT):
         what = "payment method" if kind is LineType.PAYMENT else "product group"
         raise _RowError("code", code, f"code is empty; a {kind.value} row needs its {what}")
     raw_amount = values.get("amount", "")
-    try:
-        amount = parse_amount(raw_amount)
-    except AmountError as exc:
-        raise _RowError("amount", raw_amount, str(exc)) from None
+    amount = _amount("amount", raw_amount, limit)
     sign = _SIGN[kind]
     if sign and amount * sign < 0:
         raise _RowError("amount", raw_amount, f"a {kind.value} amount {_SIGN_HINT[sign]}")
     vat_code = values.get("vat_code", "").strip() or None
+    if vat_code is not None and len(vat_code) > MAX_VAT_CODE_LENGTH:
+        raise _RowError("vat_code", _shown(vat_code), f"vat_code is longer than {MAX_VAT_CODE_LENGTH} characters")
     raw_vat = values.get("vat", "").strip()
     if kind not in VAT_TYPES:
         if vat_code is not None:
             raise _RowError("vat_code", vat_code, f"a {kind.value} row carries no VAT; leave vat_code empty")
         if raw_vat and raw_vat.strip("0.,+-"):
-            raise _RowError("vat", raw_vat, f"a {kind.value} row carries no VAT; leave vat empty")
+            raise _RowError("vat", _shown(raw_vat), f"a {kind.value} row carries no VAT; leave vat empty")
         return receipt_id, moment, day, kind, code, None, amount, 0
     if vat_code is None:
         raise _RowError("vat_code", "", f"vat_code is empty; a {kind.value} row needs one (e.g. 3 for 25 %)")
@@ -84,10 +113,7 @@ def _parse_row(values: dict[str, str], vendor: Vendor) -> tuple[str, datetime, d
     if not raw_vat:
         vat = vat_in_gross(amount, rate)
     else:
-        try:
-            vat = parse_amount(raw_vat)
-        except AmountError as exc:
-            raise _RowError("vat", raw_vat, str(exc)) from None
+        vat = _amount("vat", raw_vat, limit)
         if vat and (vat > 0) != (amount > 0):
             raise _RowError("vat", raw_vat, "VAT must have the same sign as the amount")
         if abs(vat) > abs(amount):
@@ -97,15 +123,12 @@ def _parse_row(values: dict[str, str], vendor: Vendor) -> tuple[str, datetime, d
     return receipt_id, moment, day, kind, code, vat_code, amount, vat
 
 
-def _discount(values: dict[str, str], kind: LineType) -> int:
+def _discount(values: dict[str, str], kind: LineType, limit: int | None) -> int:
     """The optional discount of a row in øre (empty: 0): only sale rows can have one."""
     raw = values.get(DISCOUNT, "").strip()
     if not raw:
         return 0
-    try:
-        discount = parse_amount(raw)
-    except AmountError as exc:
-        raise _RowError(DISCOUNT, raw, str(exc)) from None
+    discount = _amount(DISCOUNT, raw, limit)
     if discount < 0:
         raise _RowError(DISCOUNT, raw, "a discount must not be negative (it is the price reduction given)")
     if discount and kind is not LineType.SALE:
@@ -113,27 +136,41 @@ def _discount(values: dict[str, str], kind: LineType) -> int:
     return discount
 
 
-def parse_sales_csv(text: str, file: str, vendor: Vendor) -> tuple[list[SaleLine], list[Problem]]:
-    """Parse a generic receipt CSV for one vendor. All bad rows are reported; lines only when none."""
+def parse_sales_csv(
+    text: str, file: str, vendor: Vendor, *, max_line_ore: int | None = MAX_LINE_ORE
+) -> tuple[list[SaleLine], list[Problem]]:
+    """Parse a generic receipt CSV for one vendor. All bad rows are reported; lines only when none.
+
+    max_line_ore: the largest absolute amount (øre) a row may carry (SETTLEMENT_MAX_LINE_AMOUNT).
+    """
     table, problems = parse_csv(text, file, COLUMNS)
     if table is None:
         return [], problems
     has_discounts = DISCOUNT in table.columns
     lines: list[SaleLine] = []
-    receipt_days: dict[str, tuple[date, int]] = {}
+    receipt_times: dict[str, tuple[datetime, date, int, str]] = {}
     for row in table.rows:
         try:
-            receipt_id, moment, day, kind, code, vat_code, amount, vat = _parse_row(row.values, vendor)
-            discount = _discount(row.values, kind) if has_discounts else None
+            receipt_id, moment, day, kind, code, vat_code, amount, vat = _parse_row(row.values, vendor, max_line_ore)
+            discount = _discount(row.values, kind, max_line_ore) if has_discounts else None
         except _RowError as bad:
             problems.append(error(bad.reason, file=file, line=row.line, column=bad.column, value=bad.value))
             continue
-        first = receipt_days.setdefault(receipt_id, (day, row.line))
-        if first[0] != day:
+        first = receipt_times.setdefault(receipt_id, (moment, day, row.line, row.get("timestamp")))
+        if first[1] != day:
             problems.append(
                 error(
-                    f"receipt {receipt_id} spans business days {first[0]} (line {first[1]}) and {day}",
+                    f"receipt {receipt_id} spans business days {first[1]} (line {first[2]}) and {day}",
                     file=file, line=row.line, column="timestamp", ref=receipt_id,
+                )
+            )
+            continue
+        if first[0] != moment:
+            problems.append(
+                error(
+                    f"receipt {receipt_id} has rows at two times: {first[3]} on line {first[2]} and "
+                    f"{row.get('timestamp')} on line {row.line} (one receipt id per receipt)",
+                    file=file, line=row.line, column="timestamp", value=row.get("timestamp"), ref=receipt_id,
                 )
             )
             continue

@@ -2,6 +2,10 @@
 
 Receipts are identified by (vendor, source, receipt_id): storing a receipt again replaces the
 earlier version, so re-importing a file or an overlapping export changes nothing.
+
+Every import is checked against the per-day plausibility bound before its transaction commits:
+the absolute amounts of a vendor-day's stored lines may add up to at most `max_day_ore`
+(money.MAX_DAY_ORE by default, SETTLEMENT_MAX_DAY_AMOUNT), so no later sum can overflow.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from typing import Iterable, Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection, Engine
 
+from settlement.money import MAX_DAY_ORE, format_nok
+from settlement.problems import Problem, error
 from settlement.sales import SaleLine, SummaryRow, summary_sort_key
 from settlement.store.tables import SaleLineRow, SourceNoteRow
 
@@ -22,6 +28,20 @@ _CHUNK = 500
 _INSERT_BATCH = 20_000
 # Receipt ids are joined in SQL and split again; the ASCII unit separator never occurs in them.
 _SEP = "\x1f"
+# Where a transaction's running day totals are kept (Connection.info, see _DayTotals).
+_TOTALS_KEY = "settlement.day_totals"
+
+
+class DayLimitExceeded(Exception):
+    """An import would take a vendor-day beyond the per-day plausibility bound.
+
+    Raised inside the import's database transaction, so that nothing of the import is stored;
+    `problems` name the vendor, the day and the file, for the caller to report.
+    """
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__("; ".join(str(p) for p in problems))
+        self.problems = problems
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,25 +146,67 @@ class _Writer:
             connection.exec_driver_sql(self.insert_sql, rows)
 
 
-class SalesStore:
-    """The sales tables behind one engine."""
+class _DayTotals:
+    """The absolute line amounts of each vendor-day touched in one database transaction.
 
-    def __init__(self, engine: Engine):
+    A day's stored total is read once, when the transaction first touches it; after that each
+    store call only adds its new lines and subtracts the lines it replaced, so an import written in
+    many batches (SAF-T) does not re-read a large day for every batch. Kept in Connection.info
+    together with the transaction it belongs to, and started afresh for any other transaction.
+    """
+
+    def __init__(self, transaction: object):
+        self.transaction = transaction
+        self.totals: dict[tuple[str, date], int] = {}
+
+    @classmethod
+    def of(cls, connection: Connection) -> "_DayTotals":
+        transaction = connection.get_transaction()
+        if transaction is None:  # nothing to tie the totals to: read them from the database
+            return cls(None)
+        held = connection.info.get(_TOTALS_KEY)
+        if held is None or held.transaction is not transaction:
+            held = connection.info[_TOTALS_KEY] = cls(transaction)
+        return held
+
+
+def _stored_totals(connection: Connection, vendor: str, days: Sequence[date]) -> dict[date, int]:
+    """SUM(|amount|) of the vendor's stored lines on each day (days without lines: absent)."""
+    c = _LINES.c
+    query = (select(c.business_day, func.sum(func.abs(c.amount)))
+             .where(c.vendor == vendor, c.business_day.in_(days)).group_by(c.business_day))
+    return {day: int(total or 0) for day, total in connection.execute(query)}
+
+
+class SalesStore:
+    """The sales tables behind one engine.
+
+    max_day_ore: the per-day plausibility bound (see the module docstring).
+    """
+
+    def __init__(self, engine: Engine, max_day_ore: int = MAX_DAY_ORE):
         self.engine = engine
+        self.max_day_ore = max_day_ore
 
     def replace_receipts(
-        self, vendor: str, source: str, lines: Sequence[SaleLine], connection: Connection | None = None
+        self, vendor: str, source: str, lines: Sequence[SaleLine], connection: Connection | None = None,
+        file: str | None = None,
     ) -> ImportResult:
         """Store lines, replacing every earlier version of the receipts they belong to, atomically.
 
         Pass `connection` to make this part of a larger transaction (e.g. with source notes).
+        Raises DayLimitExceeded (inside the transaction, so it rolls back) when a vendor-day's
+        lines would add up beyond the per-day bound; `file` names the import in its problem
+        (default: the file part of the lines' origin).
         """
         if connection is None:
             with self.engine.begin() as conn:
-                return self.replace_receipts(vendor, source, lines, conn)
+                return self.replace_receipts(vendor, source, lines, conn, file)
         receipt_ids = sorted({line.receipt_id for line in lines})
         result = ImportResult(receipts=len(receipt_ids), lines=len(lines))
         result.days = {line.business_day for line in lines}
+        tracked = _DayTotals.of(connection)
+        removed: dict[date, int] = {}
         writer = _Writer.of(connection)
         for chunk in _chunks(receipt_ids, _CHUNK):
             if writer is not None and not writer.any_stored(connection, vendor, source, chunk):
@@ -156,13 +218,59 @@ class SalesStore:
             result.replaced += len({rid for rid, _ in old})
             result.days.update(day for _, day in old)
             if old:
+                if any((vendor, day) in tracked.totals for _, day in old):
+                    query = (select(_LINES.c.business_day, func.sum(func.abs(_LINES.c.amount)))
+                             .where(*where).group_by(_LINES.c.business_day))
+                    for day, total in connection.execute(query):
+                        removed[day] = removed.get(day, 0) + int(total or 0)
                 connection.execute(delete(_LINES).where(*where))
         if writer is not None:
             writer.insert(connection, lines)
-            return result
-        for batch in _chunks(lines, _INSERT_BATCH):
-            connection.execute(_LINES.insert(), [_row(line) for line in batch])
+        else:
+            for batch in _chunks(lines, _INSERT_BATCH):
+                connection.execute(_LINES.insert(), [_row(line) for line in batch])
+        self._check_days(connection, tracked, vendor, lines, removed, file)
         return result
+
+    def _check_days(self, connection: Connection, tracked: _DayTotals, vendor: str, lines: Sequence[SaleLine],
+                    removed: dict[date, int], file: str | None) -> None:
+        """Update the transaction's day totals with what was just written; raise DayLimitExceeded
+        when one is beyond the bound."""
+        added: dict[date, int] = {}
+        origin: dict[date, str] = {}
+        for line in lines:
+            day = line.business_day
+            added[day] = added.get(day, 0) + abs(line.amount)
+            if day not in origin:
+                origin[day] = line.origin
+        totals = tracked.totals
+        for day, total in removed.items():
+            if (vendor, day) in totals:
+                totals[vendor, day] -= total
+        unread = []
+        for day, total in added.items():
+            if (vendor, day) in totals:
+                totals[vendor, day] += total
+            elif total > self.max_day_ore:
+                totals[vendor, day] = total  # beyond the bound already; no need to ask the database
+            else:
+                unread.append(day)
+        for chunk in _chunks(sorted(unread), _CHUNK):
+            stored = _stored_totals(connection, vendor, chunk)  # the lines just written included
+            for day in chunk:
+                totals[vendor, day] = stored.get(day, 0)
+        over = sorted(day for day in added if totals[vendor, day] > self.max_day_ore)
+        if over:
+            raise DayLimitExceeded([
+                error(
+                    f"vendor {vendor}, business day {day}: the lines would add up to "
+                    f"{format_nok(totals[vendor, day])} NOK (sales, payments and the rest, each counted "
+                    f"positive), more than the plausible bound of {format_nok(self.max_day_ore)} NOK per day "
+                    "(SETTLEMENT_MAX_DAY_AMOUNT); nothing imported from this file",
+                    file=file or origin[day].rpartition(":")[0] or origin[day], ref=vendor,
+                )
+                for day in over
+            ])
 
     def replace_notes(
         self,

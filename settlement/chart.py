@@ -18,10 +18,11 @@ from pathlib import Path
 from settlement.csvfile import read_csv
 from settlement.problems import Problem, error
 
-ACCOUNT = re.compile(r"^\d{4}(:\d{5})?$")
+# Always fullmatch, and only ASCII digits (`\d` would take Arabic-Indic digits too).
+ACCOUNT = re.compile(r"[0-9]{4}(:[0-9]{5})?")
 RESERVED_KEYS = ("settlement", "rounding", "tips", "gift_card", "shipping", "difference")
 MAPPING_SOURCES = ("group", "payment")
-KEY = re.compile(r"^[a-z0-9_]+$")
+KEY = re.compile(r"[a-z0-9_]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,10 +88,10 @@ def _read_ledger(path: Path, overridden: bool) -> tuple[dict[str, LedgerRow], li
     for row in table.rows:
         key, account, name = row.get("key"), row.get("account"), row.get("name")
         where = {"file": table.file, "line": row.line}
-        if not KEY.match(key):
+        if not KEY.fullmatch(key):
             problems.append(error("bad ledger key (use lower-case letters, digits and _)", column="key", value=key, **where))
             continue
-        if not ACCOUNT.match(account):
+        if not ACCOUNT.fullmatch(account):
             problems.append(
                 error(f"bad account number for key {key!r}: expected NNNN or NNNN:NNNNN", column="account", value=account, **where)
             )

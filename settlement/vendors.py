@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from settlement.problems import Problem, error
 
-VENDOR_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # always fullmatch: `$` would let "shop\n" through
 POSTING_MODES = ("journal", "cash_sale")
 WOO_TRIGGER_STATUSES = ("processing", "completed")
 WOO_GROUP_BY = ("tax_class", "category", "sku_prefix")
@@ -85,8 +85,9 @@ def _text(value: Any) -> str:
 
 
 def _vendor_id(value: Any) -> str:
-    text = _text(value)
-    if not VENDOR_ID.match(text):
+    _text(value)
+    text = value  # not stripped: an id is used as it is in file names and commands
+    if not VENDOR_ID.fullmatch(text):
         raise ValueError("must be lower-case letters, digits, '-' or '_' (it is used in file names)")
     return text
 
@@ -104,7 +105,7 @@ def _clock(value: Any) -> time:
     if isinstance(value, time):
         return value
     text = _text(value)
-    if not re.fullmatch(r"\d{1,2}:\d{2}", text):
+    if not re.fullmatch(r"[0-9]{1,2}:[0-9]{2}", text):
         raise ValueError(f"{text!r} is not a time of day HH:MM")
     hours, minutes = map(int, text.split(":"))
     if hours > 23 or minutes > 59:
@@ -294,4 +295,10 @@ def load_vendors(path: Path) -> tuple[list[Vendor], list[Problem]]:
     """Read vendors.toml; a missing file is a problem, not an exception."""
     if not path.exists():
         return [], [error("vendors file not found (set SETTLEMENT_VENDORS)", file=str(path))]
-    return parse_vendors(path.read_text(encoding="utf-8-sig"), str(path))
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return [], [error(f"byte 0x{data[exc.start]:02X} is not UTF-8; save the file as UTF-8", file=str(path), line=line)]
+    return parse_vendors(text, str(path))

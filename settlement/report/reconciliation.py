@@ -33,6 +33,14 @@ COLUMNS = (
 )
 _AMOUNT_COLUMNS = ("innbetalt", "refundert", "netto")
 _BOM = "\ufeff"
+# A text cell starting with one of these is a formula (or becomes one) in a spreadsheet: a payment
+# code or account name "=HYPERLINK(...)" from a POS export must stay text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(text: str) -> str:
+    """A text cell as written to CSV: a leading ' when it would start a formula (OWASP CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,9 +103,9 @@ def to_csv(rows: Iterable[ReconciliationRow]) -> str:
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for row in rows:
-        values = list(_values(row))
+        values = [neutralise(v) if isinstance(v, str) else v for v in _values(row)]
         values[1] = row.day.isoformat()
-        # No thousands separator: Excel would read "1 234,56" as text.
+        # No thousands separator: Excel would read "1 234,56" as text. Numbers are not neutralised.
         for index in (7, 8, 9):
             values[index] = format_nok(values[index], thousands="")
         writer.writerow(values)
@@ -105,7 +113,10 @@ def to_csv(rows: Iterable[ReconciliationRow]) -> str:
 
 
 def to_xlsx(rows: Iterable[ReconciliationRow]) -> bytes:
-    """An Excel workbook with one sheet "Oppgjør"; amounts are numbers in kroner (exact decimals)."""
+    """An Excel workbook with one sheet "Oppgjør"; amounts are numbers in kroner (exact decimals).
+
+    Every text is a string cell, never a formula, whatever it starts with.
+    """
     import pandas as pd  # only the XLSX export needs pandas; keep the import off the CSV path
 
     records = []
@@ -120,6 +131,10 @@ def to_xlsx(rows: Iterable[ReconciliationRow]) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         frame.to_excel(writer, sheet_name="Oppgjør", index=False, freeze_panes=(1, 0))
         sheet = writer.sheets["Oppgjør"]
+        for sheet_row in sheet.iter_rows():
+            for cell in sheet_row:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # openpyxl makes a formula of any text starting with "="
         for index, column in enumerate(COLUMNS, start=1):
             letter = sheet.cell(row=1, column=index).column_letter
             sheet.column_dimensions[letter].width = 32 if column == "kontonavn" else max(12, len(column) + 2)

@@ -333,7 +333,7 @@ def get_sale(call: Call) -> Reply:
 
 def post_sale(call: Call) -> Reply:
     company = _company(call)
-    sale = bookkeeping.create_sale(call.state, company, call.json())
+    sale = bookkeeping.create_sale(call.state, company, call.json(), call.config.sale_booking_text)
     return _created(call, f"/companies/{company.slug}/sales/{sale.sale_id}")
 
 

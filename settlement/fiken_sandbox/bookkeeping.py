@@ -110,7 +110,7 @@ def book(state: State, company: Company, description: str, kind: str,
     return transaction
 
 
-def create_sale(state: State, company: Company, body: dict) -> Sale:
+def create_sale(state: State, company: Company, body: dict, booking_text: str = "Salg {saleNumber}") -> Sale:
     """POST /sales ("Annet salg"): validate, book the sale's postings, return the sale."""
     check(body, SALE_REQUEST, "saleRequest")
     body = {k: v for k, v in body.items() if v is not None}
@@ -166,7 +166,7 @@ def create_sale(state: State, company: Company, body: dict) -> Sale:
         postings.append(pst.posting(line["account"], -line["netPrice"], code.code))
         if line["vat"]:
             postings.append(pst.posting(code.account, -line["vat"]))
-    text = f"Salg {body['saleNumber']}" if "saleNumber" in body else "Annet salg"
+    text = booking_text.format(saleNumber=body["saleNumber"]) if "saleNumber" in body else "Annet salg"
     transaction = book(state, company, text, "Sale", [(text, body["date"], postings)])
     now = today()
     sale = Sale(state.next_sale_id(), transaction.transaction_id, body, lines, now, now,

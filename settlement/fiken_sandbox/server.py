@@ -32,12 +32,16 @@ API_PREFIX = "/api/v2"
 class SandboxConfig:
     """Behaviour knobs. one_sided_credit_vat: "net" | "gross" (see postings.py).
     rate_limit_per_second: None disables; rate_limit_mode "slow" delays, "429" refuses (Retry-After: 1).
-    error_body: "json" → {"error", "message"}; "text" → the message as text/plain."""
+    error_body: "json" → {"error", "message"}; "text" → the message as text/plain.
+    sale_booking_text: the description of the journal entry a sale books, with {saleNumber}
+    standing for the sale's number. What real Fiken writes there is not documented (UNCERTAIN,
+    docs/fiken.md); tests vary it to show the recovery does not depend on it."""
 
     one_sided_credit_vat: str = "net"
     rate_limit_per_second: int | None = 4
     rate_limit_mode: str = "slow"
     error_body: str = "json"
+    sale_booking_text: str = "Salg {saleNumber}"
 
     def __post_init__(self) -> None:
         if self.one_sided_credit_vat not in ("net", "gross"):

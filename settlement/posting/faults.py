@@ -16,9 +16,16 @@ POINTS = (
     "after_record",  # ids recorded, the report not attached yet
     "after_attach",  # attached in Fiken, not recorded locally
 )
+# A cash-sale day sends two bodies, the sale and then its payment-split journal entry; a point
+# may name which one ("before_send:journal"); a bare point stops at the first.
+CASH_SALE_POINTS = (
+    "before_send:sale", "after_send:sale", "before_send:journal", "after_send:journal",
+    "after_record", "after_attach",
+)
 
 
-def crash_point(name: str) -> None:
-    """Die here if the test asked for it."""
-    if os.environ.get("SETTLEMENT_CRASH_AT") == name:
+def crash_point(name: str, what: str | None = None) -> None:
+    """Die here if the test asked for it (`name`, or `name:what` for the body being sent)."""
+    wanted = os.environ.get("SETTLEMENT_CRASH_AT")
+    if wanted is not None and wanted in (name, f"{name}:{what}"):
         os.kill(os.getpid(), signal.SIGKILL)

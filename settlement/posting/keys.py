@@ -2,6 +2,12 @@
 
 A key names the vendor, the business day and a version, e.g. "[settlement:oslo-sentrum:2026-11-02:v1]".
 A correction posts the new voucher under the next version, so no two live postings share a key.
+
+A cash-sale day books two things under one key: the sale (whose saleNumber is the key) and the
+journal entry that splits the payments. That entry carries the key with a part,
+"[settlement:oslo-sentrum:2026-11-02:v1:betalinger]", so that the lookup after an interrupted
+run can never take the sale's own booking (whose text in Fiken may contain the saleNumber) for
+the payment split. A plain key is not a substring of a key with a part, nor the other way round.
 """
 
 from __future__ import annotations
@@ -13,7 +19,9 @@ from settlement.fiken.markers import MARKER_PREFIX
 
 # Fiken allows 200 characters and prefixes "Fri postering registrert via API: " (34) itself.
 MAX_DESCRIPTION = 166
-_KEY = re.compile(r"\[settlement:([a-z0-9_-]+):(\d{4}-\d{2}-\d{2}):v(\d+)\]")
+_KEY = re.compile(r"\[settlement:([a-z0-9_-]+):(\d{4}-\d{2}-\d{2}):v(\d+)(?::([a-z]+))?\]")
+# The part of a cash-sale day's key carried by its payment-split journal entry.
+PAYMENTS_PART = "betalinger"
 
 
 def settlement_key(vendor_id: str, day: date, version: int) -> str:
@@ -21,12 +29,19 @@ def settlement_key(vendor_id: str, day: date, version: int) -> str:
     return f"{MARKER_PREFIX}{vendor_id}:{day.isoformat()}:v{version}]"
 
 
-def parse_key(text: str | None) -> tuple[str, date, int] | None:
-    """(vendor, day, version) from a text containing a key, or None."""
+def part_key(key: str, part: str) -> str:
+    """The key of one part of a posting: "[settlement:v:d:v1]" → "[settlement:v:d:v1:betalinger]"."""
+    if not key.endswith("]") or not part.isalpha() or not part.islower():
+        raise ValueError(f"cannot add part {part!r} to key {key!r}")
+    return f"{key[:-1]}:{part}]"
+
+
+def parse_key(text: str | None) -> tuple[str, date, int, str | None] | None:
+    """(vendor, day, version, part or None) from a text containing a key, or None."""
     match = _KEY.search(text or "")
     if match is None:
         return None
-    return match.group(1), date.fromisoformat(match.group(2)), int(match.group(3))
+    return match.group(1), date.fromisoformat(match.group(2)), int(match.group(3)), match.group(4)
 
 
 def voucher_description(vendor_name: str, day: date, key: str, prefix: str = "Dagsoppgjør") -> str:

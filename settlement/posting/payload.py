@@ -19,7 +19,7 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from settlement.posting.keys import voucher_description
+from settlement.posting.keys import PAYMENTS_PART, part_key, voucher_description
 from settlement.vat import rate_on, vat_on_net
 from settlement.voucher import Voucher, VoucherLine
 
@@ -36,7 +36,10 @@ class FikenPosting:
 
     Attributes:
         mode: "journal" or "cash_sale".
-        key: the settlement key written into descriptions and the saleNumber.
+        key: the settlement key: the journal entry's description (journal mode) or the sale's
+            saleNumber (cash_sale mode).
+        journal_key: the key in the journal entry's description: `key` in journal mode, the key
+            with the part "betalinger" for a cash-sale day's payment split.
         sale: the cash-sale body (cash_sale mode with positive revenue), else None.
         journal: the general journal entry body, else None.
     """
@@ -45,6 +48,11 @@ class FikenPosting:
     key: str
     sale: dict | None
     journal: dict | None
+    journal_key: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.journal_key:
+            object.__setattr__(self, "journal_key", self.key)
 
     def requests(self, company: str) -> list[dict]:
         """The requests in the order they are sent, for `preview --fiken`."""
@@ -189,6 +197,7 @@ def build_cash_sale_posting(
         }
         if project_id is not None:
             sale["projectId"] = project_id
-    description = voucher_description(vendor_name, voucher.day, key, prefix="Dagsoppgjør betalinger")
+    payments_key = part_key(key, PAYMENTS_PART)
+    description = voucher_description(vendor_name, voucher.day, payments_key, prefix="Dagsoppgjør betalinger")
     journal = _journal_body(description, voucher.day, builder.lines) if builder.lines else None
-    return FikenPosting("cash_sale", key, sale, journal)
+    return FikenPosting("cash_sale", key, sale, journal, payments_key)

@@ -146,7 +146,13 @@ def _post(ctx: PostingContext, vendor: Vendor, state: DayState, voucher: Voucher
     slug = vendor.fiken_company
     uncertain = state.status == POSTING
     if uncertain and state.settlement_key == key:
-        _adopt(ctx, slug, state, posting)
+        try:
+            _adopt(ctx, slug, state, posting)
+        except FikenError as exc:
+            # Nothing is sent while we cannot tell what Fiken holds; the day stays `posting`.
+            state.reason = f"could not look {key} up in Fiken: {type(exc).__name__}: {exc}"
+            ctx.state.save(state, "lookup-failed", state.reason)
+            return Outcome(vendor.id, state.business_day, POSTING, state.reason)
     state.settlement_key, state.mode, state.digest = key, vendor.posting, digest
     try:
         if posting.sale is not None and state.sale_id is None:
@@ -178,7 +184,7 @@ def _begin(ctx: PostingContext, state: DayState, what: str) -> None:
     state.status = POSTING
     state.attempts += 1
     ctx.state.save(state, "sending", f"{what} attempt {state.attempts}")
-    crash_point("before_send")
+    crash_point("before_send", what)
 
 
 def _send_once(ctx: PostingContext, slug: str, state: DayState, posting: FikenPosting, what: str) -> int:
@@ -190,41 +196,69 @@ def _send_once(ctx: PostingContext, slug: str, state: DayState, posting: FikenPo
             new_id = ctx.client.create_general_journal_entry(slug, posting.journal)
     except AmbiguousResult as exc:
         ctx.state.save(state, "unclear", f"{what}: {exc}; looking the key up in Fiken")
-        found = _lookup(ctx, slug, state, what)
+        found = _find_sale(ctx, slug, posting) if what == "sale" else _find_journal(ctx, slug, state, posting)
         if found is None:
             raise
         ctx.state.save(state, "adopted", f"{what} {found} found in Fiken after an unclear answer")
         return found
-    crash_point("after_send")
+    crash_point("after_send", what)
     ctx.state.save(state, "sent", f"{what} {new_id}")
     return new_id
 
 
-def _lookup(ctx: PostingContext, slug: str, state: DayState, what: str) -> int | None:
-    """Our live posting of `what` for this key in Fiken, if there is one (sale id or transaction id)."""
-    key = state.settlement_key
-    if what == "sale":
-        for sale in ctx.client.find_sales(slug, key):
-            if sale.get("saleNumber") == key and not sale.get("deleted"):
-                return int(sale["saleId"])
-        return None
-    for entry in ctx.client.journal_entries(slug, state.business_day, state.business_day):
-        if key in (entry.get("description") or "") and not entry.get("offsetTransactionId"):
-            state.journal_entry_id = int(entry["journalEntryId"])
-            return int(entry["transactionId"])
+def _find_sale(ctx: PostingContext, slug: str, posting: FikenPosting) -> int | None:
+    """The id of our live cash sale for this key in Fiken, if there is one."""
+    for sale in ctx.client.find_sales(slug, posting.key):
+        if sale.get("saleNumber") == posting.key and sale.get("kind") == "cash_sale" and not sale.get("deleted"):
+            return int(sale["saleId"])
     return None
+
+
+def _find_journal(ctx: PostingContext, slug: str, state: DayState, posting: FikenPosting) -> int | None:
+    """The transaction id of our live journal entry for this key in Fiken, if there is one (and
+    its journal entry id into `state`).
+
+    Three guards keep a cash sale's own booking from being taken for the payment-split entry: the
+    entry must carry the journal key (with its part, which the sale's saleNumber lacks), its
+    transaction must not be one of the sales with this key, and the transaction's type must not
+    name a sale. Only the first is needed with what Fiken is known to do; the others hold if
+    Fiken's text for a sale's booking ever quotes more of the sale than its saleNumber.
+    """
+    sale_transactions = set()
+    if posting.mode == "cash_sale":
+        sale_transactions = {int(s["transactionId"]) for s in ctx.client.find_sales(slug, posting.key)
+                             if s.get("saleNumber") == posting.key and s.get("transactionId") is not None}
+    for entry in ctx.client.journal_entries(slug, state.business_day, state.business_day):
+        if posting.journal_key not in (entry.get("description") or "") or entry.get("offsetTransactionId"):
+            continue
+        transaction_id = int(entry["transactionId"])
+        if transaction_id in sale_transactions:
+            continue
+        transaction = ctx.client.transaction(slug, transaction_id)
+        if transaction.get("deleted") or _is_sale_booking(transaction):
+            continue
+        state.journal_entry_id = int(entry["journalEntryId"])
+        return transaction_id
+    return None
+
+
+def _is_sale_booking(transaction: dict) -> bool:
+    """Whether a transaction is the booking of a sale rather than a fri postering (by its type)."""
+    kind = str(transaction.get("type") or "").lower()
+    return "sale" in kind or "salg" in kind
 
 
 def _adopt(ctx: PostingContext, slug: str, state: DayState, posting: FikenPosting) -> None:
     """After an interrupted run, take over whatever of this key Fiken already has."""
     if posting.sale is not None and state.sale_id is None:
-        state.sale_id = _lookup(ctx, slug, state, "sale")
+        state.sale_id = _find_sale(ctx, slug, posting)
         if state.sale_id is not None:
             ctx.state.save(state, "adopted", f"sale {state.sale_id} found in Fiken")
     if posting.journal is not None and state.transaction_id is None:
-        state.transaction_id = _lookup(ctx, slug, state, "journal")
+        state.transaction_id = _find_journal(ctx, slug, state, posting)
         if state.transaction_id is not None:
             ctx.state.save(state, "adopted", f"transaction {state.transaction_id} found in Fiken")
+    ctx.state.save(state, "looked-up", f"after an interrupted run: {_ids(state)}")
 
 
 def _reverse(ctx: PostingContext, vendor: Vendor, state: DayState, why: str) -> None:
@@ -266,25 +300,28 @@ def _document(ctx: PostingContext, vendor: Vendor, state: DayState, voucher: Vou
         ctx.state.save(state, "report-not-kept", state.reason)
         return Outcome(vendor.id, state.business_day, POSTED, state.reason)
     slug = vendor.fiken_company
-    if resumed and (state.journal_entry_id is not None or state.sale_id is not None):
-        existing = _find_attachment(ctx, slug, state)
-        if existing is not None:
-            state.status, state.attachment, state.reason = DOCUMENTED, existing, ""
-            ctx.state.save(state, "documented", f"report already attached in Fiken ({existing})")
-            return Outcome(vendor.id, state.business_day, DOCUMENTED, _ids(state))
     try:
-        if state.journal_entry_id is not None and state.sale_id is None:
-            location = ctx.client.attach_to_journal_entry(slug, state.journal_entry_id, filename, pdf)
-        elif state.sale_id is not None:
-            location = ctx.client.attach_to_sale(slug, state.sale_id, filename, pdf)
-        else:
-            return Outcome(vendor.id, state.business_day, POSTED, "nothing to attach to")
-    except AmbiguousResult:
-        location = _find_attachment(ctx, slug, state)
-        if location is None:
-            raise
+        if resumed and (state.journal_entry_id is not None or state.sale_id is not None):
+            existing = _find_attachment(ctx, slug, state)
+            if existing is not None:
+                state.status, state.attachment, state.reason = DOCUMENTED, existing, ""
+                ctx.state.save(state, "documented", f"report already attached in Fiken ({existing})")
+                return Outcome(vendor.id, state.business_day, DOCUMENTED, _ids(state))
+        try:
+            if state.journal_entry_id is not None and state.sale_id is None:
+                location = ctx.client.attach_to_journal_entry(slug, state.journal_entry_id, filename, pdf)
+            elif state.sale_id is not None:
+                location = ctx.client.attach_to_sale(slug, state.sale_id, filename, pdf)
+            else:
+                return Outcome(vendor.id, state.business_day, POSTED, "nothing to attach to")
+        except AmbiguousResult as exc:
+            ctx.state.save(state, "unclear", f"attachment: {exc}; looking for it in Fiken")
+            location = _find_attachment(ctx, slug, state)
+            if location is None:
+                raise
     except FikenError as exc:
-        state.reason = f"posted, but the report could not be attached: {exc}"
+        # The day stays `posted`: the next run looks for the attachment before uploading again.
+        state.reason = f"posted, but the report could not be attached: {type(exc).__name__}: {exc}"
         ctx.state.save(state, "attach-failed", state.reason)
         return Outcome(vendor.id, state.business_day, POSTED, state.reason)
     crash_point("after_attach")
@@ -295,9 +332,10 @@ def _document(ctx: PostingContext, vendor: Vendor, state: DayState, voucher: Vou
 
 def _find_attachment(ctx: PostingContext, slug: str, state: DayState) -> str | None:
     """An attachment already on our posting. Only this job attaches to its own postings, so any
-    attachment there is the report."""
+    attachment there is the report. A sale lists its files as `saleAttachments` (Fiken's sale
+    schema); a journal entry as `attachments`."""
     if state.sale_id is not None:
-        attachments = ctx.client.sale(slug, state.sale_id).get("attachments") or []
+        attachments = ctx.client.sale(slug, state.sale_id).get("saleAttachments") or []
     else:
         attachments = ctx.client.journal_entry(slug, state.journal_entry_id).get("attachments") or []
     for attachment in attachments:

@@ -1,7 +1,10 @@
 """Logging setup for long-running commands (`settlement serve`): human lines or JSON lines.
 
 Lines about a vendor-day carry `vendor`, `day` and `key` (the settlement key) as record extras;
-the human format prints them as `vendor=… day=… key=…`, the JSON format as fields. Every line
+the human format prints them as `vendor=… day=… key=…`, the JSON format as fields. A human line
+is always one line: characters that are not printable (a newline in a file name, escape
+sequences) are escaped as `\n`, `\x1b`, …, and a context value that holds such characters, spaces
+or quotes is printed quoted (`file='a b.csv'`); JSON escapes them by being JSON. Every line
 passes through the Fiken redaction (settlement.fiken.redaction) and a mask of the configured
 credential values at the handler, so a credential that reached a message by any road is still
 masked.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import datetime, timezone
 from typing import Iterable, TextIO
@@ -20,6 +24,7 @@ from settlement.fiken.redaction import redact
 # Record extras that name what a line is about, in the order they are printed.
 CONTEXT_FIELDS = ("vendor", "day", "key", "file")
 LOG_FORMATS = ("human", "json")
+_UNSAFE_IN_JSON = re.compile("[\u0085\u2028\u2029\ud800-\udfff]")
 
 
 class _Masking:
@@ -35,6 +40,20 @@ class _Masking:
         return redact(text)
 
 
+def one_line(text: str) -> str:
+    """`text` with every character that is not printable escaped (`\\n`, `\\x1b`, `\\u2028`)."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _field(value: str) -> str:
+    """A context value as printed in a human line: as is, or quoted when it could be misread."""
+    if value.isprintable() and not any(c.isspace() or c in "'\"\\" for c in value):
+        return value
+    return repr(value)
+
+
 def _context(record: logging.LogRecord) -> dict[str, str]:
     return {name: str(getattr(record, name)) for name in CONTEXT_FIELDS if getattr(record, name, None) not in (None, "")}
 
@@ -48,8 +67,8 @@ class HumanFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         stamp = datetime.fromtimestamp(record.created, timezone.utc).astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        context = " ".join(f"{k}={v}" for k, v in _context(record).items())
-        text = f"{stamp} {record.levelname} {record.name} " + (context + " " if context else "") + record.getMessage()
+        context = " ".join(f"{k}={_field(v)}" for k, v in _context(record).items())
+        text = f"{stamp} {record.levelname} {record.name} " + (context + " " if context else "") + one_line(record.getMessage())
         if record.exc_info:
             text += "\n" + self.formatException(record.exc_info)
         return self.masking.mask(text)
@@ -72,7 +91,9 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: self.masking.mask(v) for k, v in _context(record).items()})
         if record.exc_info:
             entry["exception"] = self.masking.mask(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False)
+        # JSON escapes control characters; these too: line breaks for readers that split on them, and
+        # the undecodable bytes of a file name (lone surrogates), which no UTF-8 stream can carry.
+        return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(entry, ensure_ascii=False))
 
 
 def setup_logging(

@@ -33,6 +33,8 @@ class Workspace:
             SETTLEMENT_CHART_OF_ACCOUNTS=str(self.chart),
             SETTLEMENT_VENDORS=str(self.path / "vendors.toml"),
             SETTLEMENT_REPORT_DIR=str(self.path / "data" / "reports"),
+            # Drop-folder files written by a test are complete; tests of the settle period set it.
+            SETTLEMENT_DROP_SETTLE_SECONDS="0",
         )
         env.update(self.extra_env)
         return env

@@ -1,4 +1,4 @@
-"""A vendor's drop folder: exports put there are imported once, then moved out of the way.
+"""A vendor's drop folder: complete exports put there are imported once, then moved out of the way.
 
 `<folder>/*.xml` are SAF-T Cash Register exports, `<folder>/*.csv` generic receipt CSVs. Each file
 is imported once by content (SHA-256, remembered in the database): a file whose content was
@@ -6,19 +6,37 @@ imported before is not imported again. Afterwards the file moves to `processed/`
 with `<name>.error.txt` beside it listing every problem. A file that cannot be imported because of
 the infrastructure (the database is down) stays where it is and is tried again next time.
 
-Writers should create files under a temporary name (a leading `.`, or `.part`/`.tmp` at the end)
-and rename them when complete; such names are ignored.
+Only complete files are taken. A file is complete when
+  - a marker `<name>.done` or `<name>.ok` is beside it (taken at once; the marker goes with it), or
+  - it has not changed for the settle period (SETTLEMENT_DROP_SETTLE_SECONDS): neither its
+    modification nor its status-change time (which no writer can set back) is more recent, or this
+    process has seen its size and times unchanged for that long (clock skew on a network share).
+Names starting with `.` or ending in `.part`/`.tmp` (being written, to be renamed when complete),
+`.done`/`.ok` (markers) and `.error.txt` are never taken. A file not yet complete stays and is
+looked at again; a file that changes while it is read is left as well, nothing of it stored.
+
+Only regular files written into the folder are read: a symbolic link (the link is moved, its
+target never opened), a FIFO, socket or device, a file with other hard links (its content lives
+outside the folder too) and a file whose name is not printable (a newline, a control character,
+bytes that are not UTF-8) are refused and moved to `failed/` with a reason that names the file and
+nothing of its content. Files are opened with O_NOFOLLOW. Names are shown escaped (`shown`) in
+reasons and log lines, so a name with a newline cannot forge a line.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
+import stat
+import threading
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
 from settlement.app import App
 from settlement.csvfile import decode
+from settlement.logs import one_line as shown  # a name or text escaped onto one line
 from settlement.problems import Problem, error
 from settlement.serve import seen_files
 from settlement.sources.generic_csv import SOURCE as CSV_SOURCE, parse_sales_csv
@@ -27,13 +45,16 @@ from settlement.sources.woocommerce.sync import refresh_notes
 from settlement.vendors import Vendor
 
 PROCESSED, FAILED = "processed", "failed"
-IGNORED_SUFFIXES = (".part", ".tmp", ".error.txt")
-IMPORTED, DUPLICATE, REJECTED = "imported", "duplicate", "failed"
+MARKERS = (".done", ".ok")
+IGNORED_SUFFIXES = (".part", ".tmp", ".error.txt") + MARKERS
+IMPORTED, DUPLICATE, REJECTED, WAITING = "imported", "duplicate", "failed", "waiting"
+_OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 
 
 @dataclass
 class DroppedFile:
-    """What happened to one file: imported, duplicate (same content imported before) or failed."""
+    """What happened to one file: imported, duplicate (same content imported before), failed, or
+    waiting (not complete yet, or the folder cannot be used: left where it is)."""
 
     name: str
     source: str
@@ -43,25 +64,7 @@ class DroppedFile:
     days: set[date] = field(default_factory=set)
     vendors: set[str] = field(default_factory=set)  # whose sales the file held (SAF-T: by register)
     problems: list[Problem] = field(default_factory=list)
-
-
-def waiting_files(folder: Path) -> list[Path]:
-    """Complete files waiting in the folder, oldest first (by modification time, then name)."""
-    if not folder.is_dir():
-        return []
-    files = [
-        p for p in folder.iterdir()
-        if p.is_file() and not p.name.startswith(".") and not p.name.lower().endswith(IGNORED_SUFFIXES)
-    ]
-    return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
-
-
-def content_hash(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    ready_in: float | None = None  # waiting: seconds until it may be complete (None: waiting won't help)
 
 
 def source_of(path: Path) -> str:
@@ -69,28 +72,204 @@ def source_of(path: Path) -> str:
     return {".xml": "saft", ".csv": "csv"}.get(path.suffix.lower(), "unknown")
 
 
-def process_drop_folder(app: App, vendor: Vendor, folder: Path) -> list[DroppedFile]:
-    """Import every waiting file of the vendor's drop folder; see the module docstring."""
-    return [process_file(app, vendor, path) for path in waiting_files(folder)]
+def _ignored(name: str) -> bool:
+    return name.startswith(".") or name.lower().endswith(IGNORED_SUFFIXES)
 
 
-def process_file(app: App, vendor: Vendor, path: Path) -> DroppedFile:
+def _identity(st: os.stat_result) -> tuple[int, ...]:
+    """What changes whenever a file is written, replaced or touched."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class _Watch:
+    """When this process first saw each file with its current size and times (for clock skew)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._seen: dict[str, tuple[tuple[int, ...], float]] = {}
+
+    def unchanged_for(self, path: Path, st: os.stat_result, now: float) -> float:
+        key, ident = str(path), _identity(st)
+        with self._lock:
+            earlier = self._seen.get(key)
+            if earlier is None or earlier[0] != ident:
+                self._seen[key] = earlier = (ident, now)
+            return now - earlier[1]
+
+    def forget(self, folder: Path, keep: set[str]) -> None:
+        prefix = str(folder) + os.sep
+        with self._lock:
+            for key in [k for k in self._seen if k.startswith(prefix) and k not in keep]:
+                del self._seen[key]
+
+
+_watch = _Watch()
+
+
+def _marker(path: Path) -> Path | None:
+    for suffix in MARKERS:
+        candidate = path.with_name(path.name + suffix)
+        if os.path.lexists(candidate):
+            return candidate
+    return None
+
+
+def _ready_in(path: Path, st: os.stat_result, settle: float) -> float:
+    """Seconds until the file counts as complete (0: complete now)."""
+    if settle <= 0 or _marker(path) is not None:
+        return 0.0
+    since_change = time.time() - max(st.st_mtime, st.st_ctime)
+    watched = _watch.unchanged_for(path, st, time.monotonic())
+    return max(0.0, settle - max(since_change, watched))
+
+
+def _entries(folder: Path) -> list[tuple[Path, os.stat_result]]:
+    """The folder's entries that may be taken (by lstat: links are not followed), oldest first."""
+    entries = []
+    with os.scandir(folder) as listing:
+        for entry in listing:
+            if _ignored(entry.name):
+                continue
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except FileNotFoundError:  # gone since the listing
+                continue
+            if stat.S_ISDIR(st.st_mode):  # processed/, failed/, the writer's own folders
+                continue
+            entries.append((Path(entry.path), st))
+    return sorted(entries, key=lambda e: (e[1].st_mtime, e[0].name))
+
+
+def _refusal(path: Path, st: os.stat_result) -> str | None:
+    """Why a file is not read at all, or None for a plain regular file written into the folder."""
+    if not path.name.isprintable():
+        return ("refused: the file name has characters that are not printable (a line break, a control character "
+                "or bytes that are not UTF-8; shown escaped); rename the file (it was not opened)")
+    if stat.S_ISLNK(st.st_mode):
+        return "refused: a symbolic link; only files written into the drop folder are read (neither the link nor what it points to was opened)"
+    if not stat.S_ISREG(st.st_mode):
+        return "refused: not a regular file (a FIFO, socket or device); it was not opened"
+    if st.st_nlink > 1:
+        return (f"refused: the file has {st.st_nlink - 1} other hard link(s), so its content also lives outside the "
+                "drop folder; copy the export into the folder instead (it was not opened)")
+    return None
+
+
+def _unusable_target(folder: Path) -> DroppedFile | None:
+    """processed/ and failed/ must be real folders inside the drop folder (not links elsewhere)."""
+    for into in (PROCESSED, FAILED):
+        target = folder / into
+        try:
+            st = os.lstat(target)
+        except FileNotFoundError:
+            target.mkdir(exist_ok=True)
+            st = os.lstat(target)
+        if not stat.S_ISDIR(st.st_mode):
+            return DroppedFile(f"{into}/", "folder", WAITING,
+                               f"{shown(str(target))} is not a folder inside the drop folder (a file or a symbolic link); "
+                               "no file is taken until it is a folder")
+    return None
+
+
+def process_drop_folder(app: App, vendor: Vendor, folder: Path, settle_seconds: float | None = None) -> list[DroppedFile]:
+    """Handle every waiting file of the vendor's drop folder (see the module docstring): complete
+    ones are imported or refused and moved; the others come back as WAITING, left in place.
+    `settle_seconds`: default SETTLEMENT_DROP_SETTLE_SECONDS."""
+    if not folder.is_dir():
+        return []
+    settle = app.settings.drop_settle_seconds if settle_seconds is None else settle_seconds
+    entries = _entries(folder)
+    _watch.forget(folder, {str(path) for path, _ in entries})
+    if not entries:
+        return []
+    unusable = _unusable_target(folder)
+    if unusable is not None:
+        return [unusable]
+    results = []
+    for path, st in entries:
+        refusal = _refusal(path, st)
+        if refusal is not None:
+            results.append(_set_aside(path, DroppedFile(path.name, source_of(path), REJECTED, refusal,
+                                                        problems=[error(refusal, file=shown(str(path)))])))
+            continue
+        wait = _ready_in(path, st, settle)
+        if wait > 0:
+            results.append(DroppedFile(path.name, source_of(path), WAITING,
+                                       f"still being written (taken once unchanged for {settle:g} s, or at once with a "
+                                       f"{path.name}.done marker)", ready_in=wait))
+            continue
+        results.append(process_file(app, vendor, path, st))
+    return results
+
+
+class _Changed(Exception):
+    """The file changed (or was replaced) since it was listed or while it was read."""
+
+
+def _read(path: Path, listed: os.stat_result, keep: bool) -> tuple[str, bytes]:
+    """The file's SHA-256 and (with `keep`) its bytes, read through O_NOFOLLOW, provided it is the
+    file that was listed and it did not change while being read."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS)
+    except FileNotFoundError as exc:
+        raise _Changed("it disappeared") from exc
+    except OSError as exc:  # ELOOP: replaced by a symbolic link since it was listed
+        raise _Changed(f"it could not be opened as a plain file ({exc.strerror})") from exc
+    try:
+        before = os.fstat(fd)
+        if not stat.S_ISREG(before.st_mode) or _identity(before) != _identity(listed):
+            raise _Changed("it changed since it was listed")
+        digest, chunks, size = hashlib.sha256(), [], 0
+        while chunk := os.read(fd, 1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+            if keep:
+                chunks.append(chunk)
+        if _identity(os.fstat(fd)) != _identity(before) or size != before.st_size:
+            raise _Changed("it changed while it was read")
+        return digest.hexdigest(), b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def process_file(app: App, vendor: Vendor, path: Path, listed: os.stat_result | None = None) -> DroppedFile:
+    """Import one complete file (`listed`: its lstat when the folder was listed) and move it."""
     source = source_of(path)
-    sha256 = content_hash(path)
+    listed = listed or os.lstat(path)
+    try:
+        sha256, data = _read(path, listed, keep=source == "csv")
+    except _Changed as exc:
+        return DroppedFile(path.name, source, WAITING, f"not taken: {exc}; looked at again", ready_in=0.0)
     earlier = seen_files.imported_before(app.engine, vendor.id, sha256)
     if earlier is not None:
-        result = DroppedFile(path.name, source, DUPLICATE, f"same content as {earlier.name}, imported {earlier.imported_at:%Y-%m-%d %H:%M}; not imported again")
+        result = DroppedFile(path.name, source, DUPLICATE, f"same content as {shown(earlier.name)}, imported {earlier.imported_at:%Y-%m-%d %H:%M}; not imported again")
     elif source == "unknown":
         problem = error("not a SAF-T export (.xml) or a generic receipt CSV (.csv); nothing imported", file=str(path))
         result = DroppedFile(path.name, source, REJECTED, problem.message, problems=[problem])
     else:
-        result = _import(app, vendor, path, source)
+        result = _import(app, vendor, path, source, data)
         if result.outcome == IMPORTED:
-            seen_files.remember(app.engine, vendor.id, sha256, path.name)
+            if source == "saft" and _identity(os.lstat(path)) != _identity(listed):
+                # Read again by the SAF-T reader: changed meanwhile. Not remembered, not moved: the
+                # file is imported again once complete, replacing what was stored now.
+                return DroppedFile(path.name, source, WAITING, "changed while it was imported; looked at again", ready_in=0.0)
+            seen_files.remember(app.engine, vendor.id, sha256, shown(path.name)[:512])
             # Webshop orders that now also appear in the POS data are warned about again.
             for other in _vendors_touched(app, vendor, result):
                 result.problems += refresh_notes(app.engine, other, result.days)
+    return _set_aside(path, result)
+
+
+def _set_aside(path: Path, result: DroppedFile) -> DroppedFile:
+    """Move the file (with its marker) to processed/, or to failed/ with the reasons beside it."""
     result.moved_to = _move(path, FAILED if result.outcome == REJECTED else PROCESSED)
+    for suffix in MARKERS:
+        marker = path.with_name(path.name + suffix)
+        try:
+            if not stat.S_ISDIR(os.lstat(marker).st_mode):
+                marker.unlink()
+        except FileNotFoundError:
+            pass
     if result.outcome == REJECTED:
         _write_reasons(result)
     return result
@@ -102,9 +281,9 @@ def _vendors_touched(app: App, vendor: Vendor, result: DroppedFile) -> list[Vend
     return [app.vendors[v] for v in sorted(ids) if v in app.vendors]
 
 
-def _import(app: App, vendor: Vendor, path: Path, source: str) -> DroppedFile:
+def _import(app: App, vendor: Vendor, path: Path, source: str, data: bytes) -> DroppedFile:
     if source == "csv":
-        lines, problems = parse_sales_csv(decode(path.read_bytes()), str(path), vendor)
+        lines, problems = parse_sales_csv(decode(data), str(path), vendor)
         errors = [p for p in problems if p.is_error]
         if errors:
             return DroppedFile(path.name, source, REJECTED, f"{len(errors)} bad row(s); nothing imported", problems=problems)
@@ -123,20 +302,25 @@ def _import(app: App, vendor: Vendor, path: Path, source: str) -> DroppedFile:
 
 
 def _move(path: Path, into: str) -> Path:
-    """Move the file into `processed/` or `failed/` beside it, never overwriting an earlier file."""
+    """Move the file (a link itself, not its target) into `processed/` or `failed/` beside it,
+    never overwriting an earlier file or its reasons."""
     target_dir = path.parent / into
-    target_dir.mkdir(exist_ok=True)
     target = target_dir / path.name
-    if target.exists():
+    if os.path.lexists(target) or os.path.lexists(f"{target}.error.txt"):
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
         target = target_dir / f"{path.stem}.{stamp}{path.suffix}"
-    path.replace(target)
+    os.replace(path, target)
     return target
 
 
 def _write_reasons(result: DroppedFile) -> None:
-    """`<name>.error.txt` beside the failed file: why it was not imported, one problem a line."""
+    """`<name>.error.txt` beside the failed file: why it was not imported, one problem a line
+    (escaped, so nothing in a name or value can start a line of its own)."""
     assert result.moved_to is not None
-    lines = [f"{result.name} was not imported: {result.detail}"]
-    lines += [str(p) for p in sorted(result.problems, key=lambda p: (not p.is_error, p.line or 0))]
-    result.moved_to.with_name(result.moved_to.name + ".error.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    lines = [f"{shown(result.name)} was not imported: {result.detail}"]
+    lines += [shown(str(p)) for p in sorted(result.problems, key=lambda p: (not p.is_error, p.line or 0))
+              if p.message != result.detail]
+    text = ("\n".join(lines) + "\n").encode("utf-8", "backslashreplace")
+    fd = os.open(f"{result.moved_to}.error.txt", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(text)

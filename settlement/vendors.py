@@ -248,7 +248,11 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
     seen_ids: set[str] = set()
     for index, entry in enumerate(entries):
         line = _line_of_vendor(text, index)
-        label = entry.get("id") if isinstance(entry.get("id"), str) else f"#{index + 1}"
+        raw_id = entry.get("id")
+        if isinstance(raw_id, str):  # a bad id is quoted, so a newline in it cannot forge a line
+            label = raw_id if VENDOR_ID.fullmatch(raw_id) else repr(raw_id)
+        else:
+            label = f"#{index + 1}"
         where = {"file": file, "line": line, "ref": label}
 
         def at(key: str) -> dict[str, Any]:

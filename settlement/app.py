@@ -42,7 +42,13 @@ class App:
         settings = settings or load_settings()
         vendors, problems = load_vendors(settings.vendors)
         chart, chart_problems = load_chart(settings.chart_of_accounts, [v.id for v in vendors])
-        return cls(settings, {v.id: v for v in vendors}, chart, problems + chart_problems)
+        app = cls(settings, {v.id: v for v in vendors}, chart, problems + chart_problems)
+        for name in ("max_line_amount", "max_day_amount"):  # bad bounds: found before any import
+            try:
+                app._bound(name)
+            except ConfigurationError as exc:
+                app.problems += exc.problems
+        return app
 
     def require_valid(self) -> "App":
         """Raise ConfigurationError if the configuration has errors."""

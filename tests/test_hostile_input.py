@@ -218,3 +218,17 @@ def test_chart_of_accounts_hostile_bytes(workspace, row, expected):
     status, out, err = workspace.invoke("accounts", "check")
     assert status != 0 and "Traceback" not in err
     assert f"{ledger}:{line}: {expected}" in out + err
+
+
+def test_drop_folder_refuses_a_day_beyond_the_bound(workspace):
+    from settlement.serve.dropfolder import REJECTED, process_drop_folder
+
+    app = workspace.app()
+    folder = workspace.path / "drop"
+    _write(workspace, _receipts(51, "99999999,00"), "drop/big.csv")
+    [result] = process_drop_folder(app, app.vendor(VENDOR), folder, settle_seconds=0)
+    assert result.outcome == REJECTED
+    assert "business day 2026-11-02: the lines would add up to 10 199 999 898,00 NOK" in result.problems[0].message
+    assert result.moved_to == folder / "failed" / "big.csv"
+    assert "SETTLEMENT_MAX_DAY_AMOUNT" in (folder / "failed" / "big.csv.error.txt").read_text(encoding="utf-8")
+    assert app.sales.days_with_sales(VENDOR) == []

@@ -38,6 +38,7 @@ from settlement.app import App
 from settlement.csvfile import decode
 from settlement.logs import one_line as shown  # a name or text escaped onto one line
 from settlement.problems import Problem, error
+from settlement.store.sales_store import DayLimitExceeded
 from settlement.serve import seen_files
 from settlement.sources.generic_csv import SOURCE as CSV_SOURCE, parse_sales_csv
 from settlement.sources.saft import import_saft_file
@@ -283,11 +284,15 @@ def _vendors_touched(app: App, vendor: Vendor, result: DroppedFile) -> list[Vend
 
 def _import(app: App, vendor: Vendor, path: Path, source: str, data: bytes) -> DroppedFile:
     if source == "csv":
-        lines, problems = parse_sales_csv(decode(data), str(path), vendor)
+        lines, problems = parse_sales_csv(decode(data), str(path), vendor, max_line_ore=app.max_line_ore)
         errors = [p for p in problems if p.is_error]
         if errors:
             return DroppedFile(path.name, source, REJECTED, f"{len(errors)} bad row(s); nothing imported", problems=problems)
-        stored = app.sales.replace_receipts(vendor.id, CSV_SOURCE, lines)
+        try:
+            stored = app.sales.replace_receipts(vendor.id, CSV_SOURCE, lines, file=str(path))
+        except DayLimitExceeded as exc:  # rolled back: a day beyond the plausible total
+            return DroppedFile(path.name, source, REJECTED, f"{len(exc.problems)} day(s) beyond the plausible total; "
+                               "nothing imported", problems=exc.problems)
         detail = f"{stored.receipts} receipt(s), {stored.lines} line(s) ({stored.replaced} replaced an earlier version)"
         return DroppedFile(path.name, source, IMPORTED, detail, days=set(stored.days), problems=problems)
     # A SAF-T file names its registers; without saft_registers every register is this vendor's.

@@ -8,6 +8,11 @@ decide how long to wait before starting: a request starts at least one second af
 `per_second` requests before it ended. A replica that dies drops its connection and with it the
 lock, so the others never wait for a dead process.
 
+Processes sharing a SQLite file (on one machine) use `FileGate`: the same rule with an OS file lock,
+`<database file>.locks/fiken-<credential hash>.lock` (settlement/file_locks.py), held for the whole
+request, and the end times of the latest requests kept in that file under its lock (the machine's
+clock is every process's clock). The kernel drops the lock of a process that dies.
+
 The credential itself is never stored: only a hash of it names the lock and the pacing row.
 """
 
@@ -15,15 +20,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Column, MetaData, String, Table, Text, text
 from sqlalchemy.engine import Connection, Engine
 
+from settlement.fiken.errors import FikenConnectionError
 from settlement.fiken.pacing import LocalGate, RequestGate
+from settlement.file_locks import describe_holder, lock_folder, open_lock_file, read_text, unlock, wait_for_lock, write_text
 
 PACING_METADATA = MetaData()
 
@@ -138,10 +148,92 @@ class SharedGate:
             self._connection = None
 
 
+# How long a request waits for another process's request to end before giving up (nothing sent).
+# A request holds the gate for at most its connect and read timeouts (and a token refresh).
+FILE_GATE_MAX_WAIT = 300.0
+
+
+class FileGate:
+    """A `RequestGate` shared by every process on this machine that uses the same SQLite file and
+    credential: an OS file lock held for each request, with the end times of the latest
+    `per_second` requests kept in the lock file (JSON) so the pacing holds across processes.
+    A thread lock in front keeps this process's own threads in line without touching the file."""
+
+    def __init__(
+        self,
+        folder: Path,
+        credential_id: str,
+        per_second: int = 4,
+        *,
+        max_wait: float = FILE_GATE_MAX_WAIT,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        if per_second < 1:
+            raise ValueError("per_second must be at least 1")
+        self.path = Path(folder) / f"fiken-{credential_hash(credential_id)}.lock"
+        self.per_second = per_second
+        self.max_wait = max_wait
+        self._clock, self._sleep = clock, sleep
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+
+    def delay(self, ends: list[float], now: float) -> float:
+        """Seconds to wait at `now`: the request `per_second` requests back must have ended a second
+        ago. Never more than a second, so a clock set back (or a file from before a reboot) cannot
+        stall the gate."""
+        recent = ends[-self.per_second:]
+        if len(recent) < self.per_second:
+            return 0.0
+        return min(1.0, max(0.0, recent[0] + 1.0 - now))
+
+    def _ends(self, fd: int) -> list[float]:
+        try:
+            ends = json.loads(read_text(fd) or "{}").get("ends", [])
+            return [float(t) for t in ends]
+        except (ValueError, TypeError, AttributeError):
+            return []  # a torn or foreign file: start the window afresh
+
+    @contextmanager
+    def slot(self) -> Iterator[None]:
+        with self._thread_lock:
+            if self._fd is None:
+                self._fd = open_lock_file(self.path)
+            fd = self._fd
+            if not wait_for_lock(fd, self.max_wait):
+                holder = describe_holder(read_text(fd))
+                raise FikenConnectionError(
+                    f"waited {self.max_wait:g} s for another process's Fiken request to end ({holder}, "
+                    f"lock {self.path}); nothing was sent"
+                )
+            ends: list[float] = []
+            try:
+                ends = self._ends(fd)
+                wait = self.delay(ends, self._clock())
+                if wait > 0:
+                    self._sleep(wait + 0.01)
+                yield
+            finally:
+                try:
+                    # The end time counts (see SharedGate._release); who holds it, for messages.
+                    recent = (ends + [self._clock()])[-self.per_second:]
+                    write_text(fd, json.dumps({"ends": recent, "pid": os.getpid(), "host": socket.gethostname(),
+                                               "since": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime())}))
+                finally:
+                    unlock(fd)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 def gate_for(database_url: str, credential_id: str, per_second: int = 4) -> RequestGate:
-    """The request gate for a process: shared through the database on PostgreSQL, else local."""
+    """The request gate for a process: shared through the database on PostgreSQL, through a lock
+    file beside a SQLite file, else (in-memory SQLite) local to the process."""
     if not database_url.startswith(("postgresql", "postgres")):
-        return LocalGate(per_second)
+        folder = lock_folder(database_url)
+        return FileGate(folder, credential_id, per_second) if folder is not None else LocalGate(per_second)
     from sqlalchemy import create_engine
 
     # A small engine of its own: the gate's connection is held across requests and must not take
@@ -150,14 +242,14 @@ def gate_for(database_url: str, credential_id: str, per_second: int = 4) -> Requ
 
 
 def gate_from_settings(settings) -> RequestGate | None:
-    """The shared gate when SETTLEMENT_DATABASE_URL is PostgreSQL, else a LocalGate at the configured
-    rate (None at Fiken's 4 a second: the client's own LocalGate).
+    """The shared gate when SETTLEMENT_DATABASE_URL is PostgreSQL or a SQLite file, else (in-memory
+    SQLite) a LocalGate at the configured rate (None at Fiken's 4 a second: the client's own).
 
     The credential is named by what identifies it: the personal token, else the OAuth client id
     (replicas connected through one OAuth app share one Fiken user's token).
     """
     per_second = settings.fiken_requests_per_second
-    if not settings.database_url.startswith("postgresql"):
+    if not settings.database_url.startswith("postgresql") and lock_folder(settings.database_url) is None:
         return None if per_second == 4 else LocalGate(per_second)
     if settings.fiken_token is not None and settings.fiken_token.get_secret_value().strip():
         credential = "personal:" + settings.fiken_token.get_secret_value().strip()

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
+import os
 import sys
 
 from sqlalchemy.exc import OperationalError
 
 from settlement.app import ConfigurationError
+from settlement.fiken.configure import MissingCredential
+from settlement.fiken.errors import AuthenticationError
+from settlement.file_locks import LockFolderError
+
+# Exit statuses shared by the commands (README "Exit status"): 0 done, 1 something needs attention
+# (a day blocked, refused, interrupted), 2 the configuration has errors, 3 the database or the lock
+# folder cannot be used, 4 no usable Fiken credential, 5 another process is settling the vendor.
+EXIT_CONFIGURATION, EXIT_INFRASTRUCTURE, EXIT_CREDENTIAL, EXIT_CLAIMED = 2, 3, 4, 5
 
 # Modules that define `register(subparsers)`; each adds its subcommands.
 COMMAND_MODULES = [
@@ -38,18 +48,27 @@ def main(argv: list[str] | None = None) -> int:
     """Run a subcommand; its handler returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if os.environ.get("SETTLEMENT_LOG_LEVEL", "").strip().upper() == "DEBUG" and args.command != "serve":
+        logging.basicConfig(level=logging.DEBUG)  # tracebacks kept from the terminal otherwise
     try:
         return int(args.handler(args) or 0)
     except ConfigurationError as exc:
         print("The configuration has errors:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
-        return 2
+        return EXIT_CONFIGURATION
     except OperationalError as exc:
         # Infrastructure, not data: say so plainly. Postings already sent are found by their
         # settlement key on the next run, so nothing is posted twice.
         print(f"settlement: database error: {exc.orig}", file=sys.stderr)
-        return 3
+        return EXIT_INFRASTRUCTURE
+    except LockFolderError as exc:
+        print(f"settlement: {exc}", file=sys.stderr)
+        return EXIT_INFRASTRUCTURE
+    except (MissingCredential, AuthenticationError) as exc:
+        # No credential, `disconnect`ed, or Fiken refused it: nothing was posted by this command.
+        print(f"settlement: {exc}", file=sys.stderr)
+        return EXIT_CREDENTIAL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like

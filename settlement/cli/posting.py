@@ -6,16 +6,19 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from datetime import date, datetime, timezone
 from typing import TextIO
 
 from settlement.app import App
 from settlement.businessday import is_closed
+from settlement.cli import EXIT_CLAIMED, EXIT_CREDENTIAL
 from settlement.cli.common import iso_date, load_app
-from settlement.posting.catchup import Progress, catch_up, closed_days
+from settlement.posting.catchup import Progress, catch_up, closed_days, credential_refused, settle_guarded
+from settlement.posting.claims import claim_holder
 from settlement.posting.payload import voucher_digest
 from settlement.posting.settle import (
-    CORRECT, DOCUMENT, RECORD_EMPTY, SETTLED_ALREADY, Outcome, PostingContext, next_step, settle_day,
+    CORRECT, DOCUMENT, RECORD_EMPTY, SETTLED_ALREADY, Outcome, PostingContext, next_step,
 )
 from settlement.posting.state import DOCUMENTED, EMPTY, NEEDS_ATTENTION, POSTED, SETTLED, PostingState
 from settlement.daily import voucher_for_day
@@ -25,6 +28,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="settle one vendor-day in Fiken")
     run.add_argument("--vendor", required=True)
     run.add_argument("--date", required=True, type=iso_date)
+    run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                     help="if another process is settling the vendor, wait up to SECONDS for it "
+                          f"(default 0: say who holds it and exit {EXIT_CLAIMED})")
     run.set_defaults(handler=run_day)
 
     catch = subparsers.add_parser("catch-up", help="settle every unposted closed day from enabled_since, oldest first")
@@ -32,6 +38,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     catch.add_argument("--dry-run", action="store_true", help="show what would be posted; send nothing")
     catch.add_argument("--through", type=iso_date, metavar="DATE",
                        help="settle closed days up to and including DATE only (default: every closed day)")
+    catch.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                       help="wait up to SECONDS for vendors another process is settling (default 0: they are "
+                            f"tried once more after the others, then skipped, exit {EXIT_CLAIMED})")
     catch.set_defaults(handler=run_catch_up)
 
     status = subparsers.add_parser("status", help="where every vendor-day stands with Fiken")
@@ -59,7 +68,8 @@ def posting_context(app: App) -> PostingContext:
         state=PostingState(app.engine),
         report_dir=app.settings.report_dir,
         generated_at=now_utc(),
-        claim=claims_for(app.engine),  # replicas on PostgreSQL share the vendors; SQLite: no claim
+        # Replicas on PostgreSQL, or processes sharing a SQLite file, settle a vendor one at a time.
+        claim=claims_for(app.engine),
     )
 
 
@@ -77,12 +87,20 @@ def run_day(args: argparse.Namespace) -> int:
         print(f"{vendor.id} {args.date}: the business day has not closed yet", file=sys.stderr)
         return 1
     ctx = posting_context(app)
-    with ctx.claim(vendor.id) as claimed:
-        if not claimed:
-            print(f"{vendor.id}: another replica is settling this vendor right now; try again later", file=sys.stderr)
-            return 1
-        outcome = settle_day(ctx, vendor, args.date)
+    deadline = time.monotonic() + max(args.wait, 0.0)
+    while True:
+        with ctx.claim(vendor.id) as claimed:
+            if claimed:
+                outcome = settle_guarded(ctx, vendor, args.date)
+                break
+            holder = claim_holder(ctx.claim, vendor.id)
+        if time.monotonic() >= deadline:
+            print(f"{vendor.id} is being settled by {holder}; {args.date} skipped, try again later", file=sys.stderr)
+            return EXIT_CLAIMED
+        time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
     _print_outcome(outcome)
+    if credential_refused(outcome):
+        return EXIT_CREDENTIAL
     return 0 if outcome.status in SETTLED else 1
 
 
@@ -94,13 +112,24 @@ def run_catch_up(args: argparse.Namespace) -> int:
         return _dry_run(app, vendors, now, args.through)
     ctx = posting_context(app)
     progress = Progress(sum(len(closed_days(v, now, args.through)) for v in vendors))
-    outcomes = catch_up(ctx, vendors, now, on_outcome=progress.step, through=args.through)
+    skipped: list[tuple[str, str]] = []
+    outcomes = catch_up(ctx, vendors, now, on_outcome=progress.step, through=args.through,
+                        on_claimed=lambda vendor, holder: skipped.append((vendor, holder)),
+                        claim_wait=max(args.wait, 0.0))
+    progress.finish()
     failed = [o for o in outcomes if o.stops_vendor]
     for outcome in failed:
         print(f"{outcome.vendor}: stopped at {outcome.day} ({outcome.status}): {outcome.message}; later days wait")
+    for vendor, holder in skipped:
+        print(f"{vendor} is being settled by {holder}; skipped", file=sys.stderr)
     posted = sum(o.status == DOCUMENTED and o.message != "already settled" for o in outcomes)
-    print(f"catch-up done: {len(outcomes)} day(s) checked, {posted} posted or documented, {len(failed)} vendor(s) stopped")
-    return 1 if failed else 0
+    print(f"catch-up done: {len(outcomes)} day(s) checked, {posted} posted or documented, {len(failed)} vendor(s) stopped"
+          + (f", {len(skipped)} skipped (being settled by another process)" if skipped else ""))
+    if failed and all(credential_refused(o) for o in failed):
+        print("Fiken refused the credential: set SETTLEMENT_FIKEN_TOKEN or run `settlement connect`, then run again",
+              file=sys.stderr)
+        return EXIT_CREDENTIAL
+    return 1 if failed else EXIT_CLAIMED if skipped else 0
 
 
 def _dry_run(app: App, vendors, now: datetime, through: date | None) -> int:

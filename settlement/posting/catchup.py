@@ -1,14 +1,29 @@
-"""Which vendor-days are due, and settling them oldest first."""
+"""Which vendor-days are due, and settling them oldest first.
+
+A failure while settling one day (Fiken refusing the credential, 429s that would not stop, a bug)
+becomes that day's outcome, status `error`, with a plain message: the vendor's later days wait, the
+other vendors go on, and the day stays in the state it had reached (`posting` is looked up in Fiken
+by the next run, `posted` gets its report then), so the next run resolves it. The traceback goes to
+the log at DEBUG level, never to the user's terminal.
+"""
 
 from __future__ import annotations
 
+import logging
 import sys
+import time
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable, TextIO
 
 from settlement.businessday import business_day, is_closed
+from settlement.fiken.errors import FikenError
+from settlement.posting.claims import claim_holder
 from settlement.posting.settle import Outcome, PostingContext, settle_day
 from settlement.vendors import Vendor
+
+log = logging.getLogger(__name__)
+ERROR = "error"  # the status of a day whose settling raised (see settle_guarded)
 
 
 def closed_days(vendor: Vendor, now: datetime, through: date | None = None) -> list[date]:
@@ -46,6 +61,59 @@ class Progress:
         else:
             print(text, file=self.stream, flush=True)
 
+    def finish(self) -> None:
+        """End the bar's line when fewer days were checked than counted (a vendor stopped or skipped)."""
+        if self.tty and 0 < self.done < self.total:
+            print(file=self.stream, flush=True)
+
+
+@dataclass(frozen=True)
+class ErrorOutcome(Outcome):
+    """A day whose settling raised; the vendor's later days wait for the next run."""
+
+    cause: str = ""  # the exception's type name
+
+    @property
+    def stops_vendor(self) -> bool:
+        return True
+
+
+CREDENTIAL_ERRORS = ("AuthenticationError", "ReconnectRequired", "MissingCredential")
+
+
+def credential_refused(outcome: Outcome) -> bool:
+    """Whether the day stopped because Fiken refused the credential (revoked, expired, disconnected):
+    the exception's type, or the type settle_day names at the start of an interrupted day's reason."""
+    if isinstance(outcome, ErrorOutcome):
+        return outcome.cause in CREDENTIAL_ERRORS
+    return outcome.stops_vendor and outcome.message.startswith(tuple(f"{name}:" for name in CREDENTIAL_ERRORS))
+
+
+def settle_guarded(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
+    """settle_day, with any exception turned into the day's outcome (see the module docstring)."""
+    try:
+        return settle_day(ctx, vendor, day)
+    except Exception as exc:  # one day's failure must not stop the others; the reason is kept
+        log.debug("%s %s: settling raised", vendor.id, day, exc_info=True)
+        if isinstance(exc, FikenError):
+            message = f"Fiken: {type(exc).__name__}: {exc}; the next run picks the day up where it stopped"
+        else:
+            message = (f"unexpected error {type(exc).__name__}: {exc}; the next run tries again "
+                       "(this is a bug: SETTLEMENT_LOG_LEVEL=DEBUG shows where)")
+        _remember(ctx, vendor, day, message)
+        return ErrorOutcome(vendor.id, day, ERROR, message, cause=type(exc).__name__)
+
+
+def _remember(ctx: PostingContext, vendor: Vendor, day: date, message: str) -> None:
+    """Keep the reason with a day that has a state (status and `audit` show it); the status stays."""
+    try:
+        state = ctx.state.get(vendor.id, day)
+        if state.status:
+            state.reason = message
+            ctx.state.save(state, "error", message)
+    except Exception:  # the database itself failing: the outcome still says what happened
+        log.debug("%s %s: the reason could not be recorded", vendor.id, day, exc_info=True)
+
 
 def catch_up(
     ctx: PostingContext,
@@ -53,19 +121,43 @@ def catch_up(
     now: datetime,
     on_outcome: Callable[[Outcome], None] | None = None,
     through: date | None = None,
+    on_claimed: Callable[[str, str], None] | None = None,
+    claim_wait: float = 0.0,
 ) -> list[Outcome]:
     """Settle every closed day of every vendor, oldest first. A vendor stops at its first blocked
-    day (later days wait); other vendors go on."""
+    (or failing) day (later days wait); other vendors go on.
+
+    A vendor claimed by another process (or replica) is skipped and tried again after the others,
+    once, and then until `claim_wait` seconds have passed; a vendor still claimed by then is passed
+    to `on_claimed(vendor_id, holder)` (holder: who has it, in words) and its days are left to the
+    process holding it.
+    """
     outcomes: list[Outcome] = []
-    for vendor in vendors:
-        with ctx.claim(vendor.id) as claimed:
-            if not claimed:
-                continue  # another replica is settling this vendor right now
-            for day in closed_days(vendor, now, through):
-                outcome = settle_day(ctx, vendor, day)
-                outcomes.append(outcome)
-                if on_outcome:
-                    on_outcome(outcome)
-                if outcome.stops_vendor:
-                    break
+    holders: dict[str, str] = {}
+    waiting = [v for v in vendors if not _settle_vendor(ctx, v, now, through, outcomes, on_outcome, holders)]
+    deadline = time.monotonic() + claim_wait
+    while waiting:
+        waiting = [v for v in waiting if not _settle_vendor(ctx, v, now, through, outcomes, on_outcome, holders)]
+        if not waiting or time.monotonic() >= deadline:
+            break
+        time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
+    for vendor in waiting:
+        if on_claimed:
+            on_claimed(vendor.id, holders.get(vendor.id, "another process"))
     return outcomes
+
+
+def _settle_vendor(ctx, vendor, now, through, outcomes, on_outcome, holders) -> bool:
+    """Settle one vendor's closed days under its claim; False if another process holds it."""
+    with ctx.claim(vendor.id) as claimed:
+        if not claimed:
+            holders[vendor.id] = claim_holder(ctx.claim, vendor.id)
+            return False
+        for day in closed_days(vendor, now, through):
+            outcome = settle_guarded(ctx, vendor, day)
+            outcomes.append(outcome)
+            if on_outcome:
+                on_outcome(outcome)
+            if outcome.stops_vendor:
+                break
+    return True

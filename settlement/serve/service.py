@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from settlement.app import App
 from settlement.fiken.errors import FikenError
 from settlement.posting.catchup import catch_up
+from settlement.posting.claims import claim_holder
 from settlement.posting.keys import settlement_key
 from settlement.posting.settle import Outcome, PostingContext, no_claim
 from settlement.posting.state import NEEDS_ATTENTION, PostingState
@@ -121,9 +122,10 @@ class Service:
     def run_vendor(self, vendor_id: str) -> None:
         """One scheduled run: sync the vendor's sources, then settle its closed days oldest first.
 
-        The whole run holds the vendor's claim, so replicas sharing a database never import the
-        same drop folder or post the same day at once. A vendor claimed elsewhere is tried again
-        in CLAIM_RETRY_SECONDS: the other replica may die before it is done.
+        The whole run holds the vendor's claim, so replicas sharing a database (or processes sharing
+        a SQLite file, such as a manual `catch-up`) never import the same drop folder or post the
+        same day at once. A vendor claimed elsewhere is tried again in CLAIM_RETRY_SECONDS: the
+        other process may die before it is done.
         """
         app = self.app
         vendor = app.vendors.get(vendor_id) if app else None
@@ -135,10 +137,11 @@ class Service:
             with ctx.claim(vendor_id) as claimed:
                 if not claimed:
                     self.metrics.count_run(vendor_id, "claimed_elsewhere")
-                    log.info("another replica is working on this vendor; trying again in %d s", CLAIM_RETRY_SECONDS, extra=extra)
+                    log.info("being settled by %s; trying again in %d s", claim_holder(ctx.claim, vendor_id),
+                             CLAIM_RETRY_SECONDS, extra=extra)
                     self._retry_later(vendor_id)
                     return
-                if not sync_sources(app, vendor, self.metrics):
+                if not sync_sources(app, vendor, self.metrics, self.stopping):
                     self.metrics.count_run(vendor_id, "sources_incomplete")
                     return
                 if self.stopping.is_set():
@@ -185,7 +188,7 @@ class Service:
         # Days with nothing posted (empty, blocked) are named by the key their posting would carry.
         key = state.settlement_key or settlement_key(outcome.vendor, outcome.day, state.version)
         extra = {"vendor": outcome.vendor, "day": outcome.day.isoformat(), "key": key}
-        level = logging.WARNING if outcome.status in NEEDS_ATTENTION else logging.INFO
+        level = logging.WARNING if outcome.status in NEEDS_ATTENTION or outcome.stops_vendor else logging.INFO
         log.log(level, "%s%s", outcome.status, f" ({outcome.message})" if outcome.message else "", extra=extra)
         self.metrics.count_posting(outcome.vendor, outcome.status)
         if self.stopping.is_set():

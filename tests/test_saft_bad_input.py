@@ -200,3 +200,150 @@ def test_an_error_after_batches_were_written_rolls_back_the_whole_file(workspace
     outcome = import_saft_file(path, app.engine, app.sales, app.vendors, app.vendor("oslo-sentrum"), batch_lines=4)
     assert outcome.stored and outcome.vendors["oslo-sentrum"].receipts == 7
     assert sum(r.amount for r in app.sales.summary("oslo-sentrum", GOOD_DAY) if r.type == "payment") == 10000 + sum(1000 * n for n in range(2, 8))
+
+
+# Hostile files (the issue's adversary): each is a problem naming the file, the line and the element,
+# never a traceback, and nothing of the file is stored. (name → (file bytes from the good file,
+# text on the line the error points at, message, element)).
+def _hostile(workspace, name: str) -> tuple[bytes, str, str, str | None]:
+    good = one_register(second()).write(workspace.path / "good.xml").read_bytes()
+
+    def sub(old: bytes, new: bytes) -> bytes:
+        assert good.count(old) >= 1, old
+        return good.replace(old, new, 1)
+
+    transaction_2 = b"<transID>2</transID>"
+    cases = {
+        "amount-beyond-int64": (sub(b"<transAmntIn>50.00", b"<transAmntIn>99999999999999999999.00"), "<transAmntIn>9999",
+                                "register K1 transaction 2: <transAmntIn> is larger than the plausible bound of "
+                                "100 000 000,00 NOK per amount", "transAmntIn"),
+        "line-amount-beyond-bound": (sub(b"<lineAmntIn>50.00", b"<lineAmntIn>100000000.01"), "<lineAmntIn>1000",
+                                     "register K1 transaction 2: <lineAmntIn> is larger than the plausible bound", "lineAmntIn"),
+        "non-ascii-digits": (sub(b"<transAmntIn>50.00", "<transAmntIn>٥٠.00".encode()), "<transAmntIn>٥",
+                             "register K1 transaction 2: <transAmntIn> is not an amount", "transAmntIn"),
+        "fullwidth-vat-percent": (sub(b"<vatPerc>25.00", "<vatPerc>２5.00".encode()), "<vatPerc>２",
+                                  "register K1 transaction 1: <vatPerc> is not a percentage", "vatPerc"),
+        "year-0001": (sub(b"<transDate>2026-11-02</transDate>\n<transTime>10:00:00",
+                          b"<transDate>0001-01-01</transDate>\n<transTime>00:00:00"), "<transDate>0001",
+                      "register K1 transaction 2: <transDate> 0001-01-01 is outside the plausible years 1900-2999", "transDate"),
+        "year-9999": (sub(b"<transDate>2026-11-02</transDate>\n<transTime>10:00:00",
+                          b"<transDate>9999-12-31</transDate>\n<transTime>23:59:59-12:00"), "<transDate>9999",
+                      "register K1 transaction 2: <transDate> 9999-12-31 is outside the plausible years 1900-2999", "transDate"),
+        "time-not-a-time": (sub(b"<transDate>2026-11-02</transDate>\n<transTime>10:00:00", b"<transDate>2026-13-45</transDate>\n<transTime>10:00:00"), "<transDate>2026-13",
+                             "register K1 transaction 2: <transDate>/<transTime> is not a date and time", "transDate"),
+        "nul-in-transid": (sub(transaction_2, b"<transID>2\x00</transID>"), "<transID>2",
+                           "not well-formed XML in <transID>: a character XML 1.0 does not allow: U+0000 NUL", "transID"),
+        "control-character-in-transid": (sub(transaction_2, b"<transID>2\x07</transID>"), "<transID>2",
+                                         "not well-formed XML in <transID>: a character XML 1.0 does not allow: "
+                                         "U+0007 a control character", "transID"),
+        "nul-as-character-reference": (sub(transaction_2, b"<transID>2&#0;</transID>"), "<transID>2",
+                                       "not well-formed XML in <transID>: a character XML 1.0 does not allow: U+0000 NUL "
+                                       "(written as &#0;)", "transID"),
+        "200-character-transid": (sub(transaction_2, b"<transID>" + b"7" * 200 + b"</transID>"), "<transID>7777",
+                                  "register K1 transaction 7777777777777777777777777777777777777777… (200 characters): "
+                                  "the receipt id <companyIdent>/<registerID>/<transID> is 213 characters long; "
+                                  "at most 128 are stored", "transID"),
+        "undefined-entity": (sub(transaction_2, b"<transID>&foo;</transID>"), "<transID>&foo;",
+                             "not well-formed XML in <transID>: the entity &foo; is not defined", "transID"),
+        "byte-undefined-in-cp1252": (sub(b'encoding="UTF-8"', b'encoding="windows-1252"').replace(b"Butikk A", b"Butikk \x81"),
+                                     "<name>Butikk", "not well-formed XML in <name>: bytes that are not valid windows-1252 "
+                                     "(the encoding the file declares): 0x81", "name"),
+        "invalid-utf-8": (sub(b"Butikk A", b"Butikk \xc3\x28"), "<name>Butikk",
+                          "not well-formed XML in <name>: bytes that are not valid UTF-8 (the encoding the file declares): 0xc3",
+                          "name"),
+        "10-mb-text": (sub(transaction_2, b"<transID>" + b"2" * (10 * 1024 * 1024 + 1) + b"</transID>"), "<transID>2222",
+                       "not well-formed XML in <transID>: a text of more than 10 MB", "transID"),
+        "deeply-nested": (sub(transaction_2, transaction_2 + b"<x>" * 300 + b"</x>" * 300), "<transID>2",
+                          "not well-formed XML in <x>: elements nested more than 256 deep", "x"),
+        "not-xml": (b"Kvittering;Dato;Belop\n1;2026-11-02;50,00\n", "Kvittering",
+                    "not XML at all: the file does not start with an XML element", None),
+        "empty": (b"", "", "the file is empty", None),
+    }
+    return cases[name]
+
+
+HOSTILE = ["amount-beyond-int64", "line-amount-beyond-bound", "non-ascii-digits", "fullwidth-vat-percent", "year-0001",
+           "year-9999", "time-not-a-time", "nul-in-transid", "control-character-in-transid", "nul-as-character-reference",
+           "200-character-transid", "undefined-entity", "byte-undefined-in-cp1252", "invalid-utf-8", "10-mb-text",
+           "deeply-nested", "not-xml", "empty"]
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_hostile_file_is_a_problem_naming_file_line_and_element(workspace, case):
+    data, line_text, message, element = _hostile(workspace, case)
+    path = workspace.path / f"{case}.xml"
+    path.write_bytes(data)
+
+    status, out, err = workspace.invoke("import", "saft", str(path), "--vendor", "oslo-sentrum")
+
+    assert status == 1 and "Traceback" not in err
+    assert f"{path}: 1 error(s); nothing imported from this file" in out
+    if line_text:
+        line = next(n for n, raw in enumerate(data.split(b"\n"), start=1) if line_text.encode() in raw)
+        assert err.startswith(f"{path}:{line}: {message}"), err[:500]
+    else:
+        assert err.startswith(f"{path}: {message}"), err[:500]
+    if element:
+        assert f"(column {element!r}" in err
+    assert len(err) < 2000  # a 10 MB value is never echoed
+    assert workspace.app().sales.days_with_sales("oslo-sentrum") == []
+
+
+def _big_shop(**late) -> SaftFile:
+    """A file whose transaction 60 lies in the second reader's part when two processes read it."""
+    transactions = [second(trans_id=str(n), time=f"{9 + n // 10:02d}:{n % 10:02d}:00") for n in range(2, 80)]
+    transactions[58] = second(trans_id="60", time="15:00:00", **late)
+    return one_register(*transactions)
+
+
+def test_two_readers_report_hostile_input_as_problems(workspace, monkeypatch):
+    """Files from 32 MB are read by two worker processes: their problems are reported, not a worker traceback."""
+    from settlement.sources.saft import import_saft_file
+    from settlement.sources.saft.parallel import split_lines
+
+    app = workspace.app()
+    for case, late, raw in (("amount", {"amount_override": "99999999999999999999.00"}, None),
+                            ("nul", {}, (b"<transID>60</transID>", b"<transID>60\x00</transID>")),
+                            ("entity", {}, (b"<transID>60</transID>", b"<transID>&foo;</transID>"))):
+        path = _big_shop(**late).write(workspace.path / f"two-{case}.xml")
+        expected = line_of(path, "<transAmntIn>9999") if raw is None else line_of(path, "<transID>60")
+        if raw:
+            path.write_bytes(path.read_bytes().replace(*raw))
+        (split,) = split_lines(str(path), 2)
+        assert expected > split  # the second reader's part
+        outcome = import_saft_file(path, app.engine, app.sales, app.vendors, app.vendor("oslo-sentrum"), workers=2)
+        assert not outcome.stored and outcome.errors == 1, outcome.problems
+        (problem,) = outcome.problems
+        assert (problem.line, problem.column) == (expected, "transAmntIn" if raw is None else "transID"), problem
+    assert app.sales.days_with_sales("oslo-sentrum") == []
+
+    # And through the CLI, with the two-process threshold lowered to this small file.
+    monkeypatch.setattr("settlement.sources.saft.importer.PARALLEL_FROM_BYTES", 1)
+    monkeypatch.setattr("settlement.sources.saft.importer.os.cpu_count", lambda: 2)
+    status, out, err = workspace.invoke("import", "saft", str(workspace.path / "two-nul.xml"), "--vendor", "oslo-sentrum")
+    assert status == 1 and "Traceback" not in err
+    assert "in <transID>: a character XML 1.0 does not allow: U+0000 NUL" in err
+    assert app.sales.days_with_sales("oslo-sentrum") == []
+
+
+def test_the_line_and_day_bounds_are_the_settings(workspace):
+    """SETTLEMENT_MAX_LINE_AMOUNT bounds every SAF-T amount; SETTLEMENT_MAX_DAY_AMOUNT a vendor-day's lines."""
+    path = one_register(second()).write(workspace.path / "bounds.xml")
+    workspace.extra_env["SETTLEMENT_MAX_LINE_AMOUNT"] = "60,00"  # transaction 1 is 100,00
+    status, out, err = workspace.invoke("import", "saft", str(path), "--vendor", "oslo-sentrum")
+    assert status == 1 and "Traceback" not in err
+    assert f"{path}:{line_of(path, '<transAmntIn>100.00')}: register K1 transaction 1: <transAmntIn> is larger than " \
+           "the plausible bound of 60,00 NOK per amount" in err
+
+    workspace.extra_env["SETTLEMENT_MAX_LINE_AMOUNT"] = "1000,00"
+    workspace.extra_env["SETTLEMENT_MAX_DAY_AMOUNT"] = "200,00"  # sales 150,00 + payments 150,00 counted positive
+    status, out, err = workspace.invoke("import", "saft", str(path), "--vendor", "oslo-sentrum")
+    assert status == 1 and "Traceback" not in err
+    assert f"{path}: vendor oslo-sentrum, business day 2026-11-02: the lines would add up to 300,00 NOK" in err
+    assert "nothing imported from this file" in out
+    assert workspace.app().sales.days_with_sales("oslo-sentrum") == []
+
+    workspace.extra_env["SETTLEMENT_MAX_DAY_AMOUNT"] = "300,00"
+    status, out, err = workspace.invoke("import", "saft", str(path), "--vendor", "oslo-sentrum")
+    assert status == 0, err
+    assert workspace.app().sales.days_with_sales("oslo-sentrum") == [GOOD_DAY]

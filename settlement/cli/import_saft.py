@@ -32,7 +32,7 @@ def import_saft(args: argparse.Namespace) -> int:
         if file_missing(path):
             status = 1
             continue
-        outcome = import_saft_file(path, app.engine, app.sales, app.vendors, override)
+        outcome = import_saft_file(path, app.engine, app.sales, app.vendors, override, line_limit=app.max_line_ore)
         print_problems(outcome.problems)
         if not outcome.stored:
             print(f"{path}: {outcome.errors} error(s); nothing imported from this file")

@@ -18,10 +18,12 @@ from sqlalchemy.engine import Connection
 
 from settlement.problems import Problem, error, warning
 from settlement.sales import SaleLine
-from settlement.store.sales_store import ImportResult, SalesStore
+from settlement.store.sales_store import DayLimitExceeded, ImportResult, SalesStore
 from settlement.vendors import Vendor
 from settlement.sources.saft.parallel import SplitMismatch, read_in_parallel
+from settlement.sources.saft.problemlog import shortened
 from settlement.sources.saft.reader import FileReader, ReadOutcome
+from settlement.sources.saft.records import amount_limit
 from settlement.sources.saft.transactions import SOURCE, Converted
 from settlement.sources.saft.xmlstream import SaftReadError, check_root
 from settlement.sources.saft.zreport import compare
@@ -113,7 +115,7 @@ class _Storer:
         for line in lines:
             by_vendor.setdefault(line.vendor, []).append(line)
         for vendor, vendor_lines in by_vendor.items():
-            stored = self.store.replace_receipts(vendor, SOURCE, vendor_lines, connection=self.connection)
+            stored = self.store.replace_receipts(vendor, SOURCE, vendor_lines, connection=self.connection, file=self.path)
             total = self.result.vendors.setdefault(vendor, ImportResult())
             total.receipts += stored.receipts
             total.lines += stored.lines
@@ -133,9 +135,9 @@ def _check_z_reports(path: str, read: ReadOutcome) -> None:
             read.log.add(warning(message, file=path, line=reports[0].line, ref=ref), vendor, day)
 
 
-def _read_here(path: str, vendors, override, storer: _Storer, batch_lines: int) -> ReadOutcome:
+def _read_here(path: str, vendors, override, storer: _Storer, batch_lines: int, line_limit: int) -> ReadOutcome:
     """Read the whole file in this process, storing batch by batch."""
-    return FileReader(path, vendors, override, storer.store_converted, batch_lines).read()
+    return FileReader(path, vendors, override, storer.store_converted, batch_lines, line_limit=line_limit).read()
 
 
 def import_saft_file(
@@ -146,6 +148,7 @@ def import_saft_file(
     override: Vendor | None = None,
     batch_lines: int = BATCH_LINES,
     workers: int | None = None,
+    line_limit: int | None = None,
 ) -> FileImport:
     """Import one SAF-T Cash Register file; any error stores nothing from it.
 
@@ -155,13 +158,16 @@ def import_saft_file(
         override: the vendor every register is assigned to (`--vendor`), or None.
         workers: how many processes read the file (1: this one); default: 2 for files of
             PARALLEL_FROM_BYTES or more on a machine with 2 or more cores, else 1.
+        line_limit: the largest amount in øre one element may hold (default: the per-line
+            plausibility bound, money.MAX_LINE_ORE).
     """
     path = str(path)
     result = FileImport(path)
+    line_limit = amount_limit(line_limit)  # resolved here: the reading processes get the same
     try:
         check_root(path)
     except SaftReadError as exc:
-        result.problems = [exc.problem]
+        result.problems = [shortened(exc.problem)]
         return result
     if workers is None:
         workers = 2 if os.path.getsize(path) >= PARALLEL_FROM_BYTES and (os.cpu_count() or 1) >= 2 else 1
@@ -169,9 +175,9 @@ def import_saft_file(
         with engine.begin() as connection:
             storer = _Storer(path, store, connection, result)
             if workers > 1:
-                read = read_in_parallel(path, vendors, override, storer.store_batch, batch_lines, workers)
+                read = read_in_parallel(path, vendors, override, storer.store_batch, batch_lines, workers, line_limit)
             else:
-                read = _read_here(path, vendors, override, storer, batch_lines)
+                read = _read_here(path, vendors, override, storer, batch_lines, line_limit)
             for problem in storer.problems:
                 read.log.add(problem)
             if not read.broken:  # Z reports are only compared with a file read to the end
@@ -185,8 +191,11 @@ def import_saft_file(
         result.stored = True
     except _RollBack:
         result.vendors.clear()
+    except DayLimitExceeded as exc:  # a vendor-day beyond SETTLEMENT_MAX_DAY_AMOUNT: rolled back
+        result.vendors.clear()
+        result.problems = [*result.problems, *exc.problems]
     except SplitMismatch:
         # The second reader's stand-in for the first part did not match the file (rare: e.g. tags
         # inside a comment fooled the byte scan). Everything was rolled back; read it alone.
-        return import_saft_file(path, engine, store, vendors, override, batch_lines, workers=1)
+        return import_saft_file(path, engine, store, vendors, override, batch_lines, workers=1, line_limit=line_limit)
     return result

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from settlement.problems import Problem, error
 from settlement.sources.saft.records import Record
 
+# The longest code the sales store holds (settlement.store.tables: code, fallback_code).
+MAX_CODE = 128
+
 # basicType values (Skatteetaten's code list "BasicType").
 ARTICLE_GROUP = "04"
 LINE_TYPE = "05"
@@ -58,6 +61,10 @@ class MasterData:
         basic_id = rec.get("basicID", "")
         if not basic_id:
             return error("<basic> has no <basicID>", file=file, line=rec.line, column="basicID")
+        for name in ("basicID", "predefinedBasicID"):  # both can become a stored code
+            if len(rec.get(name, "")) > MAX_CODE:
+                return error(f"<{name}> is {len(rec[name])} characters long; at most {MAX_CODE} are stored",
+                             file=file, line=rec.line_of(name), column=name, value=rec[name])
         basic_type = rec.get("basicType", "").zfill(2)  # some exporters write "4" for "04"
         self._gift_card.clear()
         self._tip.clear()

@@ -114,6 +114,7 @@ def read_in_parallel(
     store_batch: Callable[[list[str], list[SaleLine]], None],
     batch_lines: int,
     workers: int = 2,
+    line_limit: int | None = None,
 ) -> ReadOutcome:
     """Read the file with `workers` processes, calling store_batch(receipt_ids, lines) here.
 
@@ -136,7 +137,8 @@ def read_in_parallel(
     try:
         for index, (first, last) in enumerate(zip(firsts, stops)):
             job = {"path": path, "vendors": vendors, "override": override, "batch_lines": batch_lines,
-                   "first_line": first, "stop_line": last, "jump": jumps[index]}
+                   "first_line": first, "stop_line": last, "jump": jumps[index],
+                   "line_limit": line_limit}
             process = _start(job)
             processes.append(process)
             threading.Thread(target=_relay, args=(index, process, inbox, stop), daemon=True).start()

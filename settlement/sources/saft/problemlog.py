@@ -16,6 +16,9 @@ from datetime import date
 from settlement.problems import Problem
 
 _NUMBERS = re.compile(r"[-+]?\d[\d.,:/ ]*")
+# Text copied from a hostile file can be megabytes long: runs this long are cut in messages.
+_LONG_RUN = re.compile(r"\S{81,}")
+_MAX_VALUE, _MAX_MESSAGE, _MAX_REF = 80, 1000, 256
 _SUBJECT = re.compile(r"^register [^:]*: ")
 
 
@@ -37,6 +40,7 @@ class ProblemLog:
         self._unlisted_notes: Counter = Counter()
 
     def add(self, problem: Problem, vendor: str | None = None, day: date | None = None) -> None:
+        problem = shortened(problem)
         kind = _kind(problem)
         self._seen[kind] += 1
         self.errors += problem.is_error
@@ -83,6 +87,24 @@ class ProblemLog:
             if note_vendor == vendor:
                 notes.append((day, "", f"{count} more SAF-T warning(s) of the same kinds on this day (see the import output)"))
         return notes
+
+
+def _cut(text: str, keep: int) -> str:
+    return text if len(text) <= keep else f"{text[:keep - 30]}… ({len(text)} characters)"
+
+
+def shortened(problem: Problem) -> Problem:
+    """The problem with long text from the file cut short (value, ref, and long runs in the message)."""
+    message, value, ref = problem.message, problem.value, problem.ref
+    if len(message) > _MAX_VALUE:
+        message = _cut(_LONG_RUN.sub(lambda m: _cut(m.group(), _MAX_VALUE), message), _MAX_MESSAGE)
+    if value is not None and len(value) > _MAX_VALUE:
+        value = _cut(value, _MAX_VALUE)
+    if ref is not None and len(ref) > _MAX_REF:
+        ref = _cut(ref, _MAX_REF)
+    if (message, value, ref) == (problem.message, problem.value, problem.ref):
+        return problem
+    return replace(problem, message=message, value=value, ref=ref)
 
 
 def _note_text(problem: Problem) -> str:

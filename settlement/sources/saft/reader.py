@@ -21,13 +21,13 @@ from lxml import etree
 
 from settlement.problems import Problem, error
 from settlement.sources.saft.masterdata import MasterData
-from settlement.sources.saft.problemlog import ProblemLog
+from settlement.sources.saft.problemlog import ProblemLog, shortened
 from settlement.sources.saft.records import record
 from settlement.sources.saft.registers import vendor_for_register
 from settlement.sources.saft.signs import SignConvention
 from settlement.sources.saft.splitpoint import JoinedSource
 from settlement.sources.saft.transactions import Converted, Register, convert
-from settlement.sources.saft.xmlstream import SaftReadError, q, stream
+from settlement.sources.saft.xmlstream import SaftReadError, check_root, q, stream
 from settlement.sources.saft.zreport import DayTotals, ZReport, z_reports_of
 from settlement.vendors import Vendor
 
@@ -73,8 +73,10 @@ class FileReader:
 
     def __init__(self, path: str, vendors: dict[str, Vendor], override: Vendor | None,
                  sink: Callable[[list[Converted]], None], batch_lines: int,
-                 first_line: int = 1, stop_line: int | None = None, jump: tuple[bytes, int] | None = None):
+                 first_line: int = 1, stop_line: int | None = None, jump: tuple[bytes, int] | None = None,
+                 line_limit: int | None = None):
         self.path, self.vendors, self.override, self.sink = path, vendors, override, sink
+        self.line_limit = line_limit  # the largest amount in øre one element may hold (None: money's default)
         # (stand-in for the lines before first_line, byte offset of first_line): once the sign
         # convention is known, the rest of the part before the range is not parsed (see `splitpoint`).
         self.jump = jump
@@ -199,13 +201,14 @@ class FileReader:
         """Convert a transaction before the range only for what it teaches about amntTp; drop the rest."""
         register = self._current_register(element, report=False)
         if register is not None:
-            convert(record(element, "cashtransaction"), register, self.master, self.signs, self.path)
+            convert(record(element, "cashtransaction"), register, self.master, self.signs, self.path, self.line_limit)
 
     def _transaction(self, element) -> None:
         register = self._current_register(element)
         if register is None:
             return
-        outcome = convert(record(element, "cashtransaction"), register, self.master, self.signs, self.path)
+        outcome = convert(record(element, "cashtransaction"), register, self.master, self.signs, self.path,
+                          self.line_limit)
         converted = outcome.converted
         day = converted.day if converted else None
         for problem in outcome.problems:
@@ -239,3 +242,19 @@ class FileReader:
             self.sink(pending)
 
 
+
+
+def read_saft(path: str, vendors: dict[str, Vendor], override: Vendor | None = None,
+              line_limit: int | None = None) -> tuple[list[Converted], list[Problem]]:
+    """Read a whole file in memory, storing nothing: (converted transactions, problems).
+
+    What `import saft` would store when the problems hold no error; for tests and small files.
+    Never raises for anything in the file: broken XML, hostile text and bad values are problems.
+    """
+    try:
+        check_root(path)
+    except SaftReadError as exc:
+        return [], [shortened(exc.problem)]
+    converted: list[Converted] = []
+    outcome = FileReader(path, vendors, override, converted.extend, 1 << 30, line_limit=line_limit).read()
+    return converted, outcome.log.problems()

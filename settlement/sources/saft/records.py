@@ -10,6 +10,7 @@ import re
 
 from lxml import etree
 
+from settlement import money
 from settlement.money import AmountError
 from settlement.sources.saft.xmlstream import NS
 
@@ -17,7 +18,15 @@ _PREFIX = f"{{{NS}}}"
 # xs:decimal as the schema's Amount types allow it: "." only, no thousands separators. A comma is
 # refused rather than read the Norwegian way, since a valid SAF-T file never has one. Decimals past
 # the second must be zeros (1234.560 is 1234.56 kr); money is never rounded.
-_XS_DECIMAL = re.compile(r"([+-]?)(\d*)(?:\.(\d{0,2})0*)?")
+_XS_DECIMAL = re.compile(r"([+-]?)([0-9]*)(?:\.([0-9]{0,2})0*)?")
+# More digits than any plausibility bound allows (int() itself refuses more than 4300).
+_MAX_DIGITS = 20
+_DEFAULT_LIMIT = 10**10  # money.MAX_LINE_ORE's default
+
+
+class AmountTooLarge(AmountError):
+    """An amount beyond the per-amount plausibility bound."""
+
 # Qualified tag (or lxml's Comment/PI factory) → local name, or None when not a SAF-T element.
 _LOCAL: dict[object, str | None] = {}
 _UNKNOWN = object()
@@ -97,22 +106,47 @@ def nested(parent: Record, name: str) -> list[Record]:
     return found
 
 
-def xml_amount(raw: str) -> int:
+def xml_amount(raw: str, limit: int | None = None) -> int:
     """An xs:decimal amount in NOK ('16.40', '-0.4', '.5', '1234.560') → øre, exactly.
 
-    Raises AmountError for anything else, including '16,40' and more than two non-zero decimals.
+    limit: the largest absolute amount in øre accepted; None: money.MAX_LINE_ORE, the per-line
+    plausibility bound's default. Only ASCII digits count as digits.
+    Raises AmountError for anything else, including '16,40', more than two non-zero decimals and
+    amounts beyond the limit.
     """
+    if limit is None:
+        limit = amount_limit()
     whole, _, frac = raw.partition(".")
-    if len(frac) == 2 and frac.isdecimal():  # the usual "123.45" / "-16.40", without the regex
-        if whole.isdecimal():
-            return int(whole) * 100 + int(frac)
-        if whole[:1] == "-" and whole[1:].isdecimal():
-            return -(int(whole[1:]) * 100 + int(frac))
+    if len(frac) == 2 and frac.isascii() and frac.isdigit() and len(whole) <= _MAX_DIGITS:  # the usual "123.45"
+        if whole.isascii() and whole.isdigit():
+            ore = int(whole) * 100 + int(frac)
+            if ore > limit:
+                raise AmountTooLarge(_too_large(raw, limit))
+            return ore
+        if whole[:1] == "-" and whole[1:].isascii() and whole[1:].isdigit():
+            ore = int(whole[1:]) * 100 + int(frac)
+            if ore > limit:
+                raise AmountTooLarge(_too_large(raw, limit))
+            return -ore
     match = _XS_DECIMAL.fullmatch(raw.strip())
     if match is None:
-        raise AmountError(f"not an xs:decimal amount: {raw!r}")
+        raise AmountError(f"not an xs:decimal amount: {raw[:40]!r}")
     sign, whole, frac = match.groups()
     if not whole and not frac:
-        raise AmountError(f"not an xs:decimal amount: {raw!r}")
+        raise AmountError(f"not an xs:decimal amount: {raw[:40]!r}")
+    whole = whole.lstrip("0")
+    if len(whole) > _MAX_DIGITS:
+        raise AmountTooLarge(_too_large(raw, limit))
     ore = int(whole or "0") * 100 + (int(frac.ljust(2, "0")) if frac else 0)
+    if ore > limit:
+        raise AmountTooLarge(_too_large(raw, limit))
     return -ore if sign == "-" else ore
+
+
+def amount_limit(limit: int | None = None) -> int:
+    """The per-amount plausibility bound in øre: `limit`, or money.MAX_LINE_ORE when None."""
+    return limit if limit is not None else getattr(money, "MAX_LINE_ORE", _DEFAULT_LIMIT)
+
+
+def _too_large(raw: str, limit: int) -> str:
+    return f"larger than the plausible bound of {money.format_nok(limit)} NOK per amount (SETTLEMENT_MAX_LINE_AMOUNT)"

@@ -21,12 +21,12 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from settlement.businessday import business_day, parse_timestamp
+from settlement.businessday import EARLIEST_YEAR, LATEST_YEAR, business_day, parse_timestamp
 from settlement.money import AmountError, format_nok, round_half_up_div
 from settlement.problems import Problem, error, warning
 from settlement.sales import LineType, SaleLine
-from settlement.sources.saft.masterdata import ARTICLE_GROUP, PAYMENT, RAISE, TRANSACTION, MasterData
-from settlement.sources.saft.records import Record, nested, xml_amount
+from settlement.sources.saft.masterdata import ARTICLE_GROUP, MAX_CODE, PAYMENT, RAISE, TRANSACTION, MasterData
+from settlement.sources.saft.records import AmountTooLarge, Record, amount_limit, nested, xml_amount
 from settlement.sources.saft.signs import LETTERS, SignConvention, signed
 from settlement.vat import VAT_TABLE, UnknownVatCode, rate_on
 
@@ -34,6 +34,12 @@ SOURCE = "saft"
 # Transaction types that move money in or out of the drawer or an account but sell nothing.
 NOT_SALES = frozenset({"11003", "11004", "11005", "11007", "11008", "11010", "11011", "11014"})
 _TRUE = frozenset({"true", "1"})
+# What the sales store's columns hold (settlement.store.tables): a longer receipt id or code is refused.
+MAX_RECEIPT_ID = 128
+# Business days outside the years every source accepts are refused (businessday.EARLIEST_YEAR to
+# LATEST_YEAR): dates like 0001-01-01 or 9999-12-31 (a corrupt or hostile file) would overflow the
+# time zone and business day arithmetic of later steps.
+EARLIEST_DAY, LATEST_DAY = date(EARLIEST_YEAR, 1, 1), date(LATEST_YEAR, 12, 31)
 # Standard VAT code by percentage, used only when a line's <vat> has no <vatCode>. 0 % is left
 # out on purpose: exempt (5) and outside the VAT Act (6) cannot be told apart from the rate.
 _STANDARD_CODE_BY_PERCENT = {25000: "3", 15000: "31", 12000: "33", 11110: "32"}
@@ -89,8 +95,8 @@ class _Bad(Exception):
 class _Reader:
     """Reads one transaction; `bad` builds an error that names the file, line and transaction."""
 
-    def __init__(self, file: str, ref: str, label: str):
-        self.file, self.ref, self.label = file, ref, label
+    def __init__(self, file: str, ref: str, label: str, limit: int | None = None):
+        self.file, self.ref, self.label, self.limit = file, ref, label, limit
         self.warnings: list[Problem] = []
 
     def bad(self, rec: Record, message: str, column: str | None = None, value: str | None = None) -> _Bad:
@@ -112,9 +118,19 @@ class _Reader:
     def amount(self, rec: Record, name: str) -> int:
         raw = self.text(rec, name)
         try:
-            return xml_amount(raw)
+            return xml_amount(raw, self.limit)
+        except AmountTooLarge as exc:
+            raise self.bad(rec, f"<{name}> is {exc}", column=name, value=raw) from None
         except AmountError:
             raise self.bad(rec, f"<{name}> is not an amount (expected e.g. 123.45 or -16.40)", column=name, value=raw) from None
+
+    def code(self, rec: Record, name: str, value: str | None = None) -> str:
+        """A code that is stored (payment type, article group, raise type): at most MAX_CODE characters."""
+        value = self.text(rec, name) if value is None else value
+        if len(value) > MAX_CODE:
+            raise self.bad(rec, f"<{name}> is {len(value)} characters long; at most {MAX_CODE} are stored",
+                           column=name, value=value)
+        return value
 
     def letter(self, rec: Record, name: str = "amntTp") -> str:
         value = self.text(rec, name).upper()
@@ -124,10 +140,10 @@ class _Reader:
 
 
 def parse_percent(raw: str) -> int | None:
-    """'15.00' → 15000, '11.11' → 11110: a percentage in thousandths, exactly."""
+    """'15.00' → 15000, '11.11' → 11110: a percentage in thousandths, exactly (ASCII digits only)."""
     try:
         whole, _, frac = raw.strip().partition(".")
-        if not whole.isdigit() or (frac and not frac.isdigit()) or len(frac.rstrip("0")) > 3:
+        if not raw.isascii() or len(whole) > 3 or not whole.isdigit() or (frac and not frac.isdigit()) or len(frac.rstrip("0")) > 3:
             return None
         return int(whole) * 1000 + int((frac.rstrip("0") or "0").ljust(3, "0"))
     except ValueError:
@@ -140,11 +156,16 @@ def percent_text(thousandths: int) -> str:
     return f"{whole}" if rest == 0 else f"{whole}.{rest:03d}".rstrip("0")
 
 
-def convert(rec: Record, register: Register, master: MasterData, signs: SignConvention, file: str) -> Outcome:
-    """Turn one <cashtransaction> record into SaleLines; problems name the file, line and transaction."""
+def convert(rec: Record, register: Register, master: MasterData, signs: SignConvention, file: str,
+            limit: int | None = None) -> Outcome:
+    """Turn one <cashtransaction> record into SaleLines; problems name the file, line and transaction.
+
+    limit: the largest amount in øre one element may hold (default: the per-line plausibility bound).
+    """
     trans_id = rec.get("transID", "")
     receipt_id = f"{register.company}/{register.register_id}/{trans_id}"
-    reader = _Reader(file, receipt_id, f"register {register.register_id} transaction {trans_id or '?'}")
+    reader = _Reader(file, receipt_id, f"register {shorten(register.register_id)} transaction {shorten(trans_id) or '?'}",
+                     limit)
     if rec.get("trainingID", "").lower() in _TRUE:
         return Outcome(skipped="training")
     if rec.get("voidTransaction", "").lower() in _TRUE:
@@ -161,7 +182,10 @@ def convert(rec: Record, register: Register, master: MasterData, signs: SignConv
 def _convert(
     rec: Record, register: Register, master: MasterData, signs: SignConvention, reader: _Reader, receipt_id: str
 ) -> Converted | None:
-    reader.text(rec, "transID")
+    trans_id = reader.text(rec, "transID")
+    if len(receipt_id) > MAX_RECEIPT_ID:
+        raise reader.bad(rec, f"the receipt id <companyIdent>/<registerID>/<transID> is {len(receipt_id)} characters long; "
+                         f"at most {MAX_RECEIPT_ID} are stored", column="transID", value=trans_id)
     trans_type = rec.get("transType", "")
     predefined_type = master.predefined(trans_type, TRANSACTION) if trans_type else ""
     if predefined_type in NOT_SALES:
@@ -212,10 +236,22 @@ def _convert(
 def _moment(rec: Record, register: Register, reader: _Reader) -> datetime:
     raw_date, raw_time = reader.text(rec, "transDate"), reader.text(rec, "transTime")
     try:
-        return parse_timestamp(f"{raw_date}T{raw_time}", register.tz)
+        written = date.fromisoformat(raw_date)
     except ValueError:
+        written = None
+    if written is not None and not EARLIEST_DAY.year <= written.year <= LATEST_DAY.year:
+        raise reader.bad(rec, f"<transDate> {written.isoformat()} is outside the plausible years "
+                         f"{EARLIEST_DAY.year}-{LATEST_DAY.year}", column="transDate", value=raw_date)
+    try:
+        moment = parse_timestamp(f"{raw_date}T{raw_time}", register.tz)
+        day = business_day(moment, register.tz, register.day_start)
+    except (ValueError, OverflowError):
         raise reader.bad(rec, "<transDate>/<transTime> is not a date and time", column="transDate",
                          value=f"{raw_date} {raw_time}") from None
+    if not EARLIEST_DAY <= day <= LATEST_DAY:
+        raise reader.bad(rec, f"<transDate>/<transTime> is on {day.isoformat()}, outside the plausible years "
+                         f"{EARLIEST_DAY.year}-{LATEST_DAY.year}", column="transDate", value=f"{raw_date} {raw_time}")
+    return moment
 
 
 def _article_line(line_rec, register, master, sale_letter, reader, day, result, add) -> tuple[int, int]:
@@ -238,6 +274,7 @@ def _article_line(line_rec, register, master, sale_letter, reader, day, result, 
     group = line_rec.get("artGroupID") or master.article_groups.get(line_rec.get("artID", ""), "")
     if not group:
         raise reader.bad(line_rec, "the line has no <artGroupID> (nor an <artID> whose article has one)", column="artGroupID")
+    reader.code(line_rec, "artGroupID", group)
     if vat_rec is None:
         raise reader.bad(line_rec, "the line has no <vat>, so its VAT code is unknown", column="vat")
     standard, percent = _vat_code(vat_rec, master, reader, day)
@@ -262,7 +299,15 @@ def _discounts(parent: Record, reader: _Reader, amount: int) -> int:
     what the customer paid). Read unsigned, and negative on a returned line (the discount
     given back with it), since exporters differ in how they sign it."""
     total = sum(abs(reader.amount(found, "dscAmnt")) for found in nested(parent, "discount"))
+    if total > amount_limit(reader.limit):
+        raise reader.bad(parent, f"the discounts add up to {format_nok(total)}, beyond the plausible bound per amount",
+                         column="dscAmnt")
     return -total if amount < 0 else total
+
+
+def shorten(text: str, keep: int = 40) -> str:
+    """Text from the file as quoted in a message: cut short when long."""
+    return text if len(text) <= keep else f"{text[:keep]}… ({len(text)} characters)"
 
 
 def _transaction_discount(rec: Record, reader: _Reader, lines: list) -> None:
@@ -323,6 +368,7 @@ def _raise(raise_rec: Record, master: MasterData, flip: int, reader: _Reader, ad
     raise_type = reader.text(raise_rec, "raiseType")
     if not master.is_tip(raise_type):
         return 0
+    reader.code(raise_rec, "raiseType", raise_type)
     amount = reader.amount(raise_rec, "raiseAmnt")
     amount = amount * flip if amount > 0 else amount
     if amount:
@@ -331,7 +377,7 @@ def _raise(raise_rec: Record, master: MasterData, flip: int, reader: _Reader, ad
 
 
 def _payment(payment: Record, master: MasterData, flip: int, reader: _Reader, result: Converted, add) -> int:
-    payment_type = reader.text(payment, "paymentType")
+    payment_type = reader.code(payment, "paymentType")
     basic = master.of_type(payment_type, PAYMENT)
     if basic is None:
         found = master.basics.get(payment_type)

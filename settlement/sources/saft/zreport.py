@@ -21,7 +21,7 @@ from settlement.money import AmountError, format_nok
 from settlement.problems import Problem, warning
 from settlement.sources.saft.records import Record, nested, record, xml_amount
 from settlement.sources.saft.xmlstream import q
-from settlement.sources.saft.transactions import Converted, Register, parse_percent, percent_text
+from settlement.sources.saft.transactions import EARLIEST_DAY, LATEST_DAY, Converted, Register, parse_percent, percent_text
 
 Z_REPORT = "Z report"
 _EVENT_REPORT = q("eventReport")
@@ -78,7 +78,7 @@ def _amount(rec: Record, name: str) -> int:
     try:
         return xml_amount(raw)
     except AmountError:
-        raise _NotChecked(f"<{name}> {raw!r} is not an amount") from None
+        raise _NotChecked(f"<{name}> {raw[:40]!r} is not an amount") from None
 
 
 def read_z_report(event: Record, register: Register, file: str) -> tuple[ZReport | None, list[Problem]]:
@@ -92,9 +92,13 @@ def read_z_report(event: Record, register: Register, file: str) -> tuple[ZReport
         raw_date, raw_time = rec.get("reportDate", ""), rec.get("reportTime", "") or "00:00:00"
         try:
             moment = parse_timestamp(f"{raw_date}T{raw_time}", register.tz)
-        except ValueError:
-            raise _NotChecked(f"<reportDate>/<reportTime> {raw_date!r} {raw_time!r} is not a date and time") from None
-        report = ZReport(report_id, rec.line, business_day(moment, register.tz, register.day_start))
+            day = business_day(moment, register.tz, register.day_start)
+        except (ValueError, OverflowError):
+            raise _NotChecked(f"<reportDate>/<reportTime> {raw_date[:40]!r} {raw_time[:40]!r} is not a date and time") from None
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise _NotChecked(f"<reportDate> {day.isoformat()} is outside the plausible years "
+                              f"{EARLIEST_DAY.year}-{LATEST_DAY.year}")
+        report = ZReport(report_id, rec.line, day)
         for totals in nested(rec, "reportTotalCashSales"):
             report.total += _amount(totals, "totalCashSaleAmnt")
         for group in nested(rec, "reportPayments"):

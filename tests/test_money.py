@@ -37,3 +37,23 @@ def test_format_nok():
 @pytest.mark.parametrize("num, den, expected", [(5, 10, 1), (4, 10, 0), (-5, 10, -1), (15, 10, 2), (25, 10, 3), (0, 3, 0)])
 def test_round_half_up_div(num, den, expected):
     assert round_half_up_div(num, den) == expected
+
+
+@pytest.mark.parametrize("text", ["١٢٣,٤٥", "１２３", "१२३", "12,3\u0665", "12,00\n5", "1" * 5000])
+def test_only_ascii_digits_and_no_huge_numbers(text):
+    with pytest.raises(AmountError):
+        parse_amount(text)
+
+
+def test_per_line_bound():
+    from settlement.money import MAX_LINE_ORE, parse_decimal_ore
+
+    assert MAX_LINE_ORE == 10**10
+    assert parse_amount("100000000,00") == MAX_LINE_ORE and parse_amount("-100000000,00") == -MAX_LINE_ORE
+    for text in ("100000000,01", "-100000000,01", "99999999999999999999,00", "9" * 30):
+        with pytest.raises(AmountError, match="larger than the plausible bound of 100 000 000,00 NOK per line"):
+            parse_amount(text)
+    assert parse_amount("5,00", limit=500) == 500
+    with pytest.raises(AmountError, match="plausible bound of 5,00 NOK"):
+        parse_decimal_ore("5.01", limit=500)
+    assert parse_amount("99999999999999999999,00", limit=None) == 9999999999999999999900

@@ -297,7 +297,7 @@ def _import(app: App, vendor: Vendor, path: Path, source: str, data: bytes) -> D
         return DroppedFile(path.name, source, IMPORTED, detail, days=set(stored.days), problems=problems)
     # A SAF-T file names its registers; without saft_registers every register is this vendor's.
     override = None if vendor.saft_registers else vendor
-    outcome = import_saft_file(path, app.engine, app.sales, app.vendors, override)
+    outcome = import_saft_file(path, app.engine, app.sales, app.vendors, override, line_limit=app.max_line_ore)
     if not outcome.stored:
         return DroppedFile(path.name, source, REJECTED, f"{outcome.errors} error(s); nothing imported", problems=outcome.problems)
     days = {d for result in outcome.vendors.values() for d in result.days}

@@ -182,10 +182,11 @@ def _booking(mode):
     from settlement.report.fiken_view import fiken_booking
 
     voucher = _voucher(LINES)
+    key = "[settlement:bergen-bryggen:2026-11-02:v1]"
     if mode == "journal":
-        posting = build_journal_posting(voucher, "Bergen Bryggen", "1901", "7740", "K")
+        posting = build_journal_posting(voucher, "Bergen Bryggen", "1901", "7740", key)
     else:
-        posting = build_cash_sale_posting(voucher, "Bergen Bryggen", "1901", "7740", "K", None, {})
+        posting = build_cash_sale_posting(voucher, "Bergen Bryggen", "1901", "7740", key, None, {})
     return fiken_booking(posting, DAY, "7740")
 
 

@@ -87,5 +87,9 @@ def test_two_claims_in_one_process_do_not_share_the_lock(pg_url):
             assert (first, second) == (True, False)
 
 
-def test_sqlite_needs_no_claim(tmp_path):
-    assert claims_for(open_engine(f"sqlite:///{tmp_path / 'db.sqlite'}")) is no_claim
+def test_sqlite_claims_are_file_locks_and_in_memory_needs_none(tmp_path):
+    from settlement.posting.claims import FileClaims
+
+    claims = claims_for(open_engine(f"sqlite:///{tmp_path / 'db.sqlite'}"))
+    assert isinstance(claims, FileClaims) and claims.folder == (tmp_path / "db.sqlite.locks").resolve()
+    assert claims_for(open_engine("sqlite:///:memory:")) is no_claim

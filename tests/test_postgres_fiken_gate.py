@@ -51,11 +51,11 @@ def test_three_replicas_never_overlap_and_keep_to_four_per_second(pg_url, fiken_
 
 
 def test_without_the_shared_gate_replicas_do_collide(tmp_path, fiken_sandbox):
-    # The same three replicas on SQLite (no shared gate): the sandbox sees them overlap, which is
-    # exactly what the PostgreSQL gate above prevents.
+    # The same three processes each on an in-memory SQLite (no shared gate): the sandbox sees them
+    # overlap, which is exactly what the PostgreSQL gate above (and the SQLite file gate) prevents.
     fiken_sandbox.config.rate_limit_per_second = None
     fiken_sandbox.faults.latency(0.05)
-    _replicas(f"sqlite:///{tmp_path / 'db.sqlite'}", fiken_sandbox, count=3, requests_each=6)
+    _replicas("sqlite:///:memory:", fiken_sandbox, count=3, requests_each=6)
     assert fiken_sandbox.overlaps() or any(r.status == 429 for r in fiken_sandbox.requests)
 
 
@@ -90,10 +90,14 @@ def test_a_dead_replica_does_not_hold_the_gate(pg_url):
         holder.wait(timeout=30)
 
 
-def test_the_gate_is_local_without_postgresql(tmp_path):
+def test_the_gate_is_a_lock_file_on_sqlite_and_local_in_memory(tmp_path):
+    from settlement.fiken.shared_lock import FileGate
+
     sqlite = f"sqlite:///{tmp_path / 'db.sqlite'}"
-    assert isinstance(gate_for(sqlite, "personal:abc"), LocalGate)
-    assert gate_from_settings(Settings(database_url=sqlite, fiken_token="abc")) is None
+    assert isinstance(gate_for(sqlite, "personal:abc"), FileGate)
+    assert isinstance(gate_from_settings(Settings(database_url=sqlite, fiken_token="abc")), FileGate)
+    assert isinstance(gate_for("sqlite:///:memory:", "personal:abc"), LocalGate)
+    assert gate_from_settings(Settings(database_url="sqlite:///:memory:", fiken_token="abc")) is None
 
 
 @pytest.mark.parametrize(("starts", "now", "wait"), [

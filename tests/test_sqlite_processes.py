@@ -315,3 +315,19 @@ def test_the_lock_folder_is_beside_the_database_whatever_the_working_directory(t
     with claims("oslo-sentrum") as again:
         assert again
     assert claims.holder("oslo-sentrum") == "another process"  # released: the file names nobody
+
+
+def test_client_processes_on_one_sqlite_file_never_overlap_and_keep_to_four_per_second(tmp_path, fiken_sandbox):
+    """Three processes each building a client from settings (as every command does) and sending
+    reads at the same moment: the file gate keeps them one at a time and at most 4 a second."""
+    from tests.test_postgres_fiken_gate import _max_in_one_second, _replicas
+
+    fiken_sandbox.config.rate_limit_per_second = None  # measure our own pacing, not the sandbox's
+    fiken_sandbox.faults.latency(0.05)
+    _replicas(f"sqlite:///{tmp_path / 'db.sqlite'}", fiken_sandbox, count=3, requests_each=6)
+    seen = [r for r in fiken_sandbox.requests if r.token == fiken_sandbox.personal_token]
+    assert len(seen) == 18 and all(r.status == 200 for r in seen)
+    assert fiken_sandbox.overlaps() == []
+    assert _max_in_one_second([r.arrived for r in seen]) <= 4
+    lock = next((tmp_path / "db.sqlite.locks").glob("fiken-*.lock"))
+    assert fiken_sandbox.personal_token not in lock.read_text() and len(json.loads(lock.read_text())["ends"]) == 4

@@ -4,7 +4,8 @@ A failure while settling one day (Fiken refusing the credential, 429s that would
 becomes that day's outcome, status `error`, with a plain message: the vendor's later days wait, the
 other vendors go on, and the day stays in the state it had reached (`posting` is looked up in Fiken
 by the next run, `posted` gets its report then), so the next run resolves it. The traceback goes to
-the log at DEBUG level, never to the user's terminal.
+the log at DEBUG level, never to the user's terminal. Only the local database failing (locked,
+unreachable) ends the whole run: every vendor needs it, and the CLI reports it as such.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Callable, TextIO
+
+from sqlalchemy.exc import OperationalError
 
 from settlement.businessday import business_day, is_closed
 from settlement.fiken.errors import FikenError
@@ -93,6 +96,8 @@ def settle_guarded(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
     """settle_day, with any exception turned into the day's outcome (see the module docstring)."""
     try:
         return settle_day(ctx, vendor, day)
+    except OperationalError:
+        raise  # the local database cannot be used: the same for every vendor (exit 3, see cli)
     except Exception as exc:  # one day's failure must not stop the others; the reason is kept
         log.debug("%s %s: settling raised", vendor.id, day, exc_info=True)
         if isinstance(exc, FikenError):

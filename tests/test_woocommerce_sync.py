@@ -236,3 +236,30 @@ def test_refunds_are_booked_on_their_own_day_even_when_the_order_day_is_another_
         ("payment", "stripe", None, -2000, 0), ("return", "standard", "3", -2000, -400),
     ]}
     assert [(o.kind, o.amount) for o in webshop_orders(woo_engine, "nettbutikk", date(2026, 12, 1))] == [("refund", -2000)]
+
+
+@pytest.mark.parametrize("total, price", [
+    ("99999999999999999999.00", "99999999999999999999.00"),  # beyond int64 øre
+    ("100000001.001", "100000001.001"),  # more decimals, beyond the line bound
+])
+def test_an_implausible_amount_is_named_and_nothing_is_stored(woo_shop, woo_engine, total, price):
+    vendor = woo_vendor(woo_shop.url)
+    bad = woo_shop.add_order([Item("Te", "50.00", 1)], created=utc(2026, 11, 2, 9), paid=utc(2026, 11, 2, 9))
+    woo_shop.orders[bad]["total"] = total
+    woo_shop.orders[bad]["line_items"][0]["total"] = price
+    report = sync_vendor(woo_engine, vendor, woo_client(woo_shop))
+    assert not report.stored
+    assert any(f"order {bad}" in str(p) and "larger than the plausible bound" in str(p) for p in report.problems), report.problems
+    assert line_count(woo_engine) == 0 and read_cursor(woo_engine, "nettbutikk") is None
+
+
+def test_a_day_beyond_the_plausible_total_stores_nothing(woo_shop, woo_engine):
+    """Each order is within the per-line bound; together they take the day beyond the per-day one."""
+    vendor = woo_vendor(woo_shop.url)
+    for n in range(80):  # 80 × 79 000 000,00, each counted as sale and as payment: beyond 10^10 NOK
+        moment = utc(2026, 11, 2, 8 + n // 60, n % 60)
+        woo_shop.add_order([Item("Gull", "79000000.00", 1)], created=moment, paid=moment)
+    report = sync_vendor(woo_engine, vendor, woo_client(woo_shop))
+    assert not report.stored
+    assert any("2026-11-02" in str(p) and "nettbutikk" in str(p) for p in report.problems), report.problems
+    assert line_count(woo_engine) == 0 and read_cursor(woo_engine, "nettbutikk") is None

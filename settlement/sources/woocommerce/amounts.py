@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from settlement.money import AmountError, parse_amount, round_half_up_div
+from settlement.money import MAX_LINE_ORE, AmountError, format_nok, parse_amount, round_half_up_div
 from settlement.vat import UnknownVatCode, VatRate, rate_on, vat_on_net
 
 _DECIMAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
@@ -29,19 +29,27 @@ def to_ore(value: object) -> int:
     if isinstance(value, bool) or value is None:
         raise AmountError(f"not an amount: {value!r}")
     if isinstance(value, int):
-        return value * 100
+        return _within_bound(value * 100, value)
     if not isinstance(value, str):
         raise AmountError(f"not an amount: {value!r} (expected a decimal string)")
     text = value.strip()
     match = _DECIMAL.match(text)
-    if match is None:
-        raise AmountError(f"not an amount: {value!r} (expected a decimal such as 29.35)")
+    if match is None or len(text) > 40:
+        raise AmountError(f"not an amount: {value[:40]!r} (expected a decimal such as 29.35)")
     sign, whole, frac = match.groups()
     if frac is None or len(frac) <= 2:
         return parse_amount(text)
     scaled = int(whole + frac)  # the amount in units of 10^-len(frac)
     ore = round_half_up_div(scaled, 10 ** (len(frac) - 2))
-    return -ore if sign == "-" else ore
+    return _within_bound(-ore if sign == "-" else ore, value)
+
+
+def _within_bound(ore: int, value: object) -> int:
+    """The amount, or AmountError when it is beyond the per-line plausibility bound."""
+    if abs(ore) > MAX_LINE_ORE:
+        raise AmountError(f"amount {str(value)[:40]!r} is larger than the plausible bound of "
+                          f"{format_nok(MAX_LINE_ORE)} NOK per line")
+    return ore
 
 
 def percent_fraction(value: object) -> tuple[int, int]:

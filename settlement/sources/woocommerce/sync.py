@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from settlement.businessday import day_bounds
 from settlement.problems import Problem, warning
+from settlement.store.sales_store import DayLimitExceeded
 from settlement.sales import SaleLine
 from settlement.sources.woocommerce import SOURCE
 from settlement.sources.woocommerce.client import WooClient
@@ -97,10 +98,14 @@ def sync_vendor(
         return report
     seen = [p.modified_gmt for p in parsed if p.modified_gmt]
     report.cursor = max(seen + ([cursor] if cursor else [])) if (seen or cursor) else None
-    with engine.begin() as conn:
-        _store(conn, engine, vendor, parsed, refunds, report)
-        if report.cursor:
-            store.save_cursor(conn, vendor.id, report.cursor)
+    try:
+        with engine.begin() as conn:
+            _store(conn, engine, vendor, parsed, refunds, report)
+            if report.cursor:
+                store.save_cursor(conn, vendor.id, report.cursor)
+    except DayLimitExceeded as exc:  # rolled back: nothing of this sync is stored, the cursor stays
+        report.problems.extend(exc.problems)
+        return report
     report.stored = True
     return report
 

@@ -53,8 +53,8 @@ class FieldReader:
         try:
             return to_ore(value)
         except AmountError as exc:
-            what = "is not numeric: " if str(exc).startswith("not an amount") else "holds an "
-            self.fail(f"field {path!r} {what}{exc}", path, value)
+            what = " is not numeric: " if str(exc).startswith("not an amount") else ": "
+            self.fail(f"field {path!r}{what}{exc}", path, value)
             return 0
 
     def text(self, obj: object, key: str, path: str, *, required: bool = True) -> str:

@@ -331,3 +331,24 @@ def test_client_processes_on_one_sqlite_file_never_overlap_and_keep_to_four_per_
     assert _max_in_one_second([r.arrived for r in seen]) <= 4
     lock = next((tmp_path / "db.sqlite.locks").glob("fiken-*.lock"))
     assert fiken_sandbox.personal_token not in lock.read_text() and len(json.loads(lock.read_text())["ends"]) == 4
+
+
+def test_a_token_renewed_by_another_process_is_picked_up_not_refreshed_again(oauth_ws, monkeypatch):  # noqa: F811
+    """Two processes on one OAuth token file: after one renewed the token (which spends the refresh
+    token, Fiken rotates it), the other takes the stored token instead of being told to reconnect."""
+    from settlement.fiken.configure import token_source
+    from settlement.settings import Settings
+
+    ws, sb = oauth_ws, oauth_ws.sandbox
+    first_token = connect_by_paste(ws)
+    for name, value in ws.env.items():
+        monkeypatch.setenv(name, value)
+    one, other = token_source(Settings()), token_source(Settings())  # as two processes build them
+    assert one.authorization() == other.authorization() == f"Bearer {first_token['access_token']}"
+    sb.expire(first_token["access_token"])
+    assert one.refresh(f"Bearer {first_token['access_token']}")
+    renewed = json.loads(ws.token_file.read_text())["access_token"]
+    assert renewed != first_token["access_token"]
+    assert other.refresh(f"Bearer {first_token['access_token']}")
+    assert other.authorization() == f"Bearer {renewed}"
+    assert len([r for r in sb.requests if r.path == "/oauth/token" and r.body["grant_type"] == "refresh_token"]) == 1

@@ -122,6 +122,12 @@ class OAuthToken:
             return True
 
     def _renew(self, token: dict) -> dict:
+        # Another process sharing the token file (serve and a manual catch-up) may have renewed it
+        # already, which spent our refresh token; renewals are serialised by the request gate.
+        stored = self._store.load()
+        if stored and stored.get("access_token") not in (None, token.get("access_token")) and not self._expired(stored):
+            self._token = stored
+            return stored
         if not token.get("refresh_token"):
             raise ReconnectRequired(self.reconnect_hint())
         try:

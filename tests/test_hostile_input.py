@@ -232,3 +232,14 @@ def test_drop_folder_refuses_a_day_beyond_the_bound(workspace):
     assert result.moved_to == folder / "failed" / "big.csv"
     assert "SETTLEMENT_MAX_DAY_AMOUNT" in (folder / "failed" / "big.csv.error.txt").read_text(encoding="utf-8")
     assert app.sales.days_with_sales(VENDOR) == []
+
+
+def test_invalid_settings_are_named_without_a_traceback_or_a_secret(workspace):
+    workspace.extra_env.update(SETTLEMENT_FIKEN_RETRY_ATTEMPTS="x", SETTLEMENT_HTTP_PORT="99999",
+                               SETTLEMENT_FIKEN_CONNECT_TIMEOUT="soon")
+    result = workspace.run("status")
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    assert "SETTLEMENT_FIKEN_RETRY_ATTEMPTS: Input should be a valid integer" in result.stderr
+    assert "SETTLEMENT_HTTP_PORT: Input should be less than or equal to 65535 (got '99999')" in result.stderr
+    assert "SETTLEMENT_FIKEN_CONNECT_TIMEOUT" in result.stderr

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 
+from pydantic import ValidationError as SettingsError
 from sqlalchemy.exc import OperationalError
 
 from settlement.app import ConfigurationError
@@ -57,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_CONFIGURATION
+    except SettingsError as exc:
+        print("The settings have errors:", file=sys.stderr)
+        for line in settings_problems(exc):
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_CONFIGURATION
     except OperationalError as exc:
         # Infrastructure, not data: say so plainly. Postings already sent are found by their
         # settlement key on the next run, so nothing is posted twice.
@@ -74,6 +80,20 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+
+
+# Settings whose value is never repeated in a message (secrets, URLs that may carry a password).
+_UNQUOTED = ("token", "secret", "database_url", "key")
+
+
+def settings_problems(exc: SettingsError) -> list[str]:
+    """One line per invalid setting, named as the user sets it (SETTLEMENT_…)."""
+    lines = []
+    for item in exc.errors():
+        name = str(item["loc"][0]) if item.get("loc") else "?"
+        shown = "" if any(word in name for word in _UNQUOTED) else f" (got {str(item.get('input'))[:60]!r})"
+        lines.append(f"SETTLEMENT_{name.upper()}: {item['msg']}{shown}")
+    return lines
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -22,7 +22,7 @@ fiken_project = {PROJECT}
 """
 
 
-def _day_effect(sb, key: str, live_only: bool = True) -> dict[str, int]:
+def day_effect(sb, key: str, live_only: bool = True) -> dict[str, int]:
     """What a cash-sale day books: the sale's booking (under the key) and the payment split
     (under the key with the part `betalinger`)."""
     totals = ledger_effect(sb, SLUG, key, live_only)
@@ -50,7 +50,7 @@ def test_cash_sale_carries_the_project_and_the_journal_entry_the_payment_split(p
     # Net and VAT per line come from the source data, not from Fiken's arithmetic.
     lines = {(line["account"], line["vatType"]): (line["netPrice"], line["vat"]) for line in sale["lines"]}
     assert lines[("3000", "HIGH")] == (24489 - 4898, 4898) and lines[("3030", "MEDIUM")] == (28750 - 3750, 3750)
-    effect = _day_effect(sb, key)
+    effect = day_effect(sb, key)
     assert effect.get("1901", 0) == 0, "the settlement account nets to zero over sale and entry"
     assert effect["1580"] == 18250 and effect["1581"] == 9990 and effect["1900"] == 24999
     assert effect["2701"] == -(4898 + 3750) and sum(effect.values()) == 0
@@ -75,7 +75,7 @@ def test_returns_exceeding_sales_go_to_the_journal_entry(posting_ws):
     sent = [r.body for r in fiken_posts(sb) if not r.path.endswith("attachments")]
     assert sent == [r["body"] for r in requests], "preview --fiken shows exactly what run sends"
     key = "[settlement:butikk-sentrum:2026-11-03:v1]"
-    effect = _day_effect(sb, key)
+    effect = day_effect(sb, key)
     assert effect.get("1901", 0) == 0 and sum(effect.values()) == 0
     for sale in sb.sales(SLUG):
         assert all(line["netPrice"] >= 0 for line in sale["lines"])
@@ -93,8 +93,8 @@ def test_correction_deletes_the_sale_and_reverses_the_entry(posting_ws):
     v1, v2 = (f"[settlement:{VENDOR}:2026-11-02:v{n}]" for n in (1, 2))
     sales = {s["saleNumber"]: s for s in sb.sales(SLUG)}
     assert sales[v1]["deleted"] and not sales[v2].get("deleted")
-    assert set(_day_effect(sb, v1, live_only=False).values()) <= {0}
-    effect = _day_effect(sb, v2)
+    assert set(day_effect(sb, v1, live_only=False).values()) <= {0}
+    effect = day_effect(sb, v2)
     assert effect["1580"] == 18250 + 5000 and effect.get("1901", 0) == 0 and sum(effect.values()) == 0
     patches = [r for r in fiken_posts(sb) if r.method == "PATCH"]
     assert len(patches) == 2 and all("Korrigering" in r.query["description"] for r in patches)

@@ -3,33 +3,22 @@ after a SIGKILL at every step, a dropped answer on each request or a ledger erro
 recovery lookup, Fiken ends up with one sale, one payment-split entry and one attachment.
 
 The sandbox's text for a sale's own booking is varied: what real Fiken writes there is not
-documented, and the recovery must not depend on it (docs/fiken.md, "Cash sales")."""
+documented, and the recovery must not depend on it (docs/fiken.md, "Finding a posting again")."""
 
 from __future__ import annotations
 
 import json
 import signal
-from pathlib import Path
 
 import pytest
 
 from settlement.posting.faults import CASH_SALE_POINTS
 from tests.fixtures_posting import ledger_effect
+from tests.test_posting_cash_sale import GOLDEN, SLUG, VENDOR, VENDOR_TOML, day_effect
 
-GOLDEN = Path(__file__).parent / "golden" / "voucher"
-SLUG, VENDOR, PROJECT, DAY = "demo-prosjekt-as", "butikk-sentrum", 73408301, "2026-11-02"
+DAY = "2026-11-02"
 KEY = f"[settlement:{VENDOR}:{DAY}:v1]"
 PAYMENTS_KEY = f"[settlement:{VENDOR}:{DAY}:v1:betalinger]"
-VENDOR_TOML = f"""
-[[vendors]]
-id = "{VENDOR}"
-name = "Butikk Sentrum"
-closing_time = "20:00"
-enabled_since = 2026-11-01
-fiken_company = "{SLUG}"
-posting = "cash_sale"
-fiken_project = {PROJECT}
-"""
 # Texts a ledger might give the booking of a sale: the sandbox's default, and the worst case, a
 # text that reads exactly like our own payment-split entry and quotes the saleNumber.
 BOOKING_TEXTS = ("Salg {saleNumber}", "Dagsoppgjør betalinger Butikk Sentrum 2026-11-02 {saleNumber}")
@@ -71,9 +60,8 @@ def _assert_once(ws) -> None:
     assert day["sale_id"] == sale["saleId"]
     assert day["transaction_id"] == splits[0]["transactionId"]
     assert day["journal_entry_id"] == splits[0]["journalEntryId"]
-    effect = ledger_effect(sb, SLUG, KEY)  # the sale's booking and the split together
+    assert day_effect(sb, KEY).get("1901", 0) == 0, "the settlement account nets to zero"
     split = ledger_effect(sb, SLUG, PAYMENTS_KEY)
-    assert effect.get("1901", 0) + split.get("1901", 0) == 0, "the settlement account nets to zero"
     assert split["1580"] == 18250 and split["1900"] == 24999
 
 

@@ -61,7 +61,7 @@ def generate(folder: Path, lines: int, vendors: int) -> None:
 
 
 def _app(folder: Path):
-    from settlement.app import App
+    from settlement.wiring import App
     from settlement.settings import Settings
 
     return App.load(
@@ -74,7 +74,7 @@ def _app(folder: Path):
 
 
 def phase_import(folder: Path) -> None:
-    from settlement.csvfile import decode
+    from settlement.domain.csvfile import decode
     from settlement.sources.generic_csv import SOURCE, parse_sales_csv
 
     app = _app(folder)

@@ -24,7 +24,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from settlement.app import App  # noqa: E402
+from settlement.wiring import App  # noqa: E402
 from settlement.cli.posting import posting_context  # noqa: E402
 from settlement.fiken_sandbox import FikenSandbox  # noqa: E402
 from settlement.posting.catchup import catch_up  # noqa: E402

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from settlement.app import App
-from settlement.problems import warning
-from settlement.voucher import Voucher, build_voucher
+from settlement.wiring import App
+from settlement.domain.problems import warning
+from settlement.domain.voucher import Voucher, build_voucher
 
 
 def voucher_for_day(app: App, vendor_id: str, day: date) -> Voucher:

@@ -13,11 +13,11 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from settlement.app import App
+from settlement.wiring import App
 from settlement.cli.common import print_problems
 from settlement.cli.posting import posting_context, print_status
 from settlement.cli.preview import render_table
-from settlement.csvfile import decode
+from settlement.domain.csvfile import decode
 from settlement.daily import voucher_for_day
 from settlement.fiken_sandbox import FikenSandbox
 from settlement.posting.catchup import Progress, catch_up, closed_days

@@ -5,7 +5,7 @@ the human format prints them as `vendor=… day=… key=…`, the JSON format as
 is always one line: characters that are not printable (a newline in a file name, escape
 sequences) are escaped as `\n`, `\x1b`, …, and a context value that holds such characters, spaces
 or quotes is printed quoted (`file='a b.csv'`); JSON escapes them by being JSON. Every line
-passes through the Fiken redaction (settlement.fiken.redaction) and a mask of the configured
+passes through the Fiken redaction (settlement.targets.fiken.redaction) and a mask of the configured
 credential values at the handler, so a credential that reached a message by any road is still
 masked.
 """
@@ -19,7 +19,7 @@ import sys
 from datetime import datetime, timezone
 from typing import Iterable, TextIO
 
-from settlement.fiken.redaction import redact
+from settlement.targets.fiken.redaction import redact
 
 # Record extras that name what a line is about, in the order they are printed.
 CONTEXT_FIELDS = ("vendor", "day", "key", "file")

@@ -27,10 +27,10 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from settlement.fiken.auth import PersonalToken
-from settlement.fiken.client import FikenClient
-from settlement.fiken.retry import RetryPolicy
-from settlement.fiken.transport import SentRequest
+from settlement.targets.fiken.auth import PersonalToken
+from settlement.targets.fiken.client import FikenClient
+from settlement.targets.fiken.retry import RetryPolicy
+from settlement.targets.fiken.transport import SentRequest
 from settlement.fiken_sandbox.multipart import parse_form
 from settlement.fiken_sandbox.records import RecordedRequest
 from settlement.fiken_sandbox.server import API_PREFIX

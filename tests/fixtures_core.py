@@ -88,7 +88,7 @@ class Workspace:
         )
 
     def app(self):
-        from settlement.app import App
+        from settlement.wiring import App
 
         return App.load(self.settings())
 

@@ -149,7 +149,7 @@ def chain_days(now, count: int = 3) -> list:
     from datetime import time as clock, timedelta
     from zoneinfo import ZoneInfo
 
-    from settlement.businessday import business_day, is_closed
+    from settlement.domain.businessday import business_day, is_closed
 
     tz, start = ZoneInfo(CHAIN_TZ), clock.fromisoformat(CHAIN_DAY_START)
     last = business_day(now, tz, start)

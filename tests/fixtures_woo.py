@@ -11,7 +11,7 @@ import pytest
 
 from settlement.sources.woocommerce.client import Credentials, WooClient
 from settlement.store import open_engine
-from settlement.vendors import Vendor, WooCommerceConfig
+from settlement.domain.vendors import Vendor, WooCommerceConfig
 from settlement.woo_sandbox import WooSandbox
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterable, TextIO
 from xml.sax.saxutils import escape
 
-from settlement.money import round_half_up_div
+from settlement.domain.money import round_half_up_div
 
 NS = "urn:StandardAuditFile-Taxation-CashRegister:NO"
 # The exporter's own VAT code → (standard code, percentage).

@@ -3,7 +3,7 @@
 from datetime import date, datetime, time, timezone
 from zoneinfo import ZoneInfo
 
-from settlement.businessday import business_day, day_bounds, is_closed, parse_timestamp
+from settlement.domain.businessday import business_day, day_bounds, is_closed, parse_timestamp
 
 OSLO = ZoneInfo("Europe/Oslo")
 

@@ -7,10 +7,10 @@ from datetime import date, time
 
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from settlement.csvfile import decode, parse_csv
-from settlement.money import MAX_LINE_ORE
+from settlement.domain.csvfile import decode, parse_csv
+from settlement.domain.money import MAX_LINE_ORE
 from settlement.sources.generic_csv import COLUMNS, parse_sales_csv
-from settlement.vendors import Vendor
+from settlement.domain.vendors import Vendor
 
 VENDOR = Vendor("fuzz", "Fuzz", "Europe/Oslo", time(22, 0), time(5, 0), date(2026, 1, 1), "demo-as")
 VALID = (

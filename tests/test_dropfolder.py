@@ -166,9 +166,9 @@ import time  # noqa: E402
 
 import pytest  # noqa: E402
 
-from settlement.app import App  # noqa: E402
+from settlement.wiring import App  # noqa: E402
 from settlement.logs import setup_logging  # noqa: E402
-from settlement.serve import seen_files  # noqa: E402
+from settlement.store import seen_files  # noqa: E402
 from settlement.serve.dropfolder import WAITING  # noqa: E402
 from settlement.serve.metrics import Metrics  # noqa: E402
 from settlement.serve.sources import sync_sources  # noqa: E402

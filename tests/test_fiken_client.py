@@ -10,14 +10,14 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from settlement.fiken import (
+from settlement.targets.fiken import (
     AuthenticationError,
     FikenConnectionError,
     ModuleNotActive,
     NotFoundError,
     ValidationError,
 )
-from settlement.fiken.auth import PersonalToken
+from settlement.targets.fiken.auth import PersonalToken
 
 MARK = "[settlement:oslo-sentrum:2026-11-02:v1]"
 

@@ -18,10 +18,10 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from settlement.fiken.auth import OAuthToken
-from settlement.fiken.client import FikenClient
-from settlement.fiken.oauth import OAuthConfig
-from settlement.fiken.token_store import TokenFileStore
+from settlement.targets.fiken.auth import OAuthToken
+from settlement.targets.fiken.client import FikenClient
+from settlement.targets.fiken.oauth import OAuthConfig
+from settlement.targets.fiken.token_store import TokenFileStore
 
 
 @pytest.fixture

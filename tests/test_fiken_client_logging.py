@@ -11,11 +11,11 @@ from urllib.parse import parse_qs, urlsplit
 import requests
 from pydantic import SecretStr
 
-from settlement.fiken.auth import OAuthToken, PersonalToken
-from settlement.fiken.client import FikenClient
-from settlement.fiken.errors import AuthenticationError
-from settlement.fiken.oauth import OAuthConfig, begin, code_from_redirect, exchange_code, revoke_token
-from settlement.fiken.token_store import TokenFileStore
+from settlement.targets.fiken.auth import OAuthToken, PersonalToken
+from settlement.targets.fiken.client import FikenClient
+from settlement.targets.fiken.errors import AuthenticationError
+from settlement.targets.fiken.oauth import OAuthConfig, begin, code_from_redirect, exchange_code, revoke_token
+from settlement.targets.fiken.token_store import TokenFileStore
 
 
 def test_debug_logs_of_a_whole_oauth_round_hold_no_secret(fiken_sandbox, tmp_path, caplog):
@@ -36,14 +36,14 @@ def test_debug_logs_of_a_whole_oauth_round_hold_no_secret(fiken_sandbox, tmp_pat
     assert client.companies()  # 401, refresh (rotation), retry
     second = store.load()
     assert second["refresh_token"] != first["refresh_token"]
-    logging.getLogger("settlement.fiken").debug("token dict %s", second)  # as a careless caller might
+    logging.getLogger("settlement.targets.fiken").debug("token dict %s", second)  # as a careless caller might
     revoke_token(config, second["access_token"])
 
     personal = FikenClient(sb.base_url, PersonalToken(SecretStr("wrong-personal-token-123")))
     try:
         personal.user()
     except AuthenticationError as exc:
-        logging.getLogger("settlement.fiken").warning("failed: %s", exc)
+        logging.getLogger("settlement.targets.fiken").warning("failed: %s", exc)
 
     text = caplog.text
     basic = base64.b64encode(f"{sb.client_id}:{sb.client_secret}".encode()).decode()

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
-from settlement.fiken import AmbiguousResult, FikenConnectionError, ServerError
-from settlement.fiken.pacing import LocalGate
-from settlement.fiken.retry import RetryPolicy
+from settlement.targets.fiken import AmbiguousResult, FikenConnectionError, ServerError
+from settlement.targets.fiken.pacing import LocalGate
+from settlement.targets.fiken.retry import RetryPolicy
 
 MARK = "[settlement:oslo-sentrum:2026-11-03:v1]"
 BODY = {

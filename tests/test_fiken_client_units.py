@@ -9,8 +9,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from settlement.chart import LedgerRow
-from settlement.fiken.connection_check import (
+from settlement.domain.chart import LedgerRow
+from settlement.targets.fiken.connection_check import (
     Status,
     accounts_check,
     foreign_bookings,
@@ -18,11 +18,11 @@ from settlement.fiken.connection_check import (
     missing_accounts,
     start_date_check,
 )
-from settlement.fiken.markers import is_ours
-from settlement.fiken.pacing import LocalGate
-from settlement.fiken.pagination import Page, iterate_pages
-from settlement.fiken.redaction import RedactingFilter, redact
-from settlement.fiken.retry import RetryPolicy, parse_retry_after
+from settlement.targets.fiken.markers import is_ours
+from settlement.targets.fiken.pacing import LocalGate
+from settlement.targets.fiken.pagination import Page, iterate_pages
+from settlement.targets.fiken.redaction import RedactingFilter, redact
+from settlement.targets.fiken.retry import RetryPolicy, parse_retry_after
 
 
 def test_pages_are_walked_from_page_zero_to_the_reported_page_count():

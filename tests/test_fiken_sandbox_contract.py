@@ -14,8 +14,8 @@ import pytest
 import requests
 from pydantic import SecretStr
 
-from settlement.fiken.auth import PersonalToken
-from settlement.fiken.client import FikenClient
+from settlement.targets.fiken.auth import PersonalToken
+from settlement.targets.fiken.client import FikenClient
 from settlement.fiken_sandbox import FikenSandbox
 from settlement.fiken_sandbox.records import RecordedRequest
 from tests.conftest import shared_file

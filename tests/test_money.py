@@ -2,7 +2,7 @@
 
 import pytest
 
-from settlement.money import AmountError, format_nok, parse_amount, round_half_up_div
+from settlement.domain.money import AmountError, format_nok, parse_amount, round_half_up_div
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_only_ascii_digits_and_no_huge_numbers(text):
 
 
 def test_per_line_bound():
-    from settlement.money import MAX_LINE_ORE, parse_decimal_ore
+    from settlement.domain.money import MAX_LINE_ORE, parse_decimal_ore
 
     assert MAX_LINE_ORE == 10**10
     assert parse_amount("100000000,00") == MAX_LINE_ORE and parse_amount("-100000000,00") == -MAX_LINE_ORE

@@ -8,18 +8,19 @@ import time
 
 import pytest
 
-from settlement.fiken.pacing import LocalGate
-from settlement.fiken.shared_lock import SharedGate, credential_hash, gate_for, gate_from_settings
+from settlement.targets.fiken.pacing import LocalGate
+from settlement.store.pacing import SharedGate, credential_hash
+from settlement.wiring import gate_for, gate_from_settings
 from settlement.settings import Settings
 from settlement.store import open_engine
 
 # One "replica": a client built from settings (as every command builds it) sending N reads.
 CLIENT = """
 import sys, time
-from settlement.fiken.configure import client_from_settings
+from settlement.wiring import fiken_client
 from settlement.settings import Settings
 settings = Settings(database_url=sys.argv[1], fiken_base_url=sys.argv[2], fiken_token=sys.argv[3])
-client = client_from_settings(settings)
+client = fiken_client(settings)
 time.sleep(max(0.0, float(sys.argv[5]) - time.time()))
 for _ in range(int(sys.argv[4])):
     client.companies()
@@ -70,7 +71,7 @@ def test_pacing_row_names_the_credential_only_by_a_hash(pg_url, fiken_sandbox):
 
 def test_a_dead_replica_does_not_hold_the_gate(pg_url):
     holder = subprocess.Popen([sys.executable, "-c", (
-        "import sys\nfrom settlement.fiken.shared_lock import gate_for\n"
+        "import sys\nfrom settlement.wiring import gate_for\n"
         "gate = gate_for(sys.argv[1], 'personal:abc')\n"
         "with gate.slot():\n    print('in', flush=True)\n    sys.stdin.readline()\n"), pg_url],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
@@ -91,7 +92,7 @@ def test_a_dead_replica_does_not_hold_the_gate(pg_url):
 
 
 def test_the_gate_is_a_lock_file_on_sqlite_and_local_in_memory(tmp_path):
-    from settlement.fiken.shared_lock import FileGate
+    from settlement.store.pacing import FileGate
 
     sqlite = f"sqlite:///{tmp_path / 'db.sqlite'}"
     assert isinstance(gate_for(sqlite, "personal:abc"), FileGate)

@@ -89,7 +89,7 @@ def test_fiken_ids_beyond_32_bits_are_stored(pg_url):
     # Fiken's transaction ids pass 2^31; PostgreSQL's INTEGER would refuse them after Fiken said yes.
     from datetime import date
 
-    from settlement.posting.state import DayState, PostingState
+    from settlement.store.posting_state import DayState, PostingState
 
     engine = open_engine(pg_url)
     assert str(next(c for c in inspect(engine).get_columns("settlement_day") if c["name"] == "transaction_id")["type"]) == "BIGINT"

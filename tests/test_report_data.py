@@ -7,13 +7,13 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from settlement.chart import load_chart
+from settlement.configuration import load_chart
 from settlement.report import build_day_report
 from settlement.report.data import PaymentTotal, Tally, VatTotal
 from settlement.report.reconciliation import reconciliation_rows
-from settlement.sales import SaleLine, summarize
+from settlement.domain.sales import SaleLine, summarize
 from settlement.store.sales_store import StoredNote
-from settlement.voucher import build_voucher
+from settlement.domain.voucher import build_voucher
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2026, 11, 2)
@@ -117,7 +117,7 @@ def test_counts_returns_tips_rounding_and_gift_cards():
 def test_notes_and_voucher_warnings_are_listed_once():
     notes = [StoredNote("saft", "Z-17", "Z-report total 1 000,00 differs from the receipts' 990,00")]
     # voucher_for_day turns the same notes into warnings; the report must not show them twice.
-    from settlement.problems import warning
+    from settlement.domain.problems import warning
 
     voucher = build_voucher(
         VENDOR, DAY, summarize(LINES), *_ledger_and_mapping(), 100,
@@ -178,8 +178,8 @@ def test_reconciliation_rows_split_paid_and_refunded():
 
 
 def _booking(mode):
-    from settlement.posting.payload import build_cash_sale_posting, build_journal_posting
-    from settlement.report.fiken_view import fiken_booking
+    from settlement.targets.fiken.payloads import build_cash_sale_posting, build_journal_posting
+    from settlement.targets.fiken.booking_view import fiken_booking
 
     voucher = _voucher(LINES)
     key = "[settlement:bergen-bryggen:2026-11-02:v1]"

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from settlement.money import AmountError
+from settlement.domain.money import AmountError
 from settlement.sources.saft.reader import read_saft
 from settlement.sources.saft.records import amount_limit
 from settlement.sources.saft.transactions import EARLIEST_DAY, LATEST_DAY, MAX_RECEIPT_ID

@@ -13,7 +13,7 @@ from apscheduler.triggers.cron import CronTrigger
 from settlement.serve.scheduler import build_scheduler, sync_jobs
 from settlement.serve.trigger import DailyTrigger
 from settlement.settings import Settings
-from settlement.vendors import parse_vendors
+from settlement.domain.vendors import parse_vendors
 
 OSLO = ZoneInfo("Europe/Oslo")
 SPRING = (date(2026, 3, 27), date(2026, 3, 31))  # 2026-03-29 has 23 hours

@@ -294,7 +294,7 @@ def test_serve_after_disconnect_logs_the_reason_without_a_traceback(oauth_ws):  
 
 def test_the_lock_folder_is_beside_the_database_whatever_the_working_directory(tmp_path):
     """Two processes that reach the database through different relative paths share one lock."""
-    from settlement.file_locks import lock_folder
+    from settlement.store.file_locks import lock_folder
 
     (tmp_path / "a" / "data").mkdir(parents=True)
     os.symlink(tmp_path / "a", tmp_path / "link")
@@ -336,7 +336,7 @@ def test_client_processes_on_one_sqlite_file_never_overlap_and_keep_to_four_per_
 def test_a_token_renewed_by_another_process_is_picked_up_not_refreshed_again(oauth_ws, monkeypatch):  # noqa: F811
     """Two processes on one OAuth token file: after one renewed the token (which spends the refresh
     token, Fiken rotates it), the other takes the stored token instead of being told to reconnect."""
-    from settlement.fiken.configure import token_source
+    from settlement.targets.fiken.configure import token_source
     from settlement.settings import Settings
 
     ws, sb = oauth_ws, oauth_ws.sandbox

@@ -7,10 +7,10 @@ from datetime import date, datetime, timezone
 
 from hypothesis import given, settings, strategies as st
 
-from settlement.chart import load_chart
-from settlement.sales import SaleLine, summarize
+from settlement.configuration import load_chart
+from settlement.domain.sales import SaleLine, summarize
 from settlement.store import SalesStore, open_engine
-from settlement.voucher import build_voucher
+from settlement.domain.voucher import build_voucher
 
 HEADER = "receipt_id;timestamp;type;code;vat_code;amount;vat\n"
 

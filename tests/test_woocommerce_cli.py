@@ -70,7 +70,7 @@ def test_cli_via_pos_vendor_keeps_the_order_list_only(workspace, woo_shop):
 def test_the_vendors_example_in_the_docs_loads():
     from pathlib import Path
 
-    from settlement.vendors import parse_vendors
+    from settlement.domain.vendors import parse_vendors
 
     doc = (Path(__file__).resolve().parents[1] / "docs" / "woocommerce.md").read_text(encoding="utf-8")
     example = doc.split("```toml", 1)[1].split("```", 1)[0]

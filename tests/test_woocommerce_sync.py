@@ -8,7 +8,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
-from settlement.sales import SaleLine
+from settlement.domain.sales import SaleLine
 from settlement.sources.woocommerce.client import WooError
 from settlement.sources.woocommerce.sync import sync_vendor
 from settlement.store import SalesStore

@@ -11,10 +11,10 @@ import sys
 from pydantic import ValidationError as SettingsError
 from sqlalchemy.exc import OperationalError
 
-from settlement.app import ConfigurationError
-from settlement.fiken.configure import MissingCredential
-from settlement.fiken.errors import AuthenticationError
-from settlement.file_locks import LockFolderError
+from settlement.wiring import ConfigurationError
+from settlement.targets.fiken.configure import MissingCredential
+from settlement.targets.fiken.errors import AuthenticationError
+from settlement.store.file_locks import LockFolderError
 
 # Exit statuses shared by the commands (README "Exit status"): 0 done, 1 something needs attention
 # (a day blocked, refused, interrupted), 2 the configuration has errors, 3 the database or the lock

@@ -6,8 +6,8 @@ import argparse
 import sys
 from datetime import date
 
-from settlement.app import App
-from settlement.problems import Problem
+from settlement.wiring import App
+from settlement.domain.problems import Problem
 
 
 def load_app(validate: bool = True) -> App:

@@ -1,6 +1,6 @@
 """`settlement connect | disconnect | test-connection`: the Fiken credential and its readiness.
 
-The work happens in settlement.fiken; this module only asks, prints and chooses the exit status.
+The work happens in settlement.targets.fiken; this module only asks, prints and chooses the exit status.
 Tokens are never printed.
 """
 
@@ -11,11 +11,12 @@ import dataclasses
 import sys
 
 from settlement.cli.common import load_app
-from settlement.fiken.callback_server import CallbackServer, CallbackTimeout
-from settlement.fiken.configure import client_from_settings, oauth_config, token_store
-from settlement.fiken.connection_check import ConnectionReport, Status, check_connection
-from settlement.fiken.errors import FikenError
-from settlement.fiken.oauth import OAuthError, begin, code_from_redirect, exchange_code, revoke_token
+from settlement.targets.fiken.callback_server import CallbackServer, CallbackTimeout
+from settlement.targets.fiken.configure import oauth_config, token_store
+from settlement.wiring import fiken_client
+from settlement.targets.fiken.connection_check import ConnectionReport, Status, check_connection
+from settlement.targets.fiken.errors import FikenError
+from settlement.targets.fiken.oauth import OAuthError, begin, code_from_redirect, exchange_code, revoke_token
 from settlement.settings import load_settings
 
 
@@ -70,7 +71,7 @@ def run_connect(args: argparse.Namespace) -> int:
     store = token_store(settings)
     store.save(token)
     try:
-        user = client_from_settings(settings).user()
+        user = fiken_client(settings).user()
     except FikenError as exc:
         return _fail(f"the token was stored in {store.describe()} but does not work: {exc}")
     print(f"Connected to Fiken as {user.name} ({user.email}). Token stored in {store.describe()} (owner-only).")
@@ -123,7 +124,7 @@ def run_test_connection(args: argparse.Namespace) -> int:
     app = load_app()
     vendors = [app.vendor(args.vendor)] if args.vendor else list(app.vendors.values())
     try:
-        client = client_from_settings(app.settings)
+        client = fiken_client(app.settings)
     except FikenError as exc:
         return _fail(str(exc))
     report = check_connection(client, vendors, {v.id: app.chart.ledger(v.id) for v in vendors})

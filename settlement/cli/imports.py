@@ -6,13 +6,13 @@ import argparse
 import importlib
 from pathlib import Path
 
-from settlement.app import App
+from settlement.wiring import App
 from settlement.cli.common import load_app, print_problems
 from settlement.store.sales_store import DayLimitExceeded, ImportResult
-from settlement.vendors import Vendor
+from settlement.domain.vendors import Vendor
 from settlement.sources.woocommerce.sync import refresh_notes
 from settlement.sources.generic_csv import SOURCE, parse_sales_csv
-from settlement.csvfile import decode
+from settlement.domain.csvfile import decode
 
 # Modules that add `settlement import <source>` subcommands via `register_import(subparsers)`.
 IMPORT_MODULES: list[str] = [

@@ -10,17 +10,17 @@ import time
 from datetime import date, datetime, timezone
 from typing import TextIO
 
-from settlement.app import App
-from settlement.businessday import is_closed
+from settlement.wiring import App
+from settlement.domain.businessday import is_closed
 from settlement.cli import EXIT_CLAIMED, EXIT_CREDENTIAL
 from settlement.cli.common import iso_date, load_app
 from settlement.posting.catchup import Progress, catch_up, closed_days, credential_refused, settle_guarded
 from settlement.posting.claims import claim_holder
-from settlement.posting.payload import voucher_digest
+from settlement.targets.fiken.payloads import voucher_digest
 from settlement.posting.settle import (
     CORRECT, DOCUMENT, RECORD_EMPTY, SETTLED_ALREADY, Outcome, PostingContext, next_step,
 )
-from settlement.posting.state import DOCUMENTED, EMPTY, NEEDS_ATTENTION, POSTED, SETTLED, PostingState
+from settlement.store.posting_state import DOCUMENTED, EMPTY, NEEDS_ATTENTION, POSTED, SETTLED, PostingState
 from settlement.daily import voucher_for_day
 
 
@@ -59,12 +59,12 @@ def now_utc() -> datetime:
 
 
 def posting_context(app: App) -> PostingContext:
-    from settlement.fiken.configure import client_from_settings
+    from settlement.wiring import fiken_client
     from settlement.posting.claims import claims_for
 
     return PostingContext(
         app=app,
-        client=client_from_settings(app.settings),
+        client=fiken_client(app.settings),
         state=PostingState(app.engine),
         report_dir=app.settings.report_dir,
         generated_at=now_utc(),

@@ -7,8 +7,8 @@ import json
 
 from settlement.cli.common import iso_date, load_app
 from settlement.daily import voucher_for_day
-from settlement.money import format_nok
-from settlement.voucher import Voucher
+from settlement.domain.money import format_nok
+from settlement.domain.voucher import Voucher
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,9 +34,9 @@ def preview(args: argparse.Namespace) -> int:
 
 def _preview_fiken(app, voucher: Voucher) -> int:
     """The request bodies of the next version of this day's posting (nothing is sent)."""
-    from settlement.posting.keys import settlement_key
+    from settlement.domain.keys import settlement_key
     from settlement.posting.settle import build_posting
-    from settlement.posting.state import DOCUMENTED, POSTED, PostingState
+    from settlement.store.posting_state import DOCUMENTED, POSTED, PostingState
 
     if voucher.blocked:
         print(render_table(voucher, app.vendor(voucher.vendor).name))

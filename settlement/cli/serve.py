@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 
-from settlement.app import App
+from settlement.wiring import App
 from settlement.cli.common import print_problems
 from settlement.settings import load_settings
 

@@ -19,11 +19,11 @@ from typing import Callable, TextIO
 
 from sqlalchemy.exc import OperationalError
 
-from settlement.businessday import business_day, is_closed
-from settlement.fiken.errors import FikenError
+from settlement.domain.businessday import business_day, is_closed
+from settlement.targets.fiken.errors import FikenError
 from settlement.posting.claims import claim_holder
 from settlement.posting.settle import Outcome, PostingContext, settle_day
-from settlement.vendors import Vendor
+from settlement.domain.vendors import Vendor
 
 log = logging.getLogger(__name__)
 ERROR = "error"  # the status of a day whose settling raised (see settle_guarded)

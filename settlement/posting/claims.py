@@ -7,7 +7,7 @@ If the replica holding it dies, PostgreSQL ends its session and the lock goes wi
 left claimed by a dead process.
 
 On a SQLite file the processes sharing it are on one machine, and a claim is an exclusive `flock`
-on `<database file>.locks/claim-<vendor>.lock` (settlement/file_locks.py), also never waited for;
+on `<database file>.locks/claim-<vendor>.lock` (settlement/store/file_locks.py), also never waited for;
 the holder writes its pid, host, command and start time into the file so that a process finding
 the vendor claimed can say who holds it. The kernel drops the lock of a process that dies (SIGKILL
 included), so the next run takes the vendor over at once. An in-memory database belongs to one
@@ -27,7 +27,7 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from settlement.file_locks import (
+from settlement.store.file_locks import (
     describe_holder, lock_folder, open_lock_file, read_text, this_process, try_lock, write_text,
 )
 from settlement.posting.settle import no_claim

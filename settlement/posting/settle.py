@@ -16,18 +16,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Callable
 
-from settlement.app import App
+from settlement.wiring import App
 from settlement.daily import voucher_for_day
-from settlement.fiken.client import FikenClient
-from settlement.fiken.errors import AmbiguousResult, FikenError, ValidationError
+from settlement.targets.fiken.client import FikenClient
+from settlement.targets.fiken.errors import AmbiguousResult, FikenError, ValidationError
 from settlement.posting.faults import crash_point
-from settlement.posting.keys import settlement_key
-from settlement.posting.payload import FikenPosting, build_cash_sale_posting, build_journal_posting, voucher_digest
-from settlement.posting.state import (
+from settlement.domain.keys import settlement_key
+from settlement.targets.fiken.payloads import FikenPosting, build_cash_sale_posting, build_journal_posting, voucher_digest
+from settlement.store.posting_state import (
     BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, NEEDS_ATTENTION, POSTED, POSTING, DayState, PostingState,
 )
-from settlement.vendors import Vendor
-from settlement.voucher import Voucher
+from settlement.domain.vendors import Vendor
+from settlement.domain.voucher import Voucher
 
 log = logging.getLogger(__name__)
 

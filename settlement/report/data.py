@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
 from typing import Iterable, Sequence
 
-from settlement.chart import code_key
-from settlement.problems import Problem
-from settlement.report.fiken_view import FikenBooking
-from settlement.sales import LineType, SaleLine
-from settlement.voucher import Voucher, VoucherLine
+from settlement.domain.chart import code_key
+from settlement.domain.problems import Problem
+from settlement.targets.fiken.booking_view import FikenBooking
+from settlement.domain.sales import LineType, SaleLine
+from settlement.domain.voucher import Voucher, VoucherLine
 
 # Sources whose receipts are webshop orders (counted as orders, not as till receipts).
 WEBSHOP_SOURCES = frozenset({"woocommerce"})

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from settlement.app import App
+from settlement.wiring import App
 from settlement.daily import voucher_for_day
 from settlement.report.data import DayReport, build_day_report
-from settlement.report.fiken_view import fiken_booking
+from settlement.targets.fiken.booking_view import fiken_booking
 from settlement.store.sales_store import StoredNote
 from settlement.store.webshop import webshop_orders
-from settlement.vendors import Vendor
+from settlement.domain.vendors import Vendor
 
 
 def day_report_for(
@@ -22,7 +22,7 @@ def day_report_for(
     generated_at defaults to now (UTC); pass it to date the report yourself.
     """
     # Imported here: the posting module imports this one when it documents a posting.
-    from settlement.posting.keys import settlement_key as key_for
+    from settlement.domain.keys import settlement_key as key_for
     from settlement.posting.settle import build_posting
 
     vendor = app.vendor(vendor_id)

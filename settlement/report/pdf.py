@@ -15,7 +15,7 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from settlement.money import format_nok
+from settlement.domain.money import format_nok
 from settlement.report.data import DayReport, Tally
 
 _FONT = "Helvetica"

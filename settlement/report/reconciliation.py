@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from settlement.money import format_nok
+from settlement.domain.money import format_nok
 from settlement.report.data import DayReport
 
 # Whose settlement each ledger key is reconciled against.

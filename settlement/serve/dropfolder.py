@@ -34,16 +34,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from settlement.app import App
-from settlement.csvfile import decode
+from settlement.wiring import App
+from settlement.domain.csvfile import decode
 from settlement.logs import one_line as shown  # a name or text escaped onto one line
-from settlement.problems import Problem, error
+from settlement.domain.problems import Problem, error
 from settlement.store.sales_store import DayLimitExceeded
-from settlement.serve import seen_files
+from settlement.store import seen_files
 from settlement.sources.generic_csv import SOURCE as CSV_SOURCE, parse_sales_csv
 from settlement.sources.saft import import_saft_file
 from settlement.sources.woocommerce.sync import refresh_notes
-from settlement.vendors import Vendor
+from settlement.domain.vendors import Vendor
 
 PROCESSED, FAILED = "processed", "failed"
 MARKERS = (".done", ".ok")

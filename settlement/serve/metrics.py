@@ -13,10 +13,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
-from settlement.fiken.transport import SentRequest
+from settlement.targets.fiken.transport import SentRequest
 from settlement.posting.catchup import closed_days
-from settlement.posting.state import NEEDS_ATTENTION, SETTLED, PostingState
-from settlement.vendors import Vendor
+from settlement.store.posting_state import NEEDS_ATTENTION, SETTLED, PostingState
+from settlement.domain.vendors import Vendor
 
 # Upper bounds (seconds) of the Fiken latency histogram buckets.
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)

@@ -15,7 +15,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from settlement.serve.trigger import DailyTrigger
 from settlement.settings import Settings
-from settlement.vendors import Vendor
+from settlement.domain.vendors import Vendor
 
 
 def job_id(vendor_id: str) -> str:

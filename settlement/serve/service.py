@@ -16,13 +16,13 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from settlement.app import App
-from settlement.fiken.errors import FikenError
+from settlement.wiring import App
+from settlement.targets.fiken.errors import FikenError
 from settlement.posting.catchup import catch_up
 from settlement.posting.claims import claim_holder
-from settlement.posting.keys import settlement_key
+from settlement.domain.keys import settlement_key
 from settlement.posting.settle import Outcome, PostingContext, no_claim
-from settlement.posting.state import NEEDS_ATTENTION, PostingState
+from settlement.store.posting_state import NEEDS_ATTENTION, PostingState
 from settlement.serve.metrics import Metrics, vendor_standings
 from settlement.serve.sources import sync_sources
 from settlement.settings import Settings

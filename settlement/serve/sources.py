@@ -8,12 +8,12 @@ import threading
 import time
 from pathlib import Path
 
-from settlement.app import App
+from settlement.wiring import App
 from settlement.serve.dropfolder import IMPORTED, REJECTED, WAITING, DroppedFile, process_drop_folder
 from settlement.serve.metrics import Metrics
 from settlement.sources.woocommerce.client import WooClient, WooError, default_secrets_dir, load_credentials
 from settlement.sources.woocommerce.sync import sync_vendor
-from settlement.vendors import Vendor
+from settlement.domain.vendors import Vendor
 
 log = logging.getLogger("settlement.serve")
 # A run waits at most this many settle periods for drop-folder files still being written.

@@ -14,13 +14,13 @@ from __future__ import annotations
 import unicodedata
 from datetime import date, datetime
 
-from settlement.businessday import TimestampError, business_day, parse_timestamp
-from settlement.csvfile import parse_csv
-from settlement.money import MAX_LINE_ORE, AmountError, format_nok, parse_amount
-from settlement.problems import Problem, error, warning
-from settlement.sales import VAT_TYPES, LineType, SaleLine
-from settlement.vat import ZERO_RATED, UnknownVatCode, rate_on, vat_in_gross
-from settlement.vendors import Vendor
+from settlement.domain.businessday import TimestampError, business_day, parse_timestamp
+from settlement.domain.csvfile import parse_csv
+from settlement.domain.money import MAX_LINE_ORE, AmountError, format_nok, parse_amount
+from settlement.domain.problems import Problem, error, warning
+from settlement.domain.sales import VAT_TYPES, LineType, SaleLine
+from settlement.domain.vat import ZERO_RATED, UnknownVatCode, rate_on, vat_in_gross
+from settlement.domain.vendors import Vendor
 
 COLUMNS = ("receipt_id", "timestamp", "type", "code", "vat_code", "amount", "vat")
 DISCOUNT = "discount"  # optional column

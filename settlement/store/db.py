@@ -10,7 +10,7 @@ from sqlmodel import create_engine
 
 # Importing migrate registers every table (it imports the table modules) and brings the schema up to date.
 from settlement.store.migrate import prepare_schema
-from settlement.serve import seen_files  # noqa: F401
+from settlement.store import seen_files  # noqa: F401
 
 
 def open_engine(url: str, *, create: bool = True) -> Engine:

@@ -24,12 +24,12 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlmodel import SQLModel
 
-from settlement.fiken.shared_lock import PACING_METADATA
+from settlement.store.pacing import PACING_METADATA
 
 # Importing the table modules registers their tables in SQLModel.metadata.
 from settlement.store import tables  # noqa: F401
 from settlement.store import webshop  # noqa: F401
-from settlement.posting import state  # noqa: F401
+from settlement.store import posting_state as state  # noqa: F401
 
 
 

@@ -17,9 +17,9 @@ from typing import Iterable, Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.engine import Connection, Engine
 
-from settlement.money import MAX_DAY_ORE, format_nok
-from settlement.problems import Problem, error
-from settlement.sales import SaleLine, SummaryRow, summary_sort_key
+from settlement.domain.money import MAX_DAY_ORE, format_nok
+from settlement.domain.problems import Problem, error
+from settlement.domain.sales import SaleLine, SummaryRow, summary_sort_key
 from settlement.store.tables import SaleLineRow, SourceNoteRow
 
 _LINES = SaleLineRow.__table__

@@ -13,7 +13,7 @@ SUMMARY_INDEX_COLUMNS = ("vendor", "business_day", "type", "code", "fallback_cod
 
 
 class SaleLineRow(SQLModel, table=True):
-    """A stored normalized sales line (see settlement.sales.SaleLine)."""
+    """A stored normalized sales line (see settlement.domain.sales.SaleLine)."""
 
     __tablename__ = "sale_line"
     __table_args__ = (

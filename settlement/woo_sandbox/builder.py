@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from settlement.money import parse_amount, round_half_up_div
+from settlement.domain.money import parse_amount, round_half_up_div
 
 # Tax rate id and label per Norwegian rate, as a shop would set them up under WooCommerce > Tax.
 RATE_IDS = {"25": 1, "15": 2, "12": 3, "0": 4}

@@ -25,7 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
-from settlement.money import parse_amount
+from settlement.domain.money import parse_amount
 from settlement.woo_sandbox.builder import Item, build_lines, money, refund_lines, woo_dates
 
 API = "/wp-json/wc/v3"

@@ -16,10 +16,10 @@ from pathlib import Path
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
-from settlement.problems import Problem, error, warning
-from settlement.sales import SaleLine
+from settlement.domain.problems import Problem, error, warning
+from settlement.domain.sales import SaleLine
 from settlement.store.sales_store import DayLimitExceeded, ImportResult, SalesStore
-from settlement.vendors import Vendor
+from settlement.domain.vendors import Vendor
 from settlement.sources.saft.parallel import SplitMismatch, read_in_parallel
 from settlement.sources.saft.problemlog import shortened
 from settlement.sources.saft.reader import FileReader, ReadOutcome

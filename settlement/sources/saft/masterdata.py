@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from settlement.problems import Problem, error
+from settlement.domain.problems import Problem, error
 from settlement.sources.saft.records import Record
 
 # The longest code the sales store holds (settlement.store.tables: code, fallback_code).

@@ -23,11 +23,11 @@ import threading
 from pathlib import Path
 from typing import Callable
 
-from settlement.sales import SaleLine
+from settlement.domain.sales import SaleLine
 from settlement.sources.saft.reader import ReadOutcome
 from settlement.sources.saft.splitpoint import context_before, find_split
 from settlement.sources.saft.transactions import Line
-from settlement.vendors import Vendor
+from settlement.domain.vendors import Vendor
 
 # Share of the lines the first worker gets: the second one also parses the first part (in C,
 # without converting), so an even split would leave it the longer run.

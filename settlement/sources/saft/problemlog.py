@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date
 
-from settlement.problems import Problem
+from settlement.domain.problems import Problem
 
 _NUMBERS = re.compile(r"[-+]?\d[\d.,:/ ]*")
 # Text copied from a hostile file can be megabytes long: runs this long are cut in messages.

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from lxml import etree
 
-from settlement.problems import Problem, error
+from settlement.domain.problems import Problem, error
 from settlement.sources.saft.masterdata import MasterData
 from settlement.sources.saft.problemlog import ProblemLog, shortened
 from settlement.sources.saft.records import record
@@ -29,7 +29,7 @@ from settlement.sources.saft.splitpoint import JoinedSource
 from settlement.sources.saft.transactions import Converted, Register, convert
 from settlement.sources.saft.xmlstream import SaftReadError, check_root, q, stream
 from settlement.sources.saft.zreport import DayTotals, ZReport, z_reports_of
-from settlement.vendors import Vendor
+from settlement.domain.vendors import Vendor
 
 _CUR_CODE = q("curCode")
 _DEFAULT_TZ = ZoneInfo("Europe/Oslo")

@@ -10,8 +10,8 @@ import re
 
 from lxml import etree
 
-from settlement import money
-from settlement.money import AmountError
+from settlement.domain import money
+from settlement.domain.money import AmountError
 from settlement.sources.saft.xmlstream import NS
 
 _PREFIX = f"{{{NS}}}"

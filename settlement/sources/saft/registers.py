@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from settlement.vendors import SaftRegister, Vendor
+from settlement.domain.vendors import SaftRegister, Vendor
 
 
 def _matches(entry: SaftRegister, company: str, location: str, register: str) -> bool:

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field, fields
 from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
-from settlement.businessday import EARLIEST_YEAR, LATEST_YEAR, business_day, parse_timestamp
-from settlement.money import AmountError, format_nok, round_half_up_div
-from settlement.problems import Problem, error, warning
-from settlement.sales import LineType, SaleLine
+from settlement.domain.businessday import EARLIEST_YEAR, LATEST_YEAR, business_day, parse_timestamp
+from settlement.domain.money import AmountError, format_nok, round_half_up_div
+from settlement.domain.problems import Problem, error, warning
+from settlement.domain.sales import LineType, SaleLine
 from settlement.sources.saft.masterdata import ARTICLE_GROUP, MAX_CODE, PAYMENT, RAISE, TRANSACTION, MasterData
 from settlement.sources.saft.records import AmountTooLarge, Record, amount_limit, nested, xml_amount
 from settlement.sources.saft.signs import LETTERS, SignConvention, signed
-from settlement.vat import VAT_TABLE, UnknownVatCode, rate_on
+from settlement.domain.vat import VAT_TABLE, UnknownVatCode, rate_on
 
 SOURCE = "saft"
 # Transaction types that move money in or out of the drawer or an account but sell nothing.

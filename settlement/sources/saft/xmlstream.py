@@ -19,7 +19,7 @@ from typing import Iterator
 
 from lxml import etree
 
-from settlement.problems import Problem, error
+from settlement.domain.problems import Problem, error
 
 NS = "urn:StandardAuditFile-Taxation-CashRegister:NO"
 _OTHER_KNOWN = {

@@ -16,9 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from settlement.businessday import business_day, parse_timestamp
-from settlement.money import AmountError, format_nok
-from settlement.problems import Problem, warning
+from settlement.domain.businessday import business_day, parse_timestamp
+from settlement.domain.money import AmountError, format_nok
+from settlement.domain.problems import Problem, warning
 from settlement.sources.saft.records import Record, nested, record, xml_amount
 from settlement.sources.saft.xmlstream import q
 from settlement.sources.saft.transactions import EARLIEST_DAY, LATEST_DAY, Converted, Register, parse_percent, percent_text

@@ -12,8 +12,8 @@ import re
 from collections.abc import Iterator
 from datetime import date
 
-from settlement.money import MAX_LINE_ORE, AmountError, format_nok, parse_amount, round_half_up_div
-from settlement.vat import UnknownVatCode, VatRate, rate_on, vat_on_net
+from settlement.domain.money import MAX_LINE_ORE, AmountError, format_nok, parse_amount, round_half_up_div
+from settlement.domain.vat import UnknownVatCode, VatRate, rate_on, vat_on_net
 
 _DECIMAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
 # Norwegian output VAT codes that carry a rate; a rate of 0 % maps to ZERO_RATE_CODE.

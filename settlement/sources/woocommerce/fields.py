@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from settlement.businessday import parse_timestamp
-from settlement.money import AmountError
-from settlement.problems import Problem, error
+from settlement.domain.businessday import parse_timestamp
+from settlement.domain.money import AmountError
+from settlement.domain.problems import Problem, error
 from settlement.sources.woocommerce.amounts import to_ore
 
 

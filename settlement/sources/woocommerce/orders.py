@@ -27,15 +27,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Mapping
 
-from settlement.businessday import business_day
-from settlement.money import format_nok
-from settlement.problems import Problem
-from settlement.sales import LineType, SaleLine
+from settlement.domain.businessday import business_day
+from settlement.domain.money import format_nok
+from settlement.domain.problems import Problem
+from settlement.domain.sales import LineType, SaleLine
 from settlement.sources.woocommerce import SOURCE
 from settlement.sources.woocommerce.amounts import vat_code_for_percent, vat_code_from_amounts
 from settlement.sources.woocommerce.fields import FieldReader
-from settlement.vat import rate_on, vat_in_gross
-from settlement.vendors import Vendor, WooCommerceConfig
+from settlement.domain.vat import rate_on, vat_in_gross
+from settlement.domain.vendors import Vendor, WooCommerceConfig
 
 # Statuses that count as a sale for each trigger status, and the date that decides the day.
 COUNTED_STATUSES = {

@@ -12,17 +12,17 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy.engine import Connection, Engine
 
-from settlement.businessday import day_bounds
-from settlement.problems import Problem, warning
+from settlement.domain.businessday import day_bounds
+from settlement.domain.problems import Problem, warning
 from settlement.store.sales_store import DayLimitExceeded
-from settlement.sales import SaleLine
+from settlement.domain.sales import SaleLine
 from settlement.sources.woocommerce import SOURCE
 from settlement.sources.woocommerce.client import WooClient
 from settlement.sources.woocommerce.duplicates import mentions_order
 from settlement.sources.woocommerce.orders import OrderEntry, ParsedOrder, ParsedRefund, parse_order, parse_refund
 from settlement.store import SalesStore
 from settlement.store import webshop as store
-from settlement.vendors import Vendor
+from settlement.domain.vendors import Vendor
 
 # Re-read a little before the cursor: an order saved in the same second as the last one seen
 # would otherwise be missed (modified_after is exclusive). Re-reading an order changes nothing.

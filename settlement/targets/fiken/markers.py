@@ -7,7 +7,7 @@ without it was made by someone else, which `test-connection` reports as a double
 
 from __future__ import annotations
 
-MARKER_PREFIX = "[settlement:"
+from settlement.domain.keys import MARKER_PREFIX
 
 
 def is_ours(description_or_sale_number: str | None) -> bool:

@@ -3,7 +3,7 @@
 Processes using the same SQLite file (two `catch-up` runs, `serve` plus a manual `run`) coordinate
 through lock files in a folder beside the database, `<database file>.locks/`: one per vendor (the
 claim, see settlement/posting/claims.py) and one per Fiken credential (the request gate, see
-settlement/fiken/shared_lock.py). The locks are `flock(2)` locks: the kernel releases them when the
+settlement/store/pacing.py). The locks are `flock(2)` locks: the kernel releases them when the
 process holding them ends in any way, SIGKILL included, so nothing stays locked by a dead process.
 The folder must be on a local file system (not NFS): several machines share a database through
 PostgreSQL instead. An in-memory SQLite database belongs to one process and needs no folder.

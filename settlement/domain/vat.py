@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from settlement.money import round_half_up_div
+from settlement.domain.money import round_half_up_div
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ import re
 
 # Loggers known to log credentials or token bodies at DEBUG level.
 SECRET_CARRYING_LOGGERS = (
-    "settlement.fiken",
+    "settlement.targets.fiken",
     "requests_oauthlib",
     "requests_oauthlib.oauth2_session",
     "oauthlib",

@@ -1,10 +1,10 @@
 """Talking to Fiken (API v2): credentials, the paced and retrying client, connection checks.
 
-Start from `settlement.fiken.configure.client_from_settings(settings)`; see docs/fiken.md.
+settlement.wiring.fiken_client(settings) builds the client; see docs/fiken.md.
 """
 
-from settlement.fiken.client import Company, FikenClient, FikenUser
-from settlement.fiken.errors import (
+from settlement.targets.fiken.client import Company, FikenClient, FikenUser
+from settlement.targets.fiken.errors import (
     AmbiguousResult,
     AuthenticationError,
     FikenConnectionError,
@@ -18,7 +18,7 @@ from settlement.fiken.errors import (
     UnexpectedResponse,
     ValidationError,
 )
-from settlement.fiken.markers import is_ours
+from settlement.targets.fiken.markers import is_ours
 
 __all__ = [
     "AmbiguousResult", "AuthenticationError", "Company", "FikenClient", "FikenConnectionError", "FikenError",

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import Enum
 
-from settlement.chart import LedgerRow
-from settlement.fiken.client import Company, FikenClient, FikenUser
-from settlement.fiken.errors import (
+from settlement.domain.chart import LedgerRow
+from settlement.targets.fiken.client import Company, FikenClient, FikenUser
+from settlement.targets.fiken.errors import (
     AuthenticationError,
     FikenConnectionError,
     FikenError,
@@ -22,8 +22,8 @@ from settlement.fiken.errors import (
     ModuleNotActive,
     NotFoundError,
 )
-from settlement.fiken.markers import is_ours
-from settlement.vendors import Vendor
+from settlement.targets.fiken.markers import is_ours
+from settlement.domain.vendors import Vendor
 
 # How many foreign bookings are listed by name; the rest are counted.
 SHOWN_EXAMPLES = 5

@@ -1,22 +1,24 @@
 """The accountant's chart of accounts: the ledger template, per-vendor overrides and the code mapping.
 
-Files (all Excel-friendly CSV, see settlement.csvfile):
+Files (all Excel-friendly CSV, see settlement.domain.csvfile):
 - default_ledger.csv           key;account;name      the ledger every vendor inherits
 - vendors/<vendor>.csv         key;account;name      only the keys that vendor overrides
 - mapping.csv                  source;code;key       sales-data codes → ledger keys
 - vendors/<vendor>.mapping.csv source;code;key       mapping rows that vendor overrides
 
 Vendors inherit: a change to the default ledger reaches every vendor that does not override the key.
+Pure: `build_chart` takes the files' bytes (settlement.configuration reads the folder).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from collections.abc import Mapping
+from pathlib import PurePath
 
-from settlement.csvfile import read_csv
-from settlement.problems import Problem, error
+from settlement.domain.csvfile import decode, parse_csv
+from settlement.domain.problems import Problem, error
 
 # Always fullmatch, and only ASCII digits (`\d` would take Arabic-Indic digits too).
 ACCOUNT = re.compile(r"[0-9]{4}(:[0-9]{5})?")
@@ -80,8 +82,8 @@ class Chart:
         return effective
 
 
-def _read_ledger(path: Path, overridden: bool) -> tuple[dict[str, LedgerRow], list[Problem]]:
-    table, problems = read_csv(path, ("key", "account", "name"))
+def _read_ledger(data: bytes, file: str, overridden: bool) -> tuple[dict[str, LedgerRow], list[Problem]]:
+    table, problems = parse_csv(decode(data), file, ("key", "account", "name"))
     rows: dict[str, LedgerRow] = {}
     if table is None:
         return rows, problems
@@ -103,8 +105,8 @@ def _read_ledger(path: Path, overridden: bool) -> tuple[dict[str, LedgerRow], li
     return rows, problems
 
 
-def _read_mapping(path: Path) -> tuple[dict[tuple[str, str], MappingRow], list[Problem]]:
-    table, problems = read_csv(path, ("source", "code", "key"))
+def _read_mapping(data: bytes, file: str) -> tuple[dict[tuple[str, str], MappingRow], list[Problem]]:
+    table, problems = parse_csv(decode(data), file, ("source", "code", "key"))
     rows: dict[tuple[str, str], MappingRow] = {}
     if table is None:
         return rows, problems
@@ -127,53 +129,59 @@ def _read_mapping(path: Path) -> tuple[dict[tuple[str, str], MappingRow], list[P
     return rows, problems
 
 
-def load_chart(folder: Path, vendor_ids: list[str]) -> tuple[Chart, list[Problem]]:
-    """Read and check the whole chart_of_accounts folder; returns every problem at once."""
+def build_chart(folder: str, files: Mapping[str, bytes], vendor_ids: list[str]) -> tuple[Chart, list[Problem]]:
+    """Parse and check the chart_of_accounts folder's files; returns every problem at once.
+
+    `files` maps each file's path inside the folder ("default_ledger.csv", "mapping.csv",
+    "vendors/<vendor>.csv", "vendors/<vendor>.mapping.csv") to its bytes; `folder` names the
+    folder in problems.
+    """
     problems: list[Problem] = []
-    default_path = folder / "default_ledger.csv"
-    mapping_path = folder / "mapping.csv"
-    if not default_path.exists():
-        problems.append(error("default ledger not found", file=str(default_path)))
+    default_path = str(PurePath(folder) / "default_ledger.csv")
+    mapping_path = str(PurePath(folder) / "mapping.csv")
+    if "default_ledger.csv" not in files:
+        problems.append(error("default ledger not found", file=default_path))
         default_ledger: dict[str, LedgerRow] = {}
     else:
-        default_ledger, found = _read_ledger(default_path, overridden=False)
+        default_ledger, found = _read_ledger(files["default_ledger.csv"], default_path, overridden=False)
         problems += found
-    if not mapping_path.exists():
-        problems.append(error("mapping file not found", file=str(mapping_path)))
+    if "mapping.csv" not in files:
+        problems.append(error("mapping file not found", file=mapping_path))
         default_mapping: dict[tuple[str, str], MappingRow] = {}
     else:
-        default_mapping, found = _read_mapping(mapping_path)
+        default_mapping, found = _read_mapping(files["mapping.csv"], mapping_path)
         problems += found
 
     vendor_ledgers: dict[str, dict[str, LedgerRow]] = {}
     vendor_mappings: dict[str, dict[tuple[str, str], MappingRow]] = {}
-    vendor_dir = folder / "vendors"
     known = set(vendor_ids)
-    for path in sorted(vendor_dir.glob("*.csv")) if vendor_dir.is_dir() else []:
-        is_mapping = path.name.endswith(".mapping.csv")
-        vendor_id = path.name[: -len(".mapping.csv")] if is_mapping else path.stem
+    for name in sorted(n for n in files if n.startswith("vendors/") and n.endswith(".csv")):
+        path = str(PurePath(folder) / name)
+        base = name.removeprefix("vendors/")
+        is_mapping = base.endswith(".mapping.csv")
+        vendor_id = base[: -len(".mapping.csv")] if is_mapping else base[: -len(".csv")]
         if vendor_id not in known:
             problems.append(
-                error(f"override for vendor {vendor_id!r}, which is not in the vendors file", file=str(path))
+                error(f"override for vendor {vendor_id!r}, which is not in the vendors file", file=path)
             )
             continue
         if is_mapping:
-            vendor_mappings[vendor_id], found = _read_mapping(path)
+            vendor_mappings[vendor_id], found = _read_mapping(files[name], path)
         else:
-            vendor_ledgers[vendor_id], found = _read_ledger(path, overridden=True)
+            vendor_ledgers[vendor_id], found = _read_ledger(files[name], path, overridden=True)
         problems += found
 
-    chart = Chart(str(folder), default_ledger, vendor_ledgers, default_mapping, vendor_mappings)
+    chart = Chart(folder, default_ledger, vendor_ledgers, default_mapping, vendor_mappings)
     problems += _check_references(chart, default_path, vendor_ids)
     return chart, problems
 
 
-def _check_references(chart: Chart, default_path: Path, vendor_ids: list[str]) -> list[Problem]:
+def _check_references(chart: Chart, default_path: str, vendor_ids: list[str]) -> list[Problem]:
     """Reserved keys exist, and every mapping row points at a key the vendor's ledger defines."""
     problems: list[Problem] = []
     for key in RESERVED_KEYS:
         if key not in chart.default_ledger:
-            problems.append(error(f"missing reserved key {key!r}", file=str(default_path)))
+            problems.append(error(f"missing reserved key {key!r}", file=default_path))
     for row in chart.default_mapping.values():
         if row.key not in chart.default_ledger and not all(
             row.key in chart.vendor_ledgers.get(v, {}) for v in vendor_ids or [""]

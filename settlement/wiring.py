@@ -11,12 +11,13 @@ from functools import cached_property
 
 from sqlalchemy.engine import Engine
 
-from settlement.chart import Chart, load_chart
-from settlement.money import MAX_BOUND_ORE, AmountError, format_nok, parse_amount
-from settlement.problems import Problem
+from settlement.configuration import load_chart, load_vendors
+from settlement.domain.chart import Chart
+from settlement.domain.money import MAX_BOUND_ORE, AmountError, format_nok, parse_amount
+from settlement.domain.problems import Problem
 from settlement.settings import Settings, load_settings
 from settlement.store import SalesStore, open_engine
-from settlement.vendors import Vendor, load_vendors
+from settlement.domain.vendors import Vendor
 
 
 class ConfigurationError(Exception):
@@ -101,3 +102,52 @@ class App:
     def tolerance(self) -> int:
         """The difference tolerance in øre."""
         return parse_amount(self.settings.difference_tolerance)
+
+
+# --- the Fiken client and its request gate -------------------------------------------------------
+
+def gate_for(database_url: str, credential_id: str, per_second: int = 4):
+    """The request gate for a process: shared through the database on PostgreSQL, through a lock
+    file beside a SQLite file, else (in-memory SQLite) local to the process."""
+    from settlement.store.file_locks import lock_folder
+    from settlement.store.pacing import FileGate, SharedGate
+    from settlement.targets.fiken.errors import FikenConnectionError
+    from settlement.targets.fiken.pacing import LocalGate
+
+    if not database_url.startswith(("postgresql", "postgres")):
+        folder = lock_folder(database_url)
+        if folder is None:
+            return LocalGate(per_second)
+        return FileGate(folder, credential_id, per_second, timeout_error=FikenConnectionError)
+    from sqlalchemy import create_engine
+
+    # A small engine of its own: the gate's connection is held across requests and must not take
+    # one from the pool the posting code uses.
+    return SharedGate(create_engine(database_url, pool_size=1, max_overflow=1, pool_pre_ping=True), credential_id, per_second)
+
+
+def gate_from_settings(settings: Settings):
+    """The shared gate when SETTLEMENT_DATABASE_URL is PostgreSQL or a SQLite file, else (in-memory
+    SQLite) a LocalGate at the configured rate (None at Fiken's 4 a second: the client's own).
+
+    The credential is named by what identifies it: the personal token, else the OAuth client id
+    (replicas connected through one OAuth app share one Fiken user's token).
+    """
+    from settlement.store.file_locks import lock_folder
+    from settlement.targets.fiken.pacing import LocalGate
+
+    per_second = settings.fiken_requests_per_second
+    if not settings.database_url.startswith("postgresql") and lock_folder(settings.database_url) is None:
+        return None if per_second == 4 else LocalGate(per_second)
+    if settings.fiken_token is not None and settings.fiken_token.get_secret_value().strip():
+        credential = "personal:" + settings.fiken_token.get_secret_value().strip()
+    else:
+        credential = f"oauth:{settings.fiken_client_id or ''}"
+    return gate_for(settings.database_url, credential, per_second)
+
+
+def fiken_client(settings: Settings, *, on_request=None):
+    """The Fiken client of the configured credential, behind the gate the database calls for."""
+    from settlement.targets.fiken.configure import client_from_settings
+
+    return client_from_settings(settings, gate=gate_from_settings(settings), on_request=on_request)

@@ -2,9 +2,9 @@
 rounding line. Pure.
 
 The report shows these next to the source figures, so the accountant sees in the PDF exactly the
-VAT that ends up in Fiken. They come from the bodies the posting sends (settlement.posting.payload),
+VAT that ends up in Fiken. They come from the bodies the posting sends (settlement.targets.fiken.payloads),
 not from a second copy of its rules: in journal mode Fiken computes the VAT on each line's net
-amount (rounded half up, settlement.vat.vat_on_net) and the gap to the source VAT is moved to the
+amount (rounded half up, settlement.domain.vat.vat_on_net) and the gap to the source VAT is moved to the
 rounding account; in cash-sale mode the sale carries the source VAT explicitly.
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from settlement.posting.payload import VAT_TYPES, FikenPosting
-from settlement.vat import rate_on, vat_on_net
+from settlement.targets.fiken.payloads import VAT_TYPES, FikenPosting
+from settlement.domain.vat import rate_on, vat_on_net
 
 _CODE_OF_TYPE = {name: code for code, name in VAT_TYPES.items()}
 

@@ -29,7 +29,7 @@ from pydantic import SecretStr
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
-from settlement.fiken.redaction import install_redaction
+from settlement.targets.fiken.redaction import install_redaction
 
 
 class OAuthError(Exception):

@@ -16,10 +16,9 @@ from __future__ import annotations
 import csv
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
-from settlement.problems import Problem, error
+from settlement.domain.problems import Problem, error
 
 _BOM = b"\xef\xbb\xbf"
 # Python's csv module refuses longer fields (csv.field_size_limit(), 131072 by default).
@@ -155,8 +154,3 @@ def parse_csv(text: str, file: str, required: tuple[str, ...]) -> tuple[CsvTable
             continue
         rows.append(CsvRow(number, dict(zip(columns, values))))
     return CsvTable(file, columns, rows), problems
-
-
-def read_csv(path: Path, required: tuple[str, ...]) -> tuple[CsvTable | None, list[Problem]]:
-    """Read and parse a CSV file (see parse_csv)."""
-    return parse_csv(decode(path.read_bytes()), str(path), required)

@@ -1,6 +1,8 @@
-"""Fiken's rules across replicas: one request in flight per credential, at most 4 starts per second.
+"""A ledger's request rules across processes: one request in flight per credential, at most N starts
+per second (Fiken: 4). The gates here implement the `RequestGate` protocol of the ledger clients
+(settlement.targets.fiken.pacing); settlement.wiring picks one for the database in use.
 
-`LocalGate` (pacing.py) keeps the threads of one process in line. Replicas sharing a PostgreSQL
+`LocalGate` (settlement.targets.fiken.pacing) keeps the threads of one process in line. Replicas sharing a PostgreSQL
 database use `SharedGate` instead: every request holds a PostgreSQL advisory lock keyed by a hash
 of the credential, and under that lock the times the last few requests ended, kept in the
 `fiken_pacing` table and measured with the database server's clock (one clock for every replica),
@@ -9,7 +11,7 @@ decide how long to wait before starting: a request starts at least one second af
 lock, so the others never wait for a dead process.
 
 Processes sharing a SQLite file (on one machine) use `FileGate`: the same rule with an OS file lock,
-`<database file>.locks/fiken-<credential hash>.lock` (settlement/file_locks.py), held for the whole
+`<database file>.locks/fiken-<credential hash>.lock` (settlement/store/file_locks.py), held for the whole
 request, and the end times of the latest requests kept in that file under its lock (the machine's
 clock is every process's clock). The kernel drops the lock of a process that dies.
 
@@ -31,9 +33,7 @@ from pathlib import Path
 from sqlalchemy import Column, MetaData, String, Table, Text, text
 from sqlalchemy.engine import Connection, Engine
 
-from settlement.fiken.errors import FikenConnectionError
-from settlement.fiken.pacing import LocalGate, RequestGate
-from settlement.file_locks import describe_holder, lock_folder, open_lock_file, read_text, unlock, wait_for_lock, write_text
+from settlement.store.file_locks import describe_holder, lock_folder, open_lock_file, read_text, unlock, wait_for_lock, write_text
 
 PACING_METADATA = MetaData()
 
@@ -166,11 +166,15 @@ class FileGate:
         per_second: int = 4,
         *,
         max_wait: float = FILE_GATE_MAX_WAIT,
+        timeout_error: Callable[[str], Exception] = TimeoutError,
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ):
+        """timeout_error: the exception raised (with a message) when the wait runs out; the ledger
+        client's own "nothing was sent" error, so callers treat it as any other failed request."""
         if per_second < 1:
             raise ValueError("per_second must be at least 1")
+        self.timeout_error = timeout_error
         self.path = Path(folder) / f"fiken-{credential_hash(credential_id)}.lock"
         self.per_second = per_second
         self.max_wait = max_wait
@@ -202,7 +206,7 @@ class FileGate:
             fd = self._fd
             if not wait_for_lock(fd, self.max_wait):
                 holder = describe_holder(read_text(fd))
-                raise FikenConnectionError(
+                raise self.timeout_error(
                     f"waited {self.max_wait:g} s for another process's Fiken request to end ({holder}, "
                     f"lock {self.path}); nothing was sent"
                 )
@@ -226,33 +230,3 @@ class FileGate:
         if self._fd is not None:
             os.close(self._fd)
             self._fd = None
-
-
-def gate_for(database_url: str, credential_id: str, per_second: int = 4) -> RequestGate:
-    """The request gate for a process: shared through the database on PostgreSQL, through a lock
-    file beside a SQLite file, else (in-memory SQLite) local to the process."""
-    if not database_url.startswith(("postgresql", "postgres")):
-        folder = lock_folder(database_url)
-        return FileGate(folder, credential_id, per_second) if folder is not None else LocalGate(per_second)
-    from sqlalchemy import create_engine
-
-    # A small engine of its own: the gate's connection is held across requests and must not take
-    # one from the pool the posting code uses.
-    return SharedGate(create_engine(database_url, pool_size=1, max_overflow=1, pool_pre_ping=True), credential_id, per_second)
-
-
-def gate_from_settings(settings) -> RequestGate | None:
-    """The shared gate when SETTLEMENT_DATABASE_URL is PostgreSQL or a SQLite file, else (in-memory
-    SQLite) a LocalGate at the configured rate (None at Fiken's 4 a second: the client's own).
-
-    The credential is named by what identifies it: the personal token, else the OAuth client id
-    (replicas connected through one OAuth app share one Fiken user's token).
-    """
-    per_second = settings.fiken_requests_per_second
-    if not settings.database_url.startswith("postgresql") and lock_folder(settings.database_url) is None:
-        return None if per_second == 4 else LocalGate(per_second)
-    if settings.fiken_token is not None and settings.fiken_token.get_secret_value().strip():
-        credential = "personal:" + settings.fiken_token.get_secret_value().strip()
-    else:
-        credential = f"oauth:{settings.fiken_client_id or ''}"
-    return gate_for(settings.database_url, credential, per_second)

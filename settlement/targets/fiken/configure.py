@@ -8,15 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from settlement.fiken.auth import OAuthToken, PersonalToken, TokenSource
-from settlement.fiken.client import FikenClient
-from settlement.fiken.errors import FikenError, ReconnectRequired
-from settlement.fiken.oauth import OAuthConfig
-from settlement.fiken.pacing import RequestGate
-from settlement.fiken.retry import RetryPolicy
-from settlement.fiken.shared_lock import gate_from_settings
-from settlement.fiken.token_store import TokenFileStore
-from settlement.fiken.transport import SentRequest
+from settlement.targets.fiken.auth import OAuthToken, PersonalToken, TokenSource
+from settlement.targets.fiken.client import FikenClient
+from settlement.targets.fiken.errors import FikenError, ReconnectRequired
+from settlement.targets.fiken.oauth import OAuthConfig
+from settlement.targets.fiken.pacing import RequestGate
+from settlement.targets.fiken.retry import RetryPolicy
+from settlement.targets.fiken.token_store import TokenFileStore
+from settlement.targets.fiken.transport import SentRequest
 from settlement.settings import Settings
 
 
@@ -67,9 +66,6 @@ def client_from_settings(
     on_request: Callable[[SentRequest], None] | None = None,
 ) -> FikenClient:
     """One client for the configured credential (build one per process and share it)."""
-    if gate is None:
-        # Replicas on PostgreSQL share one gate per credential through the database (shared_lock.py).
-        gate = gate_from_settings(settings)
     return FikenClient(
         settings.fiken_base_url,
         token_source(settings),

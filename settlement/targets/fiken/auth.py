@@ -16,9 +16,9 @@ from typing import Protocol
 
 from pydantic import SecretStr
 
-from settlement.fiken.errors import ReconnectRequired
-from settlement.fiken.oauth import OAuthConfig, OAuthError, refresh_token
-from settlement.fiken.token_store import TokenStore
+from settlement.targets.fiken.errors import ReconnectRequired
+from settlement.targets.fiken.oauth import OAuthConfig, OAuthError, refresh_token
+from settlement.targets.fiken.token_store import TokenStore
 
 # Refresh this many seconds before the stored expiry, so a token does not expire mid-request.
 EXPIRY_MARGIN = 120.0

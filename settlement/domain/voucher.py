@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from settlement.chart import LedgerRow, MappingRow, code_key
-from settlement.money import format_nok
-from settlement.problems import Problem, error, warning
-from settlement.sales import LineType, SummaryRow
-from settlement.vat import UnknownVatCode, rate_on, vat_on_net
+from settlement.domain.chart import LedgerRow, MappingRow, code_key
+from settlement.domain.money import format_nok
+from settlement.domain.problems import Problem, error, warning
+from settlement.domain.sales import LineType, SummaryRow
+from settlement.domain.vat import UnknownVatCode, rate_on, vat_on_net
 
 # Order of sections on the voucher (and in previews and reports).
 SECTIONS = ("sale", "shipping", "return", "tip", "gift_card", "payment", "rounding", "difference")

@@ -18,11 +18,10 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, time
-from pathlib import Path
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from settlement.problems import Problem, error
+from settlement.domain.problems import Problem, error
 
 VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # always fullmatch: `$` would let "shop\n" through
 POSTING_MODES = ("journal", "cash_sale")
@@ -295,14 +294,11 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
     return vendors, problems
 
 
-def load_vendors(path: Path) -> tuple[list[Vendor], list[Problem]]:
-    """Read vendors.toml; a missing file is a problem, not an exception."""
-    if not path.exists():
-        return [], [error("vendors file not found (set SETTLEMENT_VENDORS)", file=str(path))]
-    data = path.read_bytes()
+def parse_vendors_file(data: bytes, file: str) -> tuple[list[Vendor], list[Problem]]:
+    """The vendors file's bytes (UTF-8, with or without BOM) → vendors and problems."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return [], [error(f"byte 0x{data[exc.start]:02X} is not UTF-8; save the file as UTF-8", file=str(path), line=line)]
-    return parse_vendors(text, str(path))
+        return [], [error(f"byte 0x{data[exc.start]:02X} is not UTF-8; save the file as UTF-8", file=file, line=line)]
+    return parse_vendors(text, file)

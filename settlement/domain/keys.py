@@ -15,7 +15,9 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from settlement.fiken.markers import MARKER_PREFIX
+
+# How every key starts: the mark of a booking this job made, in any ledger.
+MARKER_PREFIX = "[settlement:"
 
 # Fiken allows 200 characters and prefixes "Fri postering registrert via API: " (34) itself.
 MAX_DESCRIPTION = 166

@@ -16,12 +16,12 @@ from typing import Any
 
 import requests
 
-from settlement.fiken.auth import TokenSource
-from settlement.fiken.errors import UnexpectedResponse
-from settlement.fiken.pacing import RequestGate
-from settlement.fiken.pagination import MAX_PAGE_SIZE, iterate_pages, page_from
-from settlement.fiken.retry import RetryPolicy
-from settlement.fiken.transport import SentRequest, Transport
+from settlement.targets.fiken.auth import TokenSource
+from settlement.targets.fiken.errors import UnexpectedResponse
+from settlement.targets.fiken.pacing import RequestGate
+from settlement.targets.fiken.pagination import MAX_PAGE_SIZE, iterate_pages, page_from
+from settlement.targets.fiken.retry import RetryPolicy
+from settlement.targets.fiken.transport import SentRequest, Transport
 
 ATTACHMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".gif")
 _NUMERIC_TAIL = re.compile(r"/(\d+)/?$")

@@ -19,9 +19,9 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from settlement.posting.keys import PAYMENTS_PART, part_key, voucher_description
-from settlement.vat import rate_on, vat_on_net
-from settlement.voucher import Voucher, VoucherLine
+from settlement.domain.keys import PAYMENTS_PART, part_key, voucher_description
+from settlement.domain.vat import rate_on, vat_on_net
+from settlement.domain.voucher import Voucher, VoucherLine
 
 # Fiken's vatType names for sales, by standard VAT code (fiken-api.md §5).
 VAT_TYPES = {

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from settlement.wiring import App
 from settlement.cli.common import print_problems
-from settlement.cli.posting import posting_context, print_status
+from settlement.cli.posting import print_status
+from settlement.wiring import posting_context
 from settlement.cli.preview import render_table
 from settlement.domain.csvfile import decode
 from settlement.daily import voucher_for_day

@@ -151,3 +151,25 @@ def fiken_client(settings: Settings, *, on_request=None):
     from settlement.targets.fiken.configure import client_from_settings
 
     return client_from_settings(settings, gate=gate_from_settings(settings), on_request=on_request)
+
+
+# --- the posting context -------------------------------------------------------------------------
+
+def posting_context(app: App):
+    """Everything settling needs for this process: the ledger client (and its request gate), the
+    posting state, where reports go, and the claim that keeps one process per vendor."""
+    from datetime import datetime, timezone
+
+    from settlement.posting.claims import claims_for
+    from settlement.posting.settle import PostingContext
+    from settlement.store.posting_state import PostingState
+
+    return PostingContext(
+        app=app,
+        client=fiken_client(app.settings),
+        state=PostingState(app.engine),
+        report_dir=app.settings.report_dir,
+        generated_at=datetime.now(timezone.utc),
+        # Replicas on PostgreSQL, or processes sharing a SQLite file, settle a vendor one at a time.
+        claim=claims_for(app.engine),
+    )

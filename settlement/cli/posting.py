@@ -10,7 +10,7 @@ import time
 from datetime import date, datetime, timezone
 from typing import TextIO
 
-from settlement.wiring import App
+from settlement.wiring import App, posting_context
 from settlement.domain.businessday import is_closed
 from settlement.cli import EXIT_CLAIMED, EXIT_CREDENTIAL
 from settlement.cli.common import iso_date, load_app
@@ -56,21 +56,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc)
-
-
-def posting_context(app: App) -> PostingContext:
-    from settlement.wiring import fiken_client
-    from settlement.posting.claims import claims_for
-
-    return PostingContext(
-        app=app,
-        client=fiken_client(app.settings),
-        state=PostingState(app.engine),
-        report_dir=app.settings.report_dir,
-        generated_at=now_utc(),
-        # Replicas on PostgreSQL, or processes sharing a SQLite file, settle a vendor one at a time.
-        claim=claims_for(app.engine),
-    )
 
 
 def _print_outcome(outcome: Outcome) -> None:

@@ -105,7 +105,7 @@ class Service:
     # --- posting -------------------------------------------------------------------------------
     def posting_context(self, app: App) -> PostingContext:
         """The posting context for this run: one Fiken client (and request gate) for the process."""
-        from settlement.cli.posting import posting_context
+        from settlement.wiring import posting_context
 
         with self._lock:
             if self._context is None:

@@ -1,4 +1,10 @@
-"""The `settlement` command: a thin shell over the library. Each subcommand lives in its own module."""
+"""The `settlement` command: a thin shell over the library. Each subcommand lives in its own module.
+
+The command modules import only the standard library (and the stdlib-only `settlement.domain`) at
+module level; their handlers import what they need when they run. So `settlement --help` and
+`settlement COMMAND --help` load neither SQLAlchemy, pydantic, requests, lxml nor fpdf
+(tests/test_cli_imports.py).
+"""
 
 from __future__ import annotations
 
@@ -7,14 +13,6 @@ import importlib
 import logging
 import os
 import sys
-
-from pydantic import ValidationError as SettingsError
-from sqlalchemy.exc import OperationalError
-
-from settlement.wiring import ConfigurationError
-from settlement.targets.fiken.configure import MissingCredential
-from settlement.targets.fiken.errors import AuthenticationError
-from settlement.store.file_locks import LockFolderError
 
 # Exit statuses shared by the commands (README "Exit status"): 0 done, 1 something needs attention
 # (a day blocked, refused, interrupted), 2 the configuration has errors, 3 the database or the lock
@@ -53,41 +51,69 @@ def main(argv: list[str] | None = None) -> int:
         logging.basicConfig(level=logging.DEBUG)  # tracebacks kept from the terminal otherwise
     try:
         return int(args.handler(args) or 0)
-    except ConfigurationError as exc:
-        print("The configuration has errors:", file=sys.stderr)
-        for problem in exc.problems:
-            print(f"  {problem}", file=sys.stderr)
-        return EXIT_CONFIGURATION
-    except SettingsError as exc:
-        print("The settings have errors:", file=sys.stderr)
-        for line in settings_problems(exc):
-            print(f"  {line}", file=sys.stderr)
-        return EXIT_CONFIGURATION
-    except OperationalError as exc:
-        # Infrastructure, not data: say so plainly. Postings already sent are found by their
-        # settlement key on the next run, so nothing is posted twice.
-        print(f"settlement: database error: {exc.orig}", file=sys.stderr)
-        return EXIT_INFRASTRUCTURE
-    except LockFolderError as exc:
-        print(f"settlement: {exc}", file=sys.stderr)
-        return EXIT_INFRASTRUCTURE
-    except (MissingCredential, AuthenticationError) as exc:
-        # No credential, `disconnect`ed, or Fiken refused it: nothing was posted by this command.
-        print(f"settlement: {exc}", file=sys.stderr)
-        return EXIT_CREDENTIAL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0
+    except Exception as exc:
+        status = report_failure(exc)
+        if status is None:
+            raise  # a bug: its traceback is what helps
+        return status
+
+
+def _loaded(module: str, name: str) -> type | None:
+    """The exception class `module.name` if that module has been imported, else None.
+
+    An exception of a module nobody imported cannot have been raised, so looking the classes up
+    in sys.modules (instead of importing them) keeps the CLI's start light without missing one.
+    """
+    loaded = sys.modules.get(module)
+    return getattr(loaded, name, None)
+
+
+def _is(exc: BaseException, *classes: tuple[str, str]) -> bool:
+    return any(cls is not None and isinstance(exc, cls) for cls in (_loaded(*c) for c in classes))
+
+
+def report_failure(exc: Exception) -> int | None:
+    """Print a failure that is the user's or the infrastructure's, not a bug; its exit status.
+
+    None for anything else (the caller re-raises it).
+    """
+    if _is(exc, ("settlement.wiring", "ConfigurationError")):
+        print("The configuration has errors:", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {problem}", file=sys.stderr)
+        return EXIT_CONFIGURATION
+    if _is(exc, ("pydantic_core", "ValidationError")):  # what pydantic.ValidationError is
+        print("The settings have errors:", file=sys.stderr)
+        for line in settings_problems(exc):
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_CONFIGURATION
+    if _is(exc, ("sqlalchemy.exc", "OperationalError")):
+        # Infrastructure, not data: say so plainly. Postings already sent are found by their
+        # settlement key on the next run, so nothing is posted twice.
+        print(f"settlement: database error: {exc.orig}", file=sys.stderr)
+        return EXIT_INFRASTRUCTURE
+    if _is(exc, ("settlement.store.file_locks", "LockFolderError")):
+        print(f"settlement: {exc}", file=sys.stderr)
+        return EXIT_INFRASTRUCTURE
+    if _is(exc, ("settlement.targets.fiken.configure", "MissingCredential"),
+           ("settlement.targets.fiken.errors", "AuthenticationError")):
+        # No credential, `disconnect`ed, or Fiken refused it: nothing was posted by this command.
+        print(f"settlement: {exc}", file=sys.stderr)
+        return EXIT_CREDENTIAL
+    return None
 
 
 # Settings whose value is never repeated in a message (secrets, URLs that may carry a password).
 _UNQUOTED = ("token", "secret", "database_url", "key")
 
 
-def settings_problems(exc: SettingsError) -> list[str]:
-    """One line per invalid setting, named as the user sets it (SETTLEMENT_…)."""
+def settings_problems(exc) -> list[str]:
+    """One line per invalid setting of a pydantic ValidationError, named as the user sets it (SETTLEMENT_…)."""
     lines = []
     for item in exc.errors():
         name = str(item["loc"][0]) if item.get("loc") else "?"

@@ -5,13 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import date
+from typing import TYPE_CHECKING
 
-from settlement.wiring import App
-from settlement.domain.problems import Problem
+if TYPE_CHECKING:  # only for annotations: the command modules stay light to import
+    from settlement.domain.problems import Problem
+    from settlement.wiring import App
 
 
 def load_app(validate: bool = True) -> App:
     """The configured app; raises ConfigurationError (exit 2, all problems listed) when invalid."""
+    from settlement.wiring import App
+
     app = App.load()
     return app.require_valid() if validate else app
 

@@ -8,20 +8,17 @@ import json
 import sys
 import time
 from datetime import date, datetime, timezone
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from settlement.wiring import App, posting_context
 from settlement.domain.businessday import is_closed
 from settlement.cli import EXIT_CLAIMED, EXIT_CREDENTIAL
 from settlement.cli.common import iso_date, load_app
-from settlement.posting.catchup import Progress, catch_up, closed_days, credential_refused, settle_guarded
-from settlement.posting.claims import claim_holder
-from settlement.targets.fiken.payloads import voucher_digest
-from settlement.posting.settle import (
-    CORRECT, DOCUMENT, RECORD_EMPTY, SETTLED_ALREADY, Outcome, PostingContext, next_step,
-)
-from settlement.store.posting_state import DOCUMENTED, EMPTY, NEEDS_ATTENTION, POSTED, SETTLED, PostingState
-from settlement.daily import voucher_for_day
+
+# The handlers import the engine, the store and the ledger client themselves, so that registering
+# these commands (`settlement --help`) loads none of them.
+if TYPE_CHECKING:
+    from settlement.posting.settle import Outcome
+    from settlement.wiring import App
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -63,6 +60,11 @@ def _print_outcome(outcome: Outcome) -> None:
 
 
 def run_day(args: argparse.Namespace) -> int:
+    from settlement.posting.catchup import credential_refused, settle_guarded
+    from settlement.posting.claims import claim_holder
+    from settlement.domain.posting_rules import SETTLED
+    from settlement.wiring import posting_context
+
     app = load_app()
     vendor = app.vendor(args.vendor)
     if args.date < vendor.enabled_since:
@@ -90,6 +92,10 @@ def run_day(args: argparse.Namespace) -> int:
 
 
 def run_catch_up(args: argparse.Namespace) -> int:
+    from settlement.posting.catchup import Progress, catch_up, closed_days, credential_refused
+    from settlement.domain.posting_rules import DOCUMENTED
+    from settlement.wiring import posting_context
+
     app = load_app()
     vendors = [app.vendor(args.vendor)] if args.vendor else list(app.vendors.values())
     now = now_utc()
@@ -118,26 +124,30 @@ def run_catch_up(args: argparse.Namespace) -> int:
 
 
 def _dry_run(app: App, vendors, now: datetime, through: date | None) -> int:
+    from settlement.domain.posting_rules import Step, next_step, voucher_digest
+    from settlement.posting.catchup import closed_days
+    from settlement.store.posting_state import PostingState
+
     state = PostingState(app.engine)
     blocked = 0
     for vendor in vendors:
         for day in closed_days(vendor, now, through):
             current = state.get(vendor.id, day)
-            voucher = voucher_for_day(app, vendor.id, day)
+            voucher = app.voucher(vendor.id, day)
             if voucher.blocked:
                 print(f"{vendor.id} {day}: blocked: {voucher.errors[0].format(with_severity=False)}; later days wait")
                 blocked += 1
                 break
             step = next_step(current, voucher, voucher_digest(voucher, vendor.posting))
-            if step == SETTLED_ALREADY:
+            if step == Step.SETTLED_ALREADY:
                 continue
-            if step == DOCUMENT:
+            if step == Step.DOCUMENT:
                 action = f"would attach the report to {current.settlement_key}"
-            elif step == CORRECT and voucher.is_empty:
+            elif step == Step.CORRECT and voucher.is_empty:
                 action = f"would reverse {current.settlement_key} (the day has no sales any more)"
-            elif step == CORRECT:
+            elif step == Step.CORRECT:
                 action = f"would correct (reverse {current.settlement_key}, post v{current.version + 1})"
-            elif step == RECORD_EMPTY:
+            elif step == Step.RECORD_EMPTY:
                 action = "would record as empty (no sales)"
             else:
                 total = voucher.total_debit
@@ -146,48 +156,19 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None) -> int:
     return 1 if blocked else 0
 
 
-def _status_rows(app: App, vendor_ids: list[str]) -> list[dict]:
-    state = PostingState(app.engine)
-    now = now_utc()
-    rows = []
-    for vendor_id in vendor_ids:
-        vendor = app.vendor(vendor_id)
-        days = {s.business_day: s for s in state.all(vendor_id)}
-        closed = closed_days(vendor, now)
-        settled = [d for d in closed if d in days and days[d].status in SETTLED]
-        waiting = [d for d in closed if d not in settled]
-        rows.append(
-            {
-                "vendor": vendor_id,
-                "last_settled": max(settled).isoformat() if settled else None,
-                "waiting": [d.isoformat() for d in waiting],
-                "blocked": [
-                    {"date": d.isoformat(), "status": s.status, "reason": s.reason, "attempts": s.attempts}
-                    for d, s in sorted(days.items()) if s.status in NEEDS_ATTENTION
-                ],
-                "corrections": [
-                    {"date": d.isoformat(), "version": s.version, "key": s.settlement_key, "count": s.corrections}
-                    for d, s in sorted(days.items()) if s.corrections
-                ],
-                "days": [
-                    {
-                        "date": d.isoformat(), "status": s.status, "key": s.settlement_key, "mode": s.mode,
-                        "sale_id": s.sale_id, "transaction_id": s.transaction_id,
-                        "journal_entry_id": s.journal_entry_id, "attachment": s.attachment or None,
-                        "version": s.version, "attempts": s.attempts, "reason": s.reason or None,
-                    }
-                    for d, s in sorted(days.items())
-                ],
-            }
-        )
-    return rows
+def _status_rows(app: App, vendor_ids: list[str]):
+    """The standing of each vendor (settlement.posting.status, as /metrics reads it too)."""
+    from settlement.posting.status import vendor_statuses
+    from settlement.store.posting_state import PostingState
+
+    return vendor_statuses(PostingState(app.engine), [app.vendor(v) for v in vendor_ids], now_utc())
 
 
 def show_status(args: argparse.Namespace) -> int:
     app = load_app()
     vendor_ids = [app.vendor(args.vendor).id] if args.vendor else list(app.vendors)
     if args.json:
-        print(json.dumps(_status_rows(app, vendor_ids), indent=2, ensure_ascii=False))
+        print(json.dumps([row.to_json() for row in _status_rows(app, vendor_ids)], indent=2, ensure_ascii=False))
         return 0
     print_status(app, vendor_ids)
     return 0
@@ -195,25 +176,33 @@ def show_status(args: argparse.Namespace) -> int:
 
 def print_status(app: App, vendor_ids: list[str], out: TextIO | None = None) -> None:
     """The status table: one row per vendor, then the settled, blocked and corrected days."""
+    from settlement.domain.posting_rules import DOCUMENTED, EMPTY, FAILED, POSTED, POSTING
+    from settlement.posting.status import JSON_REF_KEYS
+
     out = out or sys.stdout
     rows = _status_rows(app, vendor_ids)
     print(f"{'vendor':<20} {'last settled':<12} {'waiting':>7} {'blocked':>7} {'corrections':>11}", file=out)
     for row in rows:
-        print(f"{row['vendor']:<20} {row['last_settled'] or '-':<12} {len(row['waiting']):>7} "
-              f"{len(row['blocked']):>7} {len(row['corrections']):>11}", file=out)
+        print(f"{row.vendor:<20} {row.last_settled.isoformat() if row.last_settled else '-':<12} "
+              f"{len(row.waiting):>7} {len(row.attention):>7} {len(row.corrections):>11}", file=out)
     for row in rows:
-        for day in row["days"]:
-            if day["status"] in (DOCUMENTED, POSTED, EMPTY):
-                ids = ", ".join(f"{k} {day[k]}" for k in ("sale_id", "transaction_id", "journal_entry_id") if day[k])
-                print(f"  {row['vendor']} {day['date']} {day['status']:<10} {day['key']} {ids}".rstrip(), file=out)
-        for blocked in row["blocked"]:
-            attempts = f" (after {blocked['attempts']} attempt(s))" if blocked["status"] in ("failed", "posting") else ""
-            print(f"  {row['vendor']} {blocked['date']} {blocked['status'].upper()}{attempts}: {blocked['reason']}", file=out)
-        for correction in row["corrections"]:
-            print(f"  {row['vendor']} {correction['date']} corrected {correction['count']}x, now {correction['key']}", file=out)
+        for day in row.days:
+            if day.status in (DOCUMENTED, POSTED, EMPTY):
+                # Fiken's ids in the order status has always shown them, then any other ledger's.
+                names = JSON_REF_KEYS + tuple(k for k in day.ref if k not in JSON_REF_KEYS)
+                ids = ", ".join(f"{k} {day.ref[k]}" for k in names if day.ref.get(k))
+                print(f"  {row.vendor} {day.business_day} {day.status:<10} {day.settlement_key} {ids}".rstrip(),
+                      file=out)
+        for blocked in row.attention:
+            attempts = f" (after {blocked.attempts} attempt(s))" if blocked.status in (FAILED, POSTING) else ""
+            print(f"  {row.vendor} {blocked.day} {blocked.status.upper()}{attempts}: {blocked.reason}", file=out)
+        for correction in row.corrections:
+            print(f"  {row.vendor} {correction.day} corrected {correction.count}x, now {correction.key}", file=out)
 
 
 def show_audit(args: argparse.Namespace) -> int:
+    from settlement.store.posting_state import PostingState
+
     app = load_app()
     for row in PostingState(app.engine).audit(args.vendor, args.date):
         print(f"{row.at:%Y-%m-%d %H:%M:%S} {row.vendor} {row.business_day} {row.action:<12} {row.settlement_key} {row.detail}")

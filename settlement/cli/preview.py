@@ -6,7 +6,6 @@ import argparse
 import json
 
 from settlement.cli.common import iso_date, load_app
-from settlement.daily import voucher_for_day
 from settlement.domain.money import format_nok
 from settlement.domain.voucher import Voucher
 
@@ -16,15 +15,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--vendor", required=True)
     parser.add_argument("--date", required=True, type=iso_date, help="business day YYYY-MM-DD")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    parser.add_argument("--fiken", action="store_true", help="print the exact Fiken request bodies that would be sent")
+    parser.add_argument("--ledger", "--fiken", dest="ledger", action="store_true",
+                        help="print the exact request bodies the vendor's ledger would be sent (nothing is sent)")
     parser.set_defaults(handler=preview)
 
 
 def preview(args: argparse.Namespace) -> int:
     app = load_app()
-    voucher = voucher_for_day(app, args.vendor, args.date)
-    if args.fiken:
-        return _preview_fiken(app, voucher)
+    voucher = app.voucher(args.vendor, args.date)
+    if args.ledger:
+        return _preview_ledger(app, voucher)
     if args.json:
         print(json.dumps(voucher.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -32,20 +32,18 @@ def preview(args: argparse.Namespace) -> int:
     return 1 if voucher.blocked else 0
 
 
-def _preview_fiken(app, voucher: Voucher) -> int:
-    """The request bodies of the next version of this day's posting (nothing is sent)."""
-    from settlement.domain.keys import settlement_key
-    from settlement.posting.settle import build_posting
-    from settlement.store.posting_state import DOCUMENTED, POSTED, PostingState
+def _preview_ledger(app, voucher: Voucher) -> int:
+    """The request bodies of the day's next posting, under the version a run would use (nothing is sent)."""
+    from settlement.domain.posting_rules import version_to_post, voucher_digest
+    from settlement.store.posting_state import PostingState
 
     if voucher.blocked:
         print(render_table(voucher, app.vendor(voucher.vendor).name))
         return 1
     vendor = app.vendor(voucher.vendor)
     state = PostingState(app.engine).get(vendor.id, voucher.day)
-    version = state.version + 1 if state.status in (POSTED, DOCUMENTED) else state.version
-    posting = build_posting(app, vendor, voucher, settlement_key(vendor.id, voucher.day, version))
-    print(json.dumps(posting.requests(vendor.fiken_company), ensure_ascii=False, indent=2))
+    version = version_to_post(state, voucher, voucher_digest(voucher, vendor.posting))
+    print(json.dumps(app.booking_for(vendor, voucher, version).requests(), ensure_ascii=False, indent=2))
     return 0
 
 

@@ -85,19 +85,21 @@ def test_sqlite_keeps_a_schema_version_too(tmp_path):
         assert current_version(c) == MIGRATIONS[-1].version
 
 
-def test_fiken_ids_beyond_32_bits_are_stored(pg_url):
-    # Fiken's transaction ids pass 2^31; PostgreSQL's INTEGER would refuse them after Fiken said yes.
+def test_ledger_ids_beyond_32_bits_are_stored(pg_url):
+    # Fiken's transaction ids pass 2^31: the reference is kept as JSON text, which holds any size.
     from datetime import date
 
-    from settlement.store.posting_state import DayState, PostingState
+    from settlement.domain.posting_rules import DayState
+    from settlement.store.posting_state import PostingState
 
     engine = open_engine(pg_url)
-    assert str(next(c for c in inspect(engine).get_columns("settlement_day") if c["name"] == "transaction_id")["type"]) == "BIGINT"
+    assert str(next(c for c in inspect(engine).get_columns("settlement_day") if c["name"] == "target_ref")["type"]) == "TEXT"
     state = PostingState(engine)
-    day = DayState("oslo-sentrum", date(2026, 11, 2), status="posted", transaction_id=14_462_737_003, journal_entry_id=2**40)
+    day = DayState("oslo-sentrum", date(2026, 11, 2), status="posted", target="fiken",
+                   ref={"transaction_id": 14_462_737_003, "journal_entry_id": 2**40})
     state.save(day, "posted", "big ids")
     again = state.get("oslo-sentrum", date(2026, 11, 2))
-    assert (again.transaction_id, again.journal_entry_id) == (14_462_737_003, 2**40)
+    assert again.ref == {"transaction_id": 14_462_737_003, "journal_entry_id": 2**40} and again.target == "fiken"
 
 
 def test_an_up_to_date_sqlite_database_opens_while_an_import_holds_the_write_lock(tmp_path):

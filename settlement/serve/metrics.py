@@ -1,8 +1,8 @@
 """Counters kept by `serve`, and the Prometheus text exposition of them (format version 0.0.4).
 
 Events (Fiken requests, imports, postings, runs, reloads) are counted as they happen; the
-per-vendor standing (last settled day, days waiting, blocked days) is read from the posting state
-when /metrics is asked for, so it is right even for days another replica settled.
+per-vendor standing (last settled day, days waiting, blocked days) is settlement.posting.status,
+the same as `settlement status` shows, read when /metrics is asked for.
 """
 
 from __future__ import annotations
@@ -10,12 +10,11 @@ from __future__ import annotations
 import threading
 from bisect import bisect_left
 from collections import Counter
-from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
 from settlement.targets.fiken.transport import SentRequest
-from settlement.posting.catchup import closed_days
-from settlement.store.posting_state import NEEDS_ATTENTION, SETTLED, PostingState
+from settlement.posting.status import VendorStatus, vendor_statuses
+from settlement.store.posting_state import PostingState
 from settlement.domain.vendors import Vendor
 
 # Upper bounds (seconds) of the Fiken latency histogram buckets.
@@ -23,28 +22,9 @@ LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
-@dataclass(frozen=True)
-class VendorStanding:
-    """Where one vendor stands: its newest settled day, closed days not settled, days stuck."""
-
-    vendor: str
-    last_settled: date | None
-    days_waiting: int
-    blocked: int
-
-
-def vendor_standings(vendors: list[Vendor], state: PostingState, now: datetime) -> list[VendorStanding]:
-    days: dict[str, dict[date, str]] = {}
-    for day in state.all():
-        days.setdefault(day.vendor, {})[day.business_day] = day.status
-    standings = []
-    for vendor in vendors:
-        known = days.get(vendor.id, {})
-        closed = closed_days(vendor, now)
-        settled = [d for d in closed if known.get(d) in SETTLED]
-        blocked = sum(status in NEEDS_ATTENTION for status in known.values())
-        standings.append(VendorStanding(vendor.id, max(settled, default=None), len(closed) - len(settled), blocked))
-    return standings
+def vendor_standings(vendors: list[Vendor], state: PostingState, now: datetime) -> list[VendorStatus]:
+    """What the vendor gauges show: each vendor's status (settlement.posting.status)."""
+    return vendor_statuses(state, vendors, now)
 
 
 def _labels(**labels: object) -> str:
@@ -95,7 +75,7 @@ class Metrics:
         with self._lock:
             self.reloads[outcome] += 1
 
-    def render(self, standings: list[VendorStanding]) -> str:
+    def render(self, standings: list[VendorStatus]) -> str:
         out: list[str] = []
 
         def family(name: str, kind: str, help_text: str, samples: list[tuple[str, object]]) -> None:
@@ -107,10 +87,10 @@ class Metrics:
                "Midnight UTC of the newest settled business day (0: none yet).",
                [(_labels(vendor=s.vendor), _midnight(s.last_settled)) for s in standings])
         family("settlement_vendor_days_waiting", "gauge", "Closed business days not yet settled.",
-               [(_labels(vendor=s.vendor), s.days_waiting) for s in standings])
+               [(_labels(vendor=s.vendor), len(s.waiting)) for s in standings])
         family("settlement_vendor_days_blocked", "gauge",
                "Days needing attention: blocked, refused by Fiken, interrupted while posting, or a correction that failed.",
-               [(_labels(vendor=s.vendor), s.blocked) for s in standings])
+               [(_labels(vendor=s.vendor), len(s.attention)) for s in standings])
         with self._lock:
             family("settlement_fiken_requests_total", "counter", "Requests sent to Fiken, by method and HTTP status.",
                    [(_labels(method=m, status=s), n) for (m, s), n in sorted(self.fiken_requests.items())])

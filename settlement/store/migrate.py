@@ -15,6 +15,8 @@ steps run in one `BEGIN IMMEDIATE` transaction, which serialises the processes s
 from __future__ import annotations
 
 import hashlib
+import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -87,11 +89,52 @@ def _discount_column(connection: Connection) -> None:
         connection.exec_driver_sql("ALTER TABLE sale_line ADD COLUMN discount BIGINT")
 
 
+# The Fiken id columns settlement_day had up to step 3, in the order target_ref keeps them.
+_FIKEN_ID_COLUMNS = ("sale_id", "transaction_id", "journal_entry_id")
+
+
+def _target_ref_columns(connection: Connection) -> None:
+    """settlement_day keeps the ledger's reference instead of Fiken's ids: add `target`,
+    `target_ref` (JSON) and `booking` (JSON, NULL), move every row's non-null ids into
+    target_ref (target 'fiken': the only ledger before this step), then drop the id columns.
+    `booking` stays NULL for those rows: nothing recorded what was sent, so a report of such a day
+    renders the booking again, as before. Idempotent: a database created with the new schema
+    already has the new columns and none of the old ones."""
+    columns = {column["name"] for column in inspect(connection).get_columns("settlement_day")}
+    added = {
+        "target": "VARCHAR(32) NOT NULL DEFAULT ''",
+        "target_ref": "TEXT NOT NULL DEFAULT '{}'",
+        "booking": "TEXT",
+    }
+    for name, definition in added.items():
+        if name not in columns:
+            connection.exec_driver_sql(f"ALTER TABLE settlement_day ADD COLUMN {name} {definition}")
+    old = [name for name in _FIKEN_ID_COLUMNS if name in columns]
+    if not old:
+        return
+    if connection.dialect.name == "sqlite":
+        if sqlite3.sqlite_version_info < (3, 35):
+            raise RuntimeError(f"schema step 4 needs SQLite 3.35 or newer (ALTER TABLE DROP COLUMN); "
+                               f"this Python has SQLite {sqlite3.sqlite_version}")
+    # Untyped text(): each business_day goes back exactly as the driver gave it (text on SQLite).
+    rows = connection.execute(text(
+        f"SELECT vendor, business_day, {', '.join(old)} FROM settlement_day WHERE "
+        + " OR ".join(f"{name} IS NOT NULL" for name in old))).all()
+    update = text("UPDATE settlement_day SET target = 'fiken', target_ref = :ref "
+                  "WHERE vendor = :vendor AND business_day = :day")
+    for vendor, day, *ids in rows:
+        ref = {name: int(value) for name, value in zip(old, ids) if value is not None}
+        connection.execute(update, {"ref": json.dumps(ref), "vendor": vendor, "day": day})
+    for name in old:
+        connection.exec_driver_sql(f"ALTER TABLE settlement_day DROP COLUMN {name}")
+
+
 # Append new steps at the end with the next number; never edit or reorder a released step.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: sales, notes, webshop orders, posting state, audit log, Fiken pacing", _baseline),
     Migration(2, "sale_line: covering index for the daily summary", _summary_index),
     Migration(3, "sale_line: discount column (informational, for the settlement report)", _discount_column),
+    Migration(4, "settlement_day: target, target_ref and booking instead of Fiken's id columns", _target_ref_columns),
 ]
 
 

@@ -1,33 +1,26 @@
 """Per vendor-day posting state and the append-only audit log, in the local store.
 
-Life of a vendor-day: (none) → posting → posted → documented; or blocked (the voucher has errors),
-failed (Fiken refused it; attempts counted), empty (no sales: settled with nothing to post), or
-correction-failed (the day's data changed after posting and Fiken refused to reverse the posted
-version: it stays in Fiken as it was, with its ids, until the reversal succeeds).
-`posting` is written and committed *before* a request is sent, so after any crash or unclear
-answer the next run knows it must look the key up in Fiken before sending anything again.
+The states and their rules are settlement.domain.posting_rules (DayStatus, DayState); this module
+only keeps them. What the ledger calls a posting (its ids) is stored as `target_ref`, a JSON
+object the store does not read, and the booking that was sent as `booking` (JSON, NULL before
+anything was sent and for days posted before schema step 4).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
 from datetime import date, datetime, timezone
-from typing import Optional
+from typing import Any, Optional
 
-from sqlalchemy import BigInteger, select
+from sqlalchemy import Text, select
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Index, SQLModel
 
-POSTING, POSTED, DOCUMENTED = "posting", "posted", "documented"
-BLOCKED, FAILED, EMPTY = "blocked", "failed", "empty"
-CORRECTION_FAILED = "correction-failed"
-SETTLED = frozenset({POSTED, DOCUMENTED, EMPTY})
-# A day in one of these needs a person (or a later run) before the vendor's later days can go on.
-NEEDS_ATTENTION = frozenset({BLOCKED, FAILED, POSTING, CORRECTION_FAILED})
+from settlement.domain.posting_rules import DayState, DayStatus
 
 
 class SettlementDayRow(SQLModel, table=True):
-    """Where one vendor-day stands with Fiken."""
+    """Where one vendor-day stands with its ledger."""
 
     __tablename__ = "settlement_day"
 
@@ -38,10 +31,12 @@ class SettlementDayRow(SQLModel, table=True):
     settlement_key: str = Field(default="", max_length=128)
     mode: str = Field(default="journal", max_length=16)
     digest: str = Field(default="", max_length=64)
-    # Fiken ids pass 2**31 (transaction 14462737003): 64-bit columns on every database.
-    sale_id: Optional[int] = Field(default=None, sa_type=BigInteger)
-    transaction_id: Optional[int] = Field(default=None, sa_type=BigInteger)
-    journal_entry_id: Optional[int] = Field(default=None, sa_type=BigInteger)
+    target: str = Field(default="", max_length=32)
+    # JSON: what the ledger calls the posting's parts ({"sale_id": 7300001, "transaction_id": ...}).
+    # Kept as text, not numbers: Fiken's ids pass 2**31, other ledgers' ids need not be numbers.
+    target_ref: str = Field(default="{}", sa_type=Text)
+    # JSON of the booking that was sent (Booking.to_json()); NULL when none was recorded.
+    booking: Optional[str] = Field(default=None, sa_type=Text, nullable=True)
     attachment: str = Field(default="", max_length=512)
     attempts: int = 0
     corrections: int = 0
@@ -64,27 +59,26 @@ class AuditRow(SQLModel, table=True):
     detail: str = ""
 
 
-@dataclass
-class DayState:
-    """A detached copy of a SettlementDayRow that the settle loop edits and saves."""
-
-    vendor: str
-    business_day: date
-    status: str = ""
-    version: int = 1
-    settlement_key: str = ""
-    mode: str = "journal"
-    digest: str = ""
-    sale_id: int | None = None
-    transaction_id: int | None = None
-    journal_entry_id: int | None = None
-    attachment: str = ""
-    attempts: int = 0
-    corrections: int = 0
-    reason: str = ""
-
-
 _FIELDS = tuple(DayState.__dataclass_fields__)
+# DayState fields kept as JSON text, and their column names.
+_JSON_COLUMNS = {"ref": "target_ref", "booking": "booking"}
+
+
+def _state(row: Any) -> DayState:
+    values = {name: row[name] for name in _FIELDS if name not in _JSON_COLUMNS}
+    values["status"] = DayStatus(row["status"])
+    values["ref"] = json.loads(row["target_ref"] or "{}")
+    values["booking"] = json.loads(row["booking"]) if row["booking"] is not None else None
+    return DayState(**values)
+
+
+def _row(state: DayState) -> dict[str, Any]:
+    values = {name: getattr(state, name) for name in _FIELDS if name not in _JSON_COLUMNS}
+    # str() of a DayStatus member is its value; the column holds the bare string.
+    values["status"] = str(state.status)
+    values["target_ref"] = json.dumps(state.ref)
+    values["booking"] = json.dumps(state.booking, ensure_ascii=False) if state.booking is not None else None
+    return values
 
 
 class PostingState:
@@ -101,7 +95,7 @@ class PostingState:
             ).mappings().first()
         if row is None:
             return DayState(vendor, day)
-        return DayState(**{name: row[name] for name in _FIELDS})
+        return _state(row)
 
     def all(self, vendor: str | None = None) -> list[DayState]:
         table = SettlementDayRow.__table__
@@ -109,12 +103,12 @@ class PostingState:
         if vendor is not None:
             query = query.where(table.c.vendor == vendor)
         with self.engine.connect() as conn:
-            return [DayState(**{name: row[name] for name in _FIELDS}) for row in conn.execute(query).mappings()]
+            return [_state(row) for row in conn.execute(query).mappings()]
 
     def save(self, state: DayState, action: str, detail: str = "") -> None:
         """Store the state and its audit row in one transaction."""
         table = SettlementDayRow.__table__
-        values = {name: getattr(state, name) for name in _FIELDS}
+        values = _row(state)
         values["updated_at"] = datetime.now(timezone.utc)
         with self.engine.begin() as conn:
             updated = conn.execute(

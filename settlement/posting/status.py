@@ -1,0 +1,115 @@
+"""Where every vendor stands with its ledger: one function for `settlement status` (text and
+--json), `/metrics` and the web page, so that they cannot tell different stories.
+
+A vendor's standing is read from the posting state when it is asked for, so it is right even for
+days another process settled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from settlement.domain.posting_rules import NEEDS_ATTENTION, SETTLED, DayState
+from settlement.domain.vendors import Vendor
+from settlement.posting.catchup import closed_days
+from settlement.store.posting_state import PostingState
+
+# The reference keys `status --json` has always shown for every day (None when the ledger's
+# reference has no such entry), kept so that scripts reading it go on working.
+JSON_REF_KEYS = ("sale_id", "transaction_id", "journal_entry_id")
+
+
+@dataclass(frozen=True)
+class Attention:
+    """A day that needs a person (or a later run) before the vendor's later days can go on."""
+
+    day: date
+    status: str
+    reason: str
+    attempts: int
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A day posted again after its data changed: `count` reversals, now `version` under `key`."""
+
+    day: date
+    version: int
+    key: str
+    count: int
+
+
+@dataclass(frozen=True)
+class VendorStatus:
+    """One vendor's standing at `now`.
+
+    last_settled: the newest closed day that is settled (posted, documented or empty), if any.
+    waiting: the closed days from enabled_since that are not settled, oldest first.
+    attention: the days needing attention (blocked, failed, interrupted while posting, a
+        correction that failed), by day.
+    corrections: the days corrected at least once, by day.
+    days: every day the posting state knows for the vendor, by day.
+    """
+
+    vendor: str
+    last_settled: date | None
+    waiting: tuple[date, ...]
+    attention: tuple[Attention, ...]
+    corrections: tuple[Correction, ...]
+    days: tuple[DayState, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        """The vendor as `settlement status --json` prints it."""
+        return {
+            "vendor": self.vendor,
+            "last_settled": self.last_settled.isoformat() if self.last_settled else None,
+            "waiting": [d.isoformat() for d in self.waiting],
+            "blocked": [
+                {"date": a.day.isoformat(), "status": str(a.status), "reason": a.reason, "attempts": a.attempts}
+                for a in self.attention
+            ],
+            "corrections": [
+                {"date": c.day.isoformat(), "version": c.version, "key": c.key, "count": c.count}
+                for c in self.corrections
+            ],
+            "days": [
+                {
+                    "date": s.business_day.isoformat(), "status": str(s.status), "key": s.settlement_key,
+                    "mode": s.mode, "target": s.target, **{name: s.ref.get(name) for name in JSON_REF_KEYS},
+                    "attachment": s.attachment or None, "version": s.version, "attempts": s.attempts,
+                    "reason": s.reason or None,
+                }
+                for s in self.days
+            ],
+        }
+
+
+def vendor_status(vendor: Vendor, days: Iterable[DayState], now: datetime) -> VendorStatus:
+    """The standing of `vendor` from the states of its days (any order)."""
+    known = {s.business_day: s for s in days}
+    ordered = tuple(known[d] for d in sorted(known))
+    closed = closed_days(vendor, now)
+    settled = {d for d in closed if d in known and known[d].status in SETTLED}
+    return VendorStatus(
+        vendor=vendor.id,
+        last_settled=max(settled, default=None),
+        waiting=tuple(d for d in closed if d not in settled),
+        attention=tuple(Attention(s.business_day, s.status, s.reason, s.attempts)
+                        for s in ordered if s.status in NEEDS_ATTENTION),
+        corrections=tuple(Correction(s.business_day, s.version, s.settlement_key, s.corrections)
+                          for s in ordered if s.corrections),
+        days=ordered,
+    )
+
+
+def vendor_statuses(state: PostingState, vendors: Iterable[Vendor], now: datetime) -> list[VendorStatus]:
+    """The standing of each of `vendors`, in their order, read from the posting state in one query."""
+    vendors = list(vendors)
+    rows = state.all(vendors[0].id) if len(vendors) == 1 else state.all()
+    by_vendor: dict[str, list[DayState]] = {}
+    for row in rows:
+        by_vendor.setdefault(row.vendor, []).append(row)
+    return [vendor_status(vendor, by_vendor.get(vendor.id, ()), now) for vendor in vendors]

@@ -13,16 +13,14 @@ import sys
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from settlement.wiring import App
+from settlement.wiring import App, app_from, posting_context
 from settlement.cli.common import print_problems
 from settlement.cli.posting import print_status
-from settlement.wiring import posting_context
 from settlement.cli.preview import render_table
 from settlement.domain.csvfile import decode
 from settlement.daily import voucher_for_day
 from settlement.fiken_sandbox import FikenSandbox
 from settlement.posting.catchup import Progress, catch_up, closed_days
-from settlement.settings import Settings
 from settlement.sources.generic_csv import SOURCE, parse_sales_csv
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,15 +54,14 @@ def main(demo_dir: Path = DEMO_DIR) -> int:
     demo_dir.mkdir(parents=True)
     sandbox = FikenSandbox.start(port=0, max_seconds=600)
     try:
-        settings = Settings(
+        app = app_from(
             database_url=f"sqlite:///{demo_dir / 'settlement.db'}",
             chart_of_accounts=ROOT / "chart_of_accounts",
             vendors=ROOT / "vendors.toml",
             report_dir=demo_dir / "reports",
             fiken_base_url=sandbox.base_url,
             fiken_token=sandbox.personal_token,
-        )
-        app = App.load(settings).require_valid()
+        ).require_valid()
         print(f"Fiken sandbox running at {sandbox.base_url} (company demo-as)\n")
         for vendor in app.vendors.values():
             _import(app, vendor.id, ROOT / "samples" / f"{vendor.id}.csv")

@@ -1,4 +1,8 @@
-"""Runtime settings, read from SETTLEMENT_* environment variables and a .env file."""
+"""Runtime settings, read from SETTLEMENT_* environment variables and a .env file.
+
+Only settlement.wiring imports this module (an import-linter contract): it reads the settings and
+hands everything else plain values.
+"""
 
 from __future__ import annotations
 

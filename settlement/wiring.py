@@ -6,8 +6,11 @@ receives what it needs as arguments.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -148,9 +151,17 @@ def gate_from_settings(settings: Settings):
 
 def fiken_client(settings: Settings, *, on_request=None):
     """The Fiken client of the configured credential, behind the gate the database calls for."""
-    from settlement.targets.fiken.configure import client_from_settings
+    from settlement.targets.fiken import configure
 
-    return client_from_settings(settings, gate=gate_from_settings(settings), on_request=on_request)
+    return configure.fiken_client(
+        settings.fiken_base_url,
+        fiken_token_source(settings),
+        connect_timeout=settings.fiken_connect_timeout,
+        read_timeout=settings.fiken_read_timeout,
+        retry_attempts=settings.fiken_retry_attempts,
+        gate=gate_from_settings(settings),
+        on_request=on_request,
+    )
 
 
 # --- the posting context -------------------------------------------------------------------------
@@ -173,3 +184,109 @@ def posting_context(app: App):
         # Replicas on PostgreSQL, or processes sharing a SQLite file, settle a vendor one at a time.
         claim=claims_for(app.engine),
     )
+
+# --- the Fiken credential, from the settings (connect, disconnect, test-connection, the client) ---
+
+def fiken_oauth_config(settings: Settings):
+    """The app's OAuth registration with Fiken; MissingCredential names the settings missing."""
+    from settlement.targets.fiken.configure import oauth_config
+
+    return oauth_config(
+        settings.fiken_client_id,
+        settings.fiken_client_secret,
+        authorize_url=settings.fiken_authorize_url,
+        token_url=settings.fiken_token_url,
+        revoke_url=settings.fiken_revoke_url,
+        redirect_uri=settings.fiken_redirect_uri,
+    )
+
+
+def fiken_token_store(settings: Settings):
+    """The OAuth token file (SETTLEMENT_FIKEN_TOKEN_FILE)."""
+    from settlement.targets.fiken.configure import token_store
+
+    return token_store(settings.fiken_token_file)
+
+
+def fiken_timeouts(settings: Settings) -> tuple[float, float]:
+    """(connect, read) seconds for a request to Fiken."""
+    return settings.fiken_connect_timeout, settings.fiken_read_timeout
+
+
+def fiken_token_source(settings: Settings):
+    """The configured credential: SETTLEMENT_FIKEN_TOKEN if set, else the OAuth token of `connect`."""
+    from settlement.targets.fiken.configure import token_source
+
+    oauth = (lambda: fiken_oauth_config(settings)) if settings.fiken_client_id else None
+    return token_source(settings.fiken_token, fiken_token_store(settings), oauth, timeout=fiken_timeouts(settings))
+
+
+@dataclass(frozen=True)
+class FikenAccess:
+    """What `connect`, `disconnect` and `test-connection` need of the Fiken settings, as values."""
+
+    oauth: Callable[[], Any]  # the OAuthConfig; raises MissingCredential when not registered
+    store: Any  # the TokenFileStore
+    timeout: tuple[float, float]
+    client: Callable[[], Any]  # the FikenClient of the configured credential, behind its gate
+
+
+def fiken_access(settings: Settings | None = None) -> FikenAccess:
+    """The Fiken side of the settings (read from the environment unless given)."""
+    settings = settings or load_settings()
+    return FikenAccess(
+        oauth=lambda: fiken_oauth_config(settings),
+        store=fiken_token_store(settings),
+        timeout=fiken_timeouts(settings),
+        client=lambda: fiken_client(settings),
+    )
+
+
+# --- settlement serve ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """What `settlement serve` and `settlement reload` need of the settings, as values."""
+
+    log_format: str
+    log_level: str
+    secrets: list[str]  # credential values masked in every log line
+    http_host: str
+    http_port: int
+    pid_file: Path
+    workers: int
+    misfire_grace: int
+    open_engine: Callable[[], Engine]  # the process's one engine (called when first needed)
+    load_app: Callable[[], App]  # the configuration, read anew at each reload (see on_engine)
+
+
+def serve_config(settings: Settings | None = None) -> ServeConfig:
+    """The serve settings (read from the environment unless given)."""
+    import os
+
+    settings = settings or load_settings()
+    secrets = [s.get_secret_value() for s in (settings.fiken_token, settings.fiken_client_secret) if s is not None]
+    secrets += [v for k, v in os.environ.items() if k.startswith("SETTLEMENT_WOO_") and k.endswith(("_KEY", "_SECRET"))]
+    return ServeConfig(
+        log_format=settings.log_format,
+        log_level=settings.log_level,
+        secrets=secrets,
+        http_host=settings.http_host,
+        http_port=settings.http_port,
+        pid_file=settings.serve_pid_file,
+        workers=settings.serve_workers,
+        misfire_grace=settings.serve_misfire_grace,
+        open_engine=lambda: open_engine(settings.database_url),
+        load_app=lambda: App.load(settings),
+    )
+
+
+def on_engine(app: App, engine: Engine) -> App:
+    """`app` on an engine opened before (serve keeps one for the process across reloads)."""
+    app.__dict__["engine"] = engine  # App.engine is a cached property: set, it is never opened again
+    return app
+
+
+def app_from(**values) -> App:
+    """The app of explicit settings (the demo's); those not given come from the environment."""
+    return App.load(Settings(**values))

@@ -12,7 +12,6 @@ from apscheduler.triggers.cron import CronTrigger
 
 from settlement.serve.scheduler import build_scheduler, sync_jobs
 from settlement.serve.trigger import DailyTrigger
-from settlement.settings import Settings
 from settlement.domain.vendors import parse_vendors
 
 OSLO = ZoneInfo("Europe/Oslo")
@@ -131,7 +130,7 @@ def _noop(vendor_id: str) -> None:
 
 @pytest.fixture
 def scheduler():
-    scheduler = build_scheduler(Settings(serve_misfire_grace=900))
+    scheduler = build_scheduler(workers=4, misfire_grace=900)
     scheduler.start(paused=True)
     try:
         yield scheduler

@@ -336,14 +336,14 @@ def test_client_processes_on_one_sqlite_file_never_overlap_and_keep_to_four_per_
 def test_a_token_renewed_by_another_process_is_picked_up_not_refreshed_again(oauth_ws, monkeypatch):  # noqa: F811
     """Two processes on one OAuth token file: after one renewed the token (which spends the refresh
     token, Fiken rotates it), the other takes the stored token instead of being told to reconnect."""
-    from settlement.targets.fiken.configure import token_source
     from settlement.settings import Settings
+    from settlement.wiring import fiken_token_source
 
     ws, sb = oauth_ws, oauth_ws.sandbox
     first_token = connect_by_paste(ws)
     for name, value in ws.env.items():
         monkeypatch.setenv(name, value)
-    one, other = token_source(Settings()), token_source(Settings())  # as two processes build them
+    one, other = fiken_token_source(Settings()), fiken_token_source(Settings())  # as two processes build them
     assert one.authorization() == other.authorization() == f"Bearer {first_token['access_token']}"
     sb.expire(first_token["access_token"])
     assert one.refresh(f"Bearer {first_token['access_token']}")

@@ -9,15 +9,13 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import sys
+from typing import TYPE_CHECKING
 
 from settlement.cli.common import load_app
-from settlement.targets.fiken.callback_server import CallbackServer, CallbackTimeout
-from settlement.targets.fiken.configure import oauth_config, token_store
-from settlement.wiring import fiken_client
-from settlement.targets.fiken.connection_check import ConnectionReport, Status, check_connection
-from settlement.targets.fiken.errors import FikenError
-from settlement.targets.fiken.oauth import OAuthError, begin, code_from_redirect, exchange_code, revoke_token
-from settlement.settings import load_settings
+
+# The handlers import the Fiken client (requests, OAuth) themselves: `--help` loads none of it.
+if TYPE_CHECKING:
+    from settlement.targets.fiken.connection_check import ConnectionReport
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -43,9 +41,14 @@ def _fail(message: str) -> int:
 
 
 def run_connect(args: argparse.Namespace) -> int:
-    settings = load_settings()
+    from settlement.targets.fiken.callback_server import CallbackServer, CallbackTimeout
+    from settlement.targets.fiken.errors import FikenError
+    from settlement.targets.fiken.oauth import OAuthError, begin, code_from_redirect, exchange_code
+    from settlement.wiring import fiken_access
+
+    fiken = fiken_access()
     try:
-        config = oauth_config(settings)
+        config = fiken.oauth()
         server = None
         if not args.paste:
             server = CallbackServer(config.redirect_uri, lifetime=args.timeout)
@@ -62,16 +65,15 @@ def run_connect(args: argparse.Namespace) -> int:
         else:
             redirect_url = input("Paste the address the browser was sent to: ")
         code = code_from_redirect(redirect_url, request.state)
-        token = exchange_code(config, code, request.state,
-                              timeout=(settings.fiken_connect_timeout, settings.fiken_read_timeout))
+        token = exchange_code(config, code, request.state, timeout=fiken.timeout)
     except (CallbackTimeout, OAuthError) as exc:
         return _fail(f"not connected: {exc}")
     except EOFError:
         return _fail("not connected: no redirect URL was pasted")
-    store = token_store(settings)
+    store = fiken.store
     store.save(token)
     try:
-        user = fiken_client(settings).user()
+        user = fiken.client().user()
     except FikenError as exc:
         return _fail(f"the token was stored in {store.describe()} but does not work: {exc}")
     print(f"Connected to Fiken as {user.name} ({user.email}). Token stored in {store.describe()} (owner-only).")
@@ -79,16 +81,19 @@ def run_connect(args: argparse.Namespace) -> int:
 
 
 def run_disconnect(_args: argparse.Namespace) -> int:
-    settings = load_settings()
-    store = token_store(settings)
+    from settlement.targets.fiken.errors import FikenError
+    from settlement.targets.fiken.oauth import OAuthError, revoke_token
+    from settlement.wiring import fiken_access
+
+    fiken = fiken_access()
+    store = fiken.store
     token = store.load()
     if not token:
         print(f"Not connected (no token in {store.describe()}).")
         return 0
     note = "access revoked"
     try:
-        revoke_token(oauth_config(settings), token.get("access_token", ""),
-                     timeout=(settings.fiken_connect_timeout, settings.fiken_read_timeout))
+        revoke_token(fiken.oauth(), token.get("access_token", ""), timeout=fiken.timeout)
     except OAuthError as exc:
         note = f"revocation failed ({exc}); revoke the app in Fiken under Rediger konto › Sikkerhet if needed"
     except FikenError as exc:
@@ -99,6 +104,8 @@ def run_disconnect(_args: argparse.Namespace) -> int:
 
 
 def print_report(report: ConnectionReport, out=None) -> None:
+    from settlement.targets.fiken.connection_check import Status
+
     out = out or sys.stdout
     if report.user is not None:
         print(f"Connected to Fiken as {report.user.name} ({report.user.email})", file=out)
@@ -121,10 +128,14 @@ def print_report(report: ConnectionReport, out=None) -> None:
 
 
 def run_test_connection(args: argparse.Namespace) -> int:
+    from settlement.targets.fiken.connection_check import Status, check_connection
+    from settlement.targets.fiken.errors import FikenError
+    from settlement.wiring import fiken_access
+
     app = load_app()
     vendors = [app.vendor(args.vendor)] if args.vendor else list(app.vendors.values())
     try:
-        client = fiken_client(app.settings)
+        client = fiken_access(app.settings).client()
     except FikenError as exc:
         return _fail(str(exc))
     report = check_connection(client, vendors, {v.id: app.chart.ledger(v.id) for v in vendors})

@@ -16,9 +16,6 @@ from datetime import date
 from pathlib import Path
 
 from settlement.cli.common import iso_date, load_app
-from settlement.report import render_pdf
-from settlement.report.from_store import day_report_for, pdf_path
-from settlement.report.reconciliation import reconciliation_rows, to_csv, to_xlsx
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -52,6 +49,11 @@ def _range(args: argparse.Namespace) -> tuple[date, date] | str:
 
 
 def report(args: argparse.Namespace) -> int:
+    # Here, not at the top: the PDF and XLSX writers (fpdf, openpyxl) load only when a report is made.
+    from settlement.report import render_pdf
+    from settlement.report.from_store import day_report_for, pdf_path
+    from settlement.report.reconciliation import reconciliation_rows, to_csv, to_xlsx
+
     days = _range(args)
     if isinstance(days, str):
         print(f"settlement report: {days}", file=sys.stderr)

@@ -14,7 +14,6 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from settlement.serve.trigger import DailyTrigger
-from settlement.settings import Settings
 from settlement.domain.vendors import Vendor
 
 
@@ -22,10 +21,12 @@ def job_id(vendor_id: str) -> str:
     return f"vendor:{vendor_id}"
 
 
-def build_scheduler(settings: Settings) -> BackgroundScheduler:
+def build_scheduler(workers: int, misfire_grace: int) -> BackgroundScheduler:
+    """workers: vendors run at the same time (SETTLEMENT_SERVE_WORKERS); misfire_grace: seconds a
+    job may start late and still run (SETTLEMENT_SERVE_MISFIRE_GRACE)."""
     return BackgroundScheduler(
-        executors={"default": ThreadPoolExecutor(settings.serve_workers)},
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": settings.serve_misfire_grace},
+        executors={"default": ThreadPoolExecutor(workers)},
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": misfire_grace},
         timezone=timezone.utc,
     )
 

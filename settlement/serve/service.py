@@ -11,12 +11,13 @@ from __future__ import annotations
 import dataclasses
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from settlement.wiring import App
+from settlement.wiring import App, on_engine
 from settlement.targets.fiken.errors import FikenError
 from settlement.posting.catchup import catch_up
 from settlement.posting.claims import claim_holder
@@ -25,8 +26,6 @@ from settlement.posting.settle import Outcome, PostingContext, no_claim
 from settlement.store.posting_state import NEEDS_ATTENTION, PostingState
 from settlement.serve.metrics import Metrics, vendor_standings
 from settlement.serve.sources import sync_sources
-from settlement.settings import Settings
-from settlement.store import open_engine
 
 log = logging.getLogger("settlement.serve")
 CLAIM_RETRY_SECONDS = 30  # a vendor another replica is working on is tried again this much later
@@ -39,8 +38,9 @@ class Stopping(Exception):
 class Service:
     """The running configuration, the shared Fiken client (via the posting context) and metrics."""
 
-    def __init__(self, settings: Settings, metrics: Metrics):
-        self.settings, self.metrics = settings, metrics
+    def __init__(self, load_app: Callable[[], App], open_engine: Callable[[], Engine], metrics: Metrics):
+        """load_app: reads the configuration anew (each reload); open_engine: the process's database."""
+        self._load_app, self._open_engine, self.metrics = load_app, open_engine, metrics
         self.app: App | None = None
         self.config_problems: list[str] = []
         self.last_reload: str = ""
@@ -58,16 +58,15 @@ class Service:
         """One engine for the process, kept across reloads."""
         with self._lock:
             if self._engine is None:
-                self._engine = open_engine(self.settings.database_url)
+                self._engine = self._open_engine()
             return self._engine
 
     def _load(self) -> tuple[App | None, list[str]]:
-        app = App.load(self.settings)
+        app = self._load_app()
         errors = [str(p) for p in app.problems if p.is_error]
         if errors:
             return None, errors
-        app.__dict__["engine"] = self.engine()  # App.engine is a cached property: share ours
-        return app, []
+        return on_engine(app, self.engine()), []  # the database is opened once the configuration is valid
 
     def reload(self, first: bool = False) -> bool:
         """Load vendors.toml and chart_of_accounts/; use them only if valid. True when applied."""

@@ -1,12 +1,16 @@
-"""Building Fiken objects from Settings: the credential, the OAuth registration, the client.
+"""Building Fiken objects from plain values: the credential, the OAuth registration, the client.
 
-Which credential: a personal token (SETTLEMENT_FIKEN_TOKEN or the secrets file) wins; otherwise the
-OAuth token stored by `settlement connect`. Without either, `MissingCredential` explains what to set.
+Which credential: a personal token wins; otherwise the OAuth token stored by `settlement connect`.
+Without either, `MissingCredential` explains what to set. settlement.wiring reads the settings and
+passes their values here; the messages name the settings, as the user knows them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
+
+from pydantic import SecretStr
 
 from settlement.targets.fiken.auth import OAuthToken, PersonalToken, TokenSource
 from settlement.targets.fiken.client import FikenClient
@@ -16,62 +20,84 @@ from settlement.targets.fiken.pacing import RequestGate
 from settlement.targets.fiken.retry import RetryPolicy
 from settlement.targets.fiken.token_store import TokenFileStore
 from settlement.targets.fiken.transport import SentRequest
-from settlement.settings import Settings
 
 
 class MissingCredential(FikenError):
     """Neither a personal token nor an OAuth registration is configured."""
 
 
-def oauth_config(settings: Settings) -> OAuthConfig:
-    """The OAuth registration from settings; MissingCredential names what is missing."""
-    missing = [name for name in ("fiken_client_id", "fiken_client_secret") if not getattr(settings, name)]
+def oauth_config(
+    client_id: str | None,
+    client_secret: SecretStr | None,
+    *,
+    authorize_url: str,
+    token_url: str,
+    revoke_url: str,
+    redirect_uri: str,
+) -> OAuthConfig:
+    """The app's OAuth registration with Fiken; MissingCredential names what is missing."""
+    missing = [name for name, value in (("fiken_client_id", client_id), ("fiken_client_secret", client_secret))
+               if not value]
     if missing:
         names = " and ".join(f"SETTLEMENT_{n.upper()}" for n in missing)
         raise MissingCredential(f"OAuth needs {names} (the app's registration with Fiken)")
     return OAuthConfig(
-        client_id=settings.fiken_client_id,
-        client_secret=settings.fiken_client_secret,
-        authorize_url=settings.fiken_authorize_url,
-        token_url=settings.fiken_token_url,
-        revoke_url=settings.fiken_revoke_url,
-        redirect_uri=settings.fiken_redirect_uri,
+        client_id=client_id,
+        client_secret=client_secret,
+        authorize_url=authorize_url,
+        token_url=token_url,
+        revoke_url=revoke_url,
+        redirect_uri=redirect_uri,
     )
 
 
-def token_store(settings: Settings) -> TokenFileStore:
-    return TokenFileStore(settings.fiken_token_file)
+def token_store(token_file: Path) -> TokenFileStore:
+    """Where `settlement connect` keeps the OAuth token."""
+    return TokenFileStore(token_file)
 
 
-def token_source(settings: Settings) -> TokenSource:
-    """The credential to use: the personal token if set, else the stored OAuth token."""
-    if settings.fiken_token is not None and settings.fiken_token.get_secret_value().strip():
-        return PersonalToken(settings.fiken_token)
-    if not settings.fiken_client_id:
+def token_source(
+    personal_token: SecretStr | None,
+    store: TokenFileStore,
+    oauth: Callable[[], OAuthConfig] | None,
+    *,
+    timeout: tuple[float, float],
+) -> TokenSource:
+    """The credential to use: the personal token if set, else the stored OAuth token.
+
+    oauth: makes the OAuth registration, None when no client id is configured. It is called only
+    once a stored token is found, so "not connected" is said before a missing client secret.
+    timeout: (connect, read) seconds for renewing the OAuth token.
+    """
+    if personal_token is not None and personal_token.get_secret_value().strip():
+        return PersonalToken(personal_token)
+    if oauth is None:
         raise MissingCredential(
             "no Fiken credential: set SETTLEMENT_FIKEN_TOKEN (personal API token) or configure OAuth "
             "(SETTLEMENT_FIKEN_CLIENT_ID/SECRET) and run `settlement connect`"
         )
-    store = token_store(settings)
     if store.load() is None:
         raise ReconnectRequired(f"not connected to Fiken (no token in {store.describe()}): run `settlement connect`")
-    timeouts = (settings.fiken_connect_timeout, settings.fiken_read_timeout)
-    return OAuthToken(oauth_config(settings), store, timeout=timeouts)
+    return OAuthToken(oauth(), store, timeout=timeout)
 
 
-def client_from_settings(
-    settings: Settings,
+def fiken_client(
+    base_url: str,
+    tokens: TokenSource,
     *,
+    connect_timeout: float,
+    read_timeout: float,
+    retry_attempts: int,
     gate: RequestGate | None = None,
     on_request: Callable[[SentRequest], None] | None = None,
 ) -> FikenClient:
-    """One client for the configured credential (build one per process and share it)."""
+    """One client for a credential (build one per process and share it)."""
     return FikenClient(
-        settings.fiken_base_url,
-        token_source(settings),
+        base_url,
+        tokens,
         gate=gate,
-        connect_timeout=settings.fiken_connect_timeout,
-        read_timeout=settings.fiken_read_timeout,
+        connect_timeout=connect_timeout,
+        read_timeout=read_timeout,
         on_request=on_request,
-        retry=RetryPolicy(attempts=settings.fiken_retry_attempts),
+        retry=RetryPolicy(attempts=retry_attempts),
     )

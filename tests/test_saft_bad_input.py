@@ -181,14 +181,15 @@ def test_xml_decimal_forms_are_read_exactly(workspace):
 
 def test_an_error_after_batches_were_written_rolls_back_the_whole_file(workspace):
     """Big files are stored in batches inside one transaction; a late error undoes the early batches."""
-    from settlement.sources.saft import import_saft_file
+    from settlement.sources.importing import import_file
+    from settlement.sources.saft import SaftSource
 
     early = [Transaction(str(n), "2026-11-02", f"09:{n:02d}:00", [Line(1000 * n)], [Payment("CASH", 1000 * n)]) for n in range(2, 8)]
     late = Transaction("99", "2026-11-03", "09:00:00", [Line(5000)], [Payment("BITCOIN", 5000)])
     path = one_register(*early, late).write(workspace.path / "late.xml")
     app = workspace.app()
 
-    outcome = import_saft_file(path, app.engine, app.sales, app.vendors, app.vendor("oslo-sentrum"), batch_lines=4)
+    outcome = import_file(app.sales, app.vendors, SaftSource(batch_lines=4), path, vendor=app.vendor("oslo-sentrum"))
 
     assert not outcome.stored and outcome.vendors == {}
     assert [p.message for p in outcome.problems] == ["register K1 transaction 99: payment type 'BITCOIN' is not a payment type in <basics>"]
@@ -197,7 +198,7 @@ def test_an_error_after_batches_were_written_rolls_back_the_whole_file(workspace
 
     # The same file without the bad transaction is stored in several batches, all of it.
     path = one_register(*early).write(workspace.path / "good.xml")
-    outcome = import_saft_file(path, app.engine, app.sales, app.vendors, app.vendor("oslo-sentrum"), batch_lines=4)
+    outcome = import_file(app.sales, app.vendors, SaftSource(batch_lines=4), path, vendor=app.vendor("oslo-sentrum"))
     assert outcome.stored and outcome.vendors["oslo-sentrum"].receipts == 7
     assert sum(r.amount for r in app.sales.summary("oslo-sentrum", GOOD_DAY) if r.type == "payment") == 10000 + sum(1000 * n for n in range(2, 8))
 
@@ -298,7 +299,8 @@ def _big_shop(**late) -> SaftFile:
 
 def test_two_readers_report_hostile_input_as_problems(workspace, monkeypatch):
     """Files from 32 MB are read by two worker processes: their problems are reported, not a worker traceback."""
-    from settlement.sources.saft import import_saft_file
+    from settlement.sources.importing import import_file
+    from settlement.sources.saft import SaftSource
     from settlement.sources.saft.parallel import split_lines
 
     app = workspace.app()
@@ -311,15 +313,15 @@ def test_two_readers_report_hostile_input_as_problems(workspace, monkeypatch):
             path.write_bytes(path.read_bytes().replace(*raw))
         (split,) = split_lines(str(path), 2)
         assert expected > split  # the second reader's part
-        outcome = import_saft_file(path, app.engine, app.sales, app.vendors, app.vendor("oslo-sentrum"), workers=2)
+        outcome = import_file(app.sales, app.vendors, SaftSource(workers=2), path, vendor=app.vendor("oslo-sentrum"))
         assert not outcome.stored and outcome.errors == 1, outcome.problems
         (problem,) = outcome.problems
         assert (problem.line, problem.column) == (expected, "transAmntIn" if raw is None else "transID"), problem
     assert app.sales.days_with_sales("oslo-sentrum") == []
 
     # And through the CLI, with the two-process threshold lowered to this small file.
-    monkeypatch.setattr("settlement.sources.saft.importer.PARALLEL_FROM_BYTES", 1)
-    monkeypatch.setattr("settlement.sources.saft.importer.os.cpu_count", lambda: 2)
+    monkeypatch.setattr("settlement.sources.saft.source.PARALLEL_FROM_BYTES", 1)
+    monkeypatch.setattr("settlement.sources.saft.source.os.cpu_count", lambda: 2)
     status, out, err = workspace.invoke("import", "saft", str(workspace.path / "two-nul.xml"), "--vendor", "oslo-sentrum")
     assert status == 1 and "Traceback" not in err
     assert "in <transID>: a character XML 1.0 does not allow: U+0000 NUL" in err

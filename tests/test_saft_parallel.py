@@ -11,7 +11,8 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
-from settlement.sources.saft import import_saft_file
+from settlement.sources.importing import import_file
+from settlement.sources.saft import SaftSource
 from settlement.sources.saft.parallel import split_lines
 from settlement.store import SalesStore, open_engine
 from tests.saft_builder import Line, Location, Payment, Register, SaftFile, Transaction, z_report_for
@@ -53,7 +54,7 @@ def import_both(workspace, path: Path):
     for workers in (1, 2):
         engine = open_engine(f"sqlite:///{workspace.path / f'{path.stem}-workers{workers}.db'}")
         store = SalesStore(engine)
-        outcome = import_saft_file(path, engine, store, app.vendors, app.vendor("oslo-sentrum"), batch_lines=40, workers=workers)
+        outcome = import_file(store, app.vendors, SaftSource(batch_lines=40, workers=workers), path, vendor=app.vendor("oslo-sentrum"))
         # Sorted: the two readers' batches are stored in the order they arrive.
         lines = sorted((line for day in DAYS for line in store.lines("oslo-sentrum", day)), key=repr)
         notes = [note for day in DAYS for note in store.notes("oslo-sentrum", day)]

@@ -41,7 +41,7 @@ def test_incremental_sync_picks_up_a_status_change_and_a_refund_without_duplicat
     waiting = woo_shop.add_order([Item("Te", "60.00", 1)], created=utc(2026, 11, 2, 10), payment_method="bacs")
 
     first = sync_vendor(woo_engine, vendor, client)
-    assert first.stored and first.problems == [] and first.orders_read == 2 and first.orders_booked == 1
+    assert first.stored and first.problems == [] and first.webshop.orders_read == 2 and first.webshop.orders_booked == 1
     assert receipts(woo_engine, NOV2) == {f"order-{paid}": [
         ("payment", "vipps", None, 34875, 0), ("sale", "standard", "3", 25000, 5000),
         ("shipping", "flat_rate", "3", 9875, 1975),
@@ -54,7 +54,7 @@ def test_incremental_sync_picks_up_a_status_change_and_a_refund_without_duplicat
     second = sync_vendor(woo_engine, vendor, client)
     last_list = [r for r in woo_shop.requests if r.path.endswith("/orders")][-1]
     assert last_list.params["modified_after"] == "2026-11-02T09:59:00" and last_list.params["dates_are_gmt"] == "true"
-    assert second.orders_read == 2 and second.orders_booked == 2 and second.refunds_booked == 1
+    assert second.webshop.orders_read == 2 and second.webshop.orders_booked == 2 and second.webshop.refunds_booked == 1
     assert second.days == {NOV2, NOV3, NOV5}
     assert receipts(woo_engine, NOV3) == {f"order-{waiting}": [
         ("payment", "bacs", None, 6000, 0), ("sale", "standard", "3", 6000, 1200),
@@ -68,9 +68,9 @@ def test_incremental_sync_picks_up_a_status_change_and_a_refund_without_duplicat
     # a full re-read duplicates nothing either.
     before = line_count(woo_engine)
     third = sync_vendor(woo_engine, vendor, client)
-    assert third.orders_read == 1 and line_count(woo_engine) == before
+    assert third.webshop.orders_read == 1 and line_count(woo_engine) == before
     again = sync_vendor(woo_engine, vendor, client, since=date(2026, 11, 1))
-    assert again.orders_read == 2 and line_count(woo_engine) == before == 3 + 2 + 2
+    assert again.webshop.orders_read == 2 and line_count(woo_engine) == before == 3 + 2 + 2
     assert [(o.kind, o.number, o.amount, o.payment_method) for o in webshop_orders(woo_engine, "nettbutikk", NOV5)] == [
         ("refund", str(paid), -12500, "vipps")
     ]
@@ -84,11 +84,11 @@ def test_trigger_completed_books_on_the_completion_day(woo_shop, woo_engine):
     vendor = woo_vendor(woo_shop.url, trigger_status="completed")
     client = woo_client(woo_shop)
     order = woo_shop.add_order([Item("Kaffe", "100.00", 1)], created=utc(2026, 11, 2, 9), paid=utc(2026, 11, 2, 9))
-    assert sync_vendor(woo_engine, vendor, client).orders_booked == 0
+    assert sync_vendor(woo_engine, vendor, client).webshop.orders_booked == 0
     assert line_count(woo_engine) == 0
     woo_shop.set_status(order, "completed", at=utc(2026, 11, 3, 15))
     report = sync_vendor(woo_engine, vendor, client)
-    assert report.orders_booked == 1 and report.days == {NOV3}
+    assert report.webshop.orders_booked == 1 and report.days == {NOV3}
     assert f"order-{order}" in receipts(woo_engine, NOV3)
 
 
@@ -102,7 +102,7 @@ def test_an_order_cancelled_after_import_is_withdrawn_with_a_warning(woo_shop, w
 
     woo_shop.set_status(cancel, "cancelled", at=utc(2026, 11, 4, 10))
     report = sync_vendor(woo_engine, vendor, client)
-    assert report.withdrawn == [str(cancel)]
+    assert report.webshop.withdrawn == [str(cancel)]
     assert set(receipts(woo_engine, NOV2)) == {f"order-{keep}"}
     assert [o.number for o in webshop_orders(woo_engine, "nettbutikk", NOV2)] == [str(keep)]
     withdrawn = [o for o in webshop_orders(woo_engine, "nettbutikk", NOV2, include_withdrawn=True) if not o.counts]
@@ -199,7 +199,7 @@ def test_grouping_by_category_reads_the_products(woo_shop, woo_engine):
 
 
 def test_pos_data_imported_after_the_sync_is_checked_when_the_notes_are_refreshed(woo_shop, woo_engine):
-    from settlement.sources.woocommerce.sync import refresh_notes
+    from settlement.sources.woocommerce.notes import refresh_notes
 
     vendor = woo_vendor(woo_shop.url)
     order = woo_shop.add_order([Item("Kaffe", "100.00", 1)], created=utc(2026, 11, 2, 9), paid=utc(2026, 11, 2, 9))

@@ -5,9 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from settlement.cli.common import load_app, print_problems
-from settlement.cli.imports import file_missing, print_stored
-from settlement.sources.saft import import_saft_file
+from settlement.cli.common import load_app
+from settlement.cli.imports import import_each
 
 
 def register_import(sources: argparse._SubParsersAction) -> None:
@@ -25,27 +24,19 @@ def register_import(sources: argparse._SubParsersAction) -> None:
 
 
 def import_saft(args: argparse.Namespace) -> int:
+    from settlement.sources.saft import SaftSource
+
     app = load_app()
     override = app.vendor(args.vendor) if args.vendor else None
-    status = 0
-    for path in args.files:
-        if file_missing(path):
-            status = 1
-            continue
-        outcome = import_saft_file(path, app.engine, app.sales, app.vendors, override, line_limit=app.max_line_ore)
-        print_problems(outcome.problems)
-        if not outcome.stored:
-            print(f"{path}: {outcome.errors} error(s); nothing imported from this file")
-            status = 1
-            continue
-        warnings = len(outcome.problems)
-        skipped = ", ".join(f"{count} {why}" for why, count in sorted(outcome.skipped.items()))
-        for vendor, result in sorted(outcome.vendors.items()):
-            print_stored(app, path, app.vendor(vendor), result, "transaction(s)")
-        if not outcome.vendors:
-            print(f"{path}: no sales transactions found")
-        if skipped:
-            print(f"{path}: left out {skipped} transaction(s)")
-        if warnings:
-            print(f"{path}: {warnings} warning(s), stored as notes on the business days they concern")
-    return status
+    return import_each(app, args.files, SaftSource(), override, after=_say_more)
+
+
+def _say_more(path: Path, outcome) -> None:
+    """What else a stored SAF-T file held: no sales at all, transactions left out, warnings kept."""
+    if not outcome.vendors:
+        print(f"{path}: no sales transactions found")
+    skipped = ", ".join(f"{count} {why}" for why, count in sorted(outcome.skipped.items()))
+    if skipped:
+        print(f"{path}: left out {skipped} transaction(s)")
+    if outcome.found:
+        print(f"{path}: {len(outcome.found)} warning(s), stored as notes on the business days they concern")

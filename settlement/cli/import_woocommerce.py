@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 
 from settlement.cli.common import iso_date, load_app, print_problems
-from settlement.sources.woocommerce.client import WooClient, WooError, default_secrets_dir, load_credentials
-from settlement.sources.woocommerce.sync import sync_vendor
 
 
 def register_import(sources: argparse._SubParsersAction) -> None:
@@ -28,33 +25,31 @@ def register_import(sources: argparse._SubParsersAction) -> None:
 
 
 def import_woocommerce(args: argparse.Namespace) -> int:
+    from settlement.sources.woocommerce.client import WooError
+    from settlement.sources.woocommerce.sync import pull_webshop
+
     app = load_app()
     vendor = app.vendor(args.vendor)
     if vendor.woocommerce is None:
         print(f"vendor {vendor.id} has no [woocommerce] table in {app.settings.vendors}", file=sys.stderr)
         return 2
     try:
-        credentials = load_credentials(vendor.woocommerce.credentials, os.environ, default_secrets_dir())
-        client = WooClient(vendor.woocommerce.url, credentials)
-        try:
-            report = sync_vendor(app.engine, vendor, client, since=args.since)
-        finally:
-            client.close()
+        outcome = pull_webshop(app.engine, vendor, since=args.since)
     except WooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         print(f"{vendor.id}: nothing imported from WooCommerce", file=sys.stderr)
         return 1
-    print_problems(report.problems)
-    window = f"modified after {report.modified_after} UTC" if report.modified_after else "all orders"
-    if not report.stored:
-        errors = sum(p.is_error for p in report.problems)
-        print(f"{vendor.id}: {errors} problem(s) in {report.orders_read} order(s) ({window}); nothing imported")
+    sync = outcome.webshop
+    print_problems(outcome.problems)
+    window = f"modified after {sync.modified_after} UTC" if sync.modified_after else "all orders"
+    if not outcome.stored:
+        print(f"{vendor.id}: {outcome.errors} problem(s) in {sync.orders_read} order(s) ({window}); nothing imported")
         return 1
-    days = ", ".join(d.isoformat() for d in sorted(report.days)) or "none"
+    days = ", ".join(d.isoformat() for d in sorted(outcome.days)) or "none"
     via_pos = " (webshop_via_pos: kept in the order list only, not as sales)" if vendor.webshop_via_pos else ""
     print(
-        f"{vendor.id}: read {report.orders_read} order(s) ({window}); booked {report.orders_booked} order(s) "
-        f"and {report.refunds_booked} refund(s){via_pos}; withdrawn {len(report.withdrawn)}; "
+        f"{vendor.id}: read {sync.orders_read} order(s) ({window}); booked {sync.orders_booked} order(s) "
+        f"and {sync.refunds_booked} refund(s){via_pos}; withdrawn {len(sync.withdrawn)}; "
         f"business days: {days}"
     )
     return 0

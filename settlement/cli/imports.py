@@ -6,13 +6,7 @@ import argparse
 import importlib
 from pathlib import Path
 
-from settlement.wiring import App
 from settlement.cli.common import load_app, print_problems
-from settlement.store.sales_store import DayLimitExceeded, ImportResult
-from settlement.domain.vendors import Vendor
-from settlement.sources.woocommerce.sync import refresh_notes
-from settlement.sources.generic_csv import SOURCE, parse_sales_csv
-from settlement.domain.csvfile import decode
 
 # Modules that add `settlement import <source>` subcommands via `register_import(subparsers)`.
 IMPORT_MODULES: list[str] = [
@@ -34,29 +28,36 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def import_sales(args: argparse.Namespace) -> int:
     """Import generic receipt CSV files; any bad row in a file means nothing from it is stored."""
+    from settlement.sources.generic_csv import CsvSource
+
     app = load_app()
-    vendor = app.vendor(args.vendor)
-    max_line_ore = app.max_line_ore
+    return import_each(app, args.files, CsvSource(), app.vendor(args.vendor))
+
+
+def import_each(app, files: list[Path], source, vendor, after=None) -> int:
+    """Import each file through the import use case and say what it stored; 1 when any file was
+    missing or not imported. `after(path, outcome)` says more about a file that was imported."""
+    from settlement.sources.importing import import_file, refusal
+
+    line_limit = app.max_line_ore
     status = 0
-    for path in args.files:
+    for path in files:
         if file_missing(path):
             status = 1
             continue
-        lines, problems = parse_sales_csv(decode(path.read_bytes()), str(path), vendor, max_line_ore=max_line_ore)
-        print_problems(problems)
-        if any(p.is_error for p in problems):
-            errors = sum(p.is_error for p in problems)
-            print(f"{path}: {errors} bad row(s); nothing imported from this file")
+        outcome = import_file(app.sales, app.vendors, source, path, vendor=vendor, line_limit=line_limit)
+        print_problems(outcome.found)
+        print_problems(outcome.over_limit)
+        if not outcome.stored:
+            print(f"{path}: {refusal(outcome, source)}; nothing imported from this file")
             status = 1
             continue
-        try:
-            result = app.sales.replace_receipts(vendor.id, SOURCE, lines, file=str(path))
-        except DayLimitExceeded as exc:
-            print_problems(exc.problems)
-            print(f"{path}: {len(exc.problems)} business day(s) beyond the plausible total; nothing imported from this file")
-            status = 1
-            continue
-        print_stored(app, path, vendor, result, "receipt(s)")
+        for vendor_id, result in sorted(outcome.vendors.items()):
+            print_stored(path, vendor_id, result, source.unit)
+            # Webshop orders that now also appear in the POS data are warned about again.
+            print_problems(outcome.rechecked.get(vendor_id, []))
+        if after is not None:
+            after(path, outcome)
     return status
 
 
@@ -68,15 +69,13 @@ def file_missing(path: Path) -> bool:
     return True
 
 
-def print_stored(app: App, path: Path, vendor: Vendor, result: ImportResult, unit: str) -> None:
-    """Say what importing `path` stored for one vendor, then check its days against the webshop.
+def print_stored(path: Path, vendor_id: str, result, unit: str) -> None:
+    """Say what importing `path` stored for one vendor (`result`: its ImportResult).
 
     unit: what a receipt is called in this source, e.g. "receipt(s)" or "transaction(s)".
     """
     days = ", ".join(d.isoformat() for d in sorted(result.days))
     print(
-        f"{path}: imported {result.receipts} {unit}, {result.lines} line(s) for {vendor.id}"
+        f"{path}: imported {result.receipts} {unit}, {result.lines} line(s) for {vendor_id}"
         f" ({result.replaced} replaced an earlier version); business days: {days or 'none'}"
     )
-    # Webshop orders that now also appear in the POS data are warned about again.
-    print_problems(refresh_notes(app.engine, vendor, set(result.days)))

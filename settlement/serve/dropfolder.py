@@ -35,14 +35,12 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from settlement.wiring import App
-from settlement.domain.csvfile import decode
 from settlement.logs import one_line as shown  # a name or text escaped onto one line
 from settlement.domain.problems import Problem, error
-from settlement.store.sales_store import DayLimitExceeded
 from settlement.store import seen_files
-from settlement.sources.generic_csv import SOURCE as CSV_SOURCE, parse_sales_csv
-from settlement.sources.saft import import_saft_file
-from settlement.sources.woocommerce.sync import refresh_notes
+from settlement.sources.generic_csv import CsvSource
+from settlement.sources.importing import import_file, refusal
+from settlement.sources.saft import SaftSource
 from settlement.domain.vendors import Vendor
 
 PROCESSED, FAILED = "processed", "failed"
@@ -50,6 +48,7 @@ MARKERS = (".done", ".ok")
 IGNORED_SUFFIXES = (".part", ".tmp", ".error.txt") + MARKERS
 IMPORTED, DUPLICATE, REJECTED, WAITING = "imported", "duplicate", "failed", "waiting"
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+_SOURCES = {"saft": SaftSource(), "csv": CsvSource()}
 
 
 @dataclass
@@ -255,9 +254,6 @@ def process_file(app: App, vendor: Vendor, path: Path, listed: os.stat_result | 
                 # file is imported again once complete, replacing what was stored now.
                 return DroppedFile(path.name, source, WAITING, "changed while it was imported; looked at again", ready_in=0.0)
             seen_files.remember(app.engine, vendor.id, sha256, shown(path.name)[:512])
-            # Webshop orders that now also appear in the POS data are warned about again.
-            for other in _vendors_touched(app, vendor, result):
-                result.problems += refresh_notes(app.engine, other, result.days)
     return _set_aside(path, result)
 
 
@@ -276,34 +272,24 @@ def _set_aside(path: Path, result: DroppedFile) -> DroppedFile:
     return result
 
 
-def _vendors_touched(app: App, vendor: Vendor, result: DroppedFile) -> list[Vendor]:
-    """The vendors whose days the file changed (a SAF-T file may carry other vendors' registers)."""
-    ids = result.vendors or {vendor.id}
-    return [app.vendors[v] for v in sorted(ids) if v in app.vendors]
-
-
-def _import(app: App, vendor: Vendor, path: Path, source: str, data: bytes) -> DroppedFile:
-    if source == "csv":
-        lines, problems = parse_sales_csv(decode(data), str(path), vendor, max_line_ore=app.max_line_ore)
-        errors = [p for p in problems if p.is_error]
-        if errors:
-            return DroppedFile(path.name, source, REJECTED, f"{len(errors)} bad row(s); nothing imported", problems=problems)
-        try:
-            stored = app.sales.replace_receipts(vendor.id, CSV_SOURCE, lines, file=str(path))
-        except DayLimitExceeded as exc:  # rolled back: a day beyond the plausible total
-            return DroppedFile(path.name, source, REJECTED, f"{len(exc.problems)} day(s) beyond the plausible total; "
-                               "nothing imported", problems=exc.problems)
-        detail = f"{stored.receipts} receipt(s), {stored.lines} line(s) ({stored.replaced} replaced an earlier version)"
-        return DroppedFile(path.name, source, IMPORTED, detail, days=set(stored.days), problems=problems)
+def _import(app: App, vendor: Vendor, path: Path, kind: str, data: bytes) -> DroppedFile:
+    """Import the file through the import use case (the CSV from the bytes read through O_NOFOLLOW)."""
+    source = _SOURCES[kind]
     # A SAF-T file names its registers; without saft_registers every register is this vendor's.
-    override = None if vendor.saft_registers else vendor
-    outcome = import_saft_file(path, app.engine, app.sales, app.vendors, override, line_limit=app.max_line_ore)
+    owner = None if kind == "saft" and vendor.saft_registers else vendor
+    outcome = import_file(app.sales, app.vendors, source, path, data=data, vendor=owner, line_limit=app.max_line_ore)
     if not outcome.stored:
-        return DroppedFile(path.name, source, REJECTED, f"{outcome.errors} error(s); nothing imported", problems=outcome.problems)
-    days = {d for result in outcome.vendors.values() for d in result.days}
-    detail = ", ".join(f"{v}: {r.receipts} transaction(s), {r.lines} line(s)" for v, r in sorted(outcome.vendors.items()))
-    return DroppedFile(path.name, source, IMPORTED, detail or "no sales transactions", days=days,
-                       vendors=set(outcome.vendors), problems=outcome.problems)
+        return DroppedFile(path.name, kind, REJECTED, f"{refusal(outcome, source, days='day(s)')}; nothing imported",
+                           problems=outcome.over_limit or outcome.found)
+    if kind == "csv":
+        stored = outcome.vendors[vendor.id]
+        detail = f"{stored.receipts} receipt(s), {stored.lines} line(s) ({stored.replaced} replaced an earlier version)"
+    else:
+        detail = ", ".join(f"{v}: {r.receipts} transaction(s), {r.lines} line(s)" for v, r in sorted(outcome.vendors.items()))
+    # With the webshop warnings made again for the days the file changed (orders the POS data mentions).
+    problems = outcome.found + [p for v in sorted(outcome.rechecked) for p in outcome.rechecked[v]]
+    return DroppedFile(path.name, kind, IMPORTED, detail or "no sales transactions", days=outcome.days,
+                       vendors=set(outcome.vendors), problems=problems)
 
 
 def _move(path: Path, into: str) -> Path:

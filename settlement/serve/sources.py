@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from pathlib import Path
@@ -11,8 +10,8 @@ from pathlib import Path
 from settlement.wiring import App
 from settlement.serve.dropfolder import IMPORTED, REJECTED, WAITING, DroppedFile, process_drop_folder
 from settlement.serve.metrics import Metrics
-from settlement.sources.woocommerce.client import WooClient, WooError, default_secrets_dir, load_credentials
-from settlement.sources.woocommerce.sync import sync_vendor
+from settlement.sources.woocommerce.client import WooError
+from settlement.sources.woocommerce.sync import pull_webshop
 from settlement.domain.vendors import Vendor
 
 log = logging.getLogger("settlement.serve")
@@ -35,26 +34,22 @@ def sync_sources(app: App, vendor: Vendor, metrics: Metrics, stopping: threading
 def _pull_woocommerce(app: App, vendor: Vendor, metrics: Metrics) -> bool:
     extra = {"vendor": vendor.id}
     try:
-        credentials = load_credentials(vendor.woocommerce.credentials, os.environ, default_secrets_dir())
-        client = WooClient(vendor.woocommerce.url, credentials)
-        try:
-            report = sync_vendor(app.engine, vendor, client)
-        finally:
-            client.close()
+        outcome = pull_webshop(app.engine, vendor)
     except WooError as exc:
         log.error("WooCommerce not read: %s; this vendor's days wait for the next run", exc, extra=extra)
         metrics.count_import(vendor.id, "woocommerce", "failed")
         return False
-    if not report.stored:
-        for problem in report.problems:
+    if not outcome.stored:
+        for problem in outcome.problems:
             log.error("WooCommerce: %s", problem, extra=extra)
         log.error("WooCommerce: nothing imported (%d problem(s)); this vendor's days wait for the next run",
-                  sum(p.is_error for p in report.problems), extra=extra)
+                  outcome.errors, extra=extra)
         metrics.count_import(vendor.id, "woocommerce", "failed")
         return False
-    days = ", ".join(d.isoformat() for d in sorted(report.days)) or "none"
+    sync = outcome.webshop
+    days = ", ".join(d.isoformat() for d in sorted(outcome.days)) or "none"
     log.info("WooCommerce: read %d order(s), booked %d order(s) and %d refund(s); business days: %s",
-             report.orders_read, report.orders_booked, report.refunds_booked, days, extra=extra)
+             sync.orders_read, sync.orders_booked, sync.refunds_booked, days, extra=extra)
     metrics.count_import(vendor.id, "woocommerce", "imported")
     return True
 

@@ -3,7 +3,8 @@
 Columns: receipt_id, timestamp, type, code, vat_code, amount, vat, and optionally discount (the
 price reduction given on a sale row, informational: amount is what the customer paid). Extra
 columns are ignored. Without a discount column the file states no discounts (stored as None).
-Parsing is pure: text in, SaleLines and problems out. A file with any bad row imports nothing.
+Parsing is pure: text in, SaleLines and problems out (`CsvSource` is the file source the import
+use case reads it through). A file with any bad row imports nothing.
 All rows of one receipt carry the same timestamp; receipt ids and codes are at most 128
 characters without control or invisible format characters; every amount is within the per-line
 bound the caller passes (money.MAX_LINE_ORE by default).
@@ -13,14 +14,16 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import date, datetime
+from pathlib import Path
 
 from settlement.domain.businessday import TimestampError, business_day, parse_timestamp
-from settlement.domain.csvfile import parse_csv
+from settlement.domain.csvfile import decode, parse_csv
 from settlement.domain.money import MAX_LINE_ORE, AmountError, format_nok, parse_amount
 from settlement.domain.problems import Problem, error, warning
 from settlement.domain.sales import VAT_TYPES, LineType, SaleLine
 from settlement.domain.vat import ZERO_RATED, UnknownVatCode, rate_on, vat_in_gross
 from settlement.domain.vendors import Vendor
+from settlement.sources.protocol import Emit, SourceRead
 
 COLUMNS = ("receipt_id", "timestamp", "type", "code", "vat_code", "amount", "vat")
 DISCOUNT = "discount"  # optional column
@@ -199,3 +202,25 @@ def unbalanced_receipts(lines: list[SaleLine]) -> list[Problem]:
         for rid, diff in balance.items()
         if diff
     ]
+
+
+class CsvSource:
+    """The generic receipt CSV as a file source (settlement.sources.protocol): one vendor's file,
+    read whole (and decoded) before anything is stored; its warnings are shown, not kept as notes."""
+
+    name = SOURCE
+    unit = "receipt(s)"
+    error_unit = "bad row(s)"
+    streams = False
+
+    def check(self, path: Path | str) -> list[Problem]:
+        return []
+
+    def read(self, path: Path | str, data: bytes | None, vendors: dict[str, Vendor], vendor: Vendor | None,
+             line_limit: int | None, emit: Emit) -> SourceRead:
+        assert vendor is not None, "a receipt CSV is one vendor's: the caller names it"
+        raw = Path(path).read_bytes() if data is None else data
+        lines, problems = parse_sales_csv(decode(raw), str(path), vendor, max_line_ore=line_limit)
+        if not any(p.is_error for p in problems):
+            emit(sorted({line.receipt_id for line in lines}), lines)
+        return SourceRead(problems, vendor.id)

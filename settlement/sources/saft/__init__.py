@@ -5,18 +5,18 @@ Modules: `xmlstream` (safe, constant-memory reading), `records` (elements → pl
 (one transaction → SaleLines, with its sums checked), `zreport` (Z report cross-check),
 `registers` (register → vendor), `problemlog` (capped problem list), `reader` (the file or one
 part of it → converted transactions), `parallel` and `worker` (big files read by two processes),
-`importer` (the whole file, stored all or nothing).
+`source` (the whole file as a source of the import use case, settlement.sources.importing).
 """
 
 from __future__ import annotations
 
-__all__ = ["FileImport", "import_saft_file"]
+__all__ = ["SaftSource"]
 
 
 def __getattr__(name: str):
-    # Imported on first use, so that a reading process (`worker`) loads no database code.
+    # Imported on first use, so that a reading process (`worker`) loads only what it reads with.
     if name in __all__:
-        from settlement.sources.saft import importer
+        from settlement.sources.saft import source
 
-        return getattr(importer, name)
+        return getattr(source, name)
     raise AttributeError(name)

@@ -2,46 +2,34 @@
 
 Steps: read everything over HTTP first (orders modified since the cursor, their refunds, product
 categories if needed), parse it all, and only if nothing is wrong write sales, the order list,
-the source notes and the new cursor together. Any error leaves the store untouched.
+the source notes and the new cursor together. Any error leaves the store untouched. The answer is
+the import use case's `ImportOutcome` (settlement.sources.importing), with what the shop held in
+its `webshop` part.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta, timezone
+import os
+from dataclasses import replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.engine import Connection, Engine
 
 from settlement.domain.businessday import day_bounds
-from settlement.domain.problems import Problem, warning
-from settlement.store.sales_store import DayLimitExceeded
 from settlement.domain.sales import SaleLine
+from settlement.domain.vendors import Vendor
+from settlement.sources.importing import ImportOutcome, WebshopSync
 from settlement.sources.woocommerce import SOURCE
-from settlement.sources.woocommerce.client import WooClient
-from settlement.sources.woocommerce.duplicates import mentions_order
+from settlement.sources.woocommerce.client import WooClient, default_secrets_dir, load_credentials
+from settlement.sources.woocommerce.notes import day_notes, refresh_notes, store_notes  # noqa: F401 (day_notes, refresh_notes: were here)
 from settlement.sources.woocommerce.orders import OrderEntry, ParsedOrder, ParsedRefund, parse_order, parse_refund
 from settlement.store import SalesStore
 from settlement.store import webshop as store
-from settlement.domain.vendors import Vendor
+from settlement.store.sales_store import DayLimitExceeded, ImportResult
 
 # Re-read a little before the cursor: an order saved in the same second as the last one seen
 # would otherwise be missed (modified_after is exclusive). Re-reading an order changes nothing.
 CURSOR_OVERLAP = timedelta(seconds=60)
-
-
-@dataclass
-class SyncReport:
-    """What a sync read and changed."""
-
-    orders_read: int = 0
-    orders_booked: int = 0
-    refunds_booked: int = 0
-    withdrawn: list[str] = field(default_factory=list)
-    days: set[date] = field(default_factory=set)
-    modified_after: str | None = None
-    cursor: str | None = None
-    problems: list[Problem] = field(default_factory=list)
-    stored: bool = False
 
 
 def modified_after_for(vendor: Vendor, cursor: str | None, since: date | None) -> str | None:
@@ -56,10 +44,10 @@ def modified_after_for(vendor: Vendor, cursor: str | None, since: date | None) -
     return None
 
 
-def _fetch(client: WooClient, vendor: Vendor, modified_after: str | None, report: SyncReport):
+def _fetch(client: WooClient, vendor: Vendor, modified_after: str | None, outcome: ImportOutcome):
     """Read and parse; returns (parsed orders, refunds per order id)."""
     raw = client.orders(modified_after)
-    report.orders_read = len(raw)
+    outcome.webshop.orders_read = len(raw)
     categories: dict[int, str] = {}
     if vendor.woocommerce.group_by == "category":
         product_ids = set()
@@ -72,7 +60,7 @@ def _fetch(client: WooClient, vendor: Vendor, modified_after: str | None, report
     refunds: dict[int, list[ParsedRefund]] = {}
     for url, order in latest.values():
         result = parse_order(order, vendor, url, categories)
-        report.problems.extend(result.problems)
+        outcome.found.extend(result.problems)
         if not result.order_id:
             continue
         parsed.append(result)
@@ -80,34 +68,47 @@ def _fetch(client: WooClient, vendor: Vendor, modified_after: str | None, report
             refunds[result.order_id] = []
             for refund_url, refund in client.refunds(result.order_id):
                 item = parse_refund(refund, result, vendor, refund_url, categories)
-                report.problems.extend(item.problems)
+                outcome.found.extend(item.problems)
                 refunds[result.order_id].append(item)
     return parsed, refunds
 
 
+def pull_webshop(engine: Engine, vendor: Vendor, *, since: date | None = None) -> ImportOutcome:
+    """Sync the vendor's shop with its configured credentials (`sync_vendor`); raises WooError
+    when the shop cannot be read (no credentials, refused, unreachable)."""
+    credentials = load_credentials(vendor.woocommerce.credentials, os.environ, default_secrets_dir())
+    client = WooClient(vendor.woocommerce.url, credentials)
+    try:
+        return sync_vendor(engine, vendor, client, since=since)
+    finally:
+        client.close()
+
+
 def sync_vendor(
     engine: Engine, vendor: Vendor, client: WooClient, *, since: date | None = None
-) -> SyncReport:
+) -> ImportOutcome:
     """Sync one vendor's shop into the store. Problems (errors) mean nothing was stored."""
     assert vendor.woocommerce is not None, "sync_vendor needs a vendor with a [woocommerce] table"
-    report = SyncReport()
+    outcome = ImportOutcome(vendor.woocommerce.url, SOURCE, webshop=WebshopSync())
+    sync = outcome.webshop
     cursor = store.read_cursor(engine, vendor.id)
-    report.modified_after = modified_after_for(vendor, cursor, since)
-    parsed, refunds = _fetch(client, vendor, report.modified_after, report)
-    if any(p.is_error for p in report.problems):
-        return report
+    sync.modified_after = modified_after_for(vendor, cursor, since)
+    parsed, refunds = _fetch(client, vendor, sync.modified_after, outcome)
+    if outcome.errors:
+        return outcome
     seen = [p.modified_gmt for p in parsed if p.modified_gmt]
-    report.cursor = max(seen + ([cursor] if cursor else [])) if (seen or cursor) else None
+    sync.cursor = max(seen + ([cursor] if cursor else [])) if (seen or cursor) else None
     try:
         with engine.begin() as conn:
-            _store(conn, engine, vendor, parsed, refunds, report)
-            if report.cursor:
-                store.save_cursor(conn, vendor.id, report.cursor)
+            _store(conn, engine, vendor, parsed, refunds, outcome)
+            if sync.cursor:
+                store.save_cursor(conn, vendor.id, sync.cursor)
     except DayLimitExceeded as exc:  # rolled back: nothing of this sync is stored, the cursor stays
-        report.problems.extend(exc.problems)
-        return report
-    report.stored = True
-    return report
+        outcome.vendors.clear()
+        outcome.over_limit = exc.problems
+        return outcome
+    outcome.stored = True
+    return outcome
 
 
 def _entry(entry: OrderEntry, *, counts: bool, in_sales: bool) -> store.WebshopOrder:
@@ -123,14 +124,15 @@ def _store(
     vendor: Vendor,
     parsed: list[ParsedOrder],
     refunds: dict[int, list[ParsedRefund]],
-    report: SyncReport,
+    outcome: ImportOutcome,
 ) -> None:
+    sync, stored = outcome.webshop, outcome.vendors.setdefault(vendor.id, ImportResult())
     in_sales = not vendor.webshop_via_pos
     old = store.stored_entries(conn, vendor.id, [p.order_id for p in parsed])
     old_by_order: dict[int, list[store.WebshopOrder]] = {}
     for entry in old:
         old_by_order.setdefault(entry.order_id, []).append(entry)
-        report.days.add(entry.business_day)
+        stored.days.add(entry.business_day)
     lines: list[SaleLine] = []
     withdraw: list[str] = []
     for order in parsed:
@@ -142,11 +144,11 @@ def _store(
                 if e.kind == "order":
                     store.save_entry(conn, vendor.id, replace(e, status=order.status, counts=False, in_sales=False))
                     if e.counts:
-                        report.withdrawn.append(order.number)
+                        sync.withdrawn.append(order.number)
                 else:
                     store.delete_entry(conn, vendor.id, e.kind, e.woo_id)
             continue
-        report.orders_booked += 1
+        sync.orders_booked += 1
         current = [order.entry] + [r.entry for r in refunds.get(order.order_id, []) if r.entry is not None]
         keep = {(e.kind, e.woo_id) for e in current}
         for e in previous:
@@ -155,70 +157,18 @@ def _store(
                 withdraw.append(f"{e.kind}-{e.woo_id}")
         for entry in current:
             store.save_entry(conn, vendor.id, _entry(entry, counts=True, in_sales=in_sales))
-            report.days.add(entry.business_day)
-        report.refunds_booked += len(current) - 1
+            stored.days.add(entry.business_day)
+        sync.refunds_booked += len(current) - 1
         if in_sales:
             lines.extend(order.lines)
             for refund in refunds.get(order.order_id, []):
                 lines.extend(refund.lines)
         else:
             withdraw.extend(f"{e.kind}-{e.woo_id}" for e in current)  # in case the setting changed
-    report.days |= store.withdraw_receipts(conn, vendor.id, SOURCE, withdraw)
+    stored.days |= store.withdraw_receipts(conn, vendor.id, SOURCE, withdraw)
     sales = SalesStore(engine)
     if lines:
-        report.days |= sales.replace_receipts(vendor.id, SOURCE, lines, conn).days
-    report.problems.extend(_store_notes(conn, sales, vendor, report.days))
-
-
-
-def day_notes(conn: Connection, vendor: Vendor, days: set[date]) -> list[tuple[date, str, Problem]]:
-    """The webshop warnings of each day, recomputed from the store: orders withdrawn from the day,
-    and (unless the POS books webshop orders) orders the POS data mentions too."""
-    notes: list[tuple[date, str, Problem]] = []
-    for day in sorted(days):
-        for entry in store.withdrawn_orders(conn, vendor.id, day):
-            ref = f"order {entry.number}"
-            notes.append((day, ref, warning(
-                f"webshop order {entry.number} was booked on {day} but is now {entry.status!r}; its sale and "
-                "refunds were removed from that day (if the day is already posted, correct it in Fiken)",
-                ref=ref,
-            )))
-        if vendor.webshop_via_pos:
-            continue
-        for entry in store.orders_on(conn, vendor.id, day):
-            if entry.kind != "order":
-                continue
-            hits = [
-                (source, receipt_id, line_day)
-                for source, receipt_id, origin, line_day in store.other_source_lines_mentioning(
-                    conn, vendor.id, SOURCE, entry.number, day
-                )
-                if mentions_order(entry.number, receipt_id, origin)
-            ]
-            if hits:
-                source, receipt_id, line_day = sorted(hits)[0]
-                ref = f"order {entry.number}"
-                notes.append((day, ref, warning(
-                    f"webshop order {entry.number} is booked from WooCommerce and also appears in the {source} "
-                    f"data (receipt {receipt_id} on {line_day}): counted twice? Set webshop_via_pos = true "
-                    "if the POS books webshop orders",
-                    ref=ref,
-                )))
-    return notes
-
-
-def refresh_notes(engine: Engine, vendor: Vendor, days: set[date]) -> list[Problem]:
-    """Make the webshop checks of `days` again and store them, for when another source changed
-    those days after the sync (POS data imported later may carry the same order numbers).
-    Returns the warnings now stored; does nothing for a vendor without a shop."""
-    if vendor.woocommerce is None or not days:
-        return []
-    with engine.begin() as conn:
-        return _store_notes(conn, SalesStore(engine), vendor, days)
-
-
-def _store_notes(conn: Connection, sales: SalesStore, vendor: Vendor, days: set[date]) -> list[Problem]:
-    """Store the webshop checks of `days` as this source's notes (replacing earlier ones); returns them."""
-    notes = day_notes(conn, vendor, days)
-    sales.replace_notes(vendor.id, SOURCE, days, [(day, ref, p.message) for day, ref, p in notes], conn)
-    return [p for _day, _ref, p in notes]
+        result = sales.replace_receipts(vendor.id, SOURCE, lines, conn)
+        stored.receipts, stored.lines, stored.replaced = result.receipts, result.lines, result.replaced
+        stored.days |= result.days
+    outcome.found.extend(store_notes(conn, sales, vendor, stored.days))

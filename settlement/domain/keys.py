@@ -19,8 +19,6 @@ from datetime import date
 # How every key starts: the mark of a booking this job made, in any ledger.
 MARKER_PREFIX = "[settlement:"
 
-# Fiken allows 200 characters and prefixes "Fri postering registrert via API: " (34) itself.
-MAX_DESCRIPTION = 166
 _KEY = re.compile(r"\[settlement:([a-z0-9_-]+):(\d{4}-\d{2}-\d{2}):v(\d+)(?::([a-z]+))?\]")
 # The part of a cash-sale day's key carried by its payment-split journal entry.
 PAYMENTS_PART = "betalinger"
@@ -46,9 +44,10 @@ def parse_key(text: str | None) -> tuple[str, date, int, str | None] | None:
     return match.group(1), date.fromisoformat(match.group(2)), int(match.group(3)), match.group(4)
 
 
-def voucher_description(vendor_name: str, day: date, key: str, prefix: str = "Dagsoppgjør") -> str:
-    """A description that names vendor and day and always keeps the whole key within 166 chars."""
+def voucher_description(vendor_name: str, day: date, key: str, limit: int, prefix: str = "Dagsoppgjør") -> str:
+    """A description that names vendor and day and always keeps the whole key within `limit`
+    characters (the ledger's; the vendor's name is shortened when it must be)."""
     tail = f" {day.isoformat()} {key}"
-    room = MAX_DESCRIPTION - len(prefix) - 1 - len(tail)
+    room = limit - len(prefix) - 1 - len(tail)
     name = vendor_name if len(vendor_name) <= room else vendor_name[: max(room - 1, 0)] + "…"
     return f"{prefix} {name}{tail}"

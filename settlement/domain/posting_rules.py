@@ -102,9 +102,12 @@ def next_step(state: DayState, voucher: Voucher, digest: str) -> Step:
 
 
 def version_to_post(state: DayState, voucher: Voucher, digest: str) -> int:
-    """The version of the key a run would post the day under now: the next one after a
-    correction (also when an earlier reversal failed), else the current one."""
-    return state.version + 1 if next_step(state, voucher, digest) == Step.CORRECT else state.version
+    """The version of the key the day's next posting goes under: the next one when the posted
+    version is to be corrected (also after a reversal that failed) or is settled (what a
+    correction would post), else the current one."""
+    if next_step(state, voucher, digest) == Step.CORRECT or state.status in (POSTED, DOCUMENTED):
+        return state.version + 1
+    return state.version
 
 
 def voucher_digest(voucher: Voucher, mode: str) -> str:

@@ -1,1 +1,1 @@
-"""Posting daily vouchers to Fiken exactly once: keys, payloads, state, and the settle loop."""
+"""Posting daily vouchers to a ledger exactly once: the port (ledger.py), the engine (settle.py), catch-up, claims."""

@@ -1,8 +1,8 @@
 """Which vendor-days are due, and settling them oldest first.
 
-A failure while settling one day (Fiken refusing the credential, 429s that would not stop, a bug)
+A failure while settling one day (the ledger refusing the credential, 429s that would not stop, a bug)
 becomes that day's outcome, status `error`, with a plain message: the vendor's later days wait, the
-other vendors go on, and the day stays in the state it had reached (`posting` is looked up in Fiken
+other vendors go on, and the day stays in the state it had reached (`posting` is looked up in the ledger
 by the next run, `posted` gets its report then), so the next run resolves it. The traceback goes to
 the log at DEBUG level, never to the user's terminal. Only the local database failing (locked,
 unreachable) ends the whole run: every vendor needs it, and the CLI reports it as such.
@@ -20,7 +20,7 @@ from typing import Callable, TextIO
 from sqlalchemy.exc import OperationalError
 
 from settlement.domain.businessday import business_day, is_closed
-from settlement.targets.fiken.errors import FikenError
+from settlement.posting.ledger import CredentialRefused, LedgerError
 from settlement.posting.claims import claim_holder
 from settlement.posting.settle import Outcome, PostingContext, settle_day
 from settlement.domain.vendors import Vendor
@@ -81,15 +81,10 @@ class ErrorOutcome(Outcome):
         return True
 
 
-CREDENTIAL_ERRORS = ("AuthenticationError", "ReconnectRequired", "MissingCredential")
-
-
 def credential_refused(outcome: Outcome) -> bool:
-    """Whether the day stopped because Fiken refused the credential (revoked, expired, disconnected):
-    the exception's type, or the type settle_day names at the start of an interrupted day's reason."""
-    if isinstance(outcome, ErrorOutcome):
-        return outcome.cause in CREDENTIAL_ERRORS
-    return outcome.stops_vendor and outcome.message.startswith(tuple(f"{name}:" for name in CREDENTIAL_ERRORS))
+    """Whether the day stopped because the ledger has no usable credential (none configured, not
+    connected, revoked or expired)."""
+    return outcome.stops_vendor and outcome.credential_refused
 
 
 def settle_guarded(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
@@ -100,13 +95,14 @@ def settle_guarded(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
         raise  # the local database cannot be used: the same for every vendor (exit 3, see cli)
     except Exception as exc:  # one day's failure must not stop the others; the reason is kept
         log.debug("%s %s: settling raised", vendor.id, day, exc_info=True)
-        if isinstance(exc, FikenError):
-            message = f"Fiken: {type(exc).__name__}: {exc}; the next run picks the day up where it stopped"
+        if isinstance(exc, LedgerError):
+            message = f"{ctx.targets(vendor).title}: {exc.reason}; the next run picks the day up where it stopped"
         else:
             message = (f"unexpected error {type(exc).__name__}: {exc}; the next run tries again "
                        "(this is a bug: SETTLEMENT_LOG_LEVEL=DEBUG shows where)")
         _remember(ctx, vendor, day, message)
-        return ErrorOutcome(vendor.id, day, ERROR, message, cause=type(exc).__name__)
+        return ErrorOutcome(vendor.id, day, ERROR, message, isinstance(exc, CredentialRefused),
+                            cause=exc.kind if isinstance(exc, LedgerError) and exc.kind else type(exc).__name__)
 
 
 def _remember(ctx: PostingContext, vendor: Vendor, day: date, message: str) -> None:

@@ -2,7 +2,7 @@
 
 `SETTLEMENT_CRASH_AT=<point>` makes the process kill itself with SIGKILL when it reaches that
 point, exactly as a power cut or an OOM kill would. Production never sets it. The points are the
-moments where a crash can leave the local state and Fiken disagreeing.
+moments where a crash can leave the local state and the ledger disagreeing.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ import signal
 
 POINTS = (
     "before_send",  # state says `posting`, nothing sent yet
-    "after_send",  # Fiken has the posting, the local state does not know its ids
+    "after_send",  # the ledger has the posting, the local state does not know its ids
     "after_record",  # ids recorded, the report not attached yet
-    "after_attach",  # attached in Fiken, not recorded locally
+    "after_attach",  # attached in the ledger, not recorded locally
 )
 # A cash-sale day sends two bodies, the sale and then its payment-split journal entry; a point
 # may name which one ("before_send:journal"); a bare point stops at the first.

@@ -31,7 +31,18 @@ TargetRef = dict[str, Any]
 
 
 class LedgerError(Exception):
-    """Base of the typed outcomes of a ledger call."""
+    """Base of the typed outcomes of a ledger call.
+
+    kind: the ledger client's own name for what went wrong ("ServerError", "RateLimited"), kept
+    in reasons so a person can look it up in that ledger's documentation.
+    """
+
+    kind: str = ""
+
+    @property
+    def reason(self) -> str:
+        """'ServerError: Fiken answered 503 …', or the message alone when there is no kind."""
+        return f"{self.kind}: {self}" if self.kind else str(self)
 
 
 class LedgerAmbiguous(LedgerError):
@@ -128,7 +139,8 @@ class Booking:
 class LedgerTarget(Protocol):
     """One accounting system, as the posting engine uses it. Every method may raise LedgerError."""
 
-    name: str
+    name: str  # stored with each day ("fiken")
+    title: str  # the ledger's name in messages ("Fiken")
     capabilities: Capabilities
 
     def render(self, vendor: Vendor, voucher: Voucher, ledger: Mapping[str, LedgerRow], key: str) -> Booking:

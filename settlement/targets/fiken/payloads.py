@@ -14,8 +14,6 @@ split, tips, gift cards, rounding, and revenue groups whose day is negative).
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -24,6 +22,9 @@ from settlement.domain.vat import rate_on, vat_on_net
 from settlement.domain.voucher import Voucher, VoucherLine
 
 # Fiken's vatType names for sales, by standard VAT code (fiken-api.md §5).
+# Fiken allows 200 characters in a description and prefixes "Fri postering registrert via API: " (34).
+MAX_DESCRIPTION = 166
+
 VAT_TYPES = {
     "3": "HIGH", "31": "MEDIUM", "33": "LOW", "32": "RAW_FISH", "5": "EXEMPT", "51": "EXEMPT_REVERSE",
     "52": "EXEMPT_IMPORT_EXPORT", "6": "OUTSIDE", "7": "NONE",
@@ -62,18 +63,6 @@ class FikenPosting:
         if self.journal is not None:
             out.append({"method": "POST", "path": f"/companies/{company}/generalJournalEntries", "body": self.journal})
         return out
-
-
-def voucher_digest(voucher: Voucher, mode: str) -> str:
-    """A hash of what a posting books (accounts, sides, amounts, VAT), independent of the key.
-
-    A posted day whose digest changes has changed data and needs a correction.
-    """
-    booked = [
-        [line.section, line.account, line.vat_code, line.debit, line.credit, line.vat] for line in voucher.lines
-    ]
-    canonical = json.dumps({"mode": mode, "day": voucher.day.isoformat(), "lines": booked}, sort_keys=True)
-    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _journal_line(amount: int, debit: str, credit: str, debit_vat: str | None = None, credit_vat: str | None = None) -> dict:
@@ -155,7 +144,7 @@ def build_journal_posting(voucher: Voucher, vendor_name: str, settlement: str, r
             builder.coded(line.account, line.vat_code, line.net, line.vat, is_credit=bool(line.credit))
     _add_plain_lines(builder, list(voucher.lines))
     builder.close(expected_balance=0)
-    description = voucher_description(vendor_name, voucher.day, key)
+    description = voucher_description(vendor_name, voucher.day, key, MAX_DESCRIPTION)
     journal = _journal_body(description, voucher.day, builder.lines) if builder.lines else None
     return FikenPosting("journal", key, None, journal)
 
@@ -198,6 +187,6 @@ def build_cash_sale_posting(
         if project_id is not None:
             sale["projectId"] = project_id
     payments_key = part_key(key, PAYMENTS_PART)
-    description = voucher_description(vendor_name, voucher.day, payments_key, prefix="Dagsoppgjør betalinger")
+    description = voucher_description(vendor_name, voucher.day, payments_key, MAX_DESCRIPTION, prefix="Dagsoppgjør betalinger")
     journal = _journal_body(description, voucher.day, builder.lines) if builder.lines else None
     return FikenPosting("cash_sale", key, sale, journal, payments_key)

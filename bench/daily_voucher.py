@@ -92,12 +92,11 @@ def phase_import(folder: Path) -> None:
 
 
 def phase_aggregate(folder: Path) -> None:
-    from settlement.daily import voucher_for_day
 
     app = _app(folder)
     app.engine
     started = time.perf_counter()
-    vouchers = [voucher_for_day(app, vendor_id, DAY) for vendor_id in app.vendors]
+    vouchers = [app.voucher(vendor_id, DAY) for vendor_id in app.vendors]
     elapsed = time.perf_counter() - started
     assert all(v.total_debit == v.total_credit and not v.blocked for v in vouchers)
     lines = sum(line.lines for v in vouchers for line in v.lines)

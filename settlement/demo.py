@@ -18,7 +18,6 @@ from settlement.cli.common import print_problems
 from settlement.cli.posting import print_status
 from settlement.cli.preview import render_table
 from settlement.domain.csvfile import decode
-from settlement.daily import voucher_for_day
 from settlement.fiken_sandbox import FikenSandbox
 from settlement.posting.catchup import Progress, catch_up, closed_days
 from settlement.sources.generic_csv import SOURCE, parse_sales_csv
@@ -68,7 +67,7 @@ def main(demo_dir: Path = DEMO_DIR) -> int:
         first = next(iter(app.vendors.values()))
         first_day = min(app.sales.days_with_sales(first.id))
         print(f"\nThe daily voucher of {first.name} on {first_day}, as it will be posted:\n")
-        print(render_table(voucher_for_day(app, first.id, first_day), first.name))
+        print(render_table(app.voucher(first.id, first_day), first.name))
 
         now = datetime.now(timezone.utc)
         print(f"\nCatch-up: every closed day from enabled_since through {WEEK_END}, oldest first")

@@ -106,6 +106,59 @@ class App:
         """The difference tolerance in øre."""
         return parse_amount(self.settings.difference_tolerance)
 
+    # --- use cases over the store, for the CLI, serve and the engine ----------------------------
+
+    def voucher(self, vendor_id: str, day):
+        """The vendor-day's voucher as the store holds it now."""
+        from settlement.daily import voucher_for_day
+
+        return voucher_for_day(self.sales, self.chart, self.vendor(vendor_id), day, self.tolerance)
+
+    @cached_property
+    def _targets(self) -> dict:
+        return {}
+
+    def target_for(self, vendor: Vendor):
+        """The ledger target of a vendor, for rendering bookings (its client is made on first request)."""
+        name = "fiken"
+        if name not in self._targets:
+            self._targets[name] = TARGETS[name](self.settings)
+        return self._targets[name]
+
+    def booking_for(self, vendor: Vendor, voucher, version: int = 1):
+        """What the vendor's ledger would be sent for the voucher under the key of `version`."""
+        from settlement.domain.keys import settlement_key
+
+        key = settlement_key(vendor.id, voucher.day, version)
+        return self.target_for(vendor).render(vendor, voucher, self.chart.ledger(vendor.id), key)
+
+    def report_pdf(self, vendor: Vendor, voucher, booking, settlement_key=None, generated_at=None) -> bytes:
+        """The settlement report's PDF of a voucher and the booking sent for it."""
+        from settlement.report import render_pdf
+        from settlement.report.from_store import build_report
+
+        return render_pdf(build_report(self.engine, self.sales, vendor, voucher, booking, settlement_key, generated_at))
+
+    def day_report(self, vendor_id: str, day, generated_at=None):
+        """The report of a vendor-day now: for a settled day whose data is unchanged, of the booking
+        that was sent (kept with the day); otherwise of what the next run would send."""
+        from settlement.domain.posting_rules import voucher_digest
+        from settlement.posting.ledger import Booking
+        from settlement.report.from_store import build_report
+        from settlement.store.posting_state import PostingState
+
+        vendor = self.vendor(vendor_id)
+        voucher = self.voucher(vendor.id, day)
+        booking = None
+        if not voucher.blocked and not voucher.is_empty:
+            state = PostingState(self.engine).get(vendor.id, day)
+            if state.booking and state.digest == voucher_digest(voucher, vendor.posting):
+                booking = Booking.from_json(state.booking)
+            else:
+                # The bodies the posting sends, so the PDF shows the VAT and rounding the ledger books.
+                booking = self.booking_for(vendor, voucher)
+        return build_report(self.engine, self.sales, vendor, voucher, booking, None, generated_at)
+
 
 # --- the Fiken client and its request gate -------------------------------------------------------
 
@@ -166,24 +219,48 @@ def fiken_client(settings: Settings, *, on_request=None):
 
 # --- the posting context -------------------------------------------------------------------------
 
-def posting_context(app: App):
-    """Everything settling needs for this process: the ledger client (and its request gate), the
-    posting state, where reports go, and the claim that keeps one process per vendor."""
+# The ledgers a vendor can post to, by the name stored with each day: name → (settings, on_request)
+# → a target. Adding a ledger is one package under settlement/targets/ and one entry here.
+def _fiken_target(settings: Settings, on_request=None, *, eager: bool = False):
+    from settlement.targets.fiken.target import FikenTarget
+
+    if eager:  # the credential is checked now: a missing one is said before anything is done
+        return FikenTarget(fiken_client(settings, on_request=on_request))
+    return FikenTarget(lambda: fiken_client(settings, on_request=on_request))
+
+
+TARGETS = {"fiken": _fiken_target}
+
+
+def posting_context(app: App, *, on_request=None, targets=None, state=None):
+    """Everything settling needs for this process: the vendor's voucher, accounts and ledger
+    target (with its client and request gate), the report, the posting state, where reports go,
+    and the claim that keeps one process per vendor.
+
+    targets: the targets of an earlier context of this process, to keep its client and gate when
+    the configuration is reloaded; on_request: a hook told of every ledger request (metrics).
+    """
     from datetime import datetime, timezone
 
     from settlement.posting.claims import claims_for
     from settlement.posting.settle import PostingContext
     from settlement.store.posting_state import PostingState
 
+    if targets is None:
+        target = TARGETS["fiken"](app.settings, on_request, eager=True)
+        targets = lambda vendor: target  # noqa: E731  (one ledger for every vendor today)
     return PostingContext(
-        app=app,
-        client=fiken_client(app.settings),
-        state=PostingState(app.engine),
+        vouchers=lambda vendor, day: app.voucher(vendor.id, day),
+        ledgers=lambda vendor: app.chart.ledger(vendor.id),
+        targets=targets,
+        report=lambda vendor, state, voucher, booking, at: app.report_pdf(vendor, voucher, booking, state.settlement_key, at),
+        state=state or PostingState(app.engine),
         report_dir=app.settings.report_dir,
         generated_at=datetime.now(timezone.utc),
         # Replicas on PostgreSQL, or processes sharing a SQLite file, settle a vendor one at a time.
         claim=claims_for(app.engine),
     )
+
 
 # --- the Fiken credential, from the settings (connect, disconnect, test-connection, the client) ---
 

@@ -9,7 +9,6 @@ from datetime import date
 
 from pypdf import PdfReader
 
-from settlement.daily import voucher_for_day
 from settlement.sources.woocommerce.orders import parse_order
 from settlement.store import open_engine
 from settlement.woo_sandbox import Item, utc
@@ -48,7 +47,7 @@ def _pdf_lines(workspace, vendor: str = "bergen-bryggen") -> list[str]:
 def test_csv_discounts_are_stored_and_shown_in_the_pdf_without_changing_the_voucher(workspace):
     assert _import_csv(workspace, WITHOUT_DISCOUNTS).returncode == 0
     app = workspace.app()
-    plain = voucher_for_day(app, "bergen-bryggen", NOV2)
+    plain = app.voucher("bergen-bryggen", NOV2)
     assert "Rabatter ikke oppgitt i kildedataene" in _pdf_lines(workspace)
 
     result = _import_csv(workspace, WITH_DISCOUNTS)
@@ -59,7 +58,7 @@ def test_csv_discounts_are_stored_and_shown_in_the_pdf_without_changing_the_vouc
     assert stored[("R2", "sale", "high")] == 1250
     assert stored[("R1", "payment", "card")] is None  # only sale rows carry a discount
     # The voucher is exactly the same: the discount is part of no amount.
-    assert voucher_for_day(app, "bergen-bryggen", NOV2) == plain
+    assert app.voucher("bergen-bryggen", NOV2) == plain
     assert "Rabatter 62,50" in _pdf_lines(workspace)
 
 
@@ -150,7 +149,7 @@ def test_a_version_2_database_gets_the_discount_column(tmp_path):
         engine.dispose()
     with sqlite3.connect(path) as db:
         assert "discount" in {row[1] for row in db.execute("PRAGMA table_info(sale_line)")}
-        assert [v for (v,) in db.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3]
+        assert [v for (v,) in db.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4]
     open_engine(f"sqlite:///{path}").dispose()  # opening again changes nothing
 
 
@@ -170,7 +169,7 @@ def test_a_version_2_postgresql_database_gets_the_discount_column(pg_url):
         columns = {c["name"]: c for c in inspect(engine).get_columns("sale_line")}
         assert str(columns["discount"]["type"]) == "BIGINT" and columns["discount"]["nullable"]
         with engine.connect() as conn:
-            assert [v for (v,) in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))] == [1, 2, 3]
+            assert [v for (v,) in conn.execute(text("SELECT version FROM schema_version ORDER BY version"))] == [1, 2, 3, 4]
     finally:
         engine.dispose()
 

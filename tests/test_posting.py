@@ -139,3 +139,21 @@ def test_a_refused_posting_is_failed_with_fikens_reason_and_counted_attempts(pos
     status, out, _ = ws.invoke("status", "--vendor", "bergen-bryggen")
     assert "2026-11-02 FAILED (after 2 attempt(s)): Fiken refused the posting" in out
     assert not [e for e in sb.journal_entries("demo-as") if KEY in (e.get("description") or "")]
+
+
+def test_preview_of_a_correction_failed_day_shows_the_version_the_run_posts(posting_ws):
+    """Regression: for a `correction-failed` day `preview --ledger` showed v1 while the run posts v2."""
+    ws, sb = posting_ws, posting_ws.sandbox
+    _post_then_add_late_receipt(ws)
+    sb.faults.error_rate(1.0, statuses=(503,))  # Fiken down: the reversal cannot be made
+    status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
+    sb.faults.clear()
+    assert status == 1 and "correction-failed" in out, out + err
+    status, out, err = ws.invoke("preview", "--vendor", "bergen-bryggen", "--date", "2026-11-02", "--ledger")
+    assert status == 0, err
+    previewed = json.loads(out)
+    assert "[settlement:bergen-bryggen:2026-11-02:v2]" in previewed[0]["body"]["description"]
+    status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
+    assert status == 0, out + err
+    sent = [r.body for r in fiken_posts(sb) if r.path.endswith("generalJournalEntries")]
+    assert sent[-1] == previewed[0]["body"], "the run sends exactly what the preview showed"

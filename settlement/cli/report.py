@@ -51,7 +51,7 @@ def _range(args: argparse.Namespace) -> tuple[date, date] | str:
 def report(args: argparse.Namespace) -> int:
     # Here, not at the top: the PDF and XLSX writers (fpdf, openpyxl) load only when a report is made.
     from settlement.report import render_pdf
-    from settlement.report.from_store import day_report_for, pdf_path
+    from settlement.report.from_store import pdf_path
     from settlement.report.reconciliation import reconciliation_rows, to_csv, to_xlsx
 
     days = _range(args)
@@ -65,7 +65,7 @@ def report(args: argparse.Namespace) -> int:
         if start != end:
             print("settlement report: --pdf makes the report of one day; give --date D", file=sys.stderr)
             return 2
-        day_report = day_report_for(app, vendor.id, start)
+        day_report = app.day_report(vendor.id, start)
         target = args.output or pdf_path(vendor.id, start, app.settings.report_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(render_pdf(day_report))
@@ -75,7 +75,7 @@ def report(args: argparse.Namespace) -> int:
         print("settlement report: --format xlsx needs --output FILE", file=sys.stderr)
         return 2
     days_with_sales = [day for day in app.sales.days_with_sales(vendor.id) if start <= day <= end]
-    rows = reconciliation_rows(day_report_for(app, vendor.id, day) for day in days_with_sales)
+    rows = reconciliation_rows(app.day_report(vendor.id, day) for day in days_with_sales)
     if args.format == "xlsx":
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_bytes(to_xlsx(rows))

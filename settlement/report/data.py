@@ -6,18 +6,27 @@ list. Amounts are integer øre, signed like the money (returns and refunds negat
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from dataclasses import dataclass
 from datetime import date, datetime, timezone, tzinfo
-from typing import Iterable, Sequence
+from typing import Iterable, Protocol, Sequence
 
 from settlement.domain.chart import code_key
 from settlement.domain.problems import Problem
-from settlement.targets.fiken.booking_view import FikenBooking
 from settlement.domain.sales import LineType, SaleLine
 from settlement.domain.voucher import Voucher, VoucherLine
 
 # Sources whose receipts are webshop orders (counted as orders, not as till receipts).
 WEBSHOP_SOURCES = frozenset({"woocommerce"})
+
+
+class BookedView(Protocol):
+    """What the ledger books for a posting, as the report shows it (settlement.posting.ledger.Booking)."""
+
+    mode: str
+    vat_by_code: Mapping[str, int]
+    rounding: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +274,7 @@ def build_day_report(
     generated_at: datetime | None = None,
     *,
     zone: tzinfo = timezone.utc,
-    fiken: FikenBooking | None = None,
+    fiken: BookedView | None = None,
 ) -> DayReport:
     """Assemble the report of one vendor-day.
 
@@ -331,7 +340,7 @@ def build_day_report(
     )
 
 
-def _with_fiken_vat(totals: tuple[VatTotal, ...], fiken: FikenBooking | None) -> tuple[VatTotal, ...]:
+def _with_fiken_vat(totals: tuple[VatTotal, ...], fiken: BookedView | None) -> tuple[VatTotal, ...]:
     if fiken is None:
         return totals
     return tuple(

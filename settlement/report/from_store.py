@@ -1,51 +1,46 @@
-"""Read one vendor-day from the store and build its report (the edge shared by CLI and posting)."""
+"""Build one vendor-day's report from its voucher and booking and what the store holds of the day."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
 from pathlib import Path
 
-from settlement.wiring import App
-from settlement.daily import voucher_for_day
-from settlement.report.data import DayReport, build_day_report
-from settlement.targets.fiken.booking_view import fiken_booking
-from settlement.store.sales_store import StoredNote
-from settlement.store.webshop import webshop_orders
+from sqlalchemy.engine import Engine
+
 from settlement.domain.vendors import Vendor
+from settlement.domain.voucher import Voucher
+from settlement.report.data import DayReport, build_day_report
+from settlement.store.sales_store import SalesStore, StoredNote
+from settlement.store.webshop import webshop_orders
 
 
-def day_report_for(
-    app: App, vendor_id: str, day: date, settlement_key: str | None = None, generated_at: datetime | None = None
+def build_report(
+    engine: Engine, sales: SalesStore, vendor: Vendor, voucher: Voucher, booking=None,
+    settlement_key: str | None = None, generated_at: datetime | None = None,
 ) -> DayReport:
-    """The report of a vendor-day from stored sales, notes and webshop orders.
+    """The report of a vendor-day: the voucher (and the booking) handed over, with the day's stored
+    sales lines, notes and webshop orders.
 
+    booking: what the ledger is sent for the voucher (settlement.posting.ledger.Booking, or
+        anything with mode, vat_by_code and rounding), so the PDF shows the VAT and rounding the
+        ledger books; None for a day with nothing to book.
     generated_at defaults to now (UTC); pass it to date the report yourself.
     """
-    # Imported here: the posting module imports this one when it documents a posting.
-    from settlement.domain.keys import settlement_key as key_for
-    from settlement.posting.settle import build_posting
-
-    vendor = app.vendor(vendor_id)
-    voucher = voucher_for_day(app, vendor.id, day)
-    fiken = None
-    if not voucher.blocked and not voucher.is_empty:
-        # The bodies the posting sends, so the PDF shows the VAT and rounding Fiken books.
-        posting = build_posting(app, vendor, voucher, settlement_key or key_for(vendor.id, day, 1))
-        fiken = fiken_booking(posting, day, app.chart.ledger(vendor.id)["rounding"].account)
+    day = voucher.day
     return build_day_report(
         voucher,
-        app.sales.lines(vendor.id, day),
-        _notes(app, vendor, day),
-        webshop_orders(app.engine, vendor.id, day),
+        sales.lines(vendor.id, day),
+        _notes(engine, sales, vendor, day),
+        webshop_orders(engine, vendor.id, day),
         vendor.name,
         settlement_key,
         (generated_at or datetime.now(timezone.utc)).astimezone(vendor.tz),
         zone=vendor.tz,
-        fiken=fiken,
+        fiken=booking,
     )
 
 
-def _notes(app: App, vendor: Vendor, day: date) -> list[StoredNote]:
+def _notes(engine: Engine, sales: SalesStore, vendor: Vendor, day: date) -> list[StoredNote]:
     """The stored notes, with the webshop checks made again from the store as it is now.
 
     The sync stores its checks (an order also in the POS data, an order withdrawn) when it runs;
@@ -53,12 +48,12 @@ def _notes(app: App, vendor: Vendor, day: date) -> list[StoredNote]:
     order in which the sources were imported.
     """
     from settlement.sources.woocommerce import SOURCE
-    from settlement.sources.woocommerce.sync import day_notes
+    from settlement.sources.woocommerce.notes import day_notes
 
-    stored = app.sales.notes(vendor.id, day)
+    stored = sales.notes(vendor.id, day)
     if vendor.woocommerce is None:
         return stored
-    with app.engine.connect() as conn:
+    with engine.connect() as conn:
         fresh = [StoredNote(SOURCE, ref, problem.message) for _day, ref, problem in day_notes(conn, vendor, {day})]
     return [note for note in stored if note.source != SOURCE] + fresh
 

@@ -23,7 +23,8 @@ from settlement.posting.catchup import catch_up
 from settlement.posting.claims import claim_holder
 from settlement.domain.keys import settlement_key
 from settlement.posting.settle import Outcome, PostingContext, no_claim
-from settlement.store.posting_state import NEEDS_ATTENTION, PostingState
+from settlement.domain.posting_rules import NEEDS_ATTENTION
+from settlement.store.posting_state import PostingState
 from settlement.serve.metrics import Metrics, vendor_standings
 from settlement.serve.sources import sync_sources
 
@@ -109,14 +110,14 @@ class Service:
         with self._lock:
             if self._context is None:
                 try:
-                    self._context = posting_context(app)
+                    # Every ledger request is counted for /metrics.
+                    self._context = posting_context(app, on_request=self.metrics.observe_fiken)
                 except Exception as exc:
                     self._context_error = f"Fiken client: {exc}"
                     raise
                 self._context_error = ""
-                _observe(self._context, self.metrics)
-            return dataclasses.replace(self._context, app=app, state=PostingState(self.engine()),
-                                       generated_at=datetime.now(timezone.utc))
+            # The configuration may have been reloaded; the targets (client, gate) stay the process's.
+            return posting_context(app, targets=self._context.targets, state=PostingState(self.engine()))
 
     def run_vendor(self, vendor_id: str) -> None:
         """One scheduled run: sync the vendor's sources, then settle its closed days oldest first.
@@ -212,16 +213,3 @@ class Service:
         app = self.app
         standings = vendor_standings(list(app.vendors.values()), PostingState(self.engine()), datetime.now(timezone.utc)) if app else []
         return self.metrics.render(standings)
-
-
-def _observe(ctx: PostingContext, metrics: Metrics) -> None:
-    """Count every Fiken request through the transport's `on_request` hook (keeping any other)."""
-    transport = ctx.client.transport
-    previous = transport.on_request
-
-    def observe(sent) -> None:
-        metrics.observe_fiken(sent)
-        if previous is not None:
-            previous(sent)
-
-    transport.on_request = observe

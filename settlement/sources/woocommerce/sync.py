@@ -21,7 +21,7 @@ from settlement.domain.vendors import Vendor
 from settlement.sources.importing import ImportOutcome, WebshopSync
 from settlement.sources.woocommerce import SOURCE
 from settlement.sources.woocommerce.client import WooClient, default_secrets_dir, load_credentials
-from settlement.sources.woocommerce.notes import day_notes, refresh_notes, store_notes  # noqa: F401 (day_notes, refresh_notes: were here)
+from settlement.sources.woocommerce.notes import store_notes
 from settlement.sources.woocommerce.orders import OrderEntry, ParsedOrder, ParsedRefund, parse_order, parse_refund
 from settlement.store import SalesStore
 from settlement.store import webshop as store

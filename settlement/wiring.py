@@ -7,7 +7,7 @@ receives what it needs as arguments.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,7 @@ class App:
     vendors: dict[str, Vendor]
     chart: Chart
     problems: list[Problem] = field(default_factory=list)
+    opened_engine: Engine | None = None  # a database engine the process opened before (serve's)
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> "App":
@@ -72,7 +73,7 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
-        return open_engine(self.settings.database_url)
+        return self.opened_engine or open_engine(self.settings.database_url)
 
     @cached_property
     def sales(self) -> SalesStore:
@@ -360,8 +361,7 @@ def serve_config(settings: Settings | None = None) -> ServeConfig:
 
 def on_engine(app: App, engine: Engine) -> App:
     """`app` on an engine opened before (serve keeps one for the process across reloads)."""
-    app.__dict__["engine"] = engine  # App.engine is a cached property: set, it is never opened again
-    return app
+    return replace(app, opened_engine=engine)
 
 
 def app_from(**values) -> App:

@@ -263,3 +263,12 @@ def test_a_day_beyond_the_plausible_total_stores_nothing(woo_shop, woo_engine):
     assert not report.stored
     assert any("2026-11-02" in str(p) and "nettbutikk" in str(p) for p in report.problems), report.problems
     assert line_count(woo_engine) == 0 and read_cursor(woo_engine, "nettbutikk") is None
+
+
+def test_the_day_bound_is_the_configured_one(woo_shop, woo_engine):
+    """SETTLEMENT_MAX_DAY_AMOUNT reaches the sync: a low bound refuses a day the default allows."""
+    vendor = woo_vendor(woo_shop.url)
+    woo_shop.add_order([Item("Kaffe", "100.00", 1)], created=utc(2026, 11, 2, 8), paid=utc(2026, 11, 2, 8))
+    report = sync_vendor(woo_engine, vendor, woo_client(woo_shop), max_day_ore=10_000)
+    assert not report.stored and any("2026-11-02" in str(p) for p in report.problems), report.problems
+    assert sync_vendor(woo_engine, vendor, woo_client(woo_shop)).stored

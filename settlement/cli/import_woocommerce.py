@@ -34,7 +34,7 @@ def import_woocommerce(args: argparse.Namespace) -> int:
         print(f"vendor {vendor.id} has no [woocommerce] table in {app.settings.vendors}", file=sys.stderr)
         return 2
     try:
-        outcome = pull_webshop(app.engine, vendor, since=args.since)
+        outcome = pull_webshop(app.engine, vendor, since=args.since, max_day_ore=app.max_day_ore)
     except WooError as exc:
         print(f"error: {exc}", file=sys.stderr)
         print(f"{vendor.id}: nothing imported from WooCommerce", file=sys.stderr)

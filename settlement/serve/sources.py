@@ -34,7 +34,7 @@ def sync_sources(app: App, vendor: Vendor, metrics: Metrics, stopping: threading
 def _pull_woocommerce(app: App, vendor: Vendor, metrics: Metrics) -> bool:
     extra = {"vendor": vendor.id}
     try:
-        outcome = pull_webshop(app.engine, vendor)
+        outcome = pull_webshop(app.engine, vendor, max_day_ore=app.max_day_ore)
     except WooError as exc:
         log.error("WooCommerce not read: %s; this vendor's days wait for the next run", exc, extra=extra)
         metrics.count_import(vendor.id, "woocommerce", "failed")

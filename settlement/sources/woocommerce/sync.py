@@ -25,6 +25,7 @@ from settlement.sources.woocommerce.notes import store_notes
 from settlement.sources.woocommerce.orders import OrderEntry, ParsedOrder, ParsedRefund, parse_order, parse_refund
 from settlement.store import SalesStore
 from settlement.store import webshop as store
+from settlement.domain.money import MAX_DAY_ORE
 from settlement.store.sales_store import DayLimitExceeded, ImportResult
 
 # Re-read a little before the cursor: an order saved in the same second as the last one seen
@@ -73,21 +74,25 @@ def _fetch(client: WooClient, vendor: Vendor, modified_after: str | None, outcom
     return parsed, refunds
 
 
-def pull_webshop(engine: Engine, vendor: Vendor, *, since: date | None = None) -> ImportOutcome:
+def pull_webshop(engine: Engine, vendor: Vendor, *, since: date | None = None,
+                 max_day_ore: int = MAX_DAY_ORE) -> ImportOutcome:
     """Sync the vendor's shop with its configured credentials (`sync_vendor`); raises WooError
     when the shop cannot be read (no credentials, refused, unreachable)."""
     credentials = load_credentials(vendor.woocommerce.credentials, os.environ, default_secrets_dir())
     client = WooClient(vendor.woocommerce.url, credentials)
     try:
-        return sync_vendor(engine, vendor, client, since=since)
+        return sync_vendor(engine, vendor, client, since=since, max_day_ore=max_day_ore)
     finally:
         client.close()
 
 
 def sync_vendor(
-    engine: Engine, vendor: Vendor, client: WooClient, *, since: date | None = None
+    engine: Engine, vendor: Vendor, client: WooClient, *, since: date | None = None, max_day_ore: int = MAX_DAY_ORE,
 ) -> ImportOutcome:
-    """Sync one vendor's shop into the store. Problems (errors) mean nothing was stored."""
+    """Sync one vendor's shop into the store. Problems (errors) mean nothing was stored.
+
+    max_day_ore: the per-day plausibility bound (SETTLEMENT_MAX_DAY_AMOUNT) the stored days must keep.
+    """
     assert vendor.woocommerce is not None, "sync_vendor needs a vendor with a [woocommerce] table"
     outcome = ImportOutcome(vendor.woocommerce.url, SOURCE, webshop=WebshopSync())
     sync = outcome.webshop
@@ -100,7 +105,7 @@ def sync_vendor(
     sync.cursor = max(seen + ([cursor] if cursor else [])) if (seen or cursor) else None
     try:
         with engine.begin() as conn:
-            _store(conn, engine, vendor, parsed, refunds, outcome)
+            _store(conn, SalesStore(engine, max_day_ore), vendor, parsed, refunds, outcome)
             if sync.cursor:
                 store.save_cursor(conn, vendor.id, sync.cursor)
     except DayLimitExceeded as exc:  # rolled back: nothing of this sync is stored, the cursor stays
@@ -120,7 +125,7 @@ def _entry(entry: OrderEntry, *, counts: bool, in_sales: bool) -> store.WebshopO
 
 def _store(
     conn: Connection,
-    engine: Engine,
+    sales: SalesStore,
     vendor: Vendor,
     parsed: list[ParsedOrder],
     refunds: dict[int, list[ParsedRefund]],
@@ -166,7 +171,6 @@ def _store(
         else:
             withdraw.extend(f"{e.kind}-{e.woo_id}" for e in current)  # in case the setting changed
     stored.days |= store.withdraw_receipts(conn, vendor.id, SOURCE, withdraw)
-    sales = SalesStore(engine)
     if lines:
         result = sales.replace_receipts(vendor.id, SOURCE, lines, conn)
         stored.receipts, stored.lines, stored.replaced = result.receipts, result.lines, result.replaced

@@ -17,10 +17,8 @@ from settlement.wiring import App, app_from, posting_context
 from settlement.cli.common import print_problems
 from settlement.cli.posting import print_status
 from settlement.cli.preview import render_table
-from settlement.domain.csvfile import decode
 from settlement.fiken_sandbox import FikenSandbox
 from settlement.posting.catchup import Progress, catch_up, closed_days
-from settlement.sources.generic_csv import SOURCE, parse_sales_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "data" / "demo"
@@ -32,10 +30,13 @@ BB-LATE-1;2026-11-03T19:45:00;payment;vipps;;250,00;
 
 
 def _import(app: App, vendor_id: str, path: Path) -> None:
+    from settlement.sources.generic_csv import CsvSource
+    from settlement.sources.importing import import_file
+
     vendor = app.vendor(vendor_id)
-    lines, problems = parse_sales_csv(decode(path.read_bytes()), str(path), vendor)
-    print_problems(problems, sys.stdout)
-    result = app.sales.replace_receipts(vendor.id, SOURCE, lines)
+    outcome = import_file(app.sales, app.vendors, CsvSource(), path, vendor=vendor, line_limit=app.max_line_ore)
+    print_problems(outcome.problems, sys.stdout)
+    result = outcome.vendors[vendor.id]
     print(f"Imported {result.receipts} receipts ({result.lines} lines) for {vendor.name} from {path.name}")
 
 

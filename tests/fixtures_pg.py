@@ -141,7 +141,7 @@ def pg_url(postgres_server) -> str:
 
 # --- a store chain for replica tests and the bench ------------------------------------------------
 
-CHAIN_TZ, CHAIN_DAY_START = "Europe/Oslo", "05:00"
+CHAIN_TZ, CHAIN_DAY_START, CHAIN_CLOSING = "Europe/Oslo", "05:00", "20:00"
 
 
 def chain_days(now, count: int = 3) -> list:
@@ -149,12 +149,10 @@ def chain_days(now, count: int = 3) -> list:
     from datetime import time as clock, timedelta
     from zoneinfo import ZoneInfo
 
-    from settlement.domain.businessday import business_day, is_closed
+    from settlement.domain.businessday import last_closed_day
 
     tz, start = ZoneInfo(CHAIN_TZ), clock.fromisoformat(CHAIN_DAY_START)
-    last = business_day(now, tz, start)
-    if not is_closed(last, now, tz, start):
-        last -= timedelta(days=1)
+    last = last_closed_day(now, tz, start, clock.fromisoformat(CHAIN_CLOSING))
     return [last - timedelta(days=n) for n in range(count - 1, -1, -1)]
 
 
@@ -167,7 +165,7 @@ def write_chain(folder: Path, vendors: int, days: list) -> dict[str, Path]:
     for n in range(vendors):
         vendor = f"store-{n:03d}"
         toml += ["", "[[vendors]]", f'id = "{vendor}"', f'name = "Store {n:03d}"', f'timezone = "{CHAIN_TZ}"',
-                 'closing_time = "20:00"', f'day_start = "{CHAIN_DAY_START}"',
+                 f'closing_time = "{CHAIN_CLOSING}"', f'day_start = "{CHAIN_DAY_START}"',
                  f"enabled_since = {days[0].isoformat()}", 'fiken_company = "demo-as"']
         rows = ["receipt_id;timestamp;type;code;vat_code;amount;vat"]
         for d, day in enumerate(days):

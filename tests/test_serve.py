@@ -13,16 +13,26 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time as clock, timedelta, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from settlement.domain.businessday import last_closed_day
+
 OSLO = ZoneInfo("Europe/Oslo")
-TODAY = datetime.now(OSLO).date()
-START = TODAY - timedelta(days=3)  # enabled_since: three closed days to catch up, whatever today is
-DAY1, DAY2 = TODAY - timedelta(days=2), TODAY - timedelta(days=1)
+
+
+def _last_closed(closing: str) -> date:
+    """The latest business day closed now for a vendor below closing at `closing` (day_start 00:00)."""
+    return last_closed_day(datetime.now(timezone.utc), OSLO, clock(0, 0), clock.fromisoformat(closing))
+
+
+DAY2 = _last_closed("20:00")  # bergen-bryggen's last closed day: today from 20:00 on, else yesterday
+START = DAY2 - timedelta(days=2)  # enabled_since: three closed days to catch up, whatever the hour
+DAY1 = DAY2 - timedelta(days=1)
+OSLO_WAITING = (_last_closed("22:30") - START).days + 1  # oslo-sentrum closes later: 2 from 20:00 to 22:30
 _NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
@@ -160,7 +170,7 @@ def test_start_up_run_imports_the_drop_folder_and_posts_while_a_failing_vendor_w
     assert len(sb.attachments("demo-as")) == 1
     rows = status_rows(ws)
     assert rows["bergen-bryggen"]["waiting"] == [] and rows["bergen-bryggen"]["last_settled"] == DAY2.isoformat()
-    assert len(rows["oslo-sentrum"]["waiting"]) == 3, "without its webshop data, oslo-sentrum posts nothing"
+    assert len(rows["oslo-sentrum"]["waiting"]) == OSLO_WAITING, "without its webshop data, oslo-sentrum posts nothing"
 
     assert serve.http("/healthz") == (200, "ok\n")
     code, body = serve.http("/readyz")
@@ -177,7 +187,7 @@ def test_start_up_run_imports_the_drop_folder_and_posts_while_a_failing_vendor_w
     last = datetime(DAY2.year, DAY2.month, DAY2.day, tzinfo=ZoneInfo("UTC")).timestamp()
     assert metric(text, "settlement_vendor_last_settled_day_timestamp_seconds", vendor="bergen-bryggen") == last
     assert metric(text, "settlement_vendor_days_waiting", vendor="bergen-bryggen") == 0
-    assert metric(text, "settlement_vendor_days_waiting", vendor="oslo-sentrum") == 3
+    assert metric(text, "settlement_vendor_days_waiting", vendor="oslo-sentrum") == OSLO_WAITING
     assert metric(text, "settlement_vendor_days_blocked", vendor="bergen-bryggen") == 0
     assert metric(text, "settlement_postings_total", vendor="bergen-bryggen", status="documented") == 1
     assert metric(text, "settlement_postings_total", vendor="bergen-bryggen", status="empty") == 2

@@ -162,3 +162,55 @@ def test_jobs_follow_the_vendors_file(scheduler: BackgroundScheduler):
     job_b = scheduler.get_job("vendor:b")
     assert job_b.next_run_time.astimezone(ZoneInfo("Europe/London")).strftime("%H:%M") == "21:15"
     assert {job.id for job in scheduler.get_jobs()} == {"vendor:b", "vendor:c"}
+
+
+def _vendor(closing: str, day_start: str = "00:00", delay: str = "0m"):
+    (vendor,) = _vendors(f"""
+[[vendors]]
+id = "v"
+name = "V"
+closing_time = "{closing}"
+day_start = "{day_start}"
+settle_delay = "{delay}"
+enabled_since = 2026-01-01
+fiken_company = "demo-as"
+""").values()
+    return vendor
+
+
+@pytest.mark.parametrize(("closing", "day_start", "delay", "days_back"), [
+    ("21:00", "00:00", "0m", 0),  # a shop: the run at 21:00 settles that same day
+    ("21:00", "00:00", "30m", 0),
+    ("02:00", "05:00", "0m", 1),  # a bar: the run at 02:00 settles the day that began at 05:00 the day before
+    ("02:30", "05:00", "1h30m", 1),
+    ("00:00", "00:00", "0m", 1),  # a webshop: the run at midnight settles the day that just ended
+    ("02:30", "03:00", "0m", 1),
+])
+@pytest.mark.parametrize("weekend", [SPRING, AUTUMN], ids=["spring", "autumn"])
+def test_each_closing_run_finds_its_day_just_closed(closing, day_start, delay, days_back, weekend):
+    vendor = _vendor(closing, day_start, delay)
+    trigger = DailyTrigger(vendor.closing_time, vendor.tz, vendor.settle_delay)
+    fired = fire_times(trigger, *weekend)
+    assert len(fired) == (weekend[1] - weekend[0]).days + 1
+    for moment in fired:
+        day = moment.astimezone(OSLO).date() - timedelta(days=days_back)
+        assert vendor.last_closed_day(moment) == day, moment
+        assert vendor.closes_at(day) <= moment
+        assert not vendor.is_closed(day, vendor.closes_at(day) - timedelta(microseconds=1))
+
+
+def test_settle_delay_moves_the_runs_and_shows_in_the_schedule(scheduler: BackgroundScheduler):
+    trigger = DailyTrigger(time(21, 0), OSLO, timedelta(minutes=30))
+    assert str(trigger) == "daily at 21:00 Europe/Oslo + 30m"
+    start = datetime(2026, 11, 6, 12, 0, tzinfo=OSLO)
+    assert trigger.get_next_fire_time(None, start) == datetime(2026, 11, 6, 21, 30, tzinfo=OSLO)
+    late = DailyTrigger(time(23, 30), OSLO, timedelta(hours=1))  # past midnight: still once per date
+    fired = fire_times(late, *AUTUMN)
+    assert [f.astimezone(OSLO).strftime("%d %H:%M") for f in fired] == [
+        "23 00:30", "24 00:30", "25 00:30", "26 00:30", "27 00:30"]
+
+    sync_jobs(scheduler, _vendors(VENDORS), _noop)
+    delayed = VENDORS.replace('closing_time = "20:00"', 'closing_time = "20:00"\nsettle_delay = "1h30m"')
+    assert sync_jobs(scheduler, _vendors(delayed), _noop) == [
+        "b: rescheduled from daily at 20:00 Europe/London to daily at 20:00 Europe/London + 1h30m",
+    ]

@@ -18,9 +18,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def check_accounts(_args: argparse.Namespace) -> int:
+    from settlement.domain.vendors import closing_warnings
+
     app = load_app(validate=False)
-    print_problems(app.problems)
-    errors = sum(p.is_error for p in app.problems)
+    problems = app.problems + closing_warnings(list(app.vendors.values()), str(app.settings.vendors))
+    print_problems(problems)
+    errors = sum(p.is_error for p in problems)
     if errors:
         print(f"{errors} problem(s) found")
         return 1

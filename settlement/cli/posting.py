@@ -10,7 +10,6 @@ import time
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
-from settlement.domain.businessday import is_closed
 from settlement.cli import EXIT_CLAIMED, EXIT_CREDENTIAL
 from settlement.cli.common import iso_date, load_app
 
@@ -70,7 +69,7 @@ def run_day(args: argparse.Namespace) -> int:
     if args.date < vendor.enabled_since:
         print(f"{vendor.id} {args.date}: before enabled_since {vendor.enabled_since}; never settled", file=sys.stderr)
         return 1
-    if not is_closed(args.date, now_utc(), vendor.tz, vendor.day_start):
+    if not vendor.is_closed(args.date, now_utc()):
         print(f"{vendor.id} {args.date}: the business day has not closed yet", file=sys.stderr)
         return 1
     ctx = posting_context(app)

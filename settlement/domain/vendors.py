@@ -8,6 +8,7 @@ Example entry::
     timezone = "Europe/Oslo"
     closing_time = "22:30"
     day_start = "05:00"
+    settle_delay = "30m"
     enabled_since = 2026-11-01
     fiken_company = "demo-as"
 """
@@ -17,16 +18,18 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date, time
+from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from settlement.domain.problems import Problem, error
+from settlement.domain.businessday import closing_instant, last_closed_day
+from settlement.domain.problems import Problem, error, warning
 
 VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # always fullmatch: `$` would let "shop\n" through
 POSTING_MODES = ("journal", "cash_sale")
 WOO_TRIGGER_STATUSES = ("processing", "completed")
 WOO_GROUP_BY = ("tax_class", "category", "sku_prefix")
+MAX_SETTLE_DELAY = timedelta(hours=12)
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +73,24 @@ class Vendor:
     woocommerce: WooCommerceConfig | None = None
     webshop_via_pos: bool = False
     drop_folder: str | None = None
+    settle_delay: timedelta = timedelta(0)
     source_line: int | None = field(default=None, compare=False)
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def closes_at(self, day: date) -> datetime:
+        """The UTC instant from which business day `day` is settled (businessday.closing_instant)."""
+        return closing_instant(day, self.tz, self.day_start, self.closing_time, self.settle_delay)
+
+    def is_closed(self, day: date, now: datetime) -> bool:
+        """True once business day `day` has closed at the aware instant `now`."""
+        return now >= self.closes_at(day)
+
+    def last_closed_day(self, now: datetime) -> date:
+        """The latest business day that has closed at the aware instant `now`."""
+        return last_closed_day(now, self.tz, self.day_start, self.closing_time, self.settle_delay)
 
 
 def _text(value: Any) -> str:
@@ -110,6 +126,20 @@ def _clock(value: Any) -> time:
     if hours > 23 or minutes > 59:
         raise ValueError(f"{text!r} is not a time of day HH:MM")
     return time(hours, minutes)
+
+
+def _duration(value: Any) -> timedelta:
+    """`"30m"`, `"2h"`, `"1h30m"` (or `"0m"`) → a timedelta of at most MAX_SETTLE_DELAY."""
+    hint = 'must be a duration like "30m", "2h" or "1h30m"'
+    if not isinstance(value, str):
+        raise ValueError(hint)
+    match = re.fullmatch(r"(?:([0-9]{1,2})h)?(?:([0-9]{1,4})m)?", value.strip())
+    if not value.strip() or match is None:
+        raise ValueError(hint)
+    delay = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0))
+    if delay > MAX_SETTLE_DELAY:
+        raise ValueError(f"{value.strip()!r} is longer than {MAX_SETTLE_DELAY.seconds // 3600}h")
+    return delay
 
 
 def _date(value: Any) -> date:
@@ -193,6 +223,7 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], bool]] = {
     "timezone": (_timezone, False),
     "closing_time": (_clock, True),
     "day_start": (_clock, False),
+    "settle_delay": (_duration, False),
     "enabled_since": (_date, True),
     "fiken_company": (_text, True),
     "posting": (_choice(POSTING_MODES), False),
@@ -292,6 +323,24 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
             seen_ids.add(values["id"])
             vendors.append(Vendor(source_line=line, **values))
     return vendors, problems
+
+
+def closing_warnings(vendors: list[Vendor], file: str) -> list[Problem]:
+    """Warnings for vendors whose closing loses sales to nightly corrections: a vendor that pulls a
+    webshop itself (`[vendors.woocommerce]`, not `webshop_via_pos`) but closes before its business
+    day ends gets the webshop's late orders after its day was posted, every night."""
+    problems = []
+    for vendor in vendors:
+        if vendor.woocommerce is None or vendor.webshop_via_pos or vendor.closing_time == vendor.day_start:
+            continue
+        problems.append(warning(
+            f"vendor {vendor.id}: closes at {vendor.closing_time:%H:%M}, before its business day ends at "
+            f"{vendor.day_start:%H:%M}, but pulls a webshop that sells around the clock: every order after "
+            f"the closing corrects a posted day; give the webshop a vendor of its own with "
+            f'closing_time = day_start (e.g. both "00:00")',
+            file=file, line=vendor.source_line, column="closing_time", ref=vendor.id,
+        ))
+    return problems
 
 
 def parse_vendors_file(data: bytes, file: str) -> tuple[list[Vendor], list[Problem]]:

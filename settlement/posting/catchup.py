@@ -19,7 +19,6 @@ from typing import Callable, TextIO
 
 from sqlalchemy.exc import OperationalError
 
-from settlement.domain.businessday import business_day, is_closed
 from settlement.posting.ledger import CredentialRefused, LedgerError
 from settlement.posting.claims import claim_holder
 from settlement.posting.settle import Outcome, PostingContext, settle_day
@@ -30,11 +29,9 @@ ERROR = "error"  # the status of a day whose settling raised (see settle_guarded
 
 
 def closed_days(vendor: Vendor, now: datetime, through: date | None = None) -> list[date]:
-    """Every business day from enabled_since that has closed by `now` (and is not after
-    `through`, when given), oldest first."""
-    last = business_day(now, vendor.tz, vendor.day_start)
-    if not is_closed(last, now, vendor.tz, vendor.day_start):
-        last -= timedelta(days=1)
+    """Every business day from enabled_since that has closed by `now` (its vendor's closing time,
+    Vendor.closes_at, and is not after `through`, when given), oldest first."""
+    last = vendor.last_closed_day(now)
     if through is not None:
         last = min(last, through)
     days, day = [], vendor.enabled_since

@@ -1,4 +1,5 @@
-"""One APScheduler job per vendor, firing at the vendor's closing time in its own time zone.
+"""One APScheduler job per vendor, firing at the vendor's closing time (+ its settle_delay) in its
+own time zone: the moment its business day closes (Vendor.closes_at), so that run settles the day.
 
 Job defaults: `coalesce` (runs missed while the process was busy or suspended become one run),
 `max_instances=1` (a vendor never runs twice at once), and a misfire grace
@@ -33,12 +34,12 @@ def build_scheduler(workers: int, misfire_grace: int) -> BackgroundScheduler:
 
 def sync_jobs(scheduler: BackgroundScheduler, vendors: dict[str, Vendor], run: Callable[[str], None]) -> list[str]:
     """Make the jobs match the vendors: new vendors get a job that also runs at once (their
-    catch-up), changed closing times or time zones are rescheduled, removed vendors lose theirs.
+    catch-up), changed closing times, settle delays or time zones are rescheduled, removed vendors lose theirs.
     Returns what changed, for the log."""
     changes = []
     existing = {job.id: job for job in scheduler.get_jobs()}
     for vendor in vendors.values():
-        trigger = DailyTrigger(vendor.closing_time, vendor.tz)
+        trigger = DailyTrigger(vendor.closing_time, vendor.tz, vendor.settle_delay)
         job = existing.pop(job_id(vendor.id), None)
         if job is None:
             scheduler.add_job(run, trigger, args=[vendor.id], id=job_id(vendor.id), name=f"settle {vendor.id}",

@@ -9,7 +9,7 @@ from settlement.domain.money import AmountError, format_nok, parse_amount, round
     "text, ore",
     [
         ("123,45", 12345), ("123.45", 12345), ("-16.4", -1640), ("-0,40", -40), ("7", 700), (".5", 50),
-        ("1 234,50", 123450), ("1\u00a0234,50", 123450), ("+3,00", 300), ("0.10", 10), ("295.000", 29500),
+        ("1 234,50", 123450), ("1\u00a0234,50", 123450), ("+3,00", 300), ("0.10", 10),
         ("0.1", 10), ("1234567.89", 123456789),
     ],
 )
@@ -21,6 +21,14 @@ def test_parse_amount(text, ore):
 def test_parse_amount_rejects(text):
     with pytest.raises(AmountError):
         parse_amount(text)
+
+
+def test_a_machine_decimal_keeps_three_zero_decimals():
+    # Was parse_amount("295.000"): a human's "295.000" may be 295 000 kr (see test_money_thousands),
+    # an XML or JSON decimal's "." is always the decimal point.
+    from settlement.domain.money import parse_decimal_ore
+
+    assert parse_decimal_ore("295.000") == 29500
 
 
 def test_float_trap_is_exact():

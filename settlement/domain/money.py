@@ -22,30 +22,61 @@ class AmountError(ValueError):
     """A decimal string that is not an amount in NOK with at most two decimals."""
 
 
-# Optional sign, digits with optional thousands separators (space, no-break space, apostrophe),
-# then decimals after "," or "." (digits past the second must be zeros: we never round money).
-# Only ASCII digits: `\d` would also accept Arabic-Indic, fullwidth and other Unicode digits.
-_AMOUNT = re.compile(r"([+-]?)([0-9]{1,3}(?:[ \u00a0\u202f'][0-9]{3})+|[0-9]+)?(?:[.,]([0-9]+))?")
+# Thousands separators that can never be a decimal mark: space, no-break space, narrow no-break
+# space, apostrophe. "." and "," are one or the other, decided by parse_amount.
+_GAPS = " \u00a0\u202f'"
+_GROUPED = re.compile(r"[0-9]{1,3}(?:[ \u00a0\u202f'][0-9]{3})+|[0-9]+")
+_BODY = re.compile(r"[0-9 \u00a0\u202f'.,]*[0-9]")
+# Only ASCII digits throughout: `\d` would also accept Arabic-Indic, fullwidth and other digits.
 # More digits than any bound can allow (and int() refuses more than 4300 digits).
 _MAX_DIGITS = 20
+# A machine decimal (XML, JSON): optional sign, digits, "." and decimals; no thousands separators.
+_DECIMAL = re.compile(r"([+-]?)([0-9]+)?(?:\.([0-9]+))?")
 
 
 def parse_amount(text: str, *, limit: int | None = MAX_LINE_ORE) -> int:
-    """Parse '123,45', '123.45', '-16.4', '1 234,50' or '7' exactly into øre.
+    """Parse '123,45', '123.45', '-16.4', '1 234,50', '1.234,50', '1,234.50' or '7' exactly into øre.
 
+    "," or "." is the decimal mark; the other one, a space or an apostrophe may separate thousands
+    ('1.000.000' has only thousands). A lone "." or "," before exactly three digits ('1.000',
+    '1,000', '12.345') is refused as ambiguous: it may be either, and money is never guessed.
     limit: the largest absolute amount in øre accepted (default MAX_LINE_ORE); None for no bound.
     Raises AmountError with a short reason when the text is not such an amount, or is larger than
     the limit. Never uses float.
     """
     cleaned = text.strip()
-    match = _AMOUNT.fullmatch(cleaned)
-    if not cleaned or match is None or (match.group(2) is None and match.group(3) is None):
+    sign, body = (cleaned[0], cleaned[1:]) if cleaned[:1] in ("+", "-") else ("", cleaned)
+    if not _BODY.fullmatch(body) or body[0] in _GAPS:
         raise AmountError(f"not an amount: {_shown(text)!r} (expected e.g. 123,45 or -16.40)")
-    sign, whole, frac = match.groups()
+    marks = [c for c in body if c in ".,"]
+    whole, frac = body, None
+    if len(set(marks)) == 2:
+        decimal = body[max(body.rfind("."), body.rfind(","))]
+        thousands = "," if decimal == "." else "."
+        whole, _, frac = body.rpartition(decimal)
+        if marks.count(decimal) > 1 or not re.fullmatch(rf"[0-9]{{1,3}}(?:\{thousands}[0-9]{{3}})+", whole):
+            raise AmountError(f"not an amount: {_shown(text)!r} (thousands separators must group three digits, "
+                              f"and only one decimal mark may follow them)")
+        whole = whole.replace(thousands, "")
+    elif len(marks) > 1:
+        if not re.fullmatch(rf"[0-9]{{1,3}}(?:\{marks[0]}[0-9]{{3}})+", body):
+            raise AmountError(f"not an amount: {_shown(text)!r} (expected e.g. 123,45 or -16.40)")
+        whole = body.replace(marks[0], "")
+    elif marks:
+        whole, mark, frac = body.partition(marks[0])
+        if re.fullmatch(r"[1-9][0-9]{0,2}", whole) and re.fullmatch(r"[0-9]{3}", frac):
+            raise AmountError(_ambiguous(text, sign, whole, mark, frac))
+    if (whole and not _GROUPED.fullmatch(whole)) or (frac is not None and not frac.isdigit()):
+        raise AmountError(f"not an amount: {_shown(text)!r} (expected e.g. 123,45 or -16.40)")
     if frac and len(frac) > 2:
         if frac[2:].strip("0"):
             raise AmountError(f"not an amount: {_shown(text)!r} (more than two decimals)")
         frac = frac[:2]
+    return _ore(text, sign, whole, frac, limit)
+
+
+def _ore(text: str, sign: str, whole: str, frac: str | None, limit: int | None) -> int:
+    """The checked amount in øre of a sign, whole kroner (gaps allowed) and at most two decimals."""
     whole_digits = re.sub(r"[ \u00a0\u202f']", "", whole or "0").lstrip("0") or "0"
     if len(whole_digits) > _MAX_DIGITS:
         raise AmountError(_too_large(text, limit))
@@ -53,6 +84,16 @@ def parse_amount(text: str, *, limit: int | None = MAX_LINE_ORE) -> int:
     if limit is not None and ore > limit:
         raise AmountError(_too_large(text, limit))
     return -ore if sign == "-" else ore
+
+
+def _ambiguous(text: str, sign: str, whole: str, mark: str, frac: str) -> str:
+    as_thousands = format_nok(int(whole + frac) * 100 * (-1 if sign == "-" else 1))
+    name = "decimal comma" if mark == "," else "decimal point"
+    readings = as_thousands
+    if not frac[2:].strip("0"):
+        readings += f" or {format_nok(int(whole + frac[:2]) * (-1 if sign == '-' else 1))}"
+    return (f"ambiguous amount {_shown(text)!r}: {mark!r} may separate thousands ({as_thousands}) or be the {name} "
+            f"({sign}{whole}{mark}{frac}); write it with two decimals ({readings})")
 
 
 def _shown(text: str) -> str:
@@ -66,11 +107,20 @@ def _too_large(text: str, limit: int | None) -> str:
 
 
 def parse_decimal_ore(text: str, *, limit: int | None = MAX_LINE_ORE) -> int:
-    """Parse an XML/JSON decimal such as '514.2' or '-0.40' (at most two decimals) into øre.
+    """Parse an XML/JSON decimal such as '514.2', '-0.40' or '295.000' (at most two non-zero decimals) into øre.
 
+    "." is always the decimal point here, and nothing separates thousands, so '295.000' is 295,00.
     limit: as for parse_amount.
     """
-    return parse_amount(text, limit=limit)
+    match = _DECIMAL.fullmatch(text.strip())
+    if match is None or (match.group(2) is None and match.group(3) is None):
+        raise AmountError(f"not a decimal amount: {_shown(text)!r} (expected e.g. 514.20 or -0.4)")
+    sign, whole, frac = match.groups()
+    if frac and len(frac) > 2:
+        if frac[2:].strip("0"):
+            raise AmountError(f"not an amount: {_shown(text)!r} (more than two decimals)")
+        frac = frac[:2]
+    return _ore(text, sign, whole or "", frac, limit)
 
 
 def format_nok(ore: int, *, thousands: str = " ") -> str:

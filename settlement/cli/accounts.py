@@ -1,8 +1,10 @@
-"""`settlement accounts check|show`: the accountant's view of the chart of accounts."""
+"""`settlement accounts check|show|export`: the accountant's view of the chart of accounts."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 from settlement.cli.common import load_app, print_problems
 
@@ -15,13 +17,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     show = actions.add_parser("show", help="print a vendor's effective ledger and mapping")
     show.add_argument("--vendor", required=True)
     show.set_defaults(handler=show_accounts)
+    export = actions.add_parser("export", help="write the effective chart as an Excel workbook (codes stored as text)")
+    export.add_argument("--xlsx", required=True, metavar="FILE", type=Path,
+                        help="the workbook to write: sheets 'ledger' and 'mapping'; usable as default_ledger.xlsx "
+                             "and mapping.xlsx")
+    export.add_argument("--vendor", help="that vendor's effective chart (default: the default ledger and mapping)")
+    export.set_defaults(handler=export_accounts)
 
 
 def check_accounts(_args: argparse.Namespace) -> int:
+    from settlement.domain.chart import chart_warnings
     from settlement.domain.vendors import closing_warnings
 
     app = load_app(validate=False)
     problems = app.problems + closing_warnings(list(app.vendors.values()), str(app.settings.vendors))
+    problems += chart_warnings(app.chart)
     print_problems(problems)
     errors = sum(p.is_error for p in problems)
     if errors:
@@ -52,4 +62,22 @@ def show_accounts(args: argparse.Namespace) -> int:
         account = ledger[row.key].account if row.key in ledger else "?"
         mark = "  (override)" if ident in overridden else ""
         print(f"{row.source:<8} {row.code:<12} {row.key:<18} {account}{mark}")
+    return 0
+
+
+def export_accounts(args: argparse.Namespace) -> int:
+    from settlement.configuration import write_chart_workbook
+
+    app = load_app()
+    if args.vendor is None:
+        ledger, mapping, whose = app.chart.default_ledger, app.chart.default_mapping, "the default chart"
+    else:
+        vendor = app.vendor(args.vendor)
+        ledger, mapping, whose = app.chart.ledger(vendor.id), app.chart.mapping(vendor.id), f"{vendor.id}'s chart"
+    try:
+        write_chart_workbook(args.xlsx, ledger.values(), mapping.values())
+    except OSError as exc:
+        print(f"{args.xlsx}: cannot write the workbook: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"Wrote {whose} to {args.xlsx}: {len(ledger)} ledger keys, {len(mapping)} mapping rows")
     return 0

@@ -1,13 +1,17 @@
 """The accountant's chart of accounts: the ledger template, per-vendor overrides and the code mapping.
 
-Files (all Excel-friendly CSV, see settlement.domain.csvfile):
+Files (Excel-friendly CSV, see settlement.domain.csvfile, or an Excel workbook .xlsx in its place):
 - default_ledger.csv           key;account;name      the ledger every vendor inherits
 - vendors/<vendor>.csv         key;account;name      only the keys that vendor overrides
 - mapping.csv                  source;code;key       sales-data codes → ledger keys
 - vendors/<vendor>.mapping.csv source;code;key       mapping rows that vendor overrides
+Norwegian column names are accepted too: nøkkel;konto;navn and kilde;kode;nøkkel.
 
 Vendors inherit: a change to the default ledger reaches every vendor that does not override the key.
-Pure: `build_chart` takes the files' bytes (settlement.configuration reads the folder).
+A problem that follows only from an earlier one is not reported again: a mapping row to a key whose
+ledger row was refused, or every reference to a ledger file that could not be read.
+Pure: `build_chart` takes the files' bytes, or a workbook's rows as text (settlement.configuration
+reads the folder).
 """
 
 from __future__ import annotations
@@ -17,14 +21,31 @@ from dataclasses import dataclass, field
 from collections.abc import Mapping
 from pathlib import PurePath
 
-from settlement.domain.csvfile import decode, parse_csv
-from settlement.domain.problems import Problem, error
+from settlement.domain.csvfile import CsvTable, SheetRows, decode, parse_csv, parse_sheet
+from settlement.domain.problems import Problem, error, warning
 
 # Always fullmatch, and only ASCII digits (`\d` would take Arabic-Indic digits too).
 ACCOUNT = re.compile(r"[0-9]{4}(:[0-9]{5})?")
 RESERVED_KEYS = ("settlement", "rounding", "tips", "gift_card", "shipping", "difference")
 MAPPING_SOURCES = ("group", "payment")
 KEY = re.compile(r"[a-z0-9_]+")
+LEDGER_COLUMNS = ("key", "account", "name")
+MAPPING_COLUMNS = ("source", "code", "key")
+# The Norwegian header names an accountant writes, beside the English ones.
+LEDGER_ALIASES = {"nøkkel": "key", "nokkel": "key", "konto": "account", "navn": "name"}
+MAPPING_ALIASES = {"kilde": "source", "kode": "code", "nøkkel": "key", "nokkel": "key"}
+# The SAF-T predefined codes: the 5-digit codes of the shipped chart_of_accounts/mapping.csv
+# (a test keeps them equal). Excel turns 04006 into the number 4006.
+SAFT_CODES = {
+    "group": ("04003", "04004", "04005", "04006", "04007", "04008", "04009", "04010", "04011", "04012",
+              "04013", "04014", "04015", "04017", "04999"),
+    "payment": ("12001", "12002", "12003", "12004", "12005", "12006", "12008", "12009", "12010", "12011",
+                "12999"),
+}
+EXTENSIONS = (".csv", ".xlsx")
+
+ChartFile = bytes | SheetRows
+"""A chart file's content: a CSV file's bytes, or a workbook sheet's rows as text."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,118 +103,214 @@ class Chart:
         return effective
 
 
-def _read_ledger(data: bytes, file: str, overridden: bool) -> tuple[dict[str, LedgerRow], list[Problem]]:
-    table, problems = parse_csv(decode(data), file, ("key", "account", "name"))
-    rows: dict[str, LedgerRow] = {}
+@dataclass(slots=True)
+class _Read:
+    """What one chart file gave: its rows, its problems and what later checks must not repeat.
+
+    readable: False when the file gave no table at all (missing, empty, a column missing, unreadable).
+    refused: the keys of ledger rows refused for a problem of their own, case-folded ('Sales' was
+        meant to be 'sales').
+    """
+
+    rows: dict
+    problems: list[Problem]
+    readable: bool = True
+    refused: set[str] = field(default_factory=set)
+    key_column: str = "key"  # the key column's name as the file writes it (e.g. 'nøkkel')
+
+
+def _table(data: ChartFile, file: str, columns: tuple[str, ...], aliases: dict[str, str]) -> tuple[CsvTable | None, list[Problem]]:
+    if isinstance(data, SheetRows):
+        return parse_sheet(data, file, columns, aliases)
+    return parse_csv(decode(data), file, columns, aliases)
+
+
+def _read_ledger(data: ChartFile, file: str, overridden: bool) -> _Read:
+    table, problems = _table(data, file, LEDGER_COLUMNS, LEDGER_ALIASES)
+    read = _Read({}, problems, readable=table is not None)
     if table is None:
-        return rows, problems
+        return read
+    rows: dict[str, LedgerRow] = read.rows
     for row in table.rows:
         key, account, name = row.get("key"), row.get("account"), row.get("name")
         where = {"file": table.file, "line": row.line}
         if not KEY.fullmatch(key):
-            problems.append(error("bad ledger key (use lower-case letters, digits and _)", column="key", value=key, **where))
+            problems.append(error("bad ledger key (use lower-case letters, digits and _)", column=table.heading("key"), value=key, **where))
+            read.refused.add(key.casefold())
             continue
         if not ACCOUNT.fullmatch(account):
             problems.append(
-                error(f"bad account number for key {key!r}: expected NNNN or NNNN:NNNNN", column="account", value=account, **where)
+                error(f"bad account number for key {key!r}: expected NNNN or NNNN:NNNNN", column=table.heading("account"),
+                      value=account, **where)
             )
+            read.refused.add(key.casefold())
             continue
         if key in rows:
-            problems.append(error(f"duplicate key {key!r} (first defined on line {rows[key].line})", column="key", value=key, **where))
+            problems.append(error(f"duplicate key {key!r} (first defined on line {rows[key].line})", column=table.heading("key"),
+                                  value=key, **where))
             continue
         rows[key] = LedgerRow(key, account, name, table.file, row.line, overridden)
-    return rows, problems
+    return read
 
 
-def _read_mapping(data: bytes, file: str) -> tuple[dict[tuple[str, str], MappingRow], list[Problem]]:
-    table, problems = parse_csv(decode(data), file, ("source", "code", "key"))
-    rows: dict[tuple[str, str], MappingRow] = {}
+def _read_mapping(data: ChartFile, file: str) -> _Read:
+    table, problems = _table(data, file, MAPPING_COLUMNS, MAPPING_ALIASES)
+    read = _Read({}, problems, readable=table is not None)
     if table is None:
-        return rows, problems
+        return read
+    read.key_column = table.heading("key")
+    rows: dict[tuple[str, str], MappingRow] = read.rows
     for row in table.rows:
         source, code, key = row.get("source").lower(), row.get("code"), row.get("key")
         where = {"file": table.file, "line": row.line}
         if source not in MAPPING_SOURCES:
-            problems.append(error(f"source must be one of {', '.join(MAPPING_SOURCES)}", column="source", value=source, **where))
+            problems.append(error(f"source must be one of {', '.join(MAPPING_SOURCES)}", column=table.heading("source"),
+                                  value=source, **where))
             continue
         if not code:
-            problems.append(error("empty code", column="code", **where))
+            problems.append(error("empty code", column=table.heading("code"), **where))
             continue
         ident = (source, code_key(code))
         if ident in rows:
             problems.append(
-                error(f"duplicate mapping for {source} code {code!r} (first on line {rows[ident].line})", column="code", value=code, **where)
+                error(f"duplicate mapping for {source} code {code!r} (first on line {rows[ident].line})",
+                      column=table.heading("code"), value=code, **where)
             )
             continue
         rows[ident] = MappingRow(source, code, key, table.file, row.line)
-    return rows, problems
+    return read
 
 
-def build_chart(folder: str, files: Mapping[str, bytes], vendor_ids: list[str]) -> tuple[Chart, list[Problem]]:
+def _parts(folder: str, files: Mapping[str, ChartFile]) -> tuple[dict[str, tuple[str, ChartFile]], list[Problem]]:
+    """Each part of the chart ("default_ledger", "vendors/x.mapping", ...) → (its file's path, content).
+
+    A part written both as .csv and as .xlsx is a problem, and neither file is read.
+    """
+    found: dict[str, list[str]] = {}
+    for name in sorted(files):
+        for extension in EXTENSIONS:
+            if name.endswith(extension) and (name.count("/") == 0 or name.startswith("vendors/")):
+                found.setdefault(name[: -len(extension)], []).append(name)
+    parts: dict[str, tuple[str, ChartFile]] = {}
+    problems: list[Problem] = []
+    for part, names in found.items():
+        if len(names) > 1:
+            problems.append(error(f"both {' and '.join(names)} are in the folder; keep only one of them",
+                                  file=str(PurePath(folder) / names[0])))
+            continue
+        parts[part] = (str(PurePath(folder) / names[0]), files[names[0]])
+    return parts, problems
+
+
+def build_chart(folder: str, files: Mapping[str, ChartFile], vendor_ids: list[str]) -> tuple[Chart, list[Problem]]:
     """Parse and check the chart_of_accounts folder's files; returns every problem at once.
 
     `files` maps each file's path inside the folder ("default_ledger.csv", "mapping.csv",
-    "vendors/<vendor>.csv", "vendors/<vendor>.mapping.csv") to its bytes; `folder` names the
-    folder in problems.
+    "vendors/<vendor>.csv", "vendors/<vendor>.mapping.csv", or the same names ending in .xlsx) to
+    its bytes (CSV) or its sheet's rows (a workbook); `folder` names the folder in problems.
     """
-    problems: list[Problem] = []
+    parts, problems = _parts(folder, files)
+    conflicted = {p.file for p in problems}
     default_path = str(PurePath(folder) / "default_ledger.csv")
     mapping_path = str(PurePath(folder) / "mapping.csv")
-    if "default_ledger.csv" not in files:
-        problems.append(error("default ledger not found", file=default_path))
-        default_ledger: dict[str, LedgerRow] = {}
+    if "default_ledger" in parts:
+        default = _read_ledger(parts["default_ledger"][1], parts["default_ledger"][0], overridden=False)
+        default_path = parts["default_ledger"][0]
     else:
-        default_ledger, found = _read_ledger(files["default_ledger.csv"], default_path, overridden=False)
-        problems += found
-    if "mapping.csv" not in files:
-        problems.append(error("mapping file not found", file=mapping_path))
-        default_mapping: dict[tuple[str, str], MappingRow] = {}
+        default = _Read({}, [], readable=False)
+        if default_path not in conflicted:
+            default.problems.append(error("default ledger not found", file=default_path))
+    key_columns: dict[str, str] = {}  # mapping file → its key column's name, for the reference checks
+    if "mapping" in parts:
+        mapping = _read_mapping(parts["mapping"][1], parts["mapping"][0])
+        key_columns[parts["mapping"][0]] = mapping.key_column
     else:
-        default_mapping, found = _read_mapping(files["mapping.csv"], mapping_path)
-        problems += found
+        mapping = _Read({}, [])
+        if mapping_path not in conflicted:
+            mapping.problems.append(error("mapping file not found", file=mapping_path))
+    problems += default.problems + mapping.problems
 
-    vendor_ledgers: dict[str, dict[str, LedgerRow]] = {}
-    vendor_mappings: dict[str, dict[tuple[str, str], MappingRow]] = {}
+    vendor_ledgers: dict[str, _Read] = {}
+    vendor_mappings: dict[str, _Read] = {}
     known = set(vendor_ids)
-    for name in sorted(n for n in files if n.startswith("vendors/") and n.endswith(".csv")):
-        path = str(PurePath(folder) / name)
-        base = name.removeprefix("vendors/")
-        is_mapping = base.endswith(".mapping.csv")
-        vendor_id = base[: -len(".mapping.csv")] if is_mapping else base[: -len(".csv")]
+    for part in sorted(p for p in parts if p.startswith("vendors/")):
+        path, data = parts[part]
+        base = part.removeprefix("vendors/")
+        is_mapping = base.endswith(".mapping")
+        vendor_id = base.removesuffix(".mapping") if is_mapping else base
         if vendor_id not in known:
             problems.append(
                 error(f"override for vendor {vendor_id!r}, which is not in the vendors file", file=path)
             )
             continue
         if is_mapping:
-            vendor_mappings[vendor_id], found = _read_mapping(files[name], path)
+            vendor_mappings[vendor_id] = read = _read_mapping(data, path)
+            key_columns[path] = read.key_column
         else:
-            vendor_ledgers[vendor_id], found = _read_ledger(files[name], path, overridden=True)
-        problems += found
+            vendor_ledgers[vendor_id] = read = _read_ledger(data, path, overridden=True)
+        problems += read.problems
 
-    chart = Chart(folder, default_ledger, vendor_ledgers, default_mapping, vendor_mappings)
-    problems += _check_references(chart, default_path, vendor_ids)
+    chart = Chart(folder, default.rows, {v: r.rows for v, r in vendor_ledgers.items()}, mapping.rows,
+                  {v: r.rows for v, r in vendor_mappings.items()})
+    problems += _check_references(chart, default_path, vendor_ids, default, vendor_ledgers, key_columns)
     return chart, problems
 
 
-def _check_references(chart: Chart, default_path: str, vendor_ids: list[str]) -> list[Problem]:
-    """Reserved keys exist, and every mapping row points at a key the vendor's ledger defines."""
+def _check_references(chart: Chart, default_path: str, vendor_ids: list[str], default: _Read,
+                      vendor_ledgers: dict[str, _Read], key_columns: dict[str, str]) -> list[Problem]:
+    """Reserved keys exist, and every mapping row points at a key the vendor's ledger defines.
+
+    Nothing is checked against a ledger that could not be read, nor reported for a key whose row
+    was refused already: those problems would only repeat the first.
+    """
     problems: list[Problem] = []
+    if not default.readable:
+        return problems
+    refused = default.refused.union(*(r.refused for r in vendor_ledgers.values()))
     for key in RESERVED_KEYS:
-        if key not in chart.default_ledger:
+        if key not in chart.default_ledger and key.casefold() not in default.refused:
             problems.append(error(f"missing reserved key {key!r}", file=default_path))
     for row in chart.default_mapping.values():
-        if row.key not in chart.default_ledger and not all(
+        if row.key not in chart.default_ledger and row.key.casefold() not in refused and not all(
             row.key in chart.vendor_ledgers.get(v, {}) for v in vendor_ids or [""]
         ):
             problems.append(
-                error(f"mapping to unknown key {row.key!r}", file=row.file, line=row.line, column="key", value=row.key)
+                error(f"mapping to unknown key {row.key!r}", file=row.file, line=row.line,
+                      column=key_columns.get(row.file, "key"), value=row.key)
             )
     for vendor_id, mapping in chart.vendor_mappings.items():
+        own = vendor_ledgers.get(vendor_id)
+        if own is not None and not own.readable:
+            continue
         ledger = chart.ledger(vendor_id)
         for row in mapping.values():
-            if row.key not in ledger:
+            if row.key not in ledger and row.key.casefold() not in refused:
                 problems.append(
-                    error(f"mapping to unknown key {row.key!r}", file=row.file, line=row.line, column="key", value=row.key)
+                    error(f"mapping to unknown key {row.key!r}", file=row.file, line=row.line,
+                      column=key_columns.get(row.file, "key"), value=row.key)
                 )
+    return problems
+
+
+def chart_warnings(chart: Chart) -> list[Problem]:
+    """What `accounts check` warns about without refusing the chart.
+
+    A 4-digit code that is a SAF-T predefined code with its first digit lost, the way Excel turns
+    the code 04006 into the number 4006: the data will carry 04006, which then has no mapping.
+    """
+    problems: list[Problem] = []
+    rows = list(chart.default_mapping.values())
+    for mapping in chart.vendor_mappings.values():
+        rows += mapping.values()
+    for row in rows:
+        code = row.code.strip()
+        if len(code) != 4 or not code.isascii() or not code.isdigit():
+            continue
+        for saft in SAFT_CODES.get(row.source, ()):
+            if saft[1:] == code:
+                problems.append(warning(
+                    f"{row.source} code {code!r} looks like the SAF-T code {saft!r} with its first digit lost "
+                    f"(Excel drops leading zeros); if {saft!r} is meant, write it so (as text in Excel: '{saft})",
+                    file=row.file, line=row.line, column="code", value=row.code,
+                ))
     return problems

@@ -193,11 +193,14 @@ def build_voucher(
     warnings: list[Problem] = list(notes)
     groups: dict[tuple[str, str, str | None], _Group] = {}
     unmapped: dict[tuple[str, str], set[str]] = {}
+    fallbacks: dict[tuple[str, str], set[str]] = {}
     for row in summary:
         section, key = _section_and_key(row, mapping)
         if key is None:
             source = "payment" if section == "payment" else "group"
             unmapped.setdefault((source, row.code), set()).update(row.refs)
+            if row.fallback_code and row.fallback_code != row.code:
+                fallbacks.setdefault((source, row.code), set()).add(row.fallback_code)
             continue
         if key not in ledger:
             errors.append(error(f"ledger key {key!r} (for code {row.code!r}) is not in the ledger of {vendor}"))
@@ -211,9 +214,13 @@ def build_voucher(
         group.add(row, credit_sign)
 
     for (source, code), refs in sorted(unmapped.items()):
+        # Name every code that was tried: the SAF-T code behind the exporter's own one, too.
+        tried = [code, *sorted(fallbacks.get((source, code), ()))]
+        advice = (f"tried {', '.join(repr(c) for c in tried)}; add one of them to mapping.csv" if len(tried) > 1
+                  else "add it to mapping.csv")
         errors.append(
             error(
-                f"{source} code {code!r} has no mapping (add it to mapping.csv); used by {len(refs)} "
+                f"{source} code {code!r} has no mapping ({advice}); used by {len(refs)} "
                 f"receipt(s): {_refs_text(refs)}",
                 column="code", value=code, ref=_refs_text(refs, 1),
             )

@@ -7,6 +7,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
+# 0. DejaVu Sans for the PDF reports (Sámi letters and €; settlement/report/fonts.py finds it in
+#    /usr/share/fonts/truetype/dejavu). Without it the reports fall back to a Latin-1 core font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends fonts-dejavu-core=2.* \
+    && rm -rf /var/lib/apt/lists/*
+
 # 1. Dependencies only, in their own layer: rebuilt when pyproject.toml changes, not on every code change.
 COPY pyproject.toml ./
 RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \

@@ -37,6 +37,11 @@ class Settings(BaseSettings):
         default=Path("data/reports"),
         description="Where the PDF settlement reports are kept (one folder per vendor).",
     )
+    pdf_font_dir: Path | None = Field(
+        default=None,
+        description="Folder holding DejaVuSans.ttf and DejaVuSans-Bold.ttf for the PDF reports (default: the "
+        "usual font folders are searched); without them the reports use a Latin-1 core font, with a warning.",
+    )
     difference_tolerance: str = Field(
         default="1.00",
         description="Largest unexplained residual (NOK) booked to the `difference` account with a "

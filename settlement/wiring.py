@@ -133,12 +133,25 @@ class App:
         key = settlement_key(vendor.id, voucher.day, version)
         return self.target_for(vendor).render(vendor, voucher, self.chart.ledger(vendor.id), key)
 
+    @cached_property
+    def pdf_font(self):
+        """The font the PDF reports are set in (SETTLEMENT_PDF_FONT_DIR, else the usual font
+        folders); None, after one logged warning, for the core font."""
+        from settlement.report.fonts import find_font
+
+        return find_font(self.settings.pdf_font_dir)
+
+    def render_pdf(self, day_report) -> bytes:
+        """A DayReport as PDF, in the configured font."""
+        from settlement.report import render_pdf
+
+        return render_pdf(day_report, self.pdf_font)
+
     def report_pdf(self, vendor: Vendor, voucher, booking, settlement_key=None, generated_at=None) -> bytes:
         """The settlement report's PDF of a voucher and the booking sent for it."""
-        from settlement.report import render_pdf
         from settlement.report.from_store import build_report
 
-        return render_pdf(build_report(self.engine, self.sales, vendor, voucher, booking, settlement_key, generated_at))
+        return self.render_pdf(build_report(self.engine, self.sales, vendor, voucher, booking, settlement_key, generated_at))
 
     def day_report(self, vendor_id: str, day, generated_at=None):
         """The report of a vendor-day now: for a settled day whose data is unchanged, of the booking

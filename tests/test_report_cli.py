@@ -56,22 +56,23 @@ def test_pdf_of_a_day_has_every_part_of_the_settlement(workspace):
     assert out.strip() == f"{target}: settlement report of bergen-bryggen 2026-11-02"
     lines = _pdf_lines(target)
     assert len(PdfReader(target).pages) == 1
-    assert "Forhandler Bergen Bryggen (bergen-bryggen)" in lines
-    assert "Forretningsdag 2026-11-02" in lines
-    # Voucher lines with account names: sales 250,00 + 99,75 (VAT 69,95), the return, payments.
-    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 349,75 69,95" in lines
-    assert "3030 Salgsinntekt, næringsmidler 15 % Salg 31 115,00 15,00" in lines
-    assert "3000 Salgsinntekt, høy sats 25 % Retur 3 50,00 10,00" in lines
-    assert "1581 Til gode Vipps Betaling 65,00" in lines
-    assert "7740 Øresavrunding Øresavrunding 0,25" in lines
+    assert "Butikk Bergen Bryggen (bergen-bryggen)" in lines
+    assert "Forretningsdag 02.11.2026" in lines
+    # Voucher lines with account names: sales 250,00 + 99,75 (VAT 69,95), the return, payments;
+    # debit, credit and VAT each shown, 0,00 where zero.
+    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 0,00 349,75 69,95" in lines
+    assert "3030 Salgsinntekt, næringsmidler 15 % Salg 31 0,00 115,00 15,00" in lines
+    assert "3000 Salgsinntekt, høy sats 25 % Retur 3 50,00 0,00 10,00" in lines
+    assert "1581 Til gode Vipps Betaling 65,00 0,00 0,00" in lines
+    assert "7740 Øresavrunding Øresavrunding 0,00 0,25 0,00" in lines
     assert "Sum 465,00 465,00" in lines
     # Per VAT code: net, source VAT, gross, Fiken's VAT on the net (25 % of 279,80 − 25 % of 40,00).
-    assert "3 239,80 59,95 299,75 59,95 0,00" in lines
-    assert "31 100,00 15,00 115,00 15,00 0,00" in lines
+    assert "3 Utgående mva, høy sats 25 % 239,80 59,95 299,75 59,95 0,00" in lines
+    assert "31 Utgående mva, middels sats 15 % 100,00 15,00 115,00 15,00 0,00" in lines
     assert any(line.startswith("Bokføres som fri postering: Fiken beregner mva") for line in lines)
     # Payment methods, counts, returns, rounding, the Z-report warning.
     assert "vipps 1581 Til gode Vipps 2 65,00 -50,00" in lines
-    assert "cash 1900 Kontanter 1 100,00" in lines
+    assert "cash 1900 Kontanter 1 100,00 0,00" in lines
     assert "Antall kvitteringer og ordrer 4  (csv: 4)" in lines
     assert "herav kassekvitteringer 4" in lines and "herav nettbutikkordrer 0" in lines
     assert "Returer -50,00  (1 kvitteringer)" in lines
@@ -153,8 +154,30 @@ def test_webshop_orders_are_specified_and_a_pos_duplicate_is_warned_whatever_the
     assert "herav kassekvitteringer 1" in lines and "herav nettbutikkordrer 1" in lines
     assert "SPERRET" not in " ".join(lines)
     # Both sources are in the voucher (which is what the warning is about): 2 × 160,00 net at 25 %.
-    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 400,00 80,00" in lines
-    assert "3 320,00 80,00 400,00 80,00 0,00" in lines
+    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 0,00 400,00 80,00" in lines
+    assert "3 Utgående mva, høy sats 25 % 320,00 80,00 400,00 80,00 0,00" in lines
     text = " ".join(lines)
     assert f"webshop order {order} is booked from WooCommerce and also appears in the csv data" in text
     assert f"(receipt WEB-{order} on 2026-11-02)" in text
+
+
+def test_the_pdf_prints_sami_letters_and_falls_back_to_the_core_font_with_a_warning(workspace, tmp_path):
+    name = "Kárášjohka – Duodji €"
+    vendors = workspace.path / "vendors.toml"
+    vendors.write_text(vendors.read_text(encoding="utf-8").replace('"Bergen Bryggen"', f'"{name}"'), encoding="utf-8")
+    _import(workspace)
+    target = workspace.path / "data" / "reports" / "bergen-bryggen" / "2026-11-02.pdf"
+    # The font from the usual folders (fonts-dejavu-core): the name reads back exactly.
+    result = workspace.run("report", "--vendor", "bergen-bryggen", "--date", "2026-11-02", "--pdf")
+    assert result.returncode == 0 and "core font" not in result.stderr, result.stderr
+    assert f"Butikk {name} (bergen-bryggen)" in _pdf_lines(target)
+    # SETTLEMENT_PDF_FONT_DIR names a folder without it: the report is still made, in Latin-1, and says why.
+    empty = tmp_path / "no-fonts"
+    empty.mkdir()
+    workspace.extra_env["SETTLEMENT_PDF_FONT_DIR"] = str(empty)
+    result = workspace.run("report", "--vendor", "bergen-bryggen", "--date", "2026-11-02", "--pdf")
+    assert result.returncode == 0, result.stderr
+    assert f"no DejaVuSans.ttf and DejaVuSans-Bold.ttf in {empty}: the PDF reports use the core font Helvetica" in result.stderr
+    lines = _pdf_lines(target)
+    assert "Butikk Kárá?johka - Duodji EUR (bergen-bryggen)" in lines
+    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 0,00 349,75 69,95" in lines

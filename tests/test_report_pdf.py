@@ -1,4 +1,6 @@
-"""The PDF report, read back with pypdf: Norwegian headings, æøå, kroner amounts, VAT totals."""
+"""The PDF report, read back with pypdf: Norwegian headings, æøå and Sámi letters, kroner amounts,
+VAT totals, one date format. Set in DejaVu Sans as `settlement report` and the posting find it (CI
+and the image install fonts-dejavu-core); the core-font fallback is tested on its own."""
 
 from __future__ import annotations
 
@@ -7,12 +9,23 @@ import re
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from pypdf import PdfReader
 
-from settlement.report import render_pdf
-from settlement.report.pdf import latin1
+from settlement.report import render_pdf as render_with
+from settlement.report.fonts import find_font
+from settlement.report.pdf import latin1, vat_text
 from settlement.store.sales_store import StoredNote
 from tests.test_report_data import LINES, Order, sample_report
+
+
+FONT = find_font()
+
+
+def render_pdf(report) -> bytes:
+    """The report as the product renders it: in the font found in the usual folders."""
+    assert FONT is not None, "DejaVu Sans not found: install fonts-dejavu-core (.ci/run and the Dockerfile do)"
+    return render_with(report, FONT)
 
 
 def _text(pdf: bytes) -> str:
@@ -40,11 +53,12 @@ def test_every_voucher_line_with_account_name_and_amounts_in_kroner():
     report = sample_report()
     lines = _text(render_pdf(report)).splitlines()
     # The sales line at 25 %: account, name with æøå, section, VAT code, credit and VAT in "1 234,56" form.
-    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 2 298,65 459,73" in lines
+    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 0,00 2 298,65 459,73" in lines
     assert "3050" not in " ".join(lines)  # no line that the day does not have
-    assert "2900 Gavekort (forskudd fra kunder) Gavekort 500,00" in lines
-    assert "1581 Til gode Vipps Betaling 275,00" in lines
-    assert "7740 Øresavrunding Øresavrunding 0,35" in lines
+    # A zero figure is 0,00, not an empty cell.
+    assert "2900 Gavekort (forskudd fra kunder) Gavekort 0,00 500,00 0,00" in lines
+    assert "1581 Til gode Vipps Betaling 275,00 0,00 0,00" in lines
+    assert "7740 Øresavrunding Øresavrunding 0,00 0,35 0,00" in lines
     # Debit: the return 125,00 and the payments 1 385,00 + 275,00 + 999,00 + 50,00 + 300,00;
     # credit: sales 2 298,65 + 315,00, tip 20,00, gift card 500,00, rounding 0,35.
     assert "Sum 3 134,00 3 134,00" in lines
@@ -55,15 +69,15 @@ def test_every_voucher_line_with_account_name_and_amounts_in_kroner():
 
 def test_vat_totals_show_source_and_fiken_vat_and_the_gap():
     lines = _text(render_pdf(sample_report())).splitlines()
-    assert "3 1 738,92 434,73 2 173,65 434,73 0,00" in lines
-    assert "31 273,93 41,07 315,00 41,09 0,02" in lines
+    assert "3 Utgående mva, høy sats 25 % 1 738,92 434,73 2 173,65 434,73 0,00" in lines
+    assert "31 Utgående mva, middels sats 15 % 273,93 41,07 315,00 41,09 0,02" in lines
     assert "Sum 2 012,85 475,80 2 488,65 475,82 0,02" in lines
 
 
 def test_payments_counts_and_refunds():
     lines = _text(render_pdf(sample_report())).splitlines()
     assert "vipps 1581 Til gode Vipps 2 275,00 -125,00" in lines
-    assert "card 1580 Til gode kortoppgjør 1 1 385,00" in lines
+    assert "card 1580 Til gode kortoppgjør 1 1 385,00 0,00" in lines
     assert "Antall kvitteringer og ordrer 5  (csv: 4, woocommerce: 1)" in lines
     assert "Returer -125,00  (1 kvitteringer)" in lines
     assert "Gavekort innløst 300,00  (1 kvitteringer)" in lines
@@ -89,20 +103,75 @@ def test_blocked_day_says_so_and_lists_the_errors():
     assert "swish (ikke koblet)" in text
 
 
-def test_text_outside_latin1_is_replaced_not_lost():
+def test_sami_letters_and_the_euro_sign_print_and_read_back_exactly():
+    name = "Kárášjohka – Duodji €"
+    text = _text(render_pdf(replace(sample_report(), vendor_name=name)))
+    assert f"Butikk {name} (bergen-bryggen)" in text.splitlines()
+    assert f"Dagsoppgjør {name} (bergen-bryggen) 02.11.2026 Side 1 av 1" in text
+    assert PdfReader(io.BytesIO(render_pdf(replace(sample_report(), vendor_name=name)))).metadata.title == (
+        f"Dagsoppgjør {name} 02.11.2026"
+    )
+
+
+def test_a_character_the_font_lacks_is_replaced_not_lost():
+    report = replace(sample_report(), vendor_name="Bryggen \U0001F9C1 Café")  # a cupcake: not in DejaVu Sans
+    assert "Butikk Bryggen ? Café (bergen-bryggen)" in _text(render_pdf(report))
+
+
+def test_without_a_font_file_the_core_font_makes_text_latin1():
     assert latin1("Kaffe – «god» ☕ €") == "Kaffe - «god» ? EUR"
-    report = replace(sample_report(), vendor_name="Bryggen Café ☕")
-    assert "Bryggen Café ? (bergen-bryggen)" in _text(render_pdf(report))
+    report = replace(sample_report(), vendor_name="Kárášjohka – Duodji € ☕")
+    text = _text(render_with(report))  # no font: Helvetica
+    assert "Butikk Kárá?johka - Duodji EUR ? (bergen-bryggen)" in text.splitlines()
+    assert "Dagsoppgjør 02.11.2026" in text and "3000 Salgsinntekt, høy sats 25 % Salg 3 0,00 2 298,65 459,73" in text
+
+
+def test_one_date_format_everywhere():
+    orders = [Order("order", "1001", datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc), 99_900, "Stripe", "processing")]
+    text = _text(render_pdf(sample_report(orders=orders)))
+    assert "Forretningsdag 02.11.2026" in text.splitlines()
+    # The settlement key is a key, not a date shown to the reader: "bergen-bryggen/2026-11-02".
+    dates = re.findall(r"\b\d{1,4}[.-]\d{1,2}[.-]\d{2,4}\b", text.replace("bergen-bryggen/2026-11-02", ""))
+    assert sorted(set(dates)) == ["02.11.2026", "03.11.2026"], dates
+
+
+def test_vat_codes_with_their_norwegian_text_and_the_rate_of_the_day():
+    from datetime import date
+
+    day = date(2026, 11, 2)
+    assert [vat_text(code, day) for code in ("3", "31", "33", "32", "5", "51", "52", "6", "7")] == [
+        "Utgående mva, høy sats 25 %", "Utgående mva, middels sats 15 %", "Utgående mva, lav sats 12 %",
+        "Utgående mva, råfisk 11,11 %", "Omsetning fritatt for mva", "Omsetning med omvendt avgiftsplikt",
+        "Utførsel, fritatt for mva", "Omsetning utenfor mva-loven", "Ingen mva-behandling",
+    ]
+    assert vat_text("33", date(2020, 1, 1)) == "Utgående mva, lav sats"  # no rate known that day
+    assert vat_text("99", day) == ""
+
+
+def test_a_correction_says_which_version_it_replaces():
+    first = replace(sample_report(), settlement_key="[settlement:bergen-bryggen:2026-11-02:v1]")
+    text = _text(render_pdf(first))
+    assert "Versjon v1" in text.splitlines() and "erstatter" not in text
+    second = replace(sample_report(), settlement_key="[settlement:bergen-bryggen:2026-11-02:v2]")
+    lines = _text(render_pdf(second)).splitlines()
+    assert "Versjon v2, korreksjon: erstatter v1" in lines
+    assert any(line.startswith("Korreksjon: dette bilaget erstatter v1, som er tilbakeført") for line in lines)
+    assert "settlement audit --vendor bergen-bryggen --date 2026-11-02" in " ".join(lines)
 
 
 def test_same_report_same_bytes_and_no_clock_inside():
     report = sample_report()
     assert render_pdf(report) == render_pdf(report)
+    assert render_with(report) == render_with(report)
     later = replace(report, generated_at=report.generated_at + timedelta(hours=1))
     assert render_pdf(later) != render_pdf(report)
     info = PdfReader(io.BytesIO(render_pdf(report))).metadata
     assert info.title == "Dagsoppgjør Bergen Bryggen 02.11.2026"
     assert info["/CreationDate"].startswith("D:20261103050000")
+    # A report made without a time is dated by its business day, not by the clock.
+    undated = replace(report, generated_at=None)
+    assert render_pdf(undated) == render_pdf(undated)
+    assert PdfReader(io.BytesIO(render_pdf(undated))).metadata["/CreationDate"].startswith("D:20261102000000")
 
 
 def test_long_order_list_runs_over_pages():
@@ -116,3 +185,18 @@ def test_long_order_list_runs_over_pages():
     assert f"Side {pages} av {pages}" in text
     assert "5119 Ordre" in text
     assert re.search(r"120 ordrer 14 814,00", text)
+
+
+def test_the_font_is_found_in_the_folder_given_or_else_the_core_font_is_used_with_a_warning(tmp_path, caplog):
+    assert FONT is not None
+    folder = tmp_path / "fonts" / "truetype" / "dejavu"
+    folder.mkdir(parents=True)
+    for source in (FONT.regular, FONT.bold):
+        (folder / source.name).write_bytes(source.read_bytes())
+    assert find_font(tmp_path / "fonts") == type(FONT)(folder / "DejaVuSans.ttf", folder / "DejaVuSans-Bold.ttf")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with caplog.at_level("WARNING", logger="settlement.report.fonts"):
+        assert find_font(empty) is None
+    assert f"no DejaVuSans.ttf and DejaVuSans-Bold.ttf in {empty}: the PDF reports use the core font Helvetica" in caplog.text
+    assert "SETTLEMENT_PDF_FONT_DIR" in caplog.text

@@ -50,7 +50,6 @@ def _range(args: argparse.Namespace) -> tuple[date, date] | str:
 
 def report(args: argparse.Namespace) -> int:
     # Here, not at the top: the PDF and XLSX writers (fpdf, openpyxl) load only when a report is made.
-    from settlement.report import render_pdf
     from settlement.report.from_store import pdf_path
     from settlement.report.reconciliation import reconciliation_rows, to_csv, to_xlsx
 
@@ -68,7 +67,7 @@ def report(args: argparse.Namespace) -> int:
         day_report = app.day_report(vendor.id, start)
         target = args.output or pdf_path(vendor.id, start, app.settings.report_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(render_pdf(day_report))
+        target.write_bytes(app.render_pdf(day_report))
         print(f"{target}: settlement report of {vendor.id} {start}" + (" (BLOCKED: see Avvik)" if day_report.blocked else ""))
         return 0
     if args.format == "xlsx" and args.output is None:

@@ -13,6 +13,7 @@ from datetime import date, datetime, timezone, tzinfo
 from typing import Iterable, Protocol, Sequence
 
 from settlement.domain.chart import code_key
+from settlement.domain.keys import parse_key
 from settlement.domain.problems import Problem
 from settlement.domain.sales import LineType, SaleLine
 from settlement.domain.voucher import Voucher, VoucherLine
@@ -138,6 +139,13 @@ class DayReport:
     posting_mode: str | None = None
     fiken_rounding: int | None = None
     discounts_by_source: tuple[tuple[str, int | None], ...] = ()
+
+    @property
+    def version(self) -> int | None:
+        """The posting version the settlement key names (2 and up: a correction replacing the one
+        before); None without a key."""
+        parsed = parse_key(self.settlement_key)
+        return parsed[2] if parsed else None
 
     @property
     def webshop_total(self) -> int:

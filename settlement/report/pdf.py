@@ -1,24 +1,27 @@
 """Render a DayReport as a one-or-more page PDF (Norwegian headings). Pure: bytes out.
 
-The text uses the PDF core font Helvetica in Latin-1 (WinAnsi), which covers æøå and every
-other Norwegian letter, needs no font file (none ships with our dependencies, and system fonts
-differ between machines) and keeps the text extractable. Characters outside Latin-1 in user
-data (account names, notes) are replaced rather than dropped silently. The PDF's creation date
-is the report's generated_at, so the same report always gives the same bytes.
+The text is set in the TrueType font handed in (DejaVu Sans, found by settlement.report.fonts), so
+Sámi letters and `€` print and stay extractable; a character the font lacks is shown as '?'. Without
+a font file the PDF core font Helvetica is used in Latin-1 (WinAnsi), which covers æøå but turns
+other letters into '?' and `€` into EUR. Dates are dd.mm.åååå, amounts "1 234,50", and a zero
+figure is "0,00" rather than an empty cell. The PDF's creation date is the report's generated_at,
+so the same report always gives the same bytes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time, timezone
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from settlement.domain.money import format_nok
+from settlement.domain.vat import UnknownVatCode, rate_on
 from settlement.report.data import DayReport, Tally
+from settlement.report.fonts import PdfFont
 
-_FONT = "Helvetica"
+_CORE_FONT = "Helvetica"
 _MARGIN = 12
 _WIDTH = 210 - 2 * _MARGIN
 # Row height and heading spacing chosen so a usual day (a dozen voucher lines, a handful of
@@ -45,8 +48,40 @@ def latin1(text: str) -> str:
 
 
 def kr(ore: int) -> str:
-    """Øre as Norwegian kroner, '1 234,56'."""
+    """Øre as Norwegian kroner, '1 234,56' (and '0,00' for nothing)."""
     return format_nok(ore)
+
+
+def dato(day: date | datetime) -> str:
+    """A date as the report writes every date: dd.mm.åååå."""
+    return day.strftime("%d.%m.%Y")
+
+
+# What each output VAT code means, as the accountant knows it; {rate} is the code's rate on the day.
+_VAT_TEXTS = {
+    "3": "Utgående mva, høy sats {rate} %",
+    "31": "Utgående mva, middels sats {rate} %",
+    "33": "Utgående mva, lav sats {rate} %",
+    "32": "Utgående mva, råfisk {rate} %",
+    "5": "Omsetning fritatt for mva",
+    "51": "Omsetning med omvendt avgiftsplikt",
+    "52": "Utførsel, fritatt for mva",
+    "6": "Omsetning utenfor mva-loven",
+    "7": "Ingen mva-behandling",
+}
+
+
+def vat_text(code: str, day: date) -> str:
+    """The Norwegian text of a VAT code with its rate on the day ('Utgående mva, høy sats 25 %');
+    '' for a code we do not know."""
+    text = _VAT_TEXTS.get(code)
+    if text is None:
+        return ""
+    try:
+        rate = rate_on(code, day).percent.replace(".", ",")
+    except UnknownVatCode:
+        return text.replace(" {rate} %", "")
+    return text.format(rate=rate)
 
 
 @dataclass(frozen=True)
@@ -57,70 +92,94 @@ class _Column:
 
 
 class _Document(FPDF):
-    """A4 portrait with the vendor-day in the footer of every page."""
+    """A4 portrait in one font family, with the vendor-day in the footer of every page."""
 
     footer_text = ""
 
+    def __init__(self, font: PdfFont | None) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.family = _CORE_FONT
+        if font is not None:
+            self.add_font(font.family, "", str(font.regular))
+            self.add_font(font.family, "B", str(font.bold))
+            self.family = font.family
+        self.unicode = font is not None
+
+    def style(self, style: str = "", size: float = 8.5) -> None:
+        self.set_font(self.family, style, size)
+
+    def t(self, text: str) -> str:
+        """Text this font can show: as it is in the TrueType font (a glyph it lacks as '?'),
+        else made Latin-1 (latin1)."""
+        if not self.unicode:
+            return latin1(text)
+        glyphs = self.current_font.cmap
+        return "".join(c if ord(c) in glyphs or c == "\n" else "?" for c in text)
+
     def footer(self) -> None:
         self.set_y(-10)
-        self.set_font(_FONT, size=7)
+        self.style(size=7)
         self.set_text_color(110)
-        self.cell(_WIDTH / 2, 4, latin1(self.footer_text))
+        self.cell(_WIDTH / 2, 4, self.t(self.footer_text))
         self.cell(_WIDTH / 2, 4, f"Side {self.page_no()} av {{nb}}", align="R")
         self.set_text_color(0)
 
 
-def _fit(pdf: FPDF, text: str, width: float) -> str:
-    """Cut text to fit a cell, marking the cut."""
-    text = latin1(text)
-    if pdf.get_string_width(text) <= width - 2:
+def _fit(pdf: _Document, text: str, column: _Column) -> str:
+    """Cut a text to fit its cell, marking the cut; a figure (right-aligned or centred) is never
+    cut: a cut amount would read as another amount."""
+    text = pdf.t(text)
+    width = column.width
+    if column.align != "L" or pdf.get_string_width(text) <= width - 2:
         return text
-    while text and pdf.get_string_width(text + "...") > width - 2:
+    mark = pdf.t("…")
+    while text and pdf.get_string_width(text + mark) > width - 2:
         text = text[:-1]
-    return text + "..."
+    return text + mark
 
 
-def _heading(pdf: FPDF, text: str) -> None:
-    # Keep a heading with the first rows under it: start a new page when fewer than ~4 rows fit.
-    if pdf.get_y() > 297 - 16 - 6 - 4 * _ROW - 8:
+def _heading(pdf: _Document, text: str, rows: int = 4) -> None:
+    # Keep a heading with the first rows under it (a table's header and a few lines, or the one
+    # line of an empty section): start a new page when they do not fit below it.
+    if pdf.get_y() + 2 + 6 + rows * _ROW + 2 > 297 - 16:
         pdf.add_page()
     pdf.ln(2)
-    pdf.set_font(_FONT, "B", 11)
-    pdf.cell(_WIDTH, 6, latin1(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, size=8.5)
+    pdf.style("B", 11)
+    pdf.cell(_WIDTH, 6, pdf.t(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.style(size=8.5)
 
 
-def _table(pdf: FPDF, columns: list[_Column], rows: list[list[str]], total: list[str] | None = None) -> None:
-    pdf.set_font(_FONT, "B", 8.5)
+def _table(pdf: _Document, columns: list[_Column], rows: list[list[str]], total: list[str] | None = None) -> None:
+    pdf.style("B", 8.5)
     pdf.set_fill_color(232)
     for column in columns:
-        pdf.cell(column.width, _ROW + 0.6, latin1(column.title), border="B", align=column.align, fill=True)
+        pdf.cell(column.width, _ROW + 0.6, pdf.t(column.title), border="B", align=column.align, fill=True)
     pdf.ln()
-    pdf.set_font(_FONT, size=8.5)
+    pdf.style(size=8.5)
     for row in rows:
         for column, value in zip(columns, row):
-            pdf.cell(column.width, _ROW, _fit(pdf, value, column.width), align=column.align)
+            pdf.cell(column.width, _ROW, _fit(pdf, value, column), align=column.align)
         pdf.ln()
     if total is not None:
-        pdf.set_font(_FONT, "B", 8.5)
+        pdf.style("B", 8.5)
         for column, value in zip(columns, total):
-            pdf.cell(column.width, _ROW + 0.6, _fit(pdf, value, column.width), border="T", align=column.align)
+            pdf.cell(column.width, _ROW + 0.6, _fit(pdf, value, column), border="T", align=column.align)
         pdf.ln()
-        pdf.set_font(_FONT, size=8.5)
+        pdf.style(size=8.5)
 
 
-def _pairs(pdf: FPDF, pairs: list[tuple[str, str]]) -> None:
-    """Label-value lines, values right-aligned in a narrow column."""
-    for label, value in pairs:
-        pdf.cell(70, _ROW, latin1(label))
-        pdf.cell(40, _ROW, latin1(value), align="R", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+def _pairs(pdf: _Document, pairs: list[tuple[str, str]], label: float = 70, value: float = 40, align: str = "R") -> None:
+    """Label-value lines; by default the values (figures) right-aligned in a narrow column."""
+    for name, shown in pairs:
+        pdf.cell(label, _ROW, pdf.t(name))
+        pdf.cell(value, _ROW, pdf.t(shown), align=align, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
-def _paragraphs(pdf: FPDF, items: tuple[str, ...], empty: str) -> None:
+def _paragraphs(pdf: _Document, items: tuple[str, ...], empty: str) -> None:
     if not items:
-        pdf.cell(_WIDTH, _ROW, latin1(empty), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(_WIDTH, _ROW, pdf.t(empty), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     for item in items:
-        pdf.multi_cell(_WIDTH, _ROW, latin1(f"- {item}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(_WIDTH, _ROW, pdf.t(f"- {item}"), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _discounts(report: DayReport) -> str:
@@ -141,19 +200,27 @@ def _tally(tally: Tally, unit: str = "kvitteringer") -> str:
 def _stamp(moment: datetime | None) -> str:
     if moment is None:
         return "-"
-    return moment.strftime("%d.%m.%Y %H:%M %Z").strip()
+    return f"{dato(moment)} {moment:%H:%M %Z}".strip()
 
 
-def render_pdf(report: DayReport) -> bytes:
-    """The settlement report of one vendor-day as PDF bytes."""
-    pdf = _Document(orientation="P", unit="mm", format="A4")
-    # No clock: the document is dated by the report (or not at all).
-    if report.generated_at is not None:
-        pdf.set_creation_date(report.generated_at)
-    else:
-        pdf.creation_date = None
-    day = report.day.strftime("%d.%m.%Y")
-    pdf.set_title(latin1(f"Dagsoppgjør {report.vendor_name} {day}"))
+def _version(report: DayReport) -> list[tuple[str, str]]:
+    """The posting version, and for a correction the one it replaces."""
+    if report.version is None:
+        return []
+    if report.version == 1:
+        return [("Versjon", "v1")]
+    return [("Versjon", f"v{report.version}, korreksjon: erstatter v{report.version - 1}")]
+
+
+def render_pdf(report: DayReport, font: PdfFont | None = None) -> bytes:
+    """The settlement report of one vendor-day as PDF bytes, set in `font` (settlement.report.fonts;
+    None: the Latin-1 core font)."""
+    pdf = _Document(font)
+    # No clock: the document is dated by the report, else by its business day.
+    pdf.set_creation_date(report.generated_at or datetime.combine(report.day, time(), timezone.utc))
+    day = dato(report.day)
+    title = f"Dagsoppgjør {report.vendor_name} {day}"
+    pdf.set_title(title if pdf.unicode else latin1(title))
     pdf.set_author("settlement")
     pdf.set_creator("settlement")
     pdf.footer_text = f"Dagsoppgjør {report.vendor_name} ({report.vendor}) {day}"
@@ -161,21 +228,33 @@ def render_pdf(report: DayReport) -> bytes:
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
 
-    pdf.set_font(_FONT, "B", 16)
-    pdf.cell(_WIDTH, 9, latin1(f"Dagsoppgjør {day}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font(_FONT, size=9)
+    pdf.style("B", 16)
+    pdf.cell(_WIDTH, 9, pdf.t(f"Dagsoppgjør {day}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.style(size=9)
     _pairs(
         pdf,
         [
-            ("Forhandler", f"{report.vendor_name} ({report.vendor})"),
-            ("Forretningsdag", report.day.isoformat()),
+            ("Butikk", f"{report.vendor_name} ({report.vendor})"),
+            ("Forretningsdag", day),
             ("Oppgjørsnøkkel", report.settlement_key or "-"),
+            *_version(report),
             ("Generert", _stamp(report.generated_at)),
         ],
+        label=32, value=_WIDTH - 32, align="L",
     )
+    if report.version is not None and report.version > 1:
+        pdf.multi_cell(
+            _WIDTH, _ROW,
+            pdf.t(
+                f"Korreksjon: dette bilaget erstatter v{report.version - 1}, som er tilbakeført fordi dagens "
+                "data ble endret etter at den ble bokført. Hva som ble gjort og når står i revisjonsloggen: "
+                f"settlement audit --vendor {report.vendor} --date {report.day.isoformat()}"
+            ),
+            align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+        )
     if report.blocked:
         pdf.set_text_color(170, 0, 0)
-        pdf.set_font(_FONT, "B", 10)
+        pdf.style("B", 10)
         pdf.cell(_WIDTH, 7, "SPERRET: bilaget har feil (se Avvik) og bokføres ikke", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0)
 
@@ -183,14 +262,13 @@ def render_pdf(report: DayReport) -> bytes:
     _table(
         pdf,
         [
-            _Column("Konto", 20), _Column("Kontonavn", 62), _Column("Type", 22), _Column("Mva-kode", 16, "C"),
+            _Column("Konto", 14), _Column("Kontonavn", 64), _Column("Type", 26), _Column("Mva-kode", 16, "C"),
             _Column("Debet", 22, "R"), _Column("Kredit", 22, "R"), _Column("Mva", 22, "R"),
         ],
         [
             [
                 line.account, line.name, _SECTION_NAMES.get(line.section, line.section), line.vat_code or "",
-                kr(line.debit) if line.debit else "", kr(line.credit) if line.credit else "",
-                kr(line.vat) if line.vat else "",
+                kr(line.debit), kr(line.credit), kr(line.vat),
             ]
             for line in report.lines
         ],
@@ -204,11 +282,14 @@ def render_pdf(report: DayReport) -> bytes:
     _table(
         pdf,
         [
-            _Column("Mva-kode", 20, "C"), _Column("Grunnlag", 32, "R"), _Column("Mva", 30, "R"),
-            _Column("Brutto", 32, "R"), _Column("Mva beregnet av Fiken", 40, "R"), _Column("Differanse", 32, "R"),
+            _Column("Mva-kode", 63), _Column("Grunnlag", 21, "R"), _Column("Mva", 19, "R"),
+            _Column("Brutto", 21, "R"), _Column("Mva beregnet av Fiken", 42, "R"), _Column("Differanse", 20, "R"),
         ],
         [
-            [t.vat_code, kr(t.net), kr(t.vat), kr(t.gross), kr(t.fiken_vat), kr(t.fiken_vat - t.vat)]
+            [
+                f"{t.vat_code} {vat_text(t.vat_code, report.day)}".strip(), kr(t.net), kr(t.vat), kr(t.gross),
+                kr(t.fiken_vat), kr(t.fiken_vat - t.vat),
+            ]
             for t in totals
         ],
         total=[
@@ -221,16 +302,16 @@ def render_pdf(report: DayReport) -> bytes:
         gap = sum(t.fiken_vat - t.vat for t in totals)
         pdf.multi_cell(
             _WIDTH, _ROW,
-            latin1(
+            pdf.t(
                 "Bokføres som fri postering: Fiken beregner mva av grunnlaget per linje (avrundet til nærmeste øre)"
                 + (f"; differansen {kr(gap)} mot kildedataene føres på øresavrunding." if gap else ".")
             ),
-            new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+            align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
         )
     elif report.posting_mode == "cash_sale" and totals:
         pdf.multi_cell(
-            _WIDTH, _ROW, latin1("Bokføres som kontantsalg med mva fra kildedataene."),
-            new_x=XPos.LMARGIN, new_y=YPos.NEXT,
+            _WIDTH, _ROW, pdf.t("Bokføres som kontantsalg med mva fra kildedataene."),
+            align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
         )
 
     _heading(pdf, "Betalingsmåter")
@@ -243,7 +324,7 @@ def render_pdf(report: DayReport) -> bytes:
         [
             [
                 p.code, p.account or "(ikke koblet)", p.account_name or "", str(p.receipts), kr(p.amount),
-                kr(p.refunds) if p.refunds else "",
+                kr(p.refunds),
             ]
             for p in report.payments
         ],
@@ -271,14 +352,14 @@ def render_pdf(report: DayReport) -> bytes:
         ],
     )
 
-    _heading(pdf, "Avvik")
+    _heading(pdf, "Avvik", rows=min(max(len(report.deviations) + len(report.errors), 1), 4))
     _paragraphs(pdf, report.deviations, "Ingen avvik.")
     if report.errors:
         pdf.set_text_color(170, 0, 0)
         _paragraphs(pdf, tuple(f"Feil: {e}" for e in report.errors), "")
         pdf.set_text_color(0)
 
-    _heading(pdf, "Nettbutikkordrer")
+    _heading(pdf, "Nettbutikkordrer", rows=4 if report.webshop_orders else 1)
     if report.webshop_orders:
         _table(
             pdf,
@@ -288,7 +369,7 @@ def render_pdf(report: DayReport) -> bytes:
             ],
             [
                 [
-                    o.number, "Refusjon" if o.kind == "refund" else "Ordre", o.time.strftime("%d.%m.%Y %H:%M"),
+                    o.number, "Refusjon" if o.kind == "refund" else "Ordre", f"{dato(o.time)} {o.time:%H:%M}",
                     o.payment_method, o.status, "ja" if o.in_sales else "nei (kasse)", kr(o.amount),
                 ]
                 for o in report.webshop_orders

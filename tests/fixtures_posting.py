@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 
@@ -30,3 +32,13 @@ def ledger_effect(sandbox, slug: str, key: str, live_only: bool = True) -> dict[
 def fiken_posts(sandbox) -> list:
     """Every write the sandbox received (POST and PATCH)."""
     return [r for r in sandbox.requests if r.method in ("POST", "PATCH")]
+
+
+def live_keys(sandbox, slug: str = "demo-as") -> Counter:
+    """How many live (not reversed) journal entries carry each settlement key."""
+    keys: Counter = Counter()
+    for entry in sandbox.journal_entries(slug):
+        description = entry.get("description") or ""
+        if "[settlement:" in description and not entry.get("offsetTransactionId"):
+            keys[description[description.index("[settlement:"):].split("]")[0] + "]"] += 1
+    return keys

@@ -11,7 +11,6 @@ from __future__ import annotations
 import shutil
 import signal
 import time
-from collections import Counter
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -19,10 +18,10 @@ import pytest
 
 from settlement.fiken_sandbox import FikenSandbox
 from tests.fixtures_pg import chain_days, day_statuses, import_chain, settlement_env, start_replica, write_chain
+from tests.fixtures_posting import live_keys
 
 ROOT = Path(__file__).resolve().parent.parent
 STORES = 12  # × 3 days × 3 Fiken requests at 4 per second ≈ 30 s; the bench times 300 stores at that pace
-KEY_PREFIX = "[settlement:"
 
 
 def _wait(condition, timeout: float, what: str) -> None:
@@ -31,16 +30,6 @@ def _wait(condition, timeout: float, what: str) -> None:
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
         time.sleep(0.3)
-
-
-def _live_keys(sandbox) -> Counter:
-    """How many live (not reversed) journal entries carry each settlement key."""
-    keys: Counter = Counter()
-    for entry in sandbox.journal_entries("demo-as"):
-        description = entry.get("description") or ""
-        if KEY_PREFIX in description and not entry.get("offsetTransactionId"):
-            keys[description[description.index(KEY_PREFIX):].split("]")[0] + "]"] += 1
-    return keys
 
 
 def test_three_replicas_settle_every_day_exactly_once_and_survive_a_kill(tmp_path, pg_url, fiken_sandbox):
@@ -75,7 +64,7 @@ def _three_replicas_with_a_kill(tmp_path, pg_url, fiken_sandbox, stores: int, ki
     replicas = [start_replica(tmp_path, env, i, max_seconds=400) for i in range(3)]
     try:
         # Kill one replica once the work is well under way (some days posted, most not).
-        _wait(lambda: len(_live_keys(fiken_sandbox)) >= kill_after, 90, "the first postings")
+        _wait(lambda: len(live_keys(fiken_sandbox)) >= kill_after, 90, "the first postings")
         replicas[0].send_signal(signal.SIGKILL)
         assert replicas[0].wait(timeout=30) == -signal.SIGKILL
         replicas.append(start_replica(tmp_path, env, 3, max_seconds=400))  # the restart
@@ -95,7 +84,7 @@ def _three_replicas_with_a_kill(tmp_path, pg_url, fiken_sandbox, stores: int, ki
                 proc.kill()
                 proc.wait(timeout=30)
 
-    keys = _live_keys(fiken_sandbox)
+    keys = live_keys(fiken_sandbox)
     assert len(keys) == len(expected), f"expected one key per vendor-day, got {len(keys)}"
     assert set(keys.values()) == {1}, f"posted more than once: {[k for k, n in keys.items() if n > 1]}"
     for vendor, day in expected:

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.fixtures_posting import live_keys
+
 from settlement.fiken_sandbox import FikenSandbox
 from settlement.posting.claims import FileClaims
 from tests.fixtures_pg import chain_days, write_chain
@@ -78,16 +80,6 @@ def start(ws, *args: str, name: str, env: dict[str, str] | None = None) -> subpr
 
 def output(ws, name: str) -> tuple[str, str]:
     return (ws.path / f"{name}.out").read_text(errors="replace"), (ws.path / f"{name}.err").read_text(errors="replace")
-
-
-def live_keys(sandbox) -> Counter:
-    """How many live (not reversed) journal entries carry each settlement key."""
-    keys: Counter = Counter()
-    for entry in sandbox.journal_entries("demo-as"):
-        description = entry.get("description") or ""
-        if KEY_PREFIX in description and not entry.get("offsetTransactionId"):
-            keys[description[description.index(KEY_PREFIX):].split("]")[0] + "]"] += 1
-    return keys
 
 
 def statuses(ws) -> dict[tuple[str, str], str]:

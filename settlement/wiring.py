@@ -380,3 +380,26 @@ def on_engine(app: App, engine: Engine) -> App:
 def app_from(**values) -> App:
     """The app of explicit settings (the demo's); those not given come from the environment."""
     return App.load(Settings(**values))
+
+
+# --- settlement status ---------------------------------------------------------------------------
+
+def current_digests(app: App) -> Callable[[Vendor, Any], str | None]:
+    """The digest of a vendor-day's voucher as the store holds it now (what settling compares with
+    the digest it stored), for `status` to find the days changed after posting."""
+    from settlement.domain.posting_rules import voucher_digest
+
+    return lambda vendor, day: voucher_digest(app.voucher(vendor.id, day), vendor.posting)
+
+
+def ledger_credential_problem(app: App) -> str | None:
+    """Why the ledger credential cannot be used, checked as `run` and `catch-up` check it before
+    settling (no request is sent); None when it can."""
+    from settlement.targets.fiken.configure import MissingCredential
+    from settlement.targets.fiken.errors import AuthenticationError
+
+    try:
+        TARGETS["fiken"](app.settings, eager=True)
+    except (MissingCredential, AuthenticationError) as exc:
+        return str(exc)
+    return None

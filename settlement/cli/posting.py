@@ -10,7 +10,7 @@ import time
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
-from settlement.cli import EXIT_CLAIMED, EXIT_CREDENTIAL
+from settlement.cli import EXIT_CLAIMED, EXIT_CONFIGURATION, EXIT_CREDENTIAL
 from settlement.cli.common import iso_date, load_app
 
 # The handlers import the engine, the store and the ledger client themselves, so that registering
@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     status = subparsers.add_parser("status", help="where every vendor-day stands with Fiken")
     status.add_argument("--vendor")
     status.add_argument("--json", action="store_true")
+    status.add_argument("--check", action="store_true",
+                        help="print only what needs a person, one line each; exit 0 all well, 1 a day needs a "
+                             f"person, {EXIT_CONFIGURATION} the configuration or the ledger credential is broken")
     status.set_defaults(handler=show_status)
 
     audit = subparsers.add_parser("audit", help="the audit log of posting attempts, lookups, reversals")
@@ -156,21 +159,46 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None) -> int:
 
 
 def _status_rows(app: App, vendor_ids: list[str]):
-    """The standing of each vendor (settlement.posting.status, as /metrics reads it too)."""
+    """The standing of each vendor (settlement.posting.status, as /metrics reads it too), with the
+    days changed after posting."""
     from settlement.posting.status import vendor_statuses
     from settlement.store.posting_state import PostingState
+    from settlement.wiring import current_digests
 
-    return vendor_statuses(PostingState(app.engine), [app.vendor(v) for v in vendor_ids], now_utc())
+    return vendor_statuses(PostingState(app.engine), [app.vendor(v) for v in vendor_ids], now_utc(),
+                           current_digests(app))
 
 
 def show_status(args: argparse.Namespace) -> int:
     app = load_app()
     vendor_ids = [app.vendor(args.vendor).id] if args.vendor else list(app.vendors)
+    if args.check:
+        return check_status(app, vendor_ids, as_json=args.json)
     if args.json:
         print(json.dumps([row.to_json() for row in _status_rows(app, vendor_ids)], indent=2, ensure_ascii=False))
         return 0
     print_status(app, vendor_ids)
     return 0
+
+
+def check_status(app: App, vendor_ids: list[str], *, as_json: bool = False) -> int:
+    """`status --check`, for cron and monitoring: one line per problem (nothing when all is well);
+    exit 0 all well, 1 a day needs a person, 2 the ledger credential cannot be used."""
+    from settlement.posting.status import CheckProblem, check_problems
+    from settlement.wiring import ledger_credential_problem
+
+    problems = check_problems(_status_rows(app, vendor_ids))
+    credential = ledger_credential_problem(app)
+    if credential:
+        problems.insert(0, CheckProblem(None, None, "ledger credential", credential))
+    code = EXIT_CONFIGURATION if credential else 1 if problems else 0
+    if as_json:
+        print(json.dumps({"ok": code == 0, "exit_code": code, "problems": [p.to_json() for p in problems]},
+                         indent=2, ensure_ascii=False))
+    else:
+        for problem in problems:
+            print(problem.line())
+    return code
 
 
 def print_status(app: App, vendor_ids: list[str], out: TextIO | None = None) -> None:
@@ -197,6 +225,8 @@ def print_status(app: App, vendor_ids: list[str], out: TextIO | None = None) -> 
             print(f"  {row.vendor} {blocked.day} {blocked.status.upper()}{attempts}: {blocked.reason}", file=out)
         for correction in row.corrections:
             print(f"  {row.vendor} {correction.day} corrected {correction.count}x, now {correction.key}", file=out)
+        for changed in row.changed:
+            print(f"  {row.vendor} {changed.day} CHANGED (was {changed.status}): {changed.reason}", file=out)
 
 
 def show_audit(args: argparse.Namespace) -> int:

@@ -7,7 +7,7 @@ days another process settled.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -21,6 +21,13 @@ from settlement.store.posting_state import PostingState
 # reference has no such entry), kept so that scripts reading it go on working.
 JSON_REF_KEYS = ("sale_id", "transaction_id", "journal_entry_id")
 
+CHANGED = "changed"
+CHANGED_REASON = "data changed after posting: the next run corrects it"
+
+# The digest of a vendor-day's voucher as the store holds it now (voucher_digest), or None when it
+# cannot be told; passed in so that this module reads no sales.
+Digests = Callable[[Vendor, date], str | None]
+
 
 @dataclass(frozen=True)
 class Attention:
@@ -30,6 +37,15 @@ class Attention:
     status: str
     reason: str
     attempts: int
+
+
+@dataclass(frozen=True)
+class Changed:
+    """A settled day (posted, documented or empty) whose data now differs from what was settled."""
+
+    day: date
+    status: str
+    reason: str = CHANGED_REASON
 
 
 @dataclass(frozen=True)
@@ -52,6 +68,8 @@ class VendorStatus:
         correction that failed), by day.
     corrections: the days corrected at least once, by day.
     days: every day the posting state knows for the vendor, by day.
+    changed: the settled closed days whose data changed after posting (empty when the current
+        digests were not asked for), by day.
     """
 
     vendor: str
@@ -60,6 +78,7 @@ class VendorStatus:
     attention: tuple[Attention, ...]
     corrections: tuple[Correction, ...]
     days: tuple[DayState, ...]
+    changed: tuple[Changed, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The vendor as `settlement status --json` prints it."""
@@ -70,6 +89,9 @@ class VendorStatus:
             "blocked": [
                 {"date": a.day.isoformat(), "status": str(a.status), "reason": a.reason, "attempts": a.attempts}
                 for a in self.attention
+            ],
+            "changed": [
+                {"date": c.day.isoformat(), "status": str(c.status), "reason": c.reason} for c in self.changed
             ],
             "corrections": [
                 {"date": c.day.isoformat(), "version": c.version, "key": c.key, "count": c.count}
@@ -87,8 +109,13 @@ class VendorStatus:
         }
 
 
-def vendor_status(vendor: Vendor, days: Iterable[DayState], now: datetime) -> VendorStatus:
-    """The standing of `vendor` from the states of its days (any order)."""
+def vendor_status(vendor: Vendor, days: Iterable[DayState], now: datetime,
+                  digests: Digests | None = None) -> VendorStatus:
+    """The standing of `vendor` from the states of its days (any order).
+
+    digests: the current digest of a day; asked only for the settled closed days, to find those
+    changed after posting (none are looked for without it).
+    """
     known = {s.business_day: s for s in days}
     ordered = tuple(known[d] for d in sorted(known))
     closed = closed_days(vendor, now)
@@ -102,14 +129,52 @@ def vendor_status(vendor: Vendor, days: Iterable[DayState], now: datetime) -> Ve
         corrections=tuple(Correction(s.business_day, s.version, s.settlement_key, s.corrections)
                           for s in ordered if s.corrections),
         days=ordered,
+        changed=tuple(Changed(d, known[d].status) for d in sorted(settled)
+                      if digests is not None and _differs(digests(vendor, d), known[d].digest)),
     )
 
 
-def vendor_statuses(state: PostingState, vendors: Iterable[Vendor], now: datetime) -> list[VendorStatus]:
-    """The standing of each of `vendors`, in their order, read from the posting state in one query."""
+def _differs(current: str | None, settled: str) -> bool:
+    return current is not None and current != settled
+
+
+def vendor_statuses(state: PostingState, vendors: Iterable[Vendor], now: datetime,
+                    digests: Digests | None = None) -> list[VendorStatus]:
+    """The standing of each of `vendors`, in their order, read from the posting state in one query
+    (and, with `digests`, the current data of their settled days; see vendor_status)."""
     vendors = list(vendors)
     rows = state.all(vendors[0].id) if len(vendors) == 1 else state.all()
     by_vendor: dict[str, list[DayState]] = {}
     for row in rows:
         by_vendor.setdefault(row.vendor, []).append(row)
-    return [vendor_status(vendor, by_vendor.get(vendor.id, ()), now) for vendor in vendors]
+    return [vendor_status(vendor, by_vendor.get(vendor.id, ()), now, digests) for vendor in vendors]
+
+
+@dataclass(frozen=True)
+class CheckProblem:
+    """One line of `status --check`: something that needs a person (vendor and day None for the
+    ledger credential)."""
+
+    vendor: str | None
+    day: date | None
+    status: str
+    reason: str
+
+    def line(self) -> str:
+        where = f"{self.vendor} {self.day.isoformat()} " if self.vendor and self.day else ""
+        return f"{where}{self.status}: {self.reason}" if self.reason else f"{where}{self.status}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"vendor": self.vendor, "date": self.day.isoformat() if self.day else None,
+                "status": str(self.status), "reason": self.reason or None}
+
+
+def check_problems(statuses: Iterable[VendorStatus]) -> list[CheckProblem]:
+    """What `status --check` reports of the vendors' standing, per vendor by day: the days needing
+    attention and the days changed after posting. Days waiting are not problems (yet)."""
+    problems = []
+    for row in statuses:
+        found = [CheckProblem(row.vendor, a.day, str(a.status), a.reason) for a in row.attention]
+        found += [CheckProblem(row.vendor, c.day, CHANGED, c.reason) for c in row.changed]
+        problems += sorted(found, key=lambda p: p.day or date.min)
+    return problems

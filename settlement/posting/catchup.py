@@ -71,8 +71,6 @@ class Progress:
 class ErrorOutcome(Outcome):
     """A day whose settling raised; the vendor's later days wait for the next run."""
 
-    cause: str = ""  # the exception's type name
-
     @property
     def stops_vendor(self) -> bool:
         return True
@@ -98,8 +96,7 @@ def settle_guarded(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
             message = (f"unexpected error {type(exc).__name__}: {exc}; the next run tries again "
                        "(this is a bug: SETTLEMENT_LOG_LEVEL=DEBUG shows where)")
         _remember(ctx, vendor, day, message)
-        return ErrorOutcome(vendor.id, day, ERROR, message, isinstance(exc, CredentialRefused),
-                            cause=exc.kind if isinstance(exc, LedgerError) and exc.kind else type(exc).__name__)
+        return ErrorOutcome(vendor.id, day, ERROR, message, isinstance(exc, CredentialRefused))
 
 
 def _remember(ctx: PostingContext, vendor: Vendor, day: date, message: str) -> None:

@@ -39,8 +39,6 @@ class FikenPosting:
         mode: "journal" or "cash_sale".
         key: the settlement key: the journal entry's description (journal mode) or the sale's
             saleNumber (cash_sale mode).
-        journal_key: the key in the journal entry's description: `key` in journal mode, the key
-            with the part "betalinger" for a cash-sale day's payment split.
         sale: the cash-sale body (cash_sale mode with positive revenue), else None.
         journal: the general journal entry body, else None.
     """
@@ -49,11 +47,6 @@ class FikenPosting:
     key: str
     sale: dict | None
     journal: dict | None
-    journal_key: str = ""
-
-    def __post_init__(self) -> None:
-        if not self.journal_key:
-            object.__setattr__(self, "journal_key", self.key)
 
     def requests(self, company: str) -> list[dict]:
         """The requests in the order they are sent, for `preview --fiken`."""
@@ -63,6 +56,12 @@ class FikenPosting:
         if self.journal is not None:
             out.append({"method": "POST", "path": f"/companies/{company}/generalJournalEntries", "body": self.journal})
         return out
+
+
+def journal_key(key: str, mode: str) -> str:
+    """The key in a journal entry's description: the day's key in journal mode; in cash-sale mode
+    the key with the part "betalinger", so the payment split is never taken for the sale."""
+    return part_key(key, PAYMENTS_PART) if mode == "cash_sale" else key
 
 
 def _journal_line(amount: int, debit: str, credit: str, debit_vat: str | None = None, credit_vat: str | None = None) -> dict:
@@ -186,7 +185,7 @@ def build_cash_sale_posting(
         }
         if project_id is not None:
             sale["projectId"] = project_id
-    payments_key = part_key(key, PAYMENTS_PART)
-    description = voucher_description(vendor_name, voucher.day, payments_key, MAX_DESCRIPTION, prefix="Dagsoppgjør betalinger")
+    description = voucher_description(vendor_name, voucher.day, journal_key(key, "cash_sale"), MAX_DESCRIPTION,
+                                      prefix="Dagsoppgjør betalinger")
     journal = _journal_body(description, voucher.day, builder.lines) if builder.lines else None
-    return FikenPosting("cash_sale", key, sale, journal, payments_key)
+    return FikenPosting("cash_sale", key, sale, journal)

@@ -12,7 +12,6 @@ from collections.abc import Callable, Mapping
 from datetime import date
 
 from settlement.domain.chart import LedgerRow
-from settlement.domain.keys import PAYMENTS_PART, part_key
 from settlement.domain.problems import Problem
 from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher
@@ -24,7 +23,7 @@ from settlement.targets.fiken.booking_view import fiken_booking
 from settlement.targets.fiken.client import FikenClient
 from settlement.targets.fiken.errors import AmbiguousResult, AuthenticationError, FikenError, ValidationError
 from settlement.targets.fiken.payloads import (
-    MAX_DESCRIPTION, FikenPosting, build_cash_sale_posting, build_journal_posting,
+    MAX_DESCRIPTION, FikenPosting, build_cash_sale_posting, build_journal_posting, journal_key,
 )
 
 # Fiken's description limit is 200 characters, of which it takes 34 for its own prefix.
@@ -126,13 +125,13 @@ class FikenTarget:
         name a sale. Only the first is needed with what Fiken is known to do; the others hold if
         Fiken's text for a sale's booking ever quotes more of the sale than its saleNumber.
         """
-        journal_key = part_key(booking.key, PAYMENTS_PART) if booking.mode == "cash_sale" else booking.key
+        wanted = journal_key(booking.key, booking.mode)
         sale_transactions = set()
         if booking.mode == "cash_sale":
             sale_transactions = {int(s["transactionId"]) for s in self.client.find_sales(slug, booking.key)
                                  if s.get("saleNumber") == booking.key and s.get("transactionId") is not None}
         for entry in self.client.journal_entries(slug, day, day):
-            if journal_key not in (entry.get("description") or "") or entry.get("offsetTransactionId"):
+            if wanted not in (entry.get("description") or "") or entry.get("offsetTransactionId"):
                 continue
             transaction_id = int(entry["transactionId"])
             if transaction_id in sale_transactions:

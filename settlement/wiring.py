@@ -182,7 +182,7 @@ def gate_for(database_url: str, credential_id: str, per_second: int = 4):
     from settlement.store.file_locks import lock_folder
     from settlement.store.pacing import FileGate, SharedGate
     from settlement.targets.fiken.errors import FikenConnectionError
-    from settlement.targets.fiken.pacing import LocalGate
+    from settlement.targets.pacing import LocalGate
 
     if not database_url.startswith(("postgresql", "postgres")):
         folder = lock_folder(database_url)
@@ -204,7 +204,7 @@ def gate_from_settings(settings: Settings):
     (replicas connected through one OAuth app share one Fiken user's token).
     """
     from settlement.store.file_locks import lock_folder
-    from settlement.targets.fiken.pacing import LocalGate
+    from settlement.targets.pacing import LocalGate
 
     per_second = settings.fiken_requests_per_second
     if not settings.database_url.startswith("postgresql") and lock_folder(settings.database_url) is None:

@@ -29,10 +29,10 @@ from pydantic import SecretStr
 
 from settlement.targets.fiken.auth import PersonalToken
 from settlement.targets.fiken.client import FikenClient
-from settlement.targets.fiken.retry import RetryPolicy
+from settlement.targets.retry import RetryPolicy
 from settlement.targets.fiken.transport import SentRequest
-from settlement.fiken_sandbox.multipart import parse_form
-from settlement.fiken_sandbox.records import RecordedRequest
+from settlement.sandbox_kit.multipart import parse_form
+from settlement.sandbox_kit.records import RecordedRequest
 from settlement.fiken_sandbox.server import API_PREFIX
 
 SPEC_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "fiken" / "fiken-openapi.yaml"

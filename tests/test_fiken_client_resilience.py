@@ -9,8 +9,8 @@ import time
 import pytest
 
 from settlement.targets.fiken import AmbiguousResult, FikenConnectionError, ServerError
-from settlement.targets.fiken.pacing import LocalGate
-from settlement.targets.fiken.retry import RetryPolicy
+from settlement.targets.pacing import LocalGate
+from settlement.targets.retry import RetryPolicy
 
 MARK = "[settlement:oslo-sentrum:2026-11-03:v1]"
 BODY = {

@@ -19,10 +19,10 @@ from settlement.targets.fiken.connection_check import (
     start_date_check,
 )
 from settlement.targets.fiken.markers import is_ours
-from settlement.targets.fiken.pacing import LocalGate
+from settlement.targets.pacing import LocalGate
 from settlement.targets.fiken.pagination import Page, iterate_pages
 from settlement.targets.fiken.redaction import RedactingFilter, redact
-from settlement.targets.fiken.retry import RetryPolicy, parse_retry_after
+from settlement.targets.retry import RetryPolicy, parse_retry_after
 
 
 def test_pages_are_walked_from_page_zero_to_the_reported_page_count():

@@ -17,7 +17,7 @@ from pydantic import SecretStr
 from settlement.targets.fiken.auth import PersonalToken
 from settlement.targets.fiken.client import FikenClient
 from settlement.fiken_sandbox import FikenSandbox
-from settlement.fiken_sandbox.records import RecordedRequest
+from settlement.sandbox_kit.records import RecordedRequest
 from tests.conftest import shared_file
 from tests.fixtures_contract import FikenContract, load_spec, strict
 

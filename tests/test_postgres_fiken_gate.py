@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from settlement.targets.fiken.pacing import LocalGate
+from settlement.targets.pacing import LocalGate
 from settlement.store.pacing import SharedGate, credential_hash
 from settlement.wiring import gate_for, gate_from_settings
 from settlement.settings import Settings

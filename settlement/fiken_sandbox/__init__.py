@@ -8,7 +8,7 @@ See docs/fiken-sandbox.md for what it models and which behaviours are guesses (U
 fiken-api.md) behind settings.
 """
 
-from settlement.fiken_sandbox.records import RecordedRequest
+from settlement.sandbox_kit.records import RecordedRequest
 from settlement.fiken_sandbox.sandbox import FikenSandbox
 
 __all__ = ["FikenSandbox", "RecordedRequest"]

@@ -13,7 +13,7 @@ from typing import Any, Callable
 
 from settlement.fiken_sandbox import bookkeeping
 from settlement.fiken_sandbox.errors import ApiError, bad_request, not_found
-from settlement.fiken_sandbox.multipart import parse_form
+from settlement.sandbox_kit.multipart import parse_form
 from settlement.fiken_sandbox.state import (
     Company, State, attachment_view, entry_view, sale_view, transaction_view,
 )

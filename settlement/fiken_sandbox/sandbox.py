@@ -8,9 +8,9 @@ from typing import Any
 from settlement.fiken_sandbox import bookkeeping
 from settlement.fiken_sandbox import postings as pst
 from settlement.fiken_sandbox.errors import ApiError
-from settlement.fiken_sandbox.faults import Faults
+from settlement.sandbox_kit.faults import Faults
 from settlement.fiken_sandbox.oauth import DEFAULT_ACCESS_TOKEN_LIFETIME, Tokens
-from settlement.fiken_sandbox.records import RecordedRequest
+from settlement.sandbox_kit.records import RecordedRequest
 from settlement.fiken_sandbox.seed import PRIMARY_USER, SECOND_USER, seed
 from settlement.fiken_sandbox.server import API_PREFIX, SandboxConfig, SandboxServer
 from settlement.fiken_sandbox.state import Company, State, entry_view, sale_view, transaction_view

@@ -17,9 +17,9 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 
 from settlement.fiken_sandbox.api import Call, Reply, dispatch
 from settlement.fiken_sandbox.errors import ApiError
-from settlement.fiken_sandbox.faults import Faults
+from settlement.sandbox_kit.faults import Faults
 from settlement.fiken_sandbox.oauth import OAuthError, Tokens
-from settlement.fiken_sandbox.records import RecordedRequest, RequestLog
+from settlement.sandbox_kit.records import RecordedRequest, RequestLog
 from settlement.fiken_sandbox.seed import PRIMARY_USER
 from settlement.fiken_sandbox.state import State
 

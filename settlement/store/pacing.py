@@ -1,8 +1,8 @@
 """A ledger's request rules across processes: one request in flight per credential, at most N starts
 per second (Fiken: 4). The gates here implement the `RequestGate` protocol of the ledger clients
-(settlement.targets.fiken.pacing); settlement.wiring picks one for the database in use.
+(settlement.targets.pacing); settlement.wiring picks one for the database in use.
 
-`LocalGate` (settlement.targets.fiken.pacing) keeps the threads of one process in line. Replicas sharing a PostgreSQL
+`LocalGate` (settlement.targets.pacing) keeps the threads of one process in line. Replicas sharing a PostgreSQL
 database use `SharedGate` instead: every request holds a PostgreSQL advisory lock keyed by a hash
 of the credential, and under that lock the times the last few requests ended, kept in the
 `fiken_pacing` table and measured with the database server's clock (one clock for every replica),

@@ -18,9 +18,9 @@ import requests
 
 from settlement.targets.fiken.auth import TokenSource
 from settlement.targets.fiken.errors import UnexpectedResponse
-from settlement.targets.fiken.pacing import RequestGate
+from settlement.targets.pacing import RequestGate
 from settlement.targets.fiken.pagination import MAX_PAGE_SIZE, iterate_pages, page_from
-from settlement.targets.fiken.retry import RetryPolicy
+from settlement.targets.retry import RetryPolicy
 from settlement.targets.fiken.transport import SentRequest, Transport
 
 ATTACHMENT_SUFFIXES = (".pdf", ".png", ".jpg", ".jpeg", ".gif")

@@ -16,8 +16,8 @@ from settlement.targets.fiken.auth import OAuthToken, PersonalToken, TokenSource
 from settlement.targets.fiken.client import FikenClient
 from settlement.targets.fiken.errors import FikenError, ReconnectRequired
 from settlement.targets.fiken.oauth import OAuthConfig
-from settlement.targets.fiken.pacing import RequestGate
-from settlement.targets.fiken.retry import RetryPolicy
+from settlement.targets.pacing import RequestGate
+from settlement.targets.retry import RetryPolicy
 from settlement.targets.fiken.token_store import TokenFileStore
 from settlement.targets.fiken.transport import SentRequest
 

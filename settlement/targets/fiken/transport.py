@@ -23,9 +23,9 @@ from urllib3.exceptions import NameResolutionError, NewConnectionError
 
 from settlement.targets.fiken import errors
 from settlement.targets.fiken.auth import TokenSource
-from settlement.targets.fiken.pacing import LocalGate, RequestGate
+from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.fiken.redaction import install_redaction
-from settlement.targets.fiken.retry import RetryPolicy, parse_retry_after
+from settlement.targets.retry import RetryPolicy, parse_retry_after
 
 # One logger for the client; it carries the redaction filter (logger filters do not apply to children).
 log = logging.getLogger("settlement.targets.fiken")

@@ -27,6 +27,9 @@ from settlement.domain.problems import Problem, error, warning
 
 VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # always fullmatch: `$` would let "shop\n" through
 POSTING_MODES = ("journal", "cash_sale")
+LEDGERS = ("fiken", "tripletex", "poweroffice")
+# Keys only a Fiken vendor may carry: the others name their company through their credential.
+FIKEN_ONLY_KEYS = ("fiken_company", "posting", "fiken_project")
 WOO_TRIGGER_STATUSES = ("processing", "completed")
 WOO_GROUP_BY = ("tax_class", "category", "sku_prefix")
 MAX_SETTLE_DELAY = timedelta(hours=12)
@@ -58,7 +61,16 @@ class WooCommerceConfig:
 
 @dataclass(frozen=True, slots=True)
 class Vendor:
-    """A store whose sales are settled daily into one Fiken company."""
+    """A store whose sales are settled daily into one company in one accounting system.
+
+    ledger: the accounting system ("fiken", "tripletex", "poweroffice").
+    credential: the name of the credential its company is reached with (None: the ledger's default
+        settings, e.g. SETTLEMENT_TRIPLETEX_EMPLOYEE_TOKEN); stores of one owner share one.
+    department / project: the store's department and project number in the ledger, put on every
+        voucher line where the ledger's lines carry them (Tripletex, PowerOffice); on Fiken a project
+        is `fiken_project` with posting = "cash_sale".
+    fiken_company: the Fiken company slug (Fiken vendors only; "" for the others).
+    """
 
     id: str
     name: str
@@ -66,9 +78,13 @@ class Vendor:
     closing_time: time
     day_start: time
     enabled_since: date
-    fiken_company: str
+    fiken_company: str = ""
     posting: str = "journal"
     fiken_project: int | None = None
+    ledger: str = "fiken"
+    credential: str | None = None
+    department: str | None = None
+    project: str | None = None
     saft_registers: tuple[SaftRegister, ...] = ()
     woocommerce: WooCommerceConfig | None = None
     webshop_via_pos: bool = False
@@ -169,6 +185,16 @@ def _project_id(value: Any) -> int:
     return value
 
 
+def _dimension(value: Any) -> str:
+    """A department or project number as the ledger shows it (digits and letters, e.g. "10")."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return str(value)
+    text = _text(value)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", text):
+        raise ValueError(f"{text!r} is not a department or project number as the ledger shows it")
+    return text
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise ValueError("must be true or false")
@@ -225,9 +251,13 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], bool]] = {
     "day_start": (_clock, False),
     "settle_delay": (_duration, False),
     "enabled_since": (_date, True),
-    "fiken_company": (_text, True),
+    "ledger": (_choice(LEDGERS), False),
+    "credential": (_vendor_id, False),
+    "fiken_company": (_text, False),  # required for Fiken vendors (checked below)
     "posting": (_choice(POSTING_MODES), False),
     "fiken_project": (_project_id, False),
+    "department": (_dimension, False),
+    "project": (_dimension, False),
     "saft_registers": (_registers, False),
     "woocommerce": (_woocommerce, False),
     "webshop_via_pos": (_bool, False),
@@ -295,7 +325,7 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
             ok = False
         for key, (parse, required) in _KEYS.items():
             if key not in entry:
-                if required:
+                if required or (key == "fiken_company" and entry.get("ledger", "fiken") == "fiken"):
                     problems.append(error(f"vendor {label}: missing required key {key!r}", column=key, **where))
                     ok = False
                 continue
@@ -305,6 +335,20 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
                 problems.append(
                     error(f"vendor {label}: key {key!r} {exc}", column=key, value=str(entry[key]), **at(key))
                 )
+                ok = False
+        ledger = values.get("ledger", "fiken")
+        if ok and ledger == "fiken" and "department" in values:
+            problems.append(error(f"vendor {label}: key 'department' is for Tripletex and PowerOffice vendors "
+                                  "(Fiken's journal lines carry no department)", column="department", **at("department")))
+            ok = False
+        if ok and ledger == "fiken" and "project" in values:
+            problems.append(error(f"vendor {label}: key 'project' is for Tripletex and PowerOffice vendors; on Fiken "
+                                  'use fiken_project with posting = "cash_sale"', column="project", **at("project")))
+            ok = False
+        for key in FIKEN_ONLY_KEYS:
+            if ok and ledger != "fiken" and key in entry:
+                problems.append(error(f"vendor {label}: key {key!r} is for Fiken vendors only (this vendor has "
+                                      f'ledger = "{ledger}")', column=key, **at(key)))
                 ok = False
         if ok and values["id"] in seen_ids:
             problems.append(error(f"vendor {label}: id is used twice", column="id", **at("id")))

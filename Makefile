@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench bench-posting bench-saft bench-replicas clean
+.PHONY: test demo bench bench-1m bench-daily bench-posting bench-saft bench-replicas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,7 +19,15 @@ demo: $(STAMP)
 	$(BIN)/python -m settlement.demo
 
 # Benchmarks print their figures; each takes minutes.
+# `make bench`: the product against its bare baselines in one table (bench/run_all.py);
+# BENCH_ARGS="--lines 500000 --runs 5" to change sizes, `make bench-1m` for the issue's 1M lines.
 bench: $(STAMP)
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
+
+bench-1m: $(STAMP)
+	$(BIN)/python bench/run_all.py --lines 1000000 --saft-mb 100 $(BENCH_ARGS)
+
+bench-daily: $(STAMP)
 	$(BIN)/python bench/daily_voucher.py
 
 bench-posting: $(STAMP)

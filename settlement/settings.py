@@ -100,6 +100,51 @@ class Settings(BaseSettings):
         "Raise it only against a local sandbox.",
     )
 
+    # --- Tripletex (see docs/tripletex.md) -------------------------------------------------------
+    tripletex_base_url: str = Field(default="https://tripletex.no/v2", description="Base URL of the Tripletex API v2.")
+    tripletex_consumer_token: SecretStr | None = Field(
+        default=None,
+        description="The consumer token Tripletex issued to this integration (also the secrets file "
+        "`settlement_tripletex_consumer_token`).",
+    )
+    tripletex_employee_token: SecretStr | None = Field(
+        default=None,
+        description="The employee token a company's administrator made under API access (also the secrets file "
+        "`settlement_tripletex_employee_token`); named credentials: see Several companies.",
+    )
+    tripletex_requests_per_second: int = Field(
+        default=5, ge=1, description="Most Tripletex requests started in any second per credential (the client also "
+        "honours X-Rate-Limit-Remaining/Reset and 429)."
+    )
+
+    # --- PowerOffice Go (see docs/poweroffice.md) -----------------------------------------------
+    poweroffice_base_url: str = Field(
+        default="https://goapi.poweroffice.net/v2", description="Base URL of the PowerOffice Go API v2."
+    )
+    poweroffice_token_url: str = Field(
+        default="https://goapi.poweroffice.net/oauth/Token", description="PowerOffice Go's OAuth token endpoint."
+    )
+    poweroffice_application_key: SecretStr | None = Field(
+        default=None, description="This integration's application key (also from the secrets directory)."
+    )
+    poweroffice_client_key: SecretStr | None = Field(
+        default=None, description="The client key of the Go client (company) that activated the integration."
+    )
+    poweroffice_subscription_key: SecretStr | None = Field(
+        default=None, description="The API product's subscription key from the developer portal."
+    )
+    poweroffice_requests_per_second: int = Field(
+        default=10, ge=1, description="Most PowerOffice requests started in any second per subscription key "
+        "(PowerOffice allows 10)."
+    )
+    ledger_connect_timeout: float = Field(
+        default=5.0, description="Seconds to wait for a TCP connection to Tripletex or PowerOffice."
+    )
+    ledger_read_timeout: float = Field(default=30.0, description="Seconds to wait for Tripletex or PowerOffice to answer.")
+    ledger_retry_attempts: int = Field(
+        default=5, ge=1, description="Tries per Tripletex or PowerOffice request on 429, 5xx (reads) and network failures."
+    )
+
     # --- settlement serve (see docs/serve.md) ---------------------------------------------------
     log_format: Literal["human", "json"] = Field(
         default="human", description="Log lines for people (`human`) or one JSON object per line (`json`)."
@@ -136,6 +181,26 @@ def secrets_dir() -> Path | None:
     """
     folder = Path(os.environ.get("SETTLEMENT_SECRETS_DIR") or DEFAULT_SECRETS_DIR)
     return folder if folder.is_dir() else None
+
+
+def credential_env_name(ledger: str, credential: str, field: str) -> str:
+    """The setting that holds `field` of a named credential: SETTLEMENT_<LEDGER>_<CREDENTIAL>_<FIELD>,
+    the credential's name upper-cased with '-' as '_' (bergen-franchise → BERGEN_FRANCHISE)."""
+    return f"SETTLEMENT_{ledger}_{credential.replace('-', '_')}_{field}".upper()
+
+
+def named_secret(ledger: str, credential: str, field: str) -> str | None:
+    """A named credential's value: the environment variable credential_env_name(...), else the file of
+    that name in lower case in the secrets directory; None when neither is set.
+
+    Named credentials are read here rather than as Settings fields because their names come from
+    vendors.toml (one per company in a franchise chain)."""
+    name = credential_env_name(ledger, credential, field)
+    value = (os.environ.get(name) or "").strip()
+    folder = secrets_dir()
+    if not value and folder is not None and (folder / name.lower()).is_file():
+        value = (folder / name.lower()).read_text(encoding="utf-8").strip()
+    return value or None
 
 
 def load_settings(**overrides: object) -> Settings:

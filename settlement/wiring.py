@@ -116,15 +116,13 @@ class App:
         return voucher_for_day(self.sales, self.chart, self.vendor(vendor_id), day, self.tolerance)
 
     @cached_property
-    def _targets(self) -> dict:
-        return {}
+    def targets(self) -> "LedgerTargets":
+        """The ledger targets of this app (their clients are made on first request)."""
+        return LedgerTargets(self.settings)
 
     def target_for(self, vendor: Vendor):
         """The ledger target of a vendor, for rendering bookings (its client is made on first request)."""
-        name = "fiken"
-        if name not in self._targets:
-            self._targets[name] = TARGETS[name](self.settings)
-        return self._targets[name]
+        return self.targets(vendor)
 
     def booking_for(self, vendor: Vendor, voucher, version: int = 1):
         """What the vendor's ledger would be sent for the voucher under the key of `version`."""
@@ -176,19 +174,22 @@ class App:
 
 # --- the Fiken client and its request gate -------------------------------------------------------
 
-def gate_for(database_url: str, credential_id: str, per_second: int = 4):
+def gate_for(database_url: str, credential_id: str, per_second: int = 4, timeout_error: type[Exception] | None = None):
     """The request gate for a process: shared through the database on PostgreSQL, through a lock
-    file beside a SQLite file, else (in-memory SQLite) local to the process."""
+    file beside a SQLite file, else (in-memory SQLite) local to the process.
+
+    timeout_error: what the gate raises when it cannot be had in time (the ledger client's own
+    "unavailable" error, so the engine retries the day later)."""
+    from settlement.posting.ledger import LedgerUnavailable
     from settlement.store.file_locks import lock_folder
     from settlement.store.pacing import FileGate, SharedGate
-    from settlement.targets.fiken.errors import FikenConnectionError
     from settlement.targets.pacing import LocalGate
 
     if not database_url.startswith(("postgresql", "postgres")):
         folder = lock_folder(database_url)
         if folder is None:
             return LocalGate(per_second)
-        return FileGate(folder, credential_id, per_second, timeout_error=FikenConnectionError)
+        return FileGate(folder, credential_id, per_second, timeout_error=timeout_error or LedgerUnavailable)
     from sqlalchemy import create_engine
 
     # A small engine of its own: the gate's connection is held across requests and must not take
@@ -196,55 +197,201 @@ def gate_for(database_url: str, credential_id: str, per_second: int = 4):
     return SharedGate(create_engine(database_url, pool_size=1, max_overflow=1, pool_pre_ping=True), credential_id, per_second)
 
 
-def gate_from_settings(settings: Settings):
-    """The shared gate when SETTLEMENT_DATABASE_URL is PostgreSQL or a SQLite file, else (in-memory
-    SQLite) a LocalGate at the configured rate (None at Fiken's 4 a second: the client's own).
+def gate_from_settings(settings: Settings, credential: str | None = None):
+    """The Fiken gate: shared when SETTLEMENT_DATABASE_URL is PostgreSQL or a SQLite file, else
+    (in-memory SQLite) a LocalGate at the configured rate (None at Fiken's 4 a second: the client's own).
 
     The credential is named by what identifies it: the personal token, else the OAuth client id
     (replicas connected through one OAuth app share one Fiken user's token).
     """
     from settlement.store.file_locks import lock_folder
+    from settlement.targets.fiken.errors import FikenConnectionError
     from settlement.targets.pacing import LocalGate
 
     per_second = settings.fiken_requests_per_second
     if not settings.database_url.startswith("postgresql") and lock_folder(settings.database_url) is None:
         return None if per_second == 4 else LocalGate(per_second)
-    if settings.fiken_token is not None and settings.fiken_token.get_secret_value().strip():
-        credential = "personal:" + settings.fiken_token.get_secret_value().strip()
+    token = fiken_personal_token(settings, credential)
+    if token is not None:
+        identity = "personal:" + token.get_secret_value().strip()
     else:
-        credential = f"oauth:{settings.fiken_client_id or ''}"
-    return gate_for(settings.database_url, credential, per_second)
+        identity = f"oauth:{settings.fiken_client_id or ''}"
+    return gate_for(settings.database_url, identity, per_second, FikenConnectionError)
 
 
-def fiken_client(settings: Settings, *, on_request=None):
-    """The Fiken client of the configured credential, behind the gate the database calls for."""
+def fiken_personal_token(settings: Settings, credential: str | None = None):
+    """The personal Fiken token of a credential: SETTLEMENT_FIKEN_TOKEN for the default one,
+    SETTLEMENT_FIKEN_<NAME>_TOKEN (or its secrets file) for a named one; None when not set."""
+    from pydantic import SecretStr
+
+    from settlement.settings import named_secret
+
+    if credential is None:
+        token = settings.fiken_token
+        return token if token is not None and token.get_secret_value().strip() else None
+    value = named_secret("fiken", credential, "token")
+    return SecretStr(value) if value else None
+
+
+def fiken_client(settings: Settings, *, on_request=None, credential: str | None = None):
+    """The Fiken client of a credential (the default one unless named), behind the gate the database
+    calls for. A named credential is a personal token; OAuth (`settlement connect`) serves the default."""
+    from settlement.settings import credential_env_name
     from settlement.targets.fiken import configure
 
+    if credential is None:
+        tokens = fiken_token_source(settings)
+    else:
+        token = fiken_personal_token(settings, credential)
+        if token is None:
+            raise configure.MissingCredential(
+                f"no Fiken credential {credential!r}: set {credential_env_name('fiken', credential, 'token')} "
+                "(a personal API token of that company's user) or its secrets file")
+        tokens = configure.token_source(token, fiken_token_store(settings), None, timeout=fiken_timeouts(settings))
     return configure.fiken_client(
         settings.fiken_base_url,
-        fiken_token_source(settings),
+        tokens,
         connect_timeout=settings.fiken_connect_timeout,
         read_timeout=settings.fiken_read_timeout,
         retry_attempts=settings.fiken_retry_attempts,
-        gate=gate_from_settings(settings),
+        gate=gate_from_settings(settings, credential),
         on_request=on_request,
     )
 
 
-# --- the posting context -------------------------------------------------------------------------
+def _secret(value) -> str | None:
+    text = value.get_secret_value().strip() if value is not None else ""
+    return text or None
 
-# The ledgers a vendor can post to, by the name stored with each day: name → (settings, on_request)
-# → a target. Adding a ledger is one package under settlement/targets/ and one entry here.
-def _fiken_target(settings: Settings, on_request=None, *, eager: bool = False):
+
+def tripletex_client(settings: Settings, *, on_request=None, credential: str | None = None):
+    """The Tripletex client of a credential. The default one: SETTLEMENT_TRIPLETEX_CONSUMER_TOKEN and
+    _EMPLOYEE_TOKEN; a named one: SETTLEMENT_TRIPLETEX_<NAME>_EMPLOYEE_TOKEN (and _CONSUMER_TOKEN, else
+    the default consumer token: it is the integration's, the same for every company)."""
+    from settlement.settings import named_secret
+    from settlement.targets.tripletex.configure import tripletex_client as make
+
+    consumer = _secret(settings.tripletex_consumer_token)
+    employee = _secret(settings.tripletex_employee_token)
+    if credential is not None:
+        consumer = named_secret("tripletex", credential, "consumer_token") or consumer
+        employee = named_secret("tripletex", credential, "employee_token")
+    gate = None
+    if employee:
+        gate = gate_for(settings.database_url, f"tripletex:{employee}", settings.tripletex_requests_per_second)
+    return make(settings.tripletex_base_url, consumer, employee, gate=gate,
+                connect_timeout=settings.ledger_connect_timeout, read_timeout=settings.ledger_read_timeout,
+                retry_attempts=settings.ledger_retry_attempts, on_request=on_request,
+                credential_label=credential or "default")
+
+
+def poweroffice_client(settings: Settings, *, on_request=None, credential: str | None = None):
+    """The PowerOffice Go client of a credential. The default one: SETTLEMENT_POWEROFFICE_APPLICATION_KEY,
+    _CLIENT_KEY and _SUBSCRIPTION_KEY; a named one: SETTLEMENT_POWEROFFICE_<NAME>_CLIENT_KEY (and
+    _APPLICATION_KEY / _SUBSCRIPTION_KEY, else the default ones: they are the integration's).
+    The request gate is per subscription key: PowerOffice's 10 a second hold for all clients together."""
+    from settlement.settings import named_secret
+    from settlement.targets.poweroffice.configure import poweroffice_client as make
+
+    application = _secret(settings.poweroffice_application_key)
+    client = _secret(settings.poweroffice_client_key)
+    subscription = _secret(settings.poweroffice_subscription_key)
+    if credential is not None:
+        application = named_secret("poweroffice", credential, "application_key") or application
+        client = named_secret("poweroffice", credential, "client_key")
+        subscription = named_secret("poweroffice", credential, "subscription_key") or subscription
+    gate = None
+    if subscription:
+        gate = gate_for(settings.database_url, f"poweroffice:{subscription}", settings.poweroffice_requests_per_second)
+    return make(settings.poweroffice_base_url, settings.poweroffice_token_url, application, client, subscription,
+                gate=gate, connect_timeout=settings.ledger_connect_timeout, read_timeout=settings.ledger_read_timeout,
+                retry_attempts=settings.ledger_retry_attempts, on_request=on_request,
+                credential_label=credential or "default")
+
+
+# --- the ledger targets --------------------------------------------------------------------------
+
+def _fiken_target(settings: Settings, credential=None, on_request=None):
     from settlement.targets.fiken.target import FikenTarget
 
-    if eager:  # the credential is checked now: a missing one is said before anything is done
-        return FikenTarget(fiken_client(settings, on_request=on_request))
-    return FikenTarget(lambda: fiken_client(settings, on_request=on_request))
+    make = lambda: fiken_client(settings, on_request=on_request, credential=credential)  # noqa: E731
+    return FikenTarget(make)
 
 
-TARGETS = {"fiken": _fiken_target}
+def _tripletex_target(settings: Settings, credential=None, on_request=None):
+    from settlement.targets.tripletex.target import TripletexTarget
 
+    make = lambda: tripletex_client(settings, on_request=on_request, credential=credential)  # noqa: E731
+    return TripletexTarget(make)
+
+
+def _poweroffice_target(settings: Settings, credential=None, on_request=None):
+    from settlement.targets.poweroffice.target import PowerOfficeTarget
+
+    make = lambda: poweroffice_client(settings, on_request=on_request, credential=credential)  # noqa: E731
+    return PowerOfficeTarget(make)
+
+
+# The ledgers a vendor can post to, by the name stored with each day (Vendor.ledger): name →
+# (settings, credential name, on_request) → a target, whose client is made on first use (a missing
+# credential raises CredentialRefused then). Adding a ledger is one package under settlement/targets/
+# and one entry here.
+TARGETS = {"fiken": _fiken_target, "tripletex": _tripletex_target, "poweroffice": _poweroffice_target}
+
+
+class LedgerTargets:
+    """The ledger targets of one process, one per (ledger, credential), each made when a vendor first
+    needs it and kept (its client, session token and request gate) for the process's lifetime.
+    Called with a vendor, it gives that vendor's target (PostingContext.targets)."""
+
+    def __init__(self, settings: Settings, on_request=None):
+        import threading
+
+        self.settings, self.on_request = settings, on_request
+        self._made: dict[tuple[str, str | None], Any] = {}
+        self._lock = threading.Lock()
+
+    def __call__(self, vendor: Vendor):
+        key = (vendor.ledger, vendor.credential)
+        with self._lock:
+            if key not in self._made:
+                self._made[key] = TARGETS[vendor.ledger](self.settings, vendor.credential, self.on_request)
+            return self._made[key]
+
+
+def credential_label(vendor: Vendor) -> str:
+    """'Tripletex credential bergen-franchise', or 'the Fiken credential' for the default one."""
+    title = {"fiken": "Fiken", "tripletex": "Tripletex", "poweroffice": "PowerOffice"}[vendor.ledger]
+    return f"{title} credential {vendor.credential}" if vendor.credential else f"the {title} credential"
+
+
+def credential_problems(app: App, vendors) -> dict[str, Any]:
+    """Why a vendor's ledger credential cannot be used (a CredentialRefused: str() the message,
+    .reason with the ledger's kind), by vendor id, checked as `run`, `catch-up` and `serve` check
+    before settling: the client is made (a stored OAuth token read), no request is sent. Vendors
+    sharing a credential share the answer."""
+    checked: dict[tuple[str, str | None], Any] = {}
+    problems = {}
+    for vendor in vendors:
+        key = (vendor.ledger, vendor.credential)
+        if key not in checked:
+            checked[key] = _credential_problem(app.settings, vendor)
+        if checked[key]:
+            problems[vendor.id] = checked[key]
+    return problems
+
+
+def _credential_problem(settings: Settings, vendor: Vendor):
+    from settlement.posting.ledger import CredentialRefused
+
+    try:
+        TARGETS[vendor.ledger](settings, vendor.credential).client  # makes the client: no request
+    except CredentialRefused as exc:
+        return exc
+    return None
+
+
+# --- the posting context -------------------------------------------------------------------------
 
 def posting_context(app: App, *, on_request=None, targets=None, state=None):
     """Everything settling needs for this process: the vendor's voucher, accounts and ledger
@@ -261,8 +408,7 @@ def posting_context(app: App, *, on_request=None, targets=None, state=None):
     from settlement.store.posting_state import PostingState
 
     if targets is None:
-        target = TARGETS["fiken"](app.settings, on_request, eager=True)
-        targets = lambda vendor: target  # noqa: E731  (one ledger for every vendor today)
+        targets = LedgerTargets(app.settings, on_request)
     return PostingContext(
         vouchers=lambda vendor, day: app.voucher(vendor.id, day),
         ledgers=lambda vendor: app.chart.ledger(vendor.id),
@@ -393,13 +539,7 @@ def current_digests(app: App) -> Callable[[Vendor, Any], str | None]:
 
 
 def ledger_credential_problem(app: App) -> str | None:
-    """Why the ledger credential cannot be used, checked as `run` and `catch-up` check it before
-    settling (no request is sent); None when it can."""
-    from settlement.targets.fiken.configure import MissingCredential
-    from settlement.targets.fiken.errors import AuthenticationError
-
-    try:
-        TARGETS["fiken"](app.settings, eager=True)
-    except (MissingCredential, AuthenticationError) as exc:
-        return str(exc)
-    return None
+    """Why a ledger credential of the configured vendors cannot be used, checked as `run` and
+    `catch-up` check it before settling (no request is sent); None when every one can."""
+    problems = credential_problems(app, app.vendors.values())
+    return "; ".join(dict.fromkeys(str(p) for p in problems.values())) or None

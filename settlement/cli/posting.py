@@ -65,7 +65,7 @@ def run_day(args: argparse.Namespace) -> int:
     from settlement.posting.catchup import credential_refused, settle_guarded
     from settlement.posting.claims import claim_holder
     from settlement.domain.posting_rules import SETTLED
-    from settlement.wiring import posting_context
+    from settlement.wiring import credential_problems, posting_context
 
     app = load_app()
     vendor = app.vendor(args.vendor)
@@ -75,6 +75,10 @@ def run_day(args: argparse.Namespace) -> int:
     if not vendor.is_closed(args.date, now_utc()):
         print(f"{vendor.id} {args.date}: the business day has not closed yet", file=sys.stderr)
         return 1
+    problem = credential_problems(app, [vendor]).get(vendor.id)
+    if problem:  # said before anything is done: nothing was posted
+        print(f"settlement: {problem}", file=sys.stderr)
+        return EXIT_CREDENTIAL
     ctx = posting_context(app)
     deadline = time.monotonic() + max(args.wait, 0.0)
     while True:
@@ -96,13 +100,21 @@ def run_day(args: argparse.Namespace) -> int:
 def run_catch_up(args: argparse.Namespace) -> int:
     from settlement.posting.catchup import Progress, catch_up, closed_days, credential_refused
     from settlement.domain.posting_rules import DOCUMENTED
-    from settlement.wiring import posting_context
+    from settlement.wiring import credential_problems, posting_context
 
     app = load_app()
     vendors = [app.vendor(args.vendor)] if args.vendor else list(app.vendors.values())
     now = now_utc()
     if args.dry_run:
         return _dry_run(app, vendors, now, args.through)
+    # A vendor whose ledger credential cannot be used is said first and left out; the others go on.
+    unusable = {vendor: str(problem) for vendor, problem in credential_problems(app, vendors).items()}
+    for problem in dict.fromkeys(unusable.values()):
+        names = ", ".join(v for v, p in unusable.items() if p == problem)
+        print(f"settlement: {problem} (vendors {names}: not settled)", file=sys.stderr)
+    vendors = [v for v in vendors if v.id not in unusable]
+    if unusable and not vendors:
+        return EXIT_CREDENTIAL
     ctx = posting_context(app)
     progress = Progress(sum(len(closed_days(v, now, args.through)) for v in vendors))
     skipped: list[tuple[str, str]] = []
@@ -118,9 +130,10 @@ def run_catch_up(args: argparse.Namespace) -> int:
     posted = sum(o.status == DOCUMENTED and o.message != "already settled" for o in outcomes)
     print(f"catch-up done: {len(outcomes)} day(s) checked, {posted} posted or documented, {len(failed)} vendor(s) stopped"
           + (f", {len(skipped)} skipped (being settled by another process)" if skipped else ""))
-    if failed and all(credential_refused(o) for o in failed):
-        print("Fiken refused the credential: set SETTLEMENT_FIKEN_TOKEN or run `settlement connect`, then run again",
-              file=sys.stderr)
+    if (failed or unusable) and all(credential_refused(o) for o in failed):
+        if failed:
+            print("the ledger refused a credential (see above): fix it (for Fiken: SETTLEMENT_FIKEN_TOKEN or "
+                  "`settlement connect`), then run again", file=sys.stderr)
         return EXIT_CREDENTIAL
     return 1 if failed else EXIT_CLAIMED if skipped else 0
 

@@ -51,6 +51,7 @@ class Service:
         self._engine: Engine | None = None
         self._context: PostingContext | None = None
         self._context_error = ""
+        self._credential_errors: dict[str, str] = {}  # credential label → why it cannot be used
         self._lock = threading.RLock()
         self._running: set[str] = set()
 
@@ -134,6 +135,8 @@ class Service:
         extra = {"vendor": vendor_id}
         try:
             ctx = self.posting_context(app)
+            if not self._credential_usable(app, vendor, extra):
+                return
             with ctx.claim(vendor_id) as claimed:
                 if not claimed:
                     self.metrics.count_run(vendor_id, "claimed_elsewhere")
@@ -163,6 +166,22 @@ class Service:
             log.exception("run failed; the other vendors go on", extra=extra)
         finally:
             self._end(vendor_id)
+
+    def _credential_usable(self, app: App, vendor, extra: dict) -> bool:
+        """Whether the vendor's ledger credential can be used (checked without a request); if not,
+        the run is said failed in one line and /readyz names the credential until it works again."""
+        from settlement.wiring import credential_label, credential_problems
+
+        problem = credential_problems(app, [vendor]).get(vendor.id)
+        label = credential_label(vendor)
+        with self._lock:
+            if problem is None:
+                self._credential_errors.pop(label, None)
+                return True
+            self._credential_errors[label] = f"{label}: {problem}"
+        self.metrics.count_run(vendor.id, "error")
+        log.error("run failed: %s; the other vendors go on", problem.reason, extra=extra)
+        return False
 
     def _begin(self, vendor_id: str) -> bool:
         """Mark the vendor as running in this process; False if it already is (a retry meeting
@@ -207,6 +226,8 @@ class Service:
             reasons.append(f"database: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         if self._context_error:
             reasons.append(self._context_error)
+        with self._lock:
+            reasons += sorted(self._credential_errors.values())
         return reasons
 
     def metrics_text(self) -> str:

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 
 from settlement.targets.fiken.auth import OAuthToken, PersonalToken, TokenSource
 from settlement.targets.fiken.client import FikenClient
-from settlement.targets.fiken.errors import FikenError, ReconnectRequired
+from settlement.targets.fiken.errors import AuthenticationError, ReconnectRequired
 from settlement.targets.fiken.oauth import OAuthConfig
 from settlement.targets.pacing import RequestGate
 from settlement.targets.retry import RetryPolicy
@@ -22,7 +22,7 @@ from settlement.targets.fiken.token_store import TokenFileStore
 from settlement.targets.fiken.transport import SentRequest
 
 
-class MissingCredential(FikenError):
+class MissingCredential(AuthenticationError):
     """Neither a personal token nor an OAuth registration is configured."""
 
 

@@ -124,12 +124,14 @@ def test_a_file_laid_out_like_the_official_example_stores_what_the_compact_one_d
     assert described(alone)[:3] == described(compact_alone)[:3]
 
 
-def test_an_error_in_the_second_part_stores_nothing_and_names_the_line(workspace):
+def test_an_error_in_the_second_part_blocks_its_day_and_names_the_line(workspace):
     bad = Transaction("99", "2026-11-03", "21:00:00", [Line(5000)], [Payment("BITCOIN", 5000)])
     path = shop(K4=[bad]).write(workspace.path / "bad.xml")
-    (alone, _, _), (split, split_stored, split_notes) = import_both(workspace, path)
+    (alone, alone_stored, _), (split, split_stored, split_notes) = import_both(workspace, path)
 
-    assert not split.stored and split.vendors == {} and split_stored == [] and split_notes == []
+    # A day, not the file: 2026-11-03 is kept out whole, 2026-11-02 is stored.
+    assert split.stored and set(split.blocked["oslo-sentrum"]) == {DAYS[1]}
+    assert split_stored == alone_stored and {line.business_day for line in split_stored} == {DAYS[0]}
     errors = [p for p in split.problems if p.is_error]
     assert [(p.message, p.file, p.column) for p in errors] == [
         ("register K4 transaction 99: payment type 'BITCOIN' is not a payment type in <basics>", str(path), "paymentType")

@@ -63,7 +63,7 @@ def assert_upgraded(engine) -> None:
     columns = {c["name"] for c in inspect(engine).get_columns("settlement_day")}
     assert NEW_COLUMNS <= columns and not FIKEN_IDS & columns
     with engine.connect() as c:
-        assert current_version(c) == 4
+        assert current_version(c) == 5  # step 5 (day_block) follows on any upgrade
         raw = dict(c.execute(text("SELECT vendor, target_ref FROM settlement_day")).all())
         assert c.execute(text("SELECT count(*) FROM settlement_day WHERE booking IS NOT NULL")).scalar() == 0
         assert c.execute(text("SELECT count(*) FROM audit_log")).scalar() == 10

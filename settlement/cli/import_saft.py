@@ -38,5 +38,6 @@ def _say_more(path: Path, outcome) -> None:
     skipped = ", ".join(f"{count} {why}" for why, count in sorted(outcome.skipped.items()))
     if skipped:
         print(f"{path}: left out {skipped} transaction(s)")
-    if outcome.found:
-        print(f"{path}: {len(outcome.found)} warning(s), stored as notes on the business days they concern")
+    warnings = sum(not p.is_error for p in outcome.found)
+    if warnings:
+        print(f"{path}: {warnings} warning(s), stored as notes on the business days they concern")

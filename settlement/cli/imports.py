@@ -28,10 +28,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def import_sales(args: argparse.Namespace) -> int:
     """Import generic receipt CSV files; any bad row in a file means nothing from it is stored."""
-    from settlement.sources.generic_csv import CsvSource
+    from settlement.sources.generic_csv_stream import StreamingCsvSource
 
     app = load_app()
-    return import_each(app, args.files, CsvSource(), app.vendor(args.vendor))
+    return import_each(app, args.files, StreamingCsvSource(), app.vendor(args.vendor))
 
 
 def import_each(app, files: list[Path], source, vendor, after=None) -> int:
@@ -49,13 +49,18 @@ def import_each(app, files: list[Path], source, vendor, after=None) -> int:
         print_problems(outcome.found)
         print_problems(outcome.over_limit)
         if not outcome.stored:
-            print(f"{path}: {refusal(outcome, source)}; nothing imported from this file")
+            print(f"{path}: {refusal(outcome, getattr(source, 'counted_as', source))}; nothing imported from this file")
             status = 1
             continue
         for vendor_id, result in sorted(outcome.vendors.items()):
             print_stored(path, vendor_id, result, source.unit)
             # Webshop orders that now also appear in the POS data are warned about again.
             print_problems(outcome.rechecked.get(vendor_id, []))
+        for vendor_id, days in sorted(outcome.blocked.items()):  # a day needs a person: exit 1
+            for day, problems in sorted(days.items()):
+                print(f"{path}: business day {day.isoformat()} of {vendor_id} blocked by {len(problems)} error(s); "
+                      "nothing of that day imported from this file, the other days are")
+                status = 1
         if after is not None:
             after(path, outcome)
     return status

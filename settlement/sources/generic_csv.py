@@ -160,22 +160,9 @@ def parse_sales_csv(
             problems.append(error(bad.reason, file=file, line=row.line, column=bad.column, value=bad.value))
             continue
         first = receipt_times.setdefault(receipt_id, (moment, day, row.line, row.get("timestamp")))
-        if first[1] != day:
-            problems.append(
-                error(
-                    f"receipt {receipt_id} spans business days {first[1]} (line {first[2]}) and {day}",
-                    file=file, line=row.line, column="timestamp", ref=receipt_id,
-                )
-            )
-            continue
-        if first[0] != moment:
-            problems.append(
-                error(
-                    f"receipt {receipt_id} has rows at two times: {first[3]} on line {first[2]} and "
-                    f"{row.get('timestamp')} on line {row.line} (one receipt id per receipt)",
-                    file=file, line=row.line, column="timestamp", value=row.get("timestamp"), ref=receipt_id,
-                )
-            )
+        mismatch = receipt_mismatch(first, receipt_id, moment, day, row.line, row.get("timestamp"), file)
+        if mismatch is not None:
+            problems.append(mismatch)
             continue
         lines.append(
             SaleLine(vendor.id, SOURCE, receipt_id, moment, day, kind.value, code, vat_code, amount, vat, f"{file}:{row.line}",
@@ -184,6 +171,24 @@ def parse_sales_csv(
     if any(p.is_error for p in problems):
         return [], problems
     return lines, problems + unbalanced_receipts(lines)
+
+
+def receipt_mismatch(first: tuple[datetime, date, int, str], receipt_id: str, moment: datetime, day: date,
+                     line: int, stamp: str, file: str) -> Problem | None:
+    """The error when a receipt's row is not at its first row's time and business day, else None.
+
+    first: (time, business day, line, timestamp as written) of the receipt's first row.
+    """
+    if first[1] != day:
+        return error(f"receipt {receipt_id} spans business days {first[1]} (line {first[2]}) and {day}",
+                     file=file, line=line, column="timestamp", ref=receipt_id)
+    if first[0] != moment:
+        return error(
+            f"receipt {receipt_id} has rows at two times: {first[3]} on line {first[2]} and "
+            f"{stamp} on line {line} (one receipt id per receipt)",
+            file=file, line=line, column="timestamp", value=stamp, ref=receipt_id,
+        )
+    return None
 
 
 def unbalanced_receipts(lines: list[SaleLine]) -> list[Problem]:

@@ -3,8 +3,14 @@
 `settlement import sales`, `settlement import saft` and the drop folder all import through it; a
 WooCommerce sync (settlement.sources.woocommerce.sync) answers with the same `ImportOutcome`.
 
-- Atomic: a file with any error stores nothing; so does one that would take a vendor-day beyond
-  the per-day plausibility bound (SETTLEMENT_MAX_DAY_AMOUNT): those days are `over_limit`.
+- Atomic: a file with any error of its own (unreadable, a register without a vendor, the wrong
+  currency, a transaction whose day cannot be read) stores nothing; so does one that would take a
+  vendor-day beyond the per-day plausibility bound (SETTLEMENT_MAX_DAY_AMOUNT): those days are
+  `over_limit`.
+- A day, not a file, is the unit of refusal: a transaction whose figures are wrong or unmapped
+  blocks its business day (`blocked`): nothing of that day is stored from the file, its problems
+  are kept in the store (settlement.store.day_blocks) and block the day's voucher, and the file's
+  other days are stored. Importing the day again without the problem unblocks it.
 - Idempotent: receipts are stored by (vendor, source, receipt id), replacing earlier versions, so
   importing a file again, or an overlapping export, changes nothing.
 - Afterwards the webshop checks of every day the file changed are made again (`rechecked`): POS
@@ -27,6 +33,7 @@ from settlement.domain.sales import SaleLine
 from settlement.domain.vendors import Vendor
 from settlement.sources.protocol import FileSource, ReadAgain, SourceRead
 from settlement.sources.woocommerce.notes import refresh_notes
+from settlement.store.day_blocks import replace_blocks
 from settlement.store.sales_store import DayLimitExceeded, ImportResult, SalesStore
 
 
@@ -52,6 +59,8 @@ class ImportOutcome:
     found: every problem reading found; over_limit: the vendor-days it would have taken beyond the
         per-day bound. `problems` is both.
     skipped: what the file held that is no sale, counted by why.
+    blocked: per vendor, the business days the import blocked and the errors why (these errors are
+        in `found` too, after the file's own problems).
     rechecked: per vendor, the webshop warnings made again for the days the import changed.
     webshop: what a WooCommerce sync read (None for a file).
     """
@@ -65,6 +74,7 @@ class ImportOutcome:
     skipped: Counter = field(default_factory=Counter)
     rechecked: dict[str, list[Problem]] = field(default_factory=dict)
     webshop: WebshopSync | None = None
+    blocked: dict[str, dict[date, list[Problem]]] = field(default_factory=dict)
 
     @property
     def problems(self) -> list[Problem]:
@@ -166,15 +176,27 @@ class _Storer:
         return []
 
 
+def _found(read: SourceRead) -> list[Problem]:
+    """The file's own problems, then the errors that block days, day by day."""
+    return read.problems + [p for vendor in sorted(read.blocked) for day in sorted(read.blocked[vendor])
+                            for p in read.blocked[vendor][day]]
+
+
 def _keep(outcome: ImportOutcome, read: SourceRead, store: SalesStore, source: FileSource, connection: Connection) -> None:
-    """Take what the read found; roll back on an error, else store its notes."""
-    outcome.found, outcome.skipped = read.problems, read.skipped
+    """Take what the read found; roll back on an error, else store its notes and day blocks."""
+    outcome.found, outcome.skipped = _found(read), read.skipped
     if read.errors:
         raise _RollBack
     if read.vendor is not None:
         outcome.vendors.setdefault(read.vendor, ImportResult())
     for vendor, days in read.days.items():
         store.replace_notes(vendor, source.name, days, read.notes.get(vendor, []), connection)
+    for vendor in sorted(set(read.days) | set(read.blocked)):
+        blocked = read.blocked.get(vendor, {})
+        replace_blocks(connection, vendor, source.name, read.days.get(vendor, set()), blocked)
+        if blocked:
+            outcome.vendors.setdefault(vendor, ImportResult())
+    outcome.blocked = read.blocked
 
 
 def import_file(
@@ -187,7 +209,8 @@ def import_file(
     vendor: Vendor | None = None,
     line_limit: int | None = None,
 ) -> ImportOutcome:
-    """Import one sales file into the store: all of it, or nothing when it has any error.
+    """Import one sales file into the store: all of it but its blocked days, or nothing when it
+    has an error of its own (see the module docstring).
 
     vendors: every configured vendor (for SAF-T registers, and the webshop re-check).
     data: the file's bytes when the caller read them already (the drop folder reads through
@@ -211,7 +234,7 @@ def import_file(
         else:
             batches: list[tuple[list[str], list[SaleLine]]] = []
             read = source.read(path, data, vendors, vendor, line_limit, lambda ids, lines: batches.append((ids, lines)) or [])
-            outcome.found, outcome.skipped = read.problems, read.skipped
+            outcome.found, outcome.skipped = _found(read), read.skipped
             if read.errors:  # nothing to undo: the store was not touched
                 return outcome
             with store.engine.begin() as connection:

@@ -47,6 +47,9 @@ class SourceRead:
     days: per vendor, the days whose notes from this source are replaced by `notes` (the days
         the file covers); a source that keeps no notes leaves this empty.
     skipped: what the file held that is no sale, counted by why (SAF-T training transactions).
+    blocked: per vendor and business day, the errors that block that day (a transaction whose
+        figures are wrong or unmapped): none of the day's lines was handed over, the other days'
+        were; these errors are not in `problems`, and do not refuse the file.
     """
 
     problems: list[Problem] = field(default_factory=list)
@@ -54,6 +57,7 @@ class SourceRead:
     notes: dict[str, list[Note]] = field(default_factory=dict)
     days: dict[str, set[date]] = field(default_factory=dict)
     skipped: Counter = field(default_factory=Counter)
+    blocked: dict[str, dict[date, list[Problem]]] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:

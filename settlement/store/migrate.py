@@ -32,6 +32,7 @@ from settlement.store.pacing import PACING_METADATA
 from settlement.store import tables  # noqa: F401
 from settlement.store import webshop  # noqa: F401
 from settlement.store import posting_state as state  # noqa: F401
+from settlement.store import day_blocks  # noqa: F401
 
 
 
@@ -129,12 +130,20 @@ def _target_ref_columns(connection: Connection) -> None:
         connection.exec_driver_sql(f"ALTER TABLE settlement_day DROP COLUMN {name}")
 
 
+def _day_block_table(connection: Connection) -> None:
+    """Create day_block (the problems that block a business day, settlement.store.day_blocks).
+    A new table: create_all has made it already on any database this code opens; kept as a step
+    so that the schema version says the table is there. Idempotent."""
+    day_blocks.DayBlockRow.__table__.create(connection, checkfirst=True)
+
+
 # Append new steps at the end with the next number; never edit or reorder a released step.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: sales, notes, webshop orders, posting state, audit log, Fiken pacing", _baseline),
     Migration(2, "sale_line: covering index for the daily summary", _summary_index),
     Migration(3, "sale_line: discount column (informational, for the settlement report)", _discount_column),
     Migration(4, "settlement_day: target, target_ref and booking instead of Fiken's id columns", _target_ref_columns),
+    Migration(5, "day_block: problems that block one business day instead of refusing the whole file", _day_block_table),
 ]
 
 

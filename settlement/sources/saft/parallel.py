@@ -115,6 +115,7 @@ def read_in_parallel(
     batch_lines: int,
     workers: int = 2,
     line_limit: int | None = None,
+    skip: frozenset = frozenset(),
 ) -> ReadOutcome:
     """Read the file with `workers` processes, calling store_batch(receipt_ids, lines) here.
 
@@ -138,7 +139,7 @@ def read_in_parallel(
         for index, (first, last) in enumerate(zip(firsts, stops)):
             job = {"path": path, "vendors": vendors, "override": override, "batch_lines": batch_lines,
                    "first_line": first, "stop_line": last, "jump": jumps[index],
-                   "line_limit": line_limit}
+                   "line_limit": line_limit, "skip": skip}
             process = _start(job)
             processes.append(process)
             threading.Thread(target=_relay, args=(index, process, inbox, stop), daemon=True).start()

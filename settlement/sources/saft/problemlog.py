@@ -4,6 +4,10 @@ A big export with one systematic defect would otherwise produce a warning per tr
 kind of problem (its message with the numbers taken out) is listed a limited number of times; the
 rest are counted and summed up in one closing line. Warnings about a vendor-day are also kept as
 notes for the store, so preview and the settlement report show them.
+
+An error about a vendor-day (a transaction whose date was read) blocks that day, not the file:
+it is kept apart in `blocked` (at most `per_day` listed per day, the rest counted) and not
+counted in `errors`, which are the file's own.
 """
 
 from __future__ import annotations
@@ -38,9 +42,19 @@ class ProblemLog:
         self._first: dict[tuple, Problem] = {}
         self._notes: dict[str, list[tuple[date, str, str]]] = {}
         self._unlisted_notes: Counter = Counter()
+        self.per_day = 5
+        self.blocked: dict[tuple[str, date], list[Problem]] = {}
+        self._unlisted_blocks: Counter = Counter()
 
     def add(self, problem: Problem, vendor: str | None = None, day: date | None = None) -> None:
         problem = shortened(problem)
+        if problem.is_error and vendor and day:
+            listed = self.blocked.setdefault((vendor, day), [])
+            if len(listed) < self.per_day:
+                listed.append(problem)
+            else:
+                self._unlisted_blocks[(vendor, day)] += 1
+            return
         kind = _kind(problem)
         self._seen[kind] += 1
         self.errors += problem.is_error
@@ -67,6 +81,22 @@ class ProblemLog:
                 self.errors += unlisted if kind[0] else 0
                 self._first.setdefault(kind, later._first[kind])
         self._unlisted_notes.update(later._unlisted_notes)
+        for (vendor, day), problems in later.blocked.items():
+            for problem in problems:
+                self.add(problem, vendor, day)
+        self._unlisted_blocks.update(later._unlisted_blocks)
+
+    def blocked_problems(self) -> dict[str, dict[date, list[Problem]]]:
+        """Per vendor and business day, the errors that block it (and one line counting the rest)."""
+        result: dict[str, dict[date, list[Problem]]] = {}
+        for (vendor, day), problems in sorted(self.blocked.items()):
+            listed = list(problems)
+            more = self._unlisted_blocks.get((vendor, day), 0)
+            if more:
+                listed.append(replace(problems[0], line=None, column=None, value=None, ref=None,
+                                      message=f"{more} more error(s) on business day {day.isoformat()} (see the file)"))
+            result.setdefault(vendor, {})[day] = listed
+        return result
 
     def problems(self) -> list[Problem]:
         """Listed problems, plus one line per kind that had more than could be listed."""

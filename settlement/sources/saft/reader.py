@@ -74,8 +74,11 @@ class FileReader:
     def __init__(self, path: str, vendors: dict[str, Vendor], override: Vendor | None,
                  sink: Callable[[list[Converted]], None], batch_lines: int,
                  first_line: int = 1, stop_line: int | None = None, jump: tuple[bytes, int] | None = None,
-                 line_limit: int | None = None):
+                 line_limit: int | None = None, skip: frozenset[tuple[str, date]] = frozenset()):
         self.path, self.vendors, self.override, self.sink = path, vendors, override, sink
+        # (vendor, business day) kept out of this file's import: a transaction on them has an error,
+        # so none of the day's transactions is handed over (they are still read and checked).
+        self.skip = skip
         self.line_limit = line_limit  # the largest amount in øre one element may hold (None: money's default)
         # (stand-in for the lines before first_line, byte offset of first_line): once the sign
         # convention is known, the rest of the part before the range is not parsed (see `splitpoint`).
@@ -210,7 +213,7 @@ class FileReader:
         outcome = convert(record(element, "cashtransaction"), register, self.master, self.signs, self.path,
                           self.line_limit)
         converted = outcome.converted
-        day = converted.day if converted else None
+        day = converted.day if converted else outcome.day
         for problem in outcome.problems:
             self._problem(problem, register.vendor_id, day)
         if outcome.skipped:
@@ -220,7 +223,8 @@ class FileReader:
         key = (register.vendor_id, register.company, register.register_id, converted.day)
         self.outcome.totals.setdefault(key, DayTotals()).add(converted)
         self.outcome.days.setdefault(register.vendor_id, set()).add(converted.day)
-        if self.log.errors == 0:  # once the file is refused, only look for more problems
+        # Once the file is refused, only look for more problems; a blocked day is kept out whole.
+        if self.log.errors == 0 and (register.vendor_id, converted.day) not in self.skip:
             self.pending.append(converted)
             self.pending_lines += len(converted.lines)
 
@@ -249,6 +253,7 @@ def read_saft(path: str, vendors: dict[str, Vendor], override: Vendor | None = N
     """Read a whole file in memory, storing nothing: (converted transactions, problems).
 
     What `import saft` would store when the problems hold no error; for tests and small files.
+    The errors that block a day (ProblemLog.blocked) are among the problems, after the file's.
     Never raises for anything in the file: broken XML, hostile text and bad values are problems.
     """
     try:
@@ -257,4 +262,5 @@ def read_saft(path: str, vendors: dict[str, Vendor], override: Vendor | None = N
         return [], [shortened(exc.problem)]
     converted: list[Converted] = []
     outcome = FileReader(path, vendors, override, converted.extend, 1 << 30, line_limit=line_limit).read()
-    return converted, outcome.log.problems()
+    blocking = [p for days in outcome.log.blocked_problems().values() for ps in days.values() for p in ps]
+    return converted, outcome.log.problems() + blocking

@@ -5,12 +5,20 @@ case stores them inside one database transaction, so memory stays bounded and an
 whole file back. Z reports are checked once the file is read to the end; their mismatches (and
 the other warnings) become notes on the vendor-days the file touched. Files from
 PARALLEL_FROM_BYTES on are read by two processes while this one stores (see `parallel`).
+
+A transaction with an error whose business day is known blocks that day: the day is kept out of
+the import as a whole (none of its transactions in this file is stored) while the other days are
+stored. Batches are handed over before a later transaction can block their day, so a file that
+blocks a day it handed lines over for is read once more with that day skipped (`skip`), after
+what was stored is rolled back (ReadAgain). A blocked day's Z reports are not checked: they would
+be compared with part of a day.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 from settlement.domain.problems import Problem, warning
@@ -29,9 +37,11 @@ BATCH_LINES = 20_000
 PARALLEL_FROM_BYTES = 32 * 1024 * 1024
 
 
-def _check_z_reports(path: str, read: ReadOutcome) -> None:
+def _check_z_reports(path: str, read: ReadOutcome, blocked: set[tuple[str, date]]) -> None:
     for key in sorted(read.z_reports):
         vendor, company, register_id, day = key
+        if (vendor, day) in blocked:
+            continue
         reports = read.z_reports[key]
         for message in compare(register_id, reports, read.totals.get(key)):
             ref = f"{company}/{register_id}/Z{'+'.join(r.report_id for r in reports)}"
@@ -49,6 +59,7 @@ class SaftSource:
 
     batch_lines: int = BATCH_LINES
     workers: int | None = None
+    skip: frozenset[tuple[str, date]] = frozenset()  # (vendor, day) kept out: blocked (see the module docstring)
     name: str = SOURCE
     unit: str = "transaction(s)"
     error_unit: str = "error(s)"
@@ -75,8 +86,10 @@ class SaftSource:
         if workers is None:
             workers = 2 if os.path.getsize(path) >= PARALLEL_FROM_BYTES and (os.cpu_count() or 1) >= 2 else 1
         found: list[Problem] = []  # by storing: transactions repeated in the file
+        handed: set[tuple[str, date]] = set()  # (vendor, day) of the lines handed over
 
         def hand_over(receipt_ids: list[str], lines) -> None:
+            handed.update({(line.vendor, line.business_day) for line in lines})
             found.extend(emit(receipt_ids, lines))
 
         def hand_over_converted(batch: list[Converted]) -> None:
@@ -84,15 +97,24 @@ class SaftSource:
 
         try:
             if workers > 1:
-                read = read_in_parallel(path, vendors, vendor, hand_over, self.batch_lines, workers, line_limit)
+                read = read_in_parallel(path, vendors, vendor, hand_over, self.batch_lines, workers, line_limit,
+                                        self.skip)
             else:
-                read = FileReader(path, vendors, vendor, hand_over_converted, self.batch_lines, line_limit=line_limit).read()
+                read = FileReader(path, vendors, vendor, hand_over_converted, self.batch_lines, line_limit=line_limit,
+                                  skip=self.skip).read()
         except SplitMismatch as exc:
             # The second reader's stand-in for the first part did not match the file (rare: e.g.
             # tags inside a comment fooled the byte scan): undo everything, read it alone.
             raise ReadAgain(replace(self, workers=1)) from exc
         for problem in found:
             read.log.add(problem)
+        blocked = set(read.log.blocked)
+        if read.log.errors == 0 and blocked & handed:
+            # Lines of a blocked day were stored: undo them all and read again without those days.
+            raise ReadAgain(replace(self, skip=self.skip | blocked))
         if not read.broken:  # Z reports are only compared with a file read to the end
-            _check_z_reports(path, read)
-        return SourceRead(read.log.problems(), None, {v: read.log.notes(v) for v in read.days}, read.days, read.skipped)
+            _check_z_reports(path, read, blocked)
+        for vendor_id, day in blocked:
+            read.days.setdefault(vendor_id, set()).add(day)
+        return SourceRead(read.log.problems(), None, {v: read.log.notes(v) for v in read.days}, read.days, read.skipped,
+                          read.log.blocked_problems())

@@ -22,6 +22,7 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from settlement.domain.businessday import EARLIEST_YEAR, LATEST_YEAR, business_day, parse_timestamp
+from settlement.domain.localtime import AMBIGUOUS, EXACT, GAP, local_kind, offset_text
 from settlement.domain.money import AmountError, format_nok, round_half_up_div
 from settlement.domain.problems import Problem, error, warning
 from settlement.domain.sales import LineType, SaleLine
@@ -84,6 +85,9 @@ class Outcome:
     converted: Converted | None = None
     skipped: str = ""  # "training", "voided" or "not a sale"
     problems: list[Problem] = field(default_factory=list)
+    # The business day of a transaction refused after its date and time were read: its error
+    # blocks that day (None: refused before, so the error is the file's).
+    day: date | None = None
 
 
 class _Bad(Exception):
@@ -98,6 +102,7 @@ class _Reader:
     def __init__(self, file: str, ref: str, label: str, limit: int | None = None):
         self.file, self.ref, self.label, self.limit = file, ref, label, limit
         self.warnings: list[Problem] = []
+        self.day: date | None = None  # the transaction's business day, once read
 
     def bad(self, rec: Record, message: str, column: str | None = None, value: str | None = None) -> _Bad:
         return _Bad(error(f"{self.label}: {message}", file=self.file, line=rec.line_of(column), column=column, value=value,
@@ -173,7 +178,7 @@ def convert(rec: Record, register: Register, master: MasterData, signs: SignConv
     try:
         converted = _convert(rec, register, master, signs, reader, receipt_id)
     except _Bad as bad:
-        return Outcome(problems=[bad.problem, *reader.warnings])
+        return Outcome(problems=[bad.problem, *reader.warnings], day=reader.day)
     if converted is None:
         return Outcome(skipped="not a sale")
     return Outcome(converted=converted, problems=reader.warnings)
@@ -183,17 +188,18 @@ def _convert(
     rec: Record, register: Register, master: MasterData, signs: SignConvention, reader: _Reader, receipt_id: str
 ) -> Converted | None:
     trans_id = reader.text(rec, "transID")
-    if len(receipt_id) > MAX_RECEIPT_ID:
-        raise reader.bad(rec, f"the receipt id <companyIdent>/<registerID>/<transID> is {len(receipt_id)} characters long; "
-                         f"at most {MAX_RECEIPT_ID} are stored", column="transID", value=trans_id)
     trans_type = rec.get("transType", "")
     predefined_type = master.predefined(trans_type, TRANSACTION) if trans_type else ""
     if predefined_type in NOT_SALES:
         return None
+    # The day first: every error after it blocks that business day, not the whole file.
+    moment = _moment(rec, register, reader)
+    day = reader.day
+    if len(receipt_id) > MAX_RECEIPT_ID:
+        raise reader.bad(rec, f"the receipt id <companyIdent>/<registerID>/<transID> is {len(receipt_id)} characters long; "
+                         f"at most {MAX_RECEIPT_ID} are stored", column="transID", value=trans_id)
     written = reader.amount(rec, "transAmntIn")
     letter = reader.letter(rec)
-    moment = _moment(rec, register, reader)
-    day = business_day(moment, register.tz, register.day_start)
     sale_letter, contradiction = signs.sale_letter_for(reader.label, letter, written, predefined_type)
     if contradiction:
         raise reader.bad(rec, contradiction, column="amntTp", value=letter)
@@ -222,7 +228,7 @@ def _convert(
         tips += _raise(raise_rec, master, flip, reader, add)
     if "discount" in rec.children or "discount" in rec:
         _transaction_discount(rec, reader, lines)
-    _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip)
+    _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip, master, day, result)
     paid = 0
     for payment in nested(rec, "payment"):
         paid += _payment(payment, master, flip, reader, result, add)
@@ -245,12 +251,24 @@ def _moment(rec: Record, register: Register, reader: _Reader) -> datetime:
     try:
         moment = parse_timestamp(f"{raw_date}T{raw_time}", register.tz)
         day = business_day(moment, register.tz, register.day_start)
+        written_moment = datetime.fromisoformat(f"{raw_date}T{raw_time}".strip().replace("Z", "+00:00"))
+        kind = local_kind(written_moment, register.tz) if written_moment.tzinfo is None else EXACT
     except (ValueError, OverflowError):
         raise reader.bad(rec, "<transDate>/<transTime> is not a date and time", column="transDate",
                          value=f"{raw_date} {raw_time}") from None
     if not EARLIEST_DAY <= day <= LATEST_DAY:
         raise reader.bad(rec, f"<transDate>/<transTime> is on {day.isoformat()}, outside the plausible years "
                          f"{EARLIEST_DAY.year}-{LATEST_DAY.year}", column="transDate", value=f"{raw_date} {raw_time}")
+    reader.day = day
+    # A local time without an offset on a daylight-saving Sunday (settlement.domain.localtime).
+    if kind == GAP:
+        raise reader.bad(rec, f"<transDate>/<transTime> {raw_date} {raw_time} does not exist in {register.tz.key} "
+                         "(the clocks went forward over it); write the time with its offset or correct it",
+                         column="transTime", value=raw_time)
+    if kind == AMBIGUOUS:
+        reader.warn(rec, f"<transDate>/<transTime> {raw_date} {raw_time} occurs twice in {register.tz.key} (the clocks "
+                    f"went back); read as its first occurrence, {offset_text(moment, register.tz)}",
+                    column="transTime", value=raw_time)
     return moment
 
 
@@ -392,7 +410,12 @@ def _payment(payment: Record, master: MasterData, flip: int, reader: _Reader, re
     return amount
 
 
-def _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip) -> None:
+# Line VAT and transaction VAT may differ by this much per VAT rate (øre): rounding per line
+# against rounding once per rate. Tolerated with a note; the line figures are booked.
+VAT_TOLERANCE = 1
+
+
+def _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip, master, day, result) -> None:
     if line_sum != total and line_sum + tips != total:
         raise reader.bad(rec, f"the lines add up to {format_nok(line_sum)} but <transAmntIn> is {format_nok(total)}",
                          column="transAmntIn", value=rec.get("transAmntIn"))
@@ -400,13 +423,48 @@ def _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, fli
     if not summaries:
         return
     listed = 0
+    by_rate: dict[int, int] | None = {}
     for vat_rec in summaries:
         written = reader.amount(vat_rec, "vatAmnt")
         letter = vat_rec.get("vatAmntTp", "").upper()
-        listed += signed(written, letter, sale_letter) if letter in ("C", "D") else written * (flip if written > 0 else 1)
-    if listed != line_vat:
+        amount = signed(written, letter, sale_letter) if letter in ("C", "D") else written * (flip if written > 0 else 1)
+        listed += amount
+        percent = _summary_percent(vat_rec, master, reader, day) if by_rate is not None else None
+        if percent is None:
+            by_rate = None  # a rate the summary does not tell: compare the totals only
+        else:
+            by_rate[percent] = by_rate.get(percent, 0) + amount
+    lines_by_rate = {percent: vat for percent, (_, vat) in result.vat.items()}
+    if by_rate is not None and sum(lines_by_rate.values()) == line_vat:
+        residuals = {p: lines_by_rate.get(p, 0) - by_rate.get(p, 0) for p in sorted(set(by_rate) | set(lines_by_rate))}
+    else:
+        residuals = {None: line_vat - listed}
+    residuals = {p: r for p, r in residuals.items() if r}
+    if not residuals:
+        return
+    allowed = VAT_TOLERANCE * (len(lines_by_rate) or 1) if None in residuals else VAT_TOLERANCE
+    if any(abs(r) > allowed for r in residuals.values()):
         raise reader.bad(rec, f"the lines carry VAT {format_nok(line_vat)} but the transaction's <vat> adds up to "
-                         f"{format_nok(listed)}", column="vatAmnt")
+                         f"{format_nok(listed)}; more than {format_nok(VAT_TOLERANCE)} per VAT rate apart",
+                         column="vatAmnt")
+    for percent, residual in residuals.items():
+        rate = "" if percent is None else f" at {percent_text(percent)} %"
+        line_figure = line_vat if percent is None else lines_by_rate.get(percent, 0)
+        reader.warn(rec, f"VAT{rate}: the lines carry {format_nok(line_figure)}, the transaction's <vat> "
+                    f"{format_nok(line_figure - residual)}; residual {format_nok(residual)} tolerated (rounding per line "
+                    "against per rate), the line figures are booked", column="vatAmnt")
+
+
+def _summary_percent(vat_rec: Record, master: MasterData, reader: _Reader, day: date) -> int | None:
+    """The VAT rate (thousandths) of a transaction's <vat> summary, or None when it does not tell one."""
+    key = (vat_rec.get("vatCode", ""), vat_rec.get("vatPerc", ""), day)
+    known = master.vat_resolved.get(key)
+    if known is None:
+        try:
+            known = master.vat_resolved[key] = _resolve_vat_code(vat_rec, master, reader, day)
+        except _Bad:
+            return None
+    return known[1]
 
 
 def _check_rounding(rec: Record, reader: _Reader, rounding: int, paid: int, billed: int) -> None:

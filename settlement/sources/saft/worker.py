@@ -31,7 +31,8 @@ def main() -> int:
 
     try:
         reader = FileReader(job["path"], job["vendors"], job["override"], sink, job["batch_lines"],
-                            job["first_line"], job["stop_line"], job.get("jump"), job.get("line_limit"))
+                            job["first_line"], job["stop_line"], job.get("jump"), job.get("line_limit"),
+                            job.get("skip", frozenset()))
         send(("done", reader.read()))
     except BrokenPipeError:
         return 1  # the importing process is gone

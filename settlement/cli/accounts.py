@@ -26,12 +26,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def check_accounts(_args: argparse.Namespace) -> int:
-    from settlement.domain.chart import chart_warnings
+    from settlement.domain.chart import chart_warnings, sub_account_notes
     from settlement.domain.vendors import closing_warnings
 
     app = load_app(validate=False)
     problems = app.problems + closing_warnings(list(app.vendors.values()), str(app.settings.vendors))
     problems += chart_warnings(app.chart)
+    problems += sub_account_notes(app.chart, {v.id: v.ledger for v in app.vendors.values()})
     print_problems(problems)
     errors = sum(p.is_error for p in problems)
     if errors:

@@ -1,6 +1,7 @@
-"""`settlement connect | disconnect | test-connection`: the Fiken credential and its readiness.
+"""`settlement connect | disconnect | test-connection`: the ledger credentials and their readiness.
 
-The work happens in settlement.targets.fiken; this module only asks, prints and chooses the exit status.
+`connect`/`disconnect` are Fiken's OAuth; `test-connection` checks every ledger the vendors use. The
+work happens in settlement.targets; this module only asks, prints and chooses the exit status.
 Tokens are never printed.
 """
 
@@ -29,7 +30,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     disconnect = subparsers.add_parser("disconnect", help="revoke the OAuth access and delete the stored token")
     disconnect.set_defaults(handler=run_disconnect)
 
-    test = subparsers.add_parser("test-connection", help="check the Fiken credential and every vendor's company")
+    test = subparsers.add_parser("test-connection",
+                                 help="check each ledger credential and every vendor's company, accounts and VAT codes")
     test.add_argument("--vendor", help="check only this vendor")
     test.add_argument("--strict", action="store_true", help="treat warnings (foreign bookings) as failures")
     test.set_defaults(handler=run_test_connection)
@@ -128,23 +130,72 @@ def print_report(report: ConnectionReport, out=None) -> None:
 
 
 def run_test_connection(args: argparse.Namespace) -> int:
-    from settlement.targets.fiken.connection_check import Status, check_connection
-    from settlement.targets.fiken.errors import FikenError
-    from settlement.wiring import fiken_access
-
+    """Each credential the vendors use, and each vendor's company, accounts and VAT codes in its
+    ledger. Vendors are checked per (ledger, credential); exit 0 when every check passed."""
     app = load_app()
     vendors = [app.vendor(args.vendor)] if args.vendor else list(app.vendors.values())
-    try:
-        client = fiken_access(app.settings).client()
-    except FikenError as exc:
-        return _fail(str(exc))
-    report = check_connection(client, vendors, {v.id: app.chart.ledger(v.id) for v in vendors})
-    print_report(report)
-    passed = report.passed(strict=args.strict)
+    groups: dict[tuple[str, str | None], list] = {}
+    for vendor in vendors:
+        groups.setdefault((vendor.ledger, vendor.credential), []).append(vendor)
+    passed, warned = True, False
+    for (ledger, credential), group in groups.items():
+        if len(groups) > 1:
+            print(f"== {ledger}" + (f", credential {credential}" if credential else "") + " ==")
+        check = _test_fiken if ledger == "fiken" else _test_ledger
+        ok, warn = check(app, credential, group, args.strict)
+        passed, warned = passed and ok, warned or warn
+        if len(groups) > 1:
+            print()
     print()
-    warned = any(c.status is Status.WARNING for v in report.vendors for c in v.checks)
     if not passed:
         print("Some checks did not pass (see above).")
     else:
         print("All checks passed, with warnings (see above)." if warned else "All checks passed.")
     return 0 if passed else 1
+
+
+def _test_fiken(app, credential, vendors, strict: bool) -> tuple[bool, bool]:
+    from settlement.targets.fiken.connection_check import Status, check_connection
+    from settlement.targets.fiken.errors import FikenError
+    from settlement.wiring import fiken_access, fiken_client
+
+    try:
+        client = fiken_access(app.settings).client() if credential is None else fiken_client(app.settings, credential=credential)
+    except FikenError as exc:
+        _fail(str(exc))
+        return False, False
+    report = check_connection(client, vendors, {v.id: app.chart.ledger(v.id) for v in vendors})
+    print_report(report)
+    warned = any(c.status is Status.WARNING for v in report.vendors for c in v.checks)
+    return report.passed(strict=strict), warned
+
+
+def _test_ledger(app, credential, vendors, strict: bool) -> tuple[bool, bool]:
+    """Tripletex, PowerOffice: who we are connected as, then each vendor's target.check()."""
+    from settlement.posting.ledger import LedgerError
+
+    target = app.target_for(vendors[0])
+    try:
+        identity = target.identity()
+    except LedgerError as exc:
+        _fail(f"{target.title}: {exc}")
+        return False, False
+    print(f"Connected to {target.title}: " + ", ".join(f"{name} {value}" for name, value in identity.items() if value))
+    passed, warned = True, False
+    for vendor in vendors:
+        print()
+        print(f"{vendor.id} ({vendor.name})")
+        try:
+            problems = target.check(vendor, app.chart.ledger(vendor.id))
+        except LedgerError as exc:
+            print(f"  FAILED   {exc.reason}")
+            passed = False
+            continue
+        for problem in problems:
+            print(f"  {'FAILED' if problem.is_error else 'WARNING':<8} {problem.format(with_severity=False)}")
+        errors = [p for p in problems if p.is_error]
+        warned = warned or len(errors) < len(problems)
+        passed = passed and not errors and not (strict and problems)
+        if not problems:
+            print("  OK       company, accounts, VAT codes, department and project")
+    return passed, warned

@@ -120,7 +120,7 @@ def run_catch_up(args: argparse.Namespace) -> int:
     skipped: list[tuple[str, str]] = []
     outcomes = catch_up(ctx, vendors, now, on_outcome=progress.step, through=args.through,
                         on_claimed=lambda vendor, holder: skipped.append((vendor, holder)),
-                        claim_wait=max(args.wait, 0.0))
+                        claim_wait=max(args.wait, 0.0), group_by=lambda v: (v.ledger, v.credential))
     progress.finish()
     failed = [o for o in outcomes if o.stops_vendor]
     for outcome in failed:

@@ -314,3 +314,30 @@ def chart_warnings(chart: Chart) -> list[Problem]:
                     file=row.file, line=row.line, column="code", value=row.code,
                 ))
     return problems
+
+
+def sub_account_notes(chart: Chart, vendors: Mapping[str, str]) -> list[Problem]:
+    """One note for the vendors on a ledger other than Fiken whose accounts include Fiken
+    sub-accounts (`1920:10001`): Tripletex and PowerOffice address an account by its number, so the
+    plain account (1920) is booked; on a customer or supplier ledger account the part after the
+    colon names the customer or supplier (see docs/tripletex.md, docs/poweroffice.md).
+
+    vendors: vendor id → its ledger ("fiken", "tripletex", "poweroffice").
+    """
+    seen: dict[str, set[str]] = {}
+    for vendor_id, ledger in sorted(vendors.items()):
+        if ledger == "fiken":
+            continue
+        for row in chart.ledger(vendor_id).values():
+            if ":" in row.account:
+                seen.setdefault(row.account, set()).add(vendor_id)
+    if not seen:
+        return []
+    accounts = ", ".join(f"{account} → {account.split(':')[0]}" for account in sorted(seen))
+    names = ", ".join(sorted(set().union(*seen.values())))
+    return [warning(
+        f"Fiken sub-accounts are booked to their plain account for the vendors on Tripletex or PowerOffice "
+        f"({names}): {accounts}; on a customer or supplier ledger account the sub-account number names the "
+        "customer or supplier; give those vendors other accounts in chart_of_accounts/vendors/<vendor id>.csv if meant",
+        file=chart.folder,
+    )]

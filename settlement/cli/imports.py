@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import sys
 from pathlib import Path
 
 from settlement.cli.common import load_app, print_problems
@@ -15,23 +16,73 @@ IMPORT_MODULES: list[str] = [
 ]
 
 
+SALES_USAGE = "settlement import sales [--vendor V] FILE [FILE ...] [--vendor V2 FILE ...]"
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("import", help="import sales from a source into the local store")
     sources = parser.add_subparsers(dest="source", metavar="SOURCE", required=True)
-    sales = sources.add_parser("sales", help="import a generic receipt CSV for one vendor")
-    sales.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    sales.add_argument("--vendor", required=True, help="vendor id from vendors.toml")
+    sales = sources.add_parser(
+        "sales", usage=SALES_USAGE,
+        help="import generic receipt CSVs: one vendor's each, or several vendors' by a vendor column",
+        description="Import generic receipt CSV files in one call (one start-up for a chain's nightly files). "
+                    "Each --vendor names the vendor of the files after it; a file with a vendor column names "
+                    "each row's vendor itself. A file with any bad row stores nothing.",
+    )
+    sales.add_argument("--vendor", dest="first_vendor", metavar="V", help="vendor id from vendors.toml of the files after it")
+    # The rest in order: files, and --vendor V before the files it is for (argparse cannot pair them).
+    sales.add_argument("files", nargs=argparse.REMAINDER, metavar="FILE")
     sales.set_defaults(handler=import_sales)
     for name in IMPORT_MODULES:
         importlib.import_module(name).register_import(sources)
+
+
+def files_by_vendor(first_vendor: str | None, tokens: list[str]) -> list[tuple[Path, str | None]]:
+    """Each file with the vendor id named before it (None: the file must name its vendors).
+
+    Raises ValueError for an option other than --vendor, a --vendor without a value, or no file.
+    """
+    pairs: list[tuple[Path, str | None]] = []
+    vendor = first_vendor
+    items = iter(tokens)
+    for token in items:
+        if token == "--vendor":
+            vendor = next(items, None)
+            if vendor is None or vendor.startswith("-"):
+                raise ValueError("--vendor needs a vendor id")
+        elif token.startswith("--vendor="):
+            vendor = token.partition("=")[2]
+        elif token.startswith("-") and token != "-":
+            raise ValueError(f"unknown option {token!r}")
+        else:
+            pairs.append((Path(token), vendor))
+    if not pairs:
+        raise ValueError("no FILE named")
+    return pairs
 
 
 def import_sales(args: argparse.Namespace) -> int:
     """Import generic receipt CSV files; any bad row in a file means nothing from it is stored."""
     from settlement.sources.generic_csv_stream import StreamingCsvSource
 
+    from settlement.cli.progress import Progress
+
+    try:
+        pairs = files_by_vendor(args.first_vendor, args.files)
+    except ValueError as exc:
+        print(f"usage: {SALES_USAGE}\nsettlement import sales: error: {exc}", file=sys.stderr)
+        return 2
     app = load_app()
-    return import_each(app, args.files, StreamingCsvSource(), app.vendor(args.vendor))
+    vendors = {vendor_id: app.vendor(vendor_id) for _, vendor_id in pairs if vendor_id is not None}  # all known?
+    status = 0
+    for path, vendor_id in pairs:
+        progress = Progress(f"importing {path.name}")
+        source = StreamingCsvSource(progress=progress.update)
+        try:
+            status = max(status, import_each(app, [path], source, vendors.get(vendor_id)))
+        finally:
+            progress.finish()
+    return status
 
 
 def import_each(app, files: list[Path], source, vendor, after=None) -> int:

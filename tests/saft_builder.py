@@ -14,6 +14,13 @@ payment currency and reference, a full-length signature, receipt numbers).
 
 `z_report_for(...)` adds up transactions the way a correct Z report does (sales excl. VAT), so a
 test can tamper with one figure and expect exactly that mismatch.
+
+Exporter styles seen in real POS systems (tests/test_sources_*.py):
+
+* `summary_vat="per_rate"`: each line's VAT rounded on its own, the transaction's <vat> computed
+  once on the rate's total (a café POS: 16,83 + 4,57 = 21,40 on the lines, 21,39 on 164,00);
+* `z_report_for(..., vat_per_rate=True)`: the Z report's VAT per rate computed once on the day's
+  total instead of added up from the transactions.
 """
 
 from __future__ import annotations
@@ -130,8 +137,13 @@ class Location:
     registers: list[Register]
 
 
-def z_report_for(report_id: str, date: str, transactions: Iterable[Transaction], time: str = "23:50:00") -> ZReport:
-    """A correct Z report for the given sales (training, void and float transactions left out)."""
+def z_report_for(report_id: str, date: str, transactions: Iterable[Transaction], time: str = "23:50:00",
+                 vat_per_rate: bool = False) -> ZReport:
+    """A correct Z report for the given sales (training, void and float transactions left out).
+
+    vat_per_rate: VAT per rate computed once on the day's sales at that rate (some POS systems),
+    not added up from the lines; the base is the rate's sales minus that VAT.
+    """
     total, payments, vat = 0, {}, {}
     for tx in transactions:
         if tx.training or tx.void or tx.trans_type == "FLOAT":
@@ -145,6 +157,9 @@ def z_report_for(report_id: str, date: str, transactions: Iterable[Transaction],
             total += line.amount
         for payment in tx.paid():
             payments[payment.type] = payments.get(payment.type, 0) + payment.amount
+    if vat_per_rate:
+        vat = {code: (base + amount - vat_of(base + amount, code), vat_of(base + amount, code))
+               for code, (base, amount) in vat.items()}
     return ZReport(report_id, date, time, total, payments, vat)
 
 
@@ -162,6 +177,7 @@ class SaftFile:
     basics: list[tuple[str, str, str, str]] = field(default_factory=lambda: list(BASICS))
     indent: bool = True
     layout: str = "compact"  # or "example" (see the module docstring)
+    summary_vat: str = "sum"  # or "per_rate": the transaction's <vat> computed once per rate (see above)
 
     def write(self, path: Path) -> Path:
         with open(path, "w", encoding="utf-8", newline="") as out:
@@ -284,6 +300,8 @@ class SaftFile:
             if line.discount:
                 inner += sep + self._discount(line.discount)
             parts.append(self._el("ctLine", inner))
+        if self.summary_vat == "per_rate":
+            vat_by_code = {code: vat_of(base_by_code[code] + vat, code) for code, vat in vat_by_code.items()}
         for number, (vat_code, line_vat) in enumerate(vat_by_code.items()):
             vat_written, vat_letter = self._signed(line_vat + (tx.summary_vat_delta if number == 0 else 0))
             percent = VAT_CODES[vat_code][1]
@@ -344,6 +362,17 @@ class SaftFile:
             self._el("reportArtGroups", self._el("reportArtGroup", self._leaves(("artGroupID", "None"), ("artGroupNum", "0"), ("artGroupAmnt", "0.00")))),
             self._el("reportPayments", payments),
             self._el("reportCashSalesVat", vat_rows),
+            # The counters the schema requires of every Z report (the importer reads none of them).
+            self._leaves(("reportOpeningChangeFloat", "0.00"), *((name, "0") if name.endswith("Num") else (name, "0.00")
+                         for name in _Z_COUNTERS)),
+            self._el("reportCorrLines", self._el("reportCorrLine", self._leaves(
+                ("corrLineType", "None"), ("corrLineNum", "0"), ("corrLineAmnt", "0.00")))),
+            self._el("reportPriceInquiries", self._el("reportPriceInquiry", self._leaves(
+                ("priceInquiryGroup", "None"), ("priceInquiryNum", "0"), ("priceInquiryAmnt", "0.00")))),
+            self._el("reportOtherCorrs", self._el("reportOtherCorr", self._leaves(
+                ("otherCorrType", "None"), ("otherCorrNum", "0"), ("otherCorrAmnt", "0.00")))),
+            self._leaves(("reportReceiptDeliveryNum", "0"), ("reportReceiptDeliveryAmnt", "0.00"),
+                         ("reportTrainingNum", "0"), ("reportTrainingAmnt", "0.00")),
             self._leaves(("reportGrandTotalSales", "99999.00"), ("reportGrandTotalReturn", "0.00"), ("reportGrandTotalSalesNet", "99999.00")),
         ])
         return self._el("event", nl.join([
@@ -351,6 +380,11 @@ class SaftFile:
             self._el("eventReport", report),
         ]))
 
+
+# Counters between the VAT rows and the corrections in a Z report, in the schema's order.
+_Z_COUNTERS = ("reportReceiptNum", "reportOpenCashBoxNum", "reportReceiptCopyNum", "reportReceiptCopyAmnt",
+               "reportReceiptProformaNum", "reportReceiptProformaAmnt", "reportReturnNum", "reportReturnAmnt",
+               "reportDiscountNum", "reportDiscountAmnt", "reportVoidTransNum", "reportVoidTransAmnt")
 
 # As long as the 2021 example's signatures (172 base64 characters); not a real signature.
 _LONG_SIGNATURE = ("c2lnbmF0dXJl" * 15)[:172]

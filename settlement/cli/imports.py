@@ -26,8 +26,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "sales", usage=SALES_USAGE,
         help="import generic receipt CSVs: one vendor's each, or several vendors' by a vendor column",
         description="Import generic receipt CSV files in one call (one start-up for a chain's nightly files). "
-                    "Each --vendor names the vendor of the files after it; a file with a vendor column names "
-                    "each row's vendor itself. A file with any bad row stores nothing.",
+                    "Each --vendor names the vendor of the files after it (files before the first --vendor are "
+                    "that vendor's); without --vendor, each file names each row's vendor in a vendor column. "
+                    "A file with any bad row stores nothing.",
     )
     sales.add_argument("--vendor", dest="first_vendor", metavar="V", help="vendor id from vendors.toml of the files after it")
     # The rest in order: files, and --vendor V before the files it is for (argparse cannot pair them).
@@ -38,7 +39,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def files_by_vendor(first_vendor: str | None, tokens: list[str]) -> list[tuple[Path, str | None]]:
-    """Each file with the vendor id named before it (None: the file must name its vendors).
+    """Each file with its vendor id: the --vendor before it, or for the files before the first
+    --vendor, that first one (`import sales FILE --vendor V` as ever); None when no --vendor is
+    named at all (each file must then name its rows' vendors in a vendor column).
 
     Raises ValueError for an option other than --vendor, a --vendor without a value, or no file.
     """
@@ -46,12 +49,11 @@ def files_by_vendor(first_vendor: str | None, tokens: list[str]) -> list[tuple[P
     vendor = first_vendor
     items = iter(tokens)
     for token in items:
-        if token == "--vendor":
-            vendor = next(items, None)
-            if vendor is None or vendor.startswith("-"):
+        if token == "--vendor" or token.startswith("--vendor="):
+            vendor = token.partition("=")[2] if "=" in token else next(items, None)
+            if not vendor or vendor.startswith("-"):
                 raise ValueError("--vendor needs a vendor id")
-        elif token.startswith("--vendor="):
-            vendor = token.partition("=")[2]
+            pairs = [(path, named or vendor) for path, named in pairs]  # the files before the first one
         elif token.startswith("-") and token != "-":
             raise ValueError(f"unknown option {token!r}")
         else:

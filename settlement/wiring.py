@@ -502,8 +502,14 @@ def serve_config(settings: Settings | None = None) -> ServeConfig:
     import os
 
     settings = settings or load_settings()
-    secrets = [s.get_secret_value() for s in (settings.fiken_token, settings.fiken_client_secret) if s is not None]
-    secrets += [v for k, v in os.environ.items() if k.startswith("SETTLEMENT_WOO_") and k.endswith(("_KEY", "_SECRET"))]
+    secrets = [s.get_secret_value() for s in (
+        settings.fiken_token, settings.fiken_client_secret, settings.tripletex_consumer_token,
+        settings.tripletex_employee_token, settings.poweroffice_application_key, settings.poweroffice_client_key,
+        settings.poweroffice_subscription_key) if s is not None]
+    # Named credentials (SETTLEMENT_<LEDGER>_<NAME>_<FIELD>) and the webshops' keys, masked too.
+    secrets += [v for k, v in os.environ.items()
+                if k.startswith(("SETTLEMENT_WOO_", "SETTLEMENT_FIKEN_", "SETTLEMENT_TRIPLETEX_", "SETTLEMENT_POWEROFFICE_"))
+                and k.endswith(("_KEY", "_SECRET", "_TOKEN")) and v.strip()]
     return ServeConfig(
         log_format=settings.log_format,
         log_level=settings.log_level,

@@ -10,6 +10,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # What registering the commands must not load (their import alone costs most of a second).
@@ -87,3 +89,38 @@ def test_the_layer_contracts_name_every_part_of_the_package():
     below = contracts["below wiring, nothing imports wiring, cli, serve or demo"]
     above = {"settlement.cli", "settlement.demo", "settlement.serve", "settlement.wiring", "settlement.settings"}
     assert set(below["source_modules"]) == _units() - above
+
+
+# What each command truly needs on an empty database, and what it may therefore load of HEAVY:
+# settings (pydantic-settings, which brings pydantic) and, where it reads the store, SQLModel
+# (which brings SQLAlchemy). `accounts check` reads only the configuration; it loads the database
+# layer because settlement.wiring imports settlement.store at module level (listed here as known,
+# so that anything more it starts loading fails the test).
+NEEDS = {
+    "status": {"pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel"},
+    "preview --vendor bergen-bryggen --date 2026-11-02": {"pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel"},
+    "import sales --vendor bergen-bryggen in/sales.csv": {"pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel"},
+    "accounts check": {"pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel"},
+}
+# Runs one command in a fresh interpreter, then prints the top-level HEAVY modules loaded.
+COMMAND_PROBE = """
+import contextlib, io, json, sys
+from settlement.cli import main
+with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+    status = main(sys.argv[2].split())
+print(json.dumps({"status": status, "heavy": sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[1])))}))
+"""
+# Also what none of them may load, though it is not in HEAVY above (fpdf's and openpyxl's own).
+NEVER = ("PIL", "numpy", "fontTools", "defusedxml", "pypdf")
+
+
+@pytest.mark.parametrize("command", sorted(NEEDS))
+def test_each_command_loads_only_what_it_uses(workspace, command):
+    workspace.write("in/sales.csv", "receipt_id;timestamp;type;code;vat_code;amount;vat\n"
+                    "R1;2026-11-02T10:00:00;sale;high;3;100,00;\nR1;2026-11-02T10:00:00;payment;card;;100,00;\n")
+    result = subprocess.run([sys.executable, "-c", COMMAND_PROBE, json.dumps(HEAVY + NEVER), command], cwd=workspace.path,
+                            env=workspace.env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    probe = json.loads(result.stdout)
+    assert probe["status"] in (0, 1), probe  # 1: e.g. preview of a day without the data to post
+    assert set(probe["heavy"]) == NEEDS[command], f"{command}: loads {probe['heavy']}"

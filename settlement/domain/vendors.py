@@ -33,6 +33,13 @@ FIKEN_ONLY_KEYS = ("fiken_company", "posting", "fiken_project")
 WOO_TRIGGER_STATUSES = ("processing", "completed")
 WOO_GROUP_BY = ("tax_class", "category", "sku_prefix")
 MAX_SETTLE_DELAY = timedelta(hours=12)
+# SAF-T exporter quirks a vendor's (or one register's) `saft_profile` may name; see docs/saft.md
+# for the evidence behind each. The standard profile ("standard", the default) has none.
+SAFT_QUIRKS = (
+    "z_total_sales_only",  # totalCashSaleAmnt counts sales only, returns not subtracted
+    "vat_code_0_is_5",  # VAT code 0 (not a code of <vatCodeDetails>) means standard code 5, 0 %
+    "payment_types_by_description",  # paymentType holds a type-12 basic's basicDesc, not its basicID
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +49,7 @@ class SaftRegister:
     register: str
     company: str = ""
     location: str = ""
+    profile: tuple[str, ...] | None = None  # this register's saft_profile (None: the vendor's)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +94,7 @@ class Vendor:
     department: str | None = None
     project: str | None = None
     saft_registers: tuple[SaftRegister, ...] = ()
+    saft_profile: tuple[str, ...] = ()  # SAF-T exporter quirks (SAFT_QUIRKS); () is the standard
     woocommerce: WooCommerceConfig | None = None
     webshop_via_pos: bool = False
     drop_folder: str | None = None
@@ -210,11 +219,26 @@ def _registers(value: Any) -> tuple[SaftRegister, ...]:
             item = {"register": item}
         if not isinstance(item, dict) or "register" not in item:
             raise ValueError("each entry needs at least `register`")
-        unknown = set(item) - {"company", "location", "register"}
+        unknown = set(item) - {"company", "location", "register", "profile"}
         if unknown:
             raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))} in a register entry")
-        registers.append(SaftRegister(**{k: str(v).strip() for k, v in item.items()}))
+        fields = {k: str(v).strip() for k, v in item.items() if k != "profile"}
+        if "profile" in item:
+            fields["profile"] = _saft_profile(item["profile"])
+        registers.append(SaftRegister(**fields))
     return tuple(registers)
+
+
+def _saft_profile(value: Any) -> tuple[str, ...]:
+    """"standard", one quirk, or a list of quirks (SAFT_QUIRKS) → the quirks, sorted."""
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise ValueError(f'must be "standard", or one or a list of: {", ".join(SAFT_QUIRKS)}')
+    quirks = {n.strip() for n in names} - {"standard"}
+    unknown = sorted(quirks - set(SAFT_QUIRKS))
+    if unknown:
+        raise ValueError(f"names unknown SAF-T quirk(s) {', '.join(unknown)} (known: standard, {', '.join(SAFT_QUIRKS)})")
+    return tuple(sorted(quirks))
 
 
 def _woocommerce(value: Any) -> WooCommerceConfig:
@@ -259,6 +283,7 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], bool]] = {
     "department": (_dimension, False),
     "project": (_dimension, False),
     "saft_registers": (_registers, False),
+    "saft_profile": (_saft_profile, False),
     "woocommerce": (_woocommerce, False),
     "webshop_via_pos": (_bool, False),
     "drop_folder": (_text, False),

@@ -95,6 +95,14 @@ class MasterData:
         basic = self.basics.get(basic_id)
         return basic if basic is not None and basic.basic_type == basic_type else None
 
+    def payment_by_description(self, description: str) -> Basic | None:
+        """The one payment basic (type 12) whose basicDesc is `description` (case and spaces
+        aside), for saft_profile payment_types_by_description; None when none or several are."""
+        wanted = " ".join(description.split()).casefold()
+        found = [b for b in self.basics.values()
+                 if b.basic_type == PAYMENT and " ".join(b.description.split()).casefold() == wanted]
+        return found[0] if len(found) == 1 else None
+
     def predefined(self, basic_id: str, basic_type: str) -> str:
         basic = self.of_type(basic_id, basic_type)
         return basic.predefined if basic is not None else ""

@@ -23,7 +23,7 @@ from settlement.domain.problems import Problem, error
 from settlement.sources.saft.masterdata import MasterData
 from settlement.sources.saft.problemlog import ProblemLog, shortened
 from settlement.sources.saft.records import record
-from settlement.sources.saft.registers import vendor_for_register
+from settlement.sources.saft.registers import profile_for_register, vendor_for_register
 from settlement.sources.saft.signs import SignConvention
 from settlement.sources.saft.splitpoint import JoinedSource
 from settlement.sources.saft.transactions import Converted, Register, convert
@@ -50,6 +50,8 @@ class ReadOutcome:
     # What the reader saw at the split point (see `Boundary`): the first one's stop, the second one's start.
     boundary: tuple | None = None
     jumped: bool = False  # the part before the range was stood in for (see `splitpoint`)
+    # (vendor, company, register id) → the register's saft_profile quirks, for the Z-report check.
+    quirks: dict[tuple[str, str, str], frozenset[str]] = field(default_factory=dict)
 
     def merge(self, later: "ReadOutcome") -> None:
         """Add the outcome of the part of the file that follows this one."""
@@ -62,6 +64,7 @@ class ReadOutcome:
             self.z_reports.setdefault(key, []).extend(reports)
         for vendor, days in later.days.items():
             self.days.setdefault(vendor, set()).update(days)
+        self.quirks.update(later.quirks)
 
 
 class FileReader:
@@ -183,13 +186,16 @@ class FileReader:
         vendor, reason = (self.override, None) if self.override else vendor_for_register(
             self.vendors.values(), company, location, register_id
         )
+        quirks = profile_for_register(vendor, company, location, register_id) if vendor else frozenset()
         if reason and owned:
             self._problem(error(reason, file=self.path, line=element.sourceline, column="registerID",
                                 value=register_id, ref=register_id))
         self.register = Register(
             company, location, register_id, vendor.id if vendor else None,
-            vendor.tz if vendor else _DEFAULT_TZ, vendor.day_start if vendor else time(0, 0),
+            vendor.tz if vendor else _DEFAULT_TZ, vendor.day_start if vendor else time(0, 0), quirks,
         )
+        if vendor:
+            self.outcome.quirks[(vendor.id, company, register_id)] = quirks
         self.register_element = element.getparent()
 
     def _current_register(self, element, report: bool = True) -> Register | None:

@@ -47,3 +47,12 @@ def vendor_for_register(
     if len(winners) > 1:
         return None, f"{where} matches the saft_registers of several vendors equally: {', '.join(winners)}"
     return best[winners[0]][1], None
+
+
+def profile_for_register(vendor: Vendor, company: str, location: str, register: str) -> frozenset[str]:
+    """The SAF-T quirks a register is read with: its most specific saft_registers entry's
+    `profile` when it has one, else the vendor's saft_profile (empty: the standard)."""
+    entries = [e for e in vendor.saft_registers if e.profile is not None and _matches(e, company, location, register)]
+    if entries:
+        return frozenset(max(entries, key=_specificity).profile or ())
+    return frozenset(vendor.saft_profile)

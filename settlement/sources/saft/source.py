@@ -30,7 +30,7 @@ from settlement.sources.saft.reader import FileReader, ReadOutcome
 from settlement.sources.saft.records import amount_limit
 from settlement.sources.saft.transactions import SOURCE, Converted
 from settlement.sources.saft.xmlstream import SaftReadError, check_root
-from settlement.sources.saft.zreport import compare
+from settlement.sources.saft.zreport import Z_TOTAL_SALES_ONLY, compare
 
 BATCH_LINES = 20_000
 # From this size on a file is read by two processes while this one stores (see `parallel`).
@@ -43,7 +43,8 @@ def _check_z_reports(path: str, read: ReadOutcome, blocked: set[tuple[str, date]
         if (vendor, day) in blocked:
             continue
         reports = read.z_reports[key]
-        for message in compare(register_id, reports, read.totals.get(key)):
+        quirks = read.quirks.get((vendor, company, register_id), frozenset())
+        for message in compare(register_id, reports, read.totals.get(key), sales_only=Z_TOTAL_SALES_ONLY in quirks):
             ref = f"{company}/{register_id}/Z{'+'.join(r.report_id for r in reports)}"
             read.log.add(warning(message, file=path, line=reports[0].line, ref=ref), vendor, day)
 

@@ -64,6 +64,7 @@ class Register:
     vendor_id: str | None
     tz: ZoneInfo
     day_start: time
+    quirks: frozenset[str] = frozenset()  # the register's saft_profile (settlement.domain.vendors.SAFT_QUIRKS)
 
 
 @dataclass(slots=True)
@@ -74,6 +75,7 @@ class Converted:
     day: date
     lines: list[Line]  # stored like SaleLines
     sales: int = 0  # Σ article lines incl. VAT (returns negative)
+    returns: int = 0  # Σ returned article lines incl. VAT (negative)
     payments: dict[str, int] = field(default_factory=dict)  # by the exporter's paymentType
     vat: dict[int, list[int]] = field(default_factory=dict)  # VAT % in thousandths → [incl. VAT, VAT]
 
@@ -228,10 +230,10 @@ def _convert(
         tips += _raise(raise_rec, master, flip, reader, add)
     if "discount" in rec.children or "discount" in rec:
         _transaction_discount(rec, reader, lines)
-    _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip, master, day, result)
+    _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip, master, day, result, register.quirks)
     paid = 0
     for payment in nested(rec, "payment"):
-        paid += _payment(payment, master, flip, reader, result, add)
+        paid += _payment(payment, master, flip, reader, result, add, register.quirks)
     rounding = paid - line_sum - tips
     _check_rounding(rec, reader, rounding, paid, line_sum + tips)
     if rounding:
@@ -295,7 +297,7 @@ def _article_line(line_rec, register, master, sale_letter, reader, day, result, 
     reader.code(line_rec, "artGroupID", group)
     if vat_rec is None:
         raise reader.bad(line_rec, "the line has no <vat>, so its VAT code is unknown", column="vat")
-    standard, percent = _vat_code(vat_rec, master, reader, day)
+    standard, percent = _vat_code(vat_rec, master, reader, day, register.quirks)
     if percent is not None:
         expected = round_half_up_div(amount * percent, 100_000 + percent)
         if abs(vat - expected) > 1:
@@ -305,6 +307,8 @@ def _article_line(line_rec, register, master, sale_letter, reader, day, result, 
         bucket[0] += amount
         bucket[1] += vat
     result.sales += amount
+    if amount < 0:
+        result.returns += amount
     if amount or vat:
         kind = _RETURN if amount < 0 else _SALE
         discount = _discounts(line_rec, reader, amount) if "discount" in line_rec.children or "discount" in line_rec else 0
@@ -337,24 +341,39 @@ def _transaction_discount(rec: Record, reader: _Reader, lines: list) -> None:
             return
 
 
-def _vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day: date) -> tuple[str, int | None]:
+# saft_profile quirk: the exporter writes VAT code 0 for 0 % items without it being a code of its
+# <vatCodeDetails> (or maps it to no sales code); read as standard code 5, warned on every use.
+VAT_CODE_0_IS_5 = "vat_code_0_is_5"
+_CODE_0_WARNING = "VAT code 0 read as standard code 5 (0 %, exempt) by the vendor's saft_profile vat_code_0_is_5"
+
+
+def _vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day: date,
+              quirks: frozenset[str] = frozenset()) -> tuple[str, int | None]:
     """The line's standard VAT code and its percentage in thousandths (None when not given)."""
-    key = (vat_rec.get("vatCode", ""), vat_rec.get("vatPerc", ""), day)
+    code_0_is_5 = VAT_CODE_0_IS_5 in quirks
+    key = (vat_rec.get("vatCode", ""), vat_rec.get("vatPerc", ""), day, code_0_is_5)
     known = master.vat_resolved.get(key)
     if known is None:
-        known = master.vat_resolved[key] = _resolve_vat_code(vat_rec, master, reader, day)
+        known = master.vat_resolved[key] = _resolve_vat_code(vat_rec, master, reader, day, code_0_is_5)
     standard, percent, warning_text = known
     if warning_text:
-        reader.warn(vat_rec, warning_text, column="vatPerc", value=key[1])
+        column = "vatCode" if warning_text.startswith(_CODE_0_WARNING) else "vatPerc"
+        reader.warn(vat_rec, warning_text, column=column, value=vat_rec.get(column, ""))
     return standard, percent
 
 
-def _resolve_vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day: date) -> tuple[str, int | None, str]:
+def _resolve_vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day: date,
+                      code_0_is_5: bool = False) -> tuple[str, int | None, str]:
     raw_percent = vat_rec.get("vatPerc", "")
     percent = parse_percent(raw_percent) if raw_percent else None
     if raw_percent and percent is None:
         raise reader.bad(vat_rec, "<vatPerc> is not a percentage", column="vatPerc", value=raw_percent)
     code = vat_rec.get("vatCode", "")
+    if code == "0" and code_0_is_5 and master.vat_codes.get(code) not in VAT_TABLE:
+        if percent not in (None, 0):
+            raise reader.bad(vat_rec, f"VAT code 0 with <vatPerc> {raw_percent}: saft_profile vat_code_0_is_5 reads "
+                             "code 0 as 0 % only", column="vatPerc", value=raw_percent)
+        return "5", 0, _CODE_0_WARNING
     if code:
         standard = master.vat_codes.get(code)
         if standard is None:
@@ -394,9 +413,16 @@ def _raise(raise_rec: Record, master: MasterData, flip: int, reader: _Reader, ad
     return amount
 
 
-def _payment(payment: Record, master: MasterData, flip: int, reader: _Reader, result: Converted, add) -> int:
+# saft_profile quirk: <paymentType> holds the description of a type-12 basic instead of its id.
+PAYMENT_TYPES_BY_DESCRIPTION = "payment_types_by_description"
+
+
+def _payment(payment: Record, master: MasterData, flip: int, reader: _Reader, result: Converted, add,
+             quirks: frozenset[str] = frozenset()) -> int:
     payment_type = reader.code(payment, "paymentType")
     basic = master.of_type(payment_type, PAYMENT)
+    if basic is None and PAYMENT_TYPES_BY_DESCRIPTION in quirks:
+        basic = master.payment_by_description(payment_type)
     if basic is None:
         found = master.basics.get(payment_type)
         detail = f" (it is a basic of type {found.basic_type}, not 12)" if found else ""
@@ -405,8 +431,9 @@ def _payment(payment: Record, master: MasterData, flip: int, reader: _Reader, re
     amount = reader.amount(payment, "paidAmnt")
     amount = amount * flip if amount > 0 else amount
     if amount:
+        # Keyed as written, as the exporter's Z report keys it; stored under the basic's id.
         result.payments[payment_type] = result.payments.get(payment_type, 0) + amount
-        add(_PAYMENT, payment_type, basic.predefined, None, amount, 0, payment.line)
+        add(_PAYMENT, basic.basic_id, basic.predefined, None, amount, 0, payment.line)
     return amount
 
 
@@ -415,7 +442,8 @@ def _payment(payment: Record, master: MasterData, flip: int, reader: _Reader, re
 VAT_TOLERANCE = 1
 
 
-def _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip, master, day, result) -> None:
+def _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip, master, day, result,
+                  quirks: frozenset[str] = frozenset()) -> None:
     if line_sum != total and line_sum + tips != total:
         raise reader.bad(rec, f"the lines add up to {format_nok(line_sum)} but <transAmntIn> is {format_nok(total)}",
                          column="transAmntIn", value=rec.get("transAmntIn"))
@@ -429,7 +457,7 @@ def _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, fli
         letter = vat_rec.get("vatAmntTp", "").upper()
         amount = signed(written, letter, sale_letter) if letter in ("C", "D") else written * (flip if written > 0 else 1)
         listed += amount
-        percent = _summary_percent(vat_rec, master, reader, day) if by_rate is not None else None
+        percent = _summary_percent(vat_rec, master, reader, day, quirks) if by_rate is not None else None
         if percent is None:
             by_rate = None  # a rate the summary does not tell: compare the totals only
         else:
@@ -455,13 +483,15 @@ def _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, fli
                     "against per rate), the line figures are booked", column="vatAmnt")
 
 
-def _summary_percent(vat_rec: Record, master: MasterData, reader: _Reader, day: date) -> int | None:
+def _summary_percent(vat_rec: Record, master: MasterData, reader: _Reader, day: date,
+                     quirks: frozenset[str] = frozenset()) -> int | None:
     """The VAT rate (thousandths) of a transaction's <vat> summary, or None when it does not tell one."""
-    key = (vat_rec.get("vatCode", ""), vat_rec.get("vatPerc", ""), day)
+    code_0_is_5 = VAT_CODE_0_IS_5 in quirks
+    key = (vat_rec.get("vatCode", ""), vat_rec.get("vatPerc", ""), day, code_0_is_5)
     known = master.vat_resolved.get(key)
     if known is None:
         try:
-            known = master.vat_resolved[key] = _resolve_vat_code(vat_rec, master, reader, day)
+            known = master.vat_resolved[key] = _resolve_vat_code(vat_rec, master, reader, day, code_0_is_5)
         except _Bad:
             return None
     return known[1]

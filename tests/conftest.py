@@ -16,6 +16,7 @@ pytest_plugins = [
     "tests.fixtures_posting",
     "tests.fixtures_woo",
     "tests.fixtures_fiken",
+    "tests.fixtures_tripletex",
     "tests.fixtures_contract",
     "tests.fixtures_pg",
 ]

@@ -20,7 +20,11 @@ Exporter styles seen in real POS systems (tests/test_sources_*.py):
 * `summary_vat="per_rate"`: each line's VAT rounded on its own, the transaction's <vat> computed
   once on the rate's total (a café POS: 16,83 + 4,57 = 21,40 on the lines, 21,39 on 164,00);
 * `z_report_for(..., vat_per_rate=True)`: the Z report's VAT per rate computed once on the day's
-  total instead of added up from the transactions.
+  total instead of added up from the transactions;
+* `z_report_for(..., sales_only=True)`: totalCashSaleAmnt counts sales only, returns not subtracted;
+* `Line(vat_code="0")`: VAT code 0 for 0 % items, never declared in <vatCodeDetails>;
+* `SaftFile(payment_descriptions=True)`: <paymentType> holds the basic's basicDesc ("Kontant"),
+  in the transactions and the Z reports, instead of its basicID.
 """
 
 from __future__ import annotations
@@ -33,8 +37,9 @@ from xml.sax.saxutils import escape
 from settlement.domain.money import round_half_up_div
 
 NS = "urn:StandardAuditFile-Taxation-CashRegister:NO"
-# The exporter's own VAT code → (standard code, percentage).
-VAT_CODES = {"1": ("33", 12), "2": ("31", 15), "3": ("3", 25), "5": ("5", 0)}
+# The exporter's own VAT code → (standard code, percentage). Code "0" is written by a POS that
+# never declares it in <vatCodeDetails> (None: not declared; saft_profile vat_code_0_is_5).
+VAT_CODES = {"1": ("33", 12), "2": ("31", 15), "3": ("3", 25), "5": ("5", 0), "0": (None, 0)}
 BASICS = [
     ("04", "100", "04006", "Food"),
     ("04", "200", "04003", "Goods"),
@@ -138,7 +143,7 @@ class Location:
 
 
 def z_report_for(report_id: str, date: str, transactions: Iterable[Transaction], time: str = "23:50:00",
-                 vat_per_rate: bool = False) -> ZReport:
+                 vat_per_rate: bool = False, sales_only: bool = False) -> ZReport:
     """A correct Z report for the given sales (training, void and float transactions left out).
 
     vat_per_rate: VAT per rate computed once on the day's sales at that rate (some POS systems),
@@ -154,7 +159,8 @@ def z_report_for(report_id: str, date: str, transactions: Iterable[Transaction],
             line_vat = line.vat if line.vat is not None else vat_of(line.amount, line.vat_code)
             base, amount = vat.get(line.vat_code, (0, 0))
             vat[line.vat_code] = (base + line.amount - line_vat, amount + line_vat)
-            total += line.amount
+            if line.amount > 0 or not sales_only:
+                total += line.amount
         for payment in tx.paid():
             payments[payment.type] = payments.get(payment.type, 0) + payment.amount
     if vat_per_rate:
@@ -178,6 +184,7 @@ class SaftFile:
     indent: bool = True
     layout: str = "compact"  # or "example" (see the module docstring)
     summary_vat: str = "sum"  # or "per_rate": the transaction's <vat> computed once per rate (see above)
+    payment_descriptions: bool = False  # <paymentType> as the basic's description (see above)
 
     def write(self, path: Path) -> Path:
         with open(path, "w", encoding="utf-8", newline="") as out:
@@ -208,7 +215,7 @@ class SaftFile:
         out.write(self._leaves(("companyIdent", self.company), ("companyName", "Test AS")) + nl)
         vat = "".join(
             self._el("vatCodeDetail", self._leaves(("vatCode", code), ("dateOfEntry", "2020-01-01"), ("standardVatCode", std)))
-            for code, (std, _) in VAT_CODES.items()
+            for code, (std, _) in VAT_CODES.items() if std is not None
         )
         out.write(self._el("vatCodeDetails", vat) + nl)
         out.write(self._el("articles", self._el("article", self._leaves(
@@ -317,7 +324,7 @@ class SaftFile:
             parts.append(self._el("rounding", self._leaves(("roundingAmnt", nok(tx.rounding or 0)))))
         for payment in tx.paid():
             parts.append(self._el("payment", self._leaves(
-                ("paymentType", payment.type), ("paidAmnt", self._money(payment.amount)),
+                ("paymentType", self._payment_type(payment.type)), ("paidAmnt", self._money(payment.amount)),
                 *self._extra(("empID", "1001"), ("curCode", "NOK"), ("exchRt", "1.000000"),
                              ("paymentRefID", f"BAX: 568833-{tx.trans_id:0>8}")),
             )))
@@ -330,6 +337,12 @@ class SaftFile:
         ))
         nl = self._sep
         return self._el("cashtransaction", nl.join(parts))
+
+    def _payment_type(self, basic_id: str) -> str:
+        """What the file writes as <paymentType> for the payment basic `basic_id`."""
+        if not self.payment_descriptions:
+            return basic_id
+        return next((desc for t, i, _, desc in self.basics if t == "12" and i == basic_id), basic_id)
 
     def _extra(self, *pairs: tuple[str, str]) -> tuple[tuple[str, str], ...]:
         """Elements only the "example" layout writes (the importer reads none of them)."""
@@ -347,7 +360,8 @@ class SaftFile:
     def _z_event(self, event_id: str, register_id: str, z: ZReport) -> str:
         nl = self._sep
         payments = nl.join(
-            self._el("reportPayment", self._leaves(("paymentType", t), ("paymentNum", "1"), ("paymentAmnt", nok(a))))
+            self._el("reportPayment", self._leaves(("paymentType", self._payment_type(t)), ("paymentNum", "1"),
+                                                   ("paymentAmnt", nok(a))))
             for t, a in z.payments.items()
         ) or self._el("reportPayment", self._leaves(("paymentType", "None"), ("paymentNum", "0"), ("paymentAmnt", "0.00")))
         vat_rows = nl.join(

@@ -18,6 +18,7 @@ pytest_plugins = [
     "tests.fixtures_fiken",
     "tests.fixtures_tripletex",
     "tests.fixtures_contract",
+    "tests.fixtures_poweroffice",
     "tests.fixtures_pg",
 ]
 

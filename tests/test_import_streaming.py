@@ -203,3 +203,27 @@ def test_progress_shows_on_a_terminal_and_not_otherwise(workspace):
     path = workspace.write("in/big2.csv", HEADER + _receipts(BATCH_LINES, "Q"))
     status, quiet = _run_with_stderr(workspace, ["import", "sales", "--vendor", BERGEN, str(path)], terminal=False)
     assert status == 0 and quiet == ""
+
+
+# -- the plain-amount fast path reads what money.parse_amount reads --------------------------------
+
+def test_plain_amounts_are_read_as_parse_amount_reads_them():
+    import random
+
+    from settlement.domain.money import AmountError, parse_amount
+    from settlement.sources.generic_csv import _parsed_amount
+
+    rng = random.Random(16)
+    texts = ["0", "-0", "-0,00", "007", "007,5", "1,5", "1.50", "-16.4", "1,000", "1.000", "0,001", "99999999,99",
+             "999999999999", "100,01", "1,", ".5", "-", ""]
+    texts += ["".join(rng.choice("0123456789,.-") for _ in range(rng.randint(1, 8))) for _ in range(20_000)]
+
+    def read(parse, text, limit):
+        try:
+            return parse(text, limit)
+        except AmountError as exc:
+            return str(exc)
+
+    for limit in (10_000, 10**10, None):
+        for text in texts:
+            assert read(_parsed_amount, text, limit) == read(lambda t, l: parse_amount(t, limit=l), text, limit), text

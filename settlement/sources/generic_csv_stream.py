@@ -144,8 +144,11 @@ class _Reading:
         file, limit, batch_lines = self.file, self.limit, self.source.batch_lines
         for number, line in lines:
             fields = self._fields(line, number, sep, columns)
-            if fields is None or not line.replace(sep, "").strip() or _is_blank(fields):
-                continue  # (an unquoted row of empty cells is found without looking at each cell)
+            if fields is None:
+                continue
+            # An unquoted row of empty cells (Excel's `;;;;`) is found without looking at each cell.
+            if (_is_blank(fields) if '"' in line else not line.replace(sep, "").strip()):
+                continue
             if len(fields) < width:
                 fields += [""] * (width - len(fields))
             elif len(fields) > width and any(v.strip() for v in fields[width:]):

@@ -297,6 +297,18 @@ class SalesStore:
             connection.execute(_NOTES.insert(), rows)
         return None
 
+    def replace_notes_by_ref(self, vendor: str, source: str, refs: Iterable[str],
+                             notes: Iterable[tuple[date, str, str]], connection: Connection) -> None:
+        """Replace a source's notes of the given refs (e.g. the webshop orders a sync read again)."""
+        refs = sorted(set(refs))
+        for chunk in _chunks(refs, _CHUNK):
+            connection.execute(delete(_NOTES).where(_NOTES.c.vendor == vendor, _NOTES.c.source == source,
+                                                    _NOTES.c.ref.in_(chunk)))
+        rows = [{"vendor": vendor, "business_day": day, "source": source, "ref": ref, "message": message}
+                for day, ref, message in notes]
+        if rows:
+            connection.execute(_NOTES.insert(), rows)
+
     def summary(self, vendor: str, day: date) -> list[SummaryRow]:
         """The vendor-day's lines added up by (type, code, VAT code), with the receipts behind each."""
         c = _LINES.c

@@ -1,0 +1,1 @@
+"""PowerOffice Go API v2 as a ledger target (docs/poweroffice.md)."""

@@ -1,0 +1,52 @@
+"""Keeping keys and tokens out of logs.
+
+Our code never logs a secret; urllib3 and requests may log headers or bodies at DEBUG level. The
+filter rewrites such records before any handler sees them: bearer and basic credentials, the
+subscription key header, and token fields in JSON or form bodies. `install_redaction()` is
+idempotent; every client calls it when built.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+SECRET_CARRYING_LOGGERS = ("settlement.targets.poweroffice", "urllib3.connectionpool", "requests")
+
+_PATTERNS = (
+    (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?)(bearer|basic)\s+[^'\"\s,}]+"), r"\1\2 [REDACTED]"),
+    (re.compile(r"\b(Bearer|Basic) [A-Za-z0-9._~+/=-]{8,}"), r"\1 [REDACTED]"),
+    (re.compile(r"(?i)(ocp-apim-subscription-key['\"]?\s*[:=]\s*['\"]?)[^'\"&\s,}]+"), r"\1[REDACTED]"),
+    (re.compile(r"(?i)(subscription-key=)[^&\s'\"]+"), r"\1[REDACTED]"),
+    (re.compile(r"(?i)(['\"]?\b(?:access_token|client_key|application_key|token)\b['\"]?\s*[:=]\s*['\"]?)"
+                r"[^'\"&\s,}]+"), r"\1[REDACTED]"),
+)
+
+
+def redact(text: str) -> str:
+    """`text` with credentials replaced by [REDACTED]."""
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+class RedactingFilter(logging.Filter):
+    """Formats the record's message once and stores the redacted text in its place."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is not ours to fix
+            return True
+        cleaned = redact(message)
+        if cleaned != message or record.args:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def install_redaction() -> None:
+    """Attach one RedactingFilter to each secret-carrying logger (no-op when already attached)."""
+    for name in SECRET_CARRYING_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
+            logger.addFilter(RedactingFilter())

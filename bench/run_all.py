@@ -17,6 +17,7 @@ wall time includes waiting for a core; CPU time is each process's own work.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -65,19 +66,31 @@ class Median:
                    max(r.peak_mb for r in runs))
 
 
+# Spawns the measured command and reports its rusage: a small process of its own, because a
+# child's max RSS starts from the process it was forked from (this one holds the generated data).
+_MEASURER = """
+import json, os, sys, time
+started = time.perf_counter()
+pid = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ)
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as out:
+    json.dump({"status": os.waitstatus_to_exitcode(status), "wall": time.perf_counter() - started,
+               "cpu": usage.ru_utime + usage.ru_stime, "peak_kib": usage.ru_maxrss}, out)
+"""
+
+
 def measure(argv: list[str], env: dict[str, str], cwd: Path, before=None) -> Run:
-    """Run one process to its end; its rusage from wait4 (children it waited for included)."""
+    """Run one process to its end; its CPU (children it waited for included), wall time and max RSS."""
     if before is not None:
         before()
-    started = time.perf_counter()
+    report = cwd / "last.json"
     with open(cwd / "last.out", "w") as out, open(cwd / "last.err", "w") as err:
-        child = subprocess.Popen(argv, env=env, cwd=cwd, stdout=out, stderr=err)
-        _, status, usage = os.wait4(child.pid, 0)
-    wall = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)
-    if child.returncode not in (0, 1):  # 1: e.g. preview of a day with warnings is still measured
-        raise SystemExit(f"{' '.join(argv)} failed ({child.returncode}):\n{(cwd / 'last.err').read_text()[-2000:]}")
-    return Run(usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss / 1024)
+        subprocess.run([PYTHON, "-S", "-c", _MEASURER, str(report), *argv], env=env, cwd=cwd, stdout=out, stderr=err,
+                       check=True)
+    result = json.loads(report.read_text())
+    if result["status"] not in (0, 1):  # 1: e.g. preview of a day with warnings is still measured
+        raise SystemExit(f"{' '.join(argv)} failed ({result['status']}):\n{(cwd / 'last.err').read_text()[-2000:]}")
+    return Run(result["cpu"], result["wall"], result["peak_kib"] / 1024)
 
 
 @dataclass

@@ -52,4 +52,6 @@ def import_woocommerce(args: argparse.Namespace) -> int:
         f"and {sync.refunds_booked} refund(s){via_pos}; withdrawn {len(sync.withdrawn)}; "
         f"business days: {days}"
     )
-    return 0
+    for day, problems in sorted(outcome.blocked.get(vendor.id, {}).items()):  # a day needs a person: exit 1
+        print(f"{vendor.id}: business day {day.isoformat()} blocked by {len(problems)} order(s) that cannot be booked")
+    return 1 if outcome.blocked else 0

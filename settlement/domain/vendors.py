@@ -67,6 +67,24 @@ class WooCommerceConfig:
     sku_prefix_length: int = 2
 
 
+SHIPPING_VAT = ("warn", "follow_goods")
+RATE_SOURCES = ("order_meta", "file")
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyConversion:
+    """How a webshop's orders in another currency than NOK are converted (none: they block their day).
+
+    rate_source: "order_meta" (the exchange rate the payment gateway writes into the order's
+    meta_data under `meta_key`, NOK per unit of the order's currency) or "file" (a fixed rate file,
+    `file`: lines `CUR;rate`, e.g. `SEK;0,9712`; a relative path is read from the working directory).
+    """
+
+    rate_source: str
+    meta_key: str = ""
+    file: str = ""
+
+
 @dataclass(frozen=True, slots=True)
 class Vendor:
     """A store whose sales are settled daily into one company in one accounting system.
@@ -95,6 +113,8 @@ class Vendor:
     project: str | None = None
     saft_registers: tuple[SaftRegister, ...] = ()
     saft_profile: tuple[str, ...] = ()  # SAF-T exporter quirks (SAFT_QUIRKS); () is the standard
+    currency_conversion: CurrencyConversion | None = None  # webshop orders not in NOK (None: they block)
+    shipping_vat: str = "warn"  # untaxed shipping/fee on taxed goods: "warn", or "follow_goods" (split on their rates)
     woocommerce: WooCommerceConfig | None = None
     webshop_via_pos: bool = False
     drop_folder: str | None = None
@@ -229,6 +249,22 @@ def _registers(value: Any) -> tuple[SaftRegister, ...]:
     return tuple(registers)
 
 
+def _currency_conversion(value: Any) -> CurrencyConversion:
+    if not isinstance(value, dict):
+        raise ValueError('must be a table like {rate_source = "order_meta", meta_key = "_exchange_rate"} '
+                         'or {rate_source = "file", file = "rates.csv"}')
+    unknown = set(value) - {"rate_source", "meta_key", "file"}
+    if unknown:
+        raise ValueError(f"has unknown field(s) {', '.join(sorted(unknown))}")
+    source = value.get("rate_source")
+    if source not in RATE_SOURCES:
+        raise ValueError(f"needs rate_source = one of {', '.join(RATE_SOURCES)}")
+    needed = "meta_key" if source == "order_meta" else "file"
+    if not isinstance(value.get(needed), str) or not value[needed].strip():
+        raise ValueError(f"with rate_source = {source!r} needs {needed}")
+    return CurrencyConversion(source, **{needed: value[needed].strip()})
+
+
 def _saft_profile(value: Any) -> tuple[str, ...]:
     """"standard", one quirk, or a list of quirks (SAFT_QUIRKS) → the quirks, sorted."""
     names = [value] if isinstance(value, str) else value
@@ -284,6 +320,8 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], bool]] = {
     "project": (_dimension, False),
     "saft_registers": (_registers, False),
     "saft_profile": (_saft_profile, False),
+    "currency_conversion": (_currency_conversion, False),
+    "shipping_vat": (_choice(SHIPPING_VAT), False),
     "woocommerce": (_woocommerce, False),
     "webshop_via_pos": (_bool, False),
     "drop_folder": (_text, False),

@@ -66,6 +66,18 @@ def replace_blocks(connection: Connection, vendor: str, source: str, days: Itera
         connection.execute(_TABLE.insert(), rows)
 
 
+def replace_blocks_by_ref(connection: Connection, vendor: str, source: str, refs: Iterable[str],
+                          blocks: dict[date, list[Problem]]) -> None:
+    """Replace the source's blocks of the given refs (the webshop orders a sync read again, on
+    whatever day they were) with `blocks`, whose problems name their ref. For sources that read
+    changed records rather than whole days."""
+    refs = sorted(set(refs))
+    for start in range(0, len(refs), 500):
+        connection.execute(delete(_TABLE).where(_TABLE.c.vendor == vendor, _TABLE.c.source == source,
+                                                _TABLE.c.ref.in_(refs[start:start + 500])))
+    replace_blocks(connection, vendor, source, (), blocks)
+
+
 def blocks_for(engine: Engine, vendor: str, day: date) -> list[DayBlock]:
     """The problems blocking a vendor-day, in the order they were found."""
     c = _TABLE.c

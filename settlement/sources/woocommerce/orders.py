@@ -15,6 +15,13 @@ Pure: no I/O, no clock. Rules (docs/woocommerce.md explains them for users):
 - Discounts (coupons) are kept per item for the report only: (`subtotal` + `subtotal_tax`) −
   (`total` + `total_tax`), i.e. incl. VAT like the amounts (negative on a refunded item).
 - One payment line per order: code = `payment_method`, amount = `total`.
+- An order in another currency than NOK blocks its business day (`blocks`), unless the vendor
+  configures currency_conversion (settlement.sources.woocommerce.currency): then its lines are
+  converted and a note shows both amounts. Its refunds go the same way.
+- VAT sanity (`warnings`, kept as notes on the day): a shipping or fee line without tax on an
+  order whose goods carry VAT is named (in Norway shipping follows the goods' VAT), or with
+  shipping_vat = "follow_goods" split over the goods' VAT codes in proportion to their gross; a
+  product that looks like a gift card (gift card / gavekort in its name) sold with VAT is named.
 - A refund is receipt `refund-<id>` on the business day of its `date_created`: its items as
   returns (negative), shipping as negative shipping, and a negative payment. An amount-only refund
   (or the part of a refund not covered by its items) is split over the order's goods in proportion
@@ -23,16 +30,20 @@ Pure: no I/O, no clock. Rules (docs/woocommerce.md explains them for users):
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Mapping
 
 from settlement.domain.businessday import business_day
 from settlement.domain.money import format_nok
-from settlement.domain.problems import Problem
+from settlement.domain.problems import Problem, error, warning
 from settlement.domain.sales import LineType, SaleLine
 from settlement.sources.woocommerce import SOURCE
 from settlement.sources.woocommerce.amounts import vat_code_for_percent, vat_code_from_amounts
+from settlement.sources.woocommerce.currency import (
+    COMPANY_CURRENCY, RateError, conversion_note, convert, order_rate, to_nok,
+)
 from settlement.sources.woocommerce.fields import FieldReader
 from settlement.domain.vat import rate_on, vat_in_gross
 from settlement.domain.vendors import Vendor, WooCommerceConfig
@@ -82,6 +93,13 @@ class ParsedOrder:
     payment_method: str = ""
     rates: dict[int, object] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # Errors that block the order's business day (another currency, no rate): its lines and
+    # refunds are not stored; the day's voucher is blocked (settlement.store.day_blocks).
+    blocks: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)  # kept as notes on the order's day
+    ref: str = ""  # "order 1234", as blocks and notes name it
+    currency: str = COMPANY_CURRENCY
+    rate: object = None  # NOK per unit (Decimal) when the order was converted
 
     @property
     def receipt_id(self) -> str:
@@ -282,7 +300,8 @@ def parse_order(order: object, vendor: Vendor, url: str, categories: Mapping[int
     number = reader.text(order, "number", "number", required=False) or str(order_id)
     reader.ref = f"order {number}" if number == str(order_id) else f"order {number} (id {order_id})"
     status = reader.text(order, "status", "status")
-    parsed = ParsedOrder(order_id, number, status, False, problems=problems)
+    parsed = ParsedOrder(order_id, number, status, False, problems=problems, ref=f"order {number}")
+    parsed.currency = (reader.text(order, "currency", "currency", required=False) or COMPANY_CURRENCY).upper()
     parsed.modified_gmt = reader.text(order, "date_modified_gmt", "date_modified_gmt", required=False)
     parsed.payment_method = reader.text(order, "payment_method", "payment_method", required=False)
     parsed.rates = _rates(reader, order)
@@ -306,8 +325,10 @@ def parse_order(order: object, vendor: Vendor, url: str, categories: Mapping[int
     parsed.counts = True
     builder = _Builder(reader, vendor, config, categories or {}, parsed.rates, parsed.receipt_id, moment, f"order {number}")
     builder.goods(items, "line_items", refund=False)
+    goods = len(builder.lines)
     builder.shipping(reader.items(order, "shipping_lines", "shipping_lines"))
     builder.goods(reader.items(order, "fee_lines", "fee_lines"), "fee_lines", refund=False)
+    _vat_sanity(builder, goods, items, parsed, vendor, url)
     total = reader.amount(order, "total", "total")
     if total < 0:
         reader.fail("the order total is negative", "total", format_nok(total))
@@ -318,10 +339,90 @@ def parse_order(order: object, vendor: Vendor, url: str, categories: Mapping[int
     if total:
         builder.add(LineType.PAYMENT, parsed.payment_method, None, total, 0)
     parsed.lines = builder.lines
+    booked = total
+    if parsed.currency != COMPANY_CURRENCY and not problems:
+        booked = _in_nok(parsed, order, vendor, url, total)
     parsed.entry = OrderEntry(
-        "order", order_id, order_id, number, builder.day, moment, total, parsed.payment_method, status
+        "order", order_id, order_id, number, builder.day, moment, booked, parsed.payment_method, status
     )
     return parsed
+
+
+def _in_nok(parsed: ParsedOrder, order: dict, vendor: Vendor, url: str, total: int) -> int:
+    """Convert an order in another currency (its lines, and the total returned), or block its day."""
+    where = {"file": url, "column": "currency", "value": parsed.currency, "ref": parsed.ref}
+    if vendor.currency_conversion is None:
+        parsed.blocks.append(error(
+            f"{parsed.ref}: the order is in {parsed.currency}, but the books are in NOK; configure "
+            "currency_conversion for this vendor (the order's exchange-rate meta or a rate file), then sync "
+            "again with --since", **where))
+        return total
+    try:
+        rate, source = order_rate(order, parsed.currency, vendor.currency_conversion, None)
+    except RateError as exc:
+        parsed.blocks.append(error(f"{parsed.ref}: the order is in {parsed.currency} and cannot be converted: {exc}",
+                                   **where))
+        return total
+    parsed.rate = rate
+    parsed.lines = convert(parsed.lines, rate)
+    booked = to_nok(total, rate)
+    parsed.warnings.append(warning(conversion_note(parsed.number, parsed.currency, total, rate, source, booked),
+                                   **where))
+    return booked
+
+
+# Product names that say the line sells a gift card (no sale: VAT is due when the card is used).
+_GIFT_CARD_NAME = re.compile(r"gift.?card|gavekort|presentkort", re.IGNORECASE)
+
+
+def _vat_sanity(builder: "_Builder", goods: int, items: list[dict], parsed: ParsedOrder, vendor: Vendor, url: str) -> None:
+    """The webshop VAT checks of one order (see the module docstring)."""
+    lines = builder.lines
+    taxed = {}  # VAT code → gross of the goods lines that carry VAT
+    for line in lines[:goods]:
+        if line.vat and line.vat_code and line.amount > 0:
+            taxed[line.vat_code] = taxed.get(line.vat_code, 0) + line.amount
+    for item in items:
+        name = item.get("name") if isinstance(item, dict) else None
+        if isinstance(name, str) and _GIFT_CARD_NAME.search(name) and item.get("total_tax") not in (None, "", "0", "0.00"):
+            parsed.warnings.append(warning(
+                f"{parsed.ref}: {name[:60]!r} looks like a gift card but is sold with VAT; a gift card sold is no "
+                "sale (VAT is due when it is used): sell it without tax in WooCommerce", file=url, ref=parsed.ref))
+    if not taxed:
+        return
+    for index in range(len(lines) - 1, goods - 1, -1):
+        line = lines[index]
+        if line.vat or not line.amount:
+            continue
+        what = "shipping" if line.type == LineType.SHIPPING.value else "fee"
+        if vendor.shipping_vat == "follow_goods":
+            parts = _split_on(line.amount, taxed)
+            lines[index:index + 1] = [
+                SaleLine(line.vendor, line.source, line.receipt_id, line.timestamp, line.business_day, line.type,
+                         line.code, code, share, vat_in_gross(share, rate_on(code, line.business_day)), line.origin)
+                for code, share in parts
+            ]
+            parsed.warnings.append(warning(
+                f"{parsed.ref}: {what} {line.code!r} {format_nok(line.amount)} had no tax; split on the goods' VAT "
+                f"codes ({', '.join(f'{code}: {format_nok(share)}' for code, share in parts)}) by shipping_vat = "
+                "follow_goods", file=url, ref=parsed.ref))
+        else:
+            parsed.warnings.append(warning(
+                f"{parsed.ref}: {what} {line.code!r} {format_nok(line.amount)} carries no tax, but the goods do; in "
+                f"Norway {what} follows the goods' VAT, so this is booked with VAT code {line.vat_code} as the shop sent "
+                "it: tax shipping in WooCommerce, or set shipping_vat = \"follow_goods\"", file=url, ref=parsed.ref))
+
+
+def _split_on(amount: int, weights: dict[str, int]) -> list[tuple[str, int]]:
+    """`amount` split over the VAT codes in proportion to their weights (largest remainder, exact)."""
+    if amount < 0:
+        return [(c, -share) for c, share in _split_on(-amount, weights)]
+    codes = sorted(weights)
+    total = sum(weights.values())
+    shares = [amount * weights[c] // total for c in codes]
+    for i in sorted(range(len(codes)), key=lambda i: -(amount * weights[codes[i]] % total))[: amount - sum(shares)]:
+        shares[i] += 1
+    return [(c, share) for c, share in zip(codes, shares) if share]
 
 
 def parse_refund(
@@ -368,6 +469,9 @@ def parse_refund(
     if amount:
         builder.add(LineType.PAYMENT, order.payment_method, None, -amount, 0)
     parsed.lines = builder.lines
+    if order.rate is not None:  # the order was converted: its refund at the order's rate
+        parsed.lines = convert(parsed.lines, order.rate)
+        amount = to_nok(amount, order.rate)
     parsed.entry = OrderEntry(
         "refund", refund_id, order.order_id, order.number, builder.day, moment, -amount, order.payment_method,
         order.status,

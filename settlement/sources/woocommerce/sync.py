@@ -5,6 +5,12 @@ categories if needed), parse it all, and only if nothing is wrong write sales, t
 the source notes and the new cursor together. Any error leaves the store untouched. The answer is
 the import use case's `ImportOutcome` (settlement.sources.importing), with what the shop held in
 its `webshop` part.
+
+An order that blocks its day (another currency than NOK without a conversion) is stored like an
+order that does not count: its lines and refunds are left out (an earlier version is withdrawn)
+and its block is kept in the store under its ref ("order 1234"), so the day's voucher is blocked
+while the day's other orders are stored. A sync reads changed orders, not whole days, so blocks
+and the orders' own notes (ORDER_NOTES) are replaced per order read again, not per day.
 """
 
 from __future__ import annotations
@@ -26,11 +32,14 @@ from settlement.sources.woocommerce.orders import OrderEntry, ParsedOrder, Parse
 from settlement.store import SalesStore
 from settlement.store import webshop as store
 from settlement.domain.money import MAX_DAY_ORE
+from settlement.store.day_blocks import replace_blocks_by_ref
 from settlement.store.sales_store import DayLimitExceeded, ImportResult
 
 # Re-read a little before the cursor: an order saved in the same second as the last one seen
 # would otherwise be missed (modified_after is exclusive). Re-reading an order changes nothing.
 CURSOR_OVERLAP = timedelta(seconds=60)
+# The source name of the per-order notes (conversions, VAT sanity); the day checks keep SOURCE.
+ORDER_NOTES = f"{SOURCE}-orders"
 
 
 def modified_after_for(vendor: Vendor, cursor: str | None, since: date | None) -> str | None:
@@ -113,6 +122,9 @@ def sync_vendor(
         outcome.over_limit = exc.problems
         return outcome
     outcome.stored = True
+    # Printed with the rest: the errors that block days, and each order's own warnings.
+    outcome.found.extend(p for days in outcome.blocked.values() for ps in days.values() for p in ps)
+    outcome.found.extend(w for order in parsed if order.counts for w in order.warnings)
     return outcome
 
 
@@ -140,13 +152,27 @@ def _store(
         stored.days.add(entry.business_day)
     lines: list[SaleLine] = []
     withdraw: list[str] = []
+    blocked: dict = {}
+    order_notes = []
+    for order in parsed:
+        if order.counts and order.entry is not None:
+            order_notes += [(order.entry.business_day, order.ref, p.message) for p in order.warnings]
+            for problem in order.blocks:
+                blocked.setdefault(order.entry.business_day, []).append(problem)
+    replace_blocks_by_ref(conn, vendor.id, SOURCE, [o.ref for o in parsed], blocked)
+    sales.replace_notes_by_ref(vendor.id, ORDER_NOTES, [o.ref for o in parsed], order_notes, conn)
+    if blocked:
+        outcome.blocked[vendor.id] = blocked
+        stored.days |= set(blocked)
     for order in parsed:
         previous = old_by_order.get(order.order_id, [])
-        if not order.counts:
+        if not order.counts or order.blocks:
             # Never counted, or counted once and now cancelled/failed/...: it is no sale (any more).
             withdraw.extend(f"{e.kind}-{e.woo_id}" for e in previous)
             for e in previous:
-                if e.kind == "order":
+                if e.kind == "order" and order.blocks:
+                    store.delete_entry(conn, vendor.id, e.kind, e.woo_id)  # booked again once it is convertible
+                elif e.kind == "order":
                     store.save_entry(conn, vendor.id, replace(e, status=order.status, counts=False, in_sales=False))
                     if e.counts:
                         sync.withdrawn.append(order.number)

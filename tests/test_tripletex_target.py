@@ -310,3 +310,59 @@ def test_check_names_what_would_refuse_the_vouchers(tripletex_sandbox, make_trip
     ]
     warnings = [p.message for p in target.check(tripletex_vendor(), ledger) if not p.is_error]
     assert "Tripletex: 1920:10001 (key payment_bank) is booked on the plain account 1920 (a sub-account is Fiken's form)" in warnings
+
+
+# --- the posting engine with the Tripletex target -------------------------------------------------
+
+
+@pytest.fixture
+def engine(tmp_path, make_tripletex_target):
+    """The real engine (settle_day) on a real posting state, with the Tripletex target."""
+    from datetime import datetime, timezone
+
+    from settlement.posting.settle import PostingContext
+    from settlement.store import open_engine
+    from settlement.store.posting_state import PostingState
+
+    target = make_tripletex_target()
+    vouchers = {"voucher": golden_voucher("normal_day", "2026-11-02")}
+    ctx = PostingContext(
+        vouchers=lambda v, d: vouchers["voucher"], ledgers=lambda v: default_ledger(), targets=lambda v: target,
+        report=lambda v, state, voucher, booking, at: b"%PDF-1.4 report of " + booking.key.encode(),
+        state=PostingState(open_engine(f"sqlite:///{tmp_path / 'state.db'}")), report_dir=tmp_path / "reports",
+        generated_at=datetime(2026, 11, 3, tzinfo=timezone.utc))
+    return ctx, vouchers
+
+
+def test_engine_posts_once_after_a_lost_answer_and_documents(tripletex_sandbox, engine):
+    from settlement.posting.settle import settle_day
+
+    ctx, _ = engine
+    vendor = tripletex_vendor()
+    tripletex_sandbox.faults.commit_then_drop(1, method="POST", path_contains="/ledger/voucher")
+    first = settle_day(ctx, vendor, DAY)  # the lost answer is looked up and adopted in the same run
+    assert first.status == "documented" and "voucher number 1-2026" in first.message
+    booked = tripletex_sandbox.booked()
+    assert len(booked) == 1 and booked[0]["attachments"] == 1
+    assert len(_posts(tripletex_sandbox)) == 1
+    before = len(tripletex_sandbox.requests)
+    assert settle_day(ctx, vendor, DAY).status == "documented"
+    assert len(tripletex_sandbox.requests) == before  # nothing asked on a settled day
+
+
+def test_engine_corrects_by_reversal_and_fails_in_a_closed_period(tripletex_sandbox, engine):
+    from settlement.posting.settle import settle_day
+
+    ctx, vouchers = engine
+    vendor = tripletex_vendor()
+    assert settle_day(ctx, vendor, DAY).status == "documented"
+    vouchers["voucher"] = golden_voucher("every_payment_method", "2026-11-04")
+    vouchers["voucher"] = type(vouchers["voucher"])(vendor.id, DAY, vouchers["voucher"].lines)
+    assert settle_day(ctx, vendor, DAY).status == "documented"
+    booked = tripletex_sandbox.booked()
+    assert [(v["reference"][-3:], v["reversed"], v["is_reversal"]) for v in booked] == [
+        ("v1]", True, False), ("v1]", False, True), ("v2]", False, False)]
+    vouchers["voucher"] = golden_voucher("normal_day", "2026-11-02")
+    tripletex_sandbox.close_period(DAY)
+    failed = settle_day(ctx, vendor, DAY)
+    assert failed.status == "correction-failed" and "Perioden 11-2026 er lukket" in failed.message

@@ -167,3 +167,15 @@ def test_run_posts_the_good_days_and_status_shows_the_blocked_one(posting_ws):
     # Nothing of the blocked day reached the ledger.
     assert not any(D2.isoformat() in (entry.get("description") or "") or "2026-11-03" in json.dumps(entry)
                    for entry in ws.sandbox.journal_entries("demo-as"))
+
+
+def test_a_refused_file_checks_no_z_report(workspace):
+    """The issue's noise: a file refused for a file-level error compared its Z reports with the
+    transactions that parsed (`payment type CASH is 150,00 in the Z report, but ... 0,00`)."""
+    saft = cafe_file(cafe_day2(payment="CARD"))
+    saft.currency = "SEK"  # refuses the whole file
+    path = saft.write(workspace.path / "sek.xml")
+    status, out, err = workspace.invoke("import", "saft", str(path), "--vendor", VENDOR)
+    assert status == 1 and "the file's currency is SEK; only NOK is supported" in err
+    assert "Z report" not in err and "nothing imported from this file" in out
+    assert workspace.app().sales.days_with_sales(VENDOR) == []

@@ -113,7 +113,9 @@ class SaftSource:
         if read.log.errors == 0 and blocked & handed:
             # Lines of a blocked day were stored: undo them all and read again without those days.
             raise ReadAgain(replace(self, skip=self.skip | blocked))
-        if not read.broken:  # Z reports are only compared with a file read to the end
+        # Z reports are only compared with a file read to the end and stored: a refused file's
+        # transactions that parsed are only part of their days.
+        if not read.broken and read.log.errors == 0:
             _check_z_reports(path, read, blocked)
         for vendor_id, day in blocked:
             read.days.setdefault(vendor_id, set()).add(day)

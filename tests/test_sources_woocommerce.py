@@ -124,3 +124,35 @@ def test_a_gift_card_sold_with_vat_is_named(workspace, woo_shop):
     result = sync(workspace, woo_shop)
     assert result.returncode == 0, result.stderr
     assert f"order {order}: 'Gavekort 500 kr' looks like a gift card but is sold with VAT" in result.stderr
+
+
+def test_the_webshop_notes_are_golden(workspace, woo_shop):
+    from pathlib import Path
+
+    from tests.golden_files import assert_golden
+
+    sek = woo_shop.add_order([Item("Kaffe", "100.00")], created=utc(2026, 11, 2, 9), paid=utc(2026, 11, 2, 9))
+    in_sek(woo_shop, sek, rate="1.0235")
+    woo_shop.add_order([Item("Kaffe", "150.00", rate="15"), Item("Gavekort 200", "200.00")],
+                       created=utc(2026, 11, 2, 10), paid=utc(2026, 11, 2, 10), shipping=("flat_rate", "49.00", "0"))
+    result = sync(workspace, woo_shop, 'currency_conversion = {rate_source = "order_meta", meta_key = "_wcpay_exchange_rate"}',
+                  'shipping_vat = "follow_goods"')
+    assert result.returncode == 0, result.stderr
+    notes = [(n.source, n.ref, n.message.replace(woo_shop.url, "SHOP")) for n in workspace.app().sales.notes(VENDOR, D1)]
+    assert_golden(Path(__file__).parent / "golden" / "notes" / "webshop_currency_shipping_giftcard.json", notes)
+
+
+def test_the_new_vendor_keys_are_checked(tmp_path):
+    from settlement.domain.vendors import CurrencyConversion, parse_vendors
+
+    base = WOO_VENDORS_TOML.format(url="https://shop.example", via_pos="false", trigger="processing")
+    good = base.replace("woocommerce = ", 'shipping_vat = "follow_goods"\n'
+                        'currency_conversion = {rate_source = "file", file = "rates.csv"}\nwoocommerce = ')
+    (vendor,), problems = parse_vendors(good, "vendors.toml")
+    assert problems == [] and vendor.shipping_vat == "follow_goods"
+    assert vendor.currency_conversion == CurrencyConversion("file", file="rates.csv")
+    for line, message in (('shipping_vat = "zero"', "key 'shipping_vat'"),
+                          ('currency_conversion = {rate_source = "order_meta"}', "with rate_source = 'order_meta' needs meta_key"),
+                          ('currency_conversion = {rate_source = "ecb"}', "needs rate_source = one of order_meta, file")):
+        _, problems = parse_vendors(base.replace("woocommerce = ", f"{line}\nwoocommerce = "), "vendors.toml")
+        assert any(message in p.message and p.line for p in problems), (line, problems)

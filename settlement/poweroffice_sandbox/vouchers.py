@@ -181,7 +181,9 @@ def reverse(client: Client, voucher_id: str, integration: str) -> Voucher:
     lines = [Line(client.next_line_id + i, l.account, l.contact, l.posting_date, l.vat, -l.gross_ore, -l.vat_ore,
                   l.department, l.project, l.description) for i, l in enumerate(voucher.lines)]
     reversal = Voucher(str(uuid.uuid4()), client.next_voucher_no, "ReversalVoucher", voucher.voucher_date,
-                       f"Reversering av bilag {voucher.number}", None, None, integration, lines,
+                       # UNCERTAIN: Go's text for a reversal; the original's is kept so a person sees what it undoes.
+                       f"Reversering av bilag {voucher.number}: {voucher.description or ''}".strip()[:DESCRIPTION_LIMIT],
+                       None, None, integration, lines,
                        datetime.now(timezone.utc), time.monotonic(), is_reversed=True, reversal_of=voucher.id)
     client.next_voucher_no += 1
     client.next_line_id += len(lines)

@@ -127,9 +127,11 @@ def test_rate_limit__ten_per_second_per_subscription_key(poweroffice_sandbox):
     api = Api(poweroffice_sandbox, 0, paced=False)
     other = Api(poweroffice_sandbox, 1, paced=False)  # another client, the same subscription key: the same bucket
     time.sleep(1.1)
-    statuses = [(api if i % 2 else other).get("/LockDateSettings") for i in range(16)]
+    statuses = [(api if i % 2 else other).get("/LockDateSettings") for i in range(30)]
     refused = [r for r in statuses if r.status_code == 429]
-    assert 4 <= len(refused) <= 6, [r.status_code for r in statuses]
+    # The bucket holds 10 and refills 10 a second: the first 10 pass, then some are refused (how many
+    # depends on how fast this machine sends; 30 requests take well under two seconds).
+    assert all(r.status_code == 200 for r in statuses[:10]) and 1 <= len(refused) <= 20, [r.status_code for r in statuses]
     assert refused[0].json() == {"statusCode": 429, "message": "Rate limit is exceeded. Try again in 1 seconds."}
     assert refused[0].headers["Retry-After"] == "1"
     time.sleep(1.05)

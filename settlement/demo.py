@@ -1,9 +1,11 @@
-"""`make demo`: the whole nightly job on the bundled samples, against a local Fiken sandbox.
+"""`make demo`: the whole nightly job on the bundled samples, against local ledger sandboxes.
 
-It starts the Fiken sandbox on 127.0.0.1, imports the sample receipts of the vendors in the
-repository's vendors.toml, settles their first week (catch-up, oldest day first), then shows what a
-late receipt does to a posted day (a visible correction), the status table and where the PDF
-reports are. Everything lives under data/demo/, so a real installation's data is never touched.
+It starts the Fiken, Tripletex and PowerOffice Go sandboxes on 127.0.0.1, imports the sample receipts
+of the vendors in the repository's vendors.toml (on Fiken) and of two more stores, one on Tripletex
+and one on PowerOffice Go, settles their first week (catch-up, oldest day first, the three ledgers
+at the same time), then shows what a late receipt does to a posted day (a visible correction), the
+status table, where each day went and where the PDF reports are. Everything lives under data/demo/,
+so a real installation's data is never touched.
 """
 
 from __future__ import annotations
@@ -19,10 +21,33 @@ from settlement.cli.posting import print_status
 from settlement.cli.preview import render_table
 from settlement.fiken_sandbox import FikenSandbox
 from settlement.posting.catchup import Progress, catch_up, closed_days
+from settlement.poweroffice_sandbox import PowerOfficeSandbox
+from settlement.tripletex_sandbox import TripletexSandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "data" / "demo"
 WEEK_END = date(2026, 11, 8)  # the samples cover the week of Monday 2 November 2026
+# Two more stores, one in each of the other ledgers, selling what bergen-bryggen's sample sells.
+OTHER_LEDGERS = """
+[[vendors]]
+id = "trondheim-torg"
+name = "Trondheim Torg"
+timezone = "Europe/Oslo"
+closing_time = "20:00"
+enabled_since = 2026-11-01
+ledger = "tripletex"
+department = "10"
+
+[[vendors]]
+id = "stavanger-sentrum"
+name = "Stavanger Sentrum"
+timezone = "Europe/Oslo"
+closing_time = "20:00"
+enabled_since = 2026-11-01
+ledger = "poweroffice"
+department = "20"
+"""
+SAMPLE_OF = {"trondheim-torg": "bergen-bryggen", "stavanger-sentrum": "bergen-bryggen"}
 LATE_RECEIPT = """receipt_id;timestamp;type;code;vat_code;amount;vat
 BB-LATE-1;2026-11-03T19:45:00;sale;high;3;250,00;50,00
 BB-LATE-1;2026-11-03T19:45:00;payment;vipps;;250,00;
@@ -44,7 +69,8 @@ def _catch_up(app: App, now: datetime) -> None:
     ctx = posting_context(app)
     vendors = list(app.vendors.values())
     progress = Progress(sum(len(closed_days(v, now, WEEK_END)) for v in vendors), sys.stdout)
-    for outcome in catch_up(ctx, vendors, now, on_outcome=progress.step, through=WEEK_END):
+    for outcome in catch_up(ctx, vendors, now, on_outcome=progress.step, through=WEEK_END,
+                            group_by=lambda v: (v.ledger, v.credential)):
         if outcome.stops_vendor:
             print(f"  {outcome.vendor} stopped at {outcome.day}: {outcome.message}")
 
@@ -53,18 +79,26 @@ def main(demo_dir: Path = DEMO_DIR) -> int:
     shutil.rmtree(demo_dir, ignore_errors=True)
     demo_dir.mkdir(parents=True)
     sandbox = FikenSandbox.start(port=0, max_seconds=600)
+    tripletex = TripletexSandbox.start(port=0, max_seconds=600)
+    poweroffice = PowerOfficeSandbox.start(port=0, max_seconds=600)
     try:
+        vendors_file = demo_dir / "vendors.toml"
+        vendors_file.write_text((ROOT / "vendors.toml").read_text(encoding="utf-8") + OTHER_LEDGERS, encoding="utf-8")
         app = app_from(
             database_url=f"sqlite:///{demo_dir / 'settlement.db'}",
             chart_of_accounts=ROOT / "chart_of_accounts",
-            vendors=ROOT / "vendors.toml",
+            vendors=vendors_file,
             report_dir=demo_dir / "reports",
             fiken_base_url=sandbox.base_url,
             fiken_token=sandbox.personal_token,
+            **_settings(tripletex.settings_lines(0)),
+            **_settings(poweroffice.settings_lines(0)),
         ).require_valid()
-        print(f"Fiken sandbox running at {sandbox.base_url} (company demo-as)\n")
+        print(f"Fiken sandbox running at {sandbox.base_url} (company demo-as)")
+        print(f"Tripletex sandbox running at {tripletex.base_url}")
+        print(f"PowerOffice Go sandbox running at {poweroffice.base_url}\n")
         for vendor in app.vendors.values():
-            _import(app, vendor.id, ROOT / "samples" / f"{vendor.id}.csv")
+            _import(app, vendor.id, ROOT / "samples" / f"{SAMPLE_OF.get(vendor.id, vendor.id)}.csv")
         first = next(iter(app.vendors.values()))
         first_day = min(app.sales.days_with_sales(first.id))
         print(f"\nThe daily voucher of {first.name} on {first_day}, as it will be posted:\n")
@@ -83,16 +117,30 @@ def main(demo_dir: Path = DEMO_DIR) -> int:
         print("\nStatus:")
         print_status(app, list(app.vendors))
         reports = sorted((demo_dir / "reports").rglob("*.pdf"))
-        print(f"\nSettlement reports (PDF, also attached in Fiken): {len(reports)} in {demo_dir / 'reports'}")
+        print(f"\nSettlement reports (PDF, also attached to each voucher in its ledger): {len(reports)} in {demo_dir / 'reports'}")
         for report in reports[:3]:
             print(f"  {report}")
         writes = [r for r in sandbox.requests if r.method in ("POST", "PATCH")]
-        print(f"\nFiken sandbox: {len(sandbox.requests)} requests, {len(writes)} of them writes; "
+        print("\nWhere each day went:")
+        print(f"  Fiken sandbox: {len(sandbox.requests)} requests, {len(writes)} of them writes; "
               f"{len(sandbox.journal_entries('demo-as'))} journal entries in demo-as")
+        for title, other in (("Tripletex", tripletex), ("PowerOffice Go", poweroffice)):
+            booked = [v for v in other.booked(0) if not v["reversed"] and not v["is_reversal"]]
+            print(f"  {title} sandbox: {len(other.requests)} requests; {len(booked)} live vouchers, "
+                  f"{sum(v['attachments'] for v in booked)} with the report attached"
+                  + (f", e.g. voucher {booked[0]['number']} on {booked[0]['date']}" if booked else ""))
         print(f"Demo database: {demo_dir / 'settlement.db'}")
         return 0
     finally:
         sandbox.stop()
+        tripletex.stop()
+        poweroffice.stop()
+
+
+def _settings(lines: list[str]) -> dict[str, str]:
+    """`SETTLEMENT_X=value` lines (a sandbox's settings to paste) as Settings field values."""
+    pairs = (line.split("=", 1) for line in lines)
+    return {name.removeprefix("SETTLEMENT_").lower(): value for name, value in pairs}
 
 
 if __name__ == "__main__":

@@ -156,9 +156,11 @@ def chain_days(now, count: int = 3) -> list:
     return [last - timedelta(days=n) for n in range(count - 1, -1, -1)]
 
 
-def write_chain(folder: Path, vendors: int, days: list) -> dict[str, Path]:
+def write_chain(folder: Path, vendors: int, days: list, ledger_keys=None) -> dict[str, Path]:
     """vendors.toml with `vendors` stores enabled from days[0], and one receipt CSV per store with a
-    few receipts on each day (amounts differ per store and day). Returns {vendor id: CSV}."""
+    few receipts on each day (amounts differ per store and day). Returns {vendor id: CSV}.
+
+    ledger_keys: store number → the vendors.toml lines naming its ledger (default: Fiken's demo-as)."""
     files: dict[str, Path] = {}
     toml = ["# A chain for replica tests and the bench (tests/fixtures_pg.py)"]
     (folder / "in").mkdir(parents=True, exist_ok=True)
@@ -166,7 +168,8 @@ def write_chain(folder: Path, vendors: int, days: list) -> dict[str, Path]:
         vendor = f"store-{n:03d}"
         toml += ["", "[[vendors]]", f'id = "{vendor}"', f'name = "Store {n:03d}"', f'timezone = "{CHAIN_TZ}"',
                  f'closing_time = "{CHAIN_CLOSING}"', f'day_start = "{CHAIN_DAY_START}"',
-                 f"enabled_since = {days[0].isoformat()}", 'fiken_company = "demo-as"']
+                 f"enabled_since = {days[0].isoformat()}",
+                 *(ledger_keys(n) if ledger_keys else ['fiken_company = "demo-as"'])]
         rows = ["receipt_id;timestamp;type;code;vat_code;amount;vat"]
         for d, day in enumerate(days):
             for r in range(3):

@@ -95,3 +95,65 @@ def _three_replicas_with_a_kill(tmp_path, pg_url, fiken_sandbox, stores: int, ki
     logs = [(tmp_path / f"replica-{i}.log").read_text(errors="replace") for i in range(4)]
     workers = [i for i, text in enumerate(logs) if "documented" in text or "run done" in text]
     assert len(workers) >= 2, "\n\n".join(logs)
+
+
+LEDGER_OF = ("fiken", "tripletex", "poweroffice")
+
+
+def test_replicas_settle_stores_on_all_three_ledgers_exactly_once(tmp_path, pg_url, fiken_sandbox, tripletex_sandbox,
+                                                                   poweroffice_sandbox):
+    """Stores on Fiken, Tripletex and PowerOffice Go under one database: three replicas, one killed and
+    replaced; every day is in its own ledger once, documented, and no ledger saw two requests of one
+    credential at once."""
+    stores = 9
+    shutil.copytree(ROOT / "chart_of_accounts", tmp_path / "chart_of_accounts")
+    days = chain_days(datetime.now(timezone.utc))
+
+    def keys_of(n: int) -> list[str]:
+        ledger = LEDGER_OF[n % 3]
+        return ['fiken_company = "demo-as"'] if ledger == "fiken" else [f'ledger = "{ledger}"', 'department = "10"']
+
+    files = write_chain(tmp_path, stores, days, ledger_keys=keys_of)
+    others = {}
+    for sandbox in (tripletex_sandbox, poweroffice_sandbox):
+        others.update(line.split("=", 1) for line in sandbox.settings_lines(0))
+    env = settlement_env(tmp_path, pg_url, SETTLEMENT_FIKEN_TOKEN=fiken_sandbox.personal_token,
+                         SETTLEMENT_FIKEN_BASE_URL=fiken_sandbox.base_url, SETTLEMENT_SERVE_WORKERS="2", **others)
+    import_chain(files, env)
+    expected = {(v, d.isoformat()) for v in files for d in days}
+
+    def booked_keys(sandbox) -> list[str]:
+        return [v["description"][v["description"].index("[settlement:"):].split("]")[0] + "]"
+                for v in sandbox.booked(0) if "[settlement:" in (v["description"] or "")
+                and not v["reversed"] and not v["is_reversal"]]
+
+    replicas = [start_replica(tmp_path, env, i, max_seconds=300) for i in range(3)]
+    try:
+        _wait(lambda: len(live_keys(fiken_sandbox)) + len(booked_keys(tripletex_sandbox)) >= 4, 90, "the first postings")
+        replicas[0].send_signal(signal.SIGKILL)
+        assert replicas[0].wait(timeout=30) == -signal.SIGKILL
+        replicas.append(start_replica(tmp_path, env, 3, max_seconds=300))
+        _wait(lambda: all(day_statuses(pg_url).get(k) == "documented" for k in expected), 240,
+              f"all {len(expected)} vendor-days to be documented")
+        for proc in replicas[1:]:
+            proc.send_signal(signal.SIGTERM)
+        for proc in replicas[1:]:
+            assert proc.wait(timeout=60) == 0, "a replica did not stop cleanly on SIGTERM"
+    finally:
+        for proc in replicas:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
+
+    by_ledger = {"fiken": list(live_keys(fiken_sandbox).elements()), "tripletex": booked_keys(tripletex_sandbox),
+                 "poweroffice": booked_keys(poweroffice_sandbox)}
+    for n in range(stores):
+        vendor, ledger = f"store-{n:03d}", LEDGER_OF[n % 3]
+        for day in days:
+            key = f"[settlement:{vendor}:{day.isoformat()}:v1]"
+            assert by_ledger[ledger].count(key) == 1, f"{key} is in {ledger} {by_ledger[ledger].count(key)} times"
+            assert all(key not in keys for other, keys in by_ledger.items() if other != ledger)
+    assert fiken_sandbox.overlaps() == [] and tripletex_sandbox.overlaps() == []
+    attached = sum(v["attachments"] for s in (tripletex_sandbox, poweroffice_sandbox) for v in s.booked(0)
+                   if not v["reversed"] and not v["is_reversal"])
+    assert attached == len(by_ledger["tripletex"]) + len(by_ledger["poweroffice"]), "each voucher documented once"

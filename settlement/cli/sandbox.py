@@ -1,4 +1,5 @@
-"""`settlement sandbox`: run the local Fiken sandbox in the foreground for manual tries and demos."""
+"""`settlement sandbox --ledger fiken|tripletex|poweroffice`: run a local fake of a ledger's API in the
+foreground for manual tries and demos; it prints the settings to paste."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ DEFAULT_MAX_SECONDS = 3600
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "sandbox", help="run a local fake of the Fiken API on 127.0.0.1 (stops by itself)")
+        "sandbox", help="run a local fake of a ledger's API (Fiken, Tripletex, PowerOffice) on 127.0.0.1 (stops by itself)")
+    parser.add_argument("--ledger", choices=("fiken", "tripletex", "poweroffice"), default="fiken",
+                        help="which ledger's API (default fiken)")
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     parser.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
                         help=f"stop after this many seconds (default {DEFAULT_MAX_SECONDS})")
@@ -23,6 +26,8 @@ def run_sandbox(args: argparse.Namespace) -> int:
 
     if args.max_seconds <= 0:
         raise SystemExit("--max-seconds must be positive")
+    if args.ledger != "fiken":
+        return _run_other(args)
     sandbox = FikenSandbox.start(port=args.port, max_seconds=args.max_seconds,
                                  one_sided_credit_vat=args.one_sided_credit_vat)
     print(f"Fiken sandbox running at {sandbox.base_url}", flush=True)
@@ -33,6 +38,35 @@ def run_sandbox(args: argparse.Namespace) -> int:
     print(f"  token URL:       {sandbox.token_url}")
     print(f"  revoke URL:      {sandbox.revoke_url}")
     print(f"  companies:       demo-as, demo-prosjekt-as, uten-api-as")
+    print("Settings to paste:")
+    print(f"  SETTLEMENT_FIKEN_BASE_URL={sandbox.base_url}")
+    print(f"  SETTLEMENT_FIKEN_TOKEN={sandbox.personal_token}")
+    print(f"Stops by itself after {args.max_seconds:g} s, or press Ctrl-C.", flush=True)
+    try:
+        while not sandbox.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        print("Stopping.")
+    finally:
+        sandbox.stop()
+    return 0
+
+
+def _run_other(args: argparse.Namespace) -> int:
+    if args.ledger == "tripletex":
+        from settlement.tripletex_sandbox import TripletexSandbox as Sandbox
+        title = "Tripletex"
+    else:
+        from settlement.poweroffice_sandbox import PowerOfficeSandbox as Sandbox
+        title = "PowerOffice Go"
+    sandbox = Sandbox.start(port=args.port, max_seconds=args.max_seconds)
+    print(f"{title} sandbox running at {sandbox.base_url}", flush=True)
+    print("Settings to paste (first company):")
+    for line in sandbox.settings_lines(0):
+        print(f"  {line}")
+    print("A second company (as a named credential: see the README, Several companies):")
+    for line in sandbox.settings_lines(1):
+        print(f"  {line}")
     print(f"Stops by itself after {args.max_seconds:g} s, or press Ctrl-C.", flush=True)
     try:
         while not sandbox.wait(0.5):

@@ -84,8 +84,9 @@ def test_the_layer_contracts_name_every_part_of_the_package():
     assert set(store["forbidden_modules"]) == _units() - {"settlement.domain", "settlement.store"}
     port = contracts["the ledger port imports only domain (of settlement)"]
     assert set(port["forbidden_modules"]) == _units() - {"settlement.domain", "settlement.posting"} | {"settlement.posting.*"}
-    sandboxes = contracts["the test sandboxes import only domain (of settlement), not even each other"]
-    assert set(sandboxes["forbidden_modules"]) == _units() - {"settlement.domain"}
+    sandboxes = contracts["the test sandboxes import only domain and their kit (of settlement), not even each other"]
+    assert set(sandboxes["forbidden_modules"]) == _units() - {"settlement.domain", "settlement.sandbox_kit"}
+    assert set(sandboxes["source_modules"]) == {u for u in _units() if u.endswith(("_sandbox", "sandbox_kit"))}
     below = contracts["below wiring, nothing imports wiring, cli, serve or demo"]
     above = {"settlement.cli", "settlement.demo", "settlement.serve", "settlement.wiring", "settlement.settings"}
     assert set(below["source_modules"]) == _units() - above

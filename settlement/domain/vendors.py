@@ -22,6 +22,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any, Callable
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from settlement.domain.alerts_config import ALERTS_KEY, VENDOR_ALERT_KEYS, alerts_problems
 from settlement.domain.businessday import closing_instant, last_closed_day
 from settlement.domain.problems import Problem, error, warning
 
@@ -361,7 +362,7 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
     except tomllib.TOMLDecodeError as exc:
         return [], [error(f"not valid TOML: {exc}", file=file)]
     problems: list[Problem] = []
-    unknown_top = set(document) - {"vendors"}
+    unknown_top = set(document) - {"vendors", ALERTS_KEY}
     for key in sorted(unknown_top):
         problems.append(error(f"unknown top-level key {key!r} (expected [[vendors]] tables)", file=file))
     entries = document.get("vendors", [])
@@ -383,7 +384,7 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
 
         values: dict[str, Any] = dict(_DEFAULTS)
         ok = True
-        for key in sorted(set(entry) - set(_KEYS)):
+        for key in sorted(set(entry) - set(_KEYS) - VENDOR_ALERT_KEYS):  # alerts_to: alerts_config
             problems.append(error(f"vendor {label}: unknown key {key!r}", column=key, **at(key)))
             ok = False
         for key, (parse, required) in _KEYS.items():
@@ -429,7 +430,7 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
         if ok:
             seen_ids.add(values["id"])
             vendors.append(Vendor(source_line=line, **values))
-    return vendors, problems
+    return vendors, problems + alerts_problems(document, text, file)
 
 
 def closing_warnings(vendors: list[Vendor], file: str) -> list[Problem]:

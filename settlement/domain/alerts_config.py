@@ -1,0 +1,194 @@
+"""The `[alerts]` table of vendors.toml: where a person is told that a day needs them.
+
+Example::
+
+    [alerts]
+    webhooks = ["https://hooks.slack.com/services/T000/B000/XXXX"]
+
+    [alerts.email]
+    host = "smtp.example.no"
+    port = 587
+    starttls = true
+    user = "settlement@example.no"
+    from = "settlement@example.no"
+    to = ["regnskap@example.no"]
+
+    [[vendors]]
+    id = "oslo-sentrum"
+    alerts_to = ["butikksjef.oslo@example.no"]   # e-mail recipients of this store's alerts instead of `to`
+
+The SMTP password is a secret (SETTLEMENT_ALERT_SMTP_PASSWORD or its secrets file), never here.
+Parsed apart from the vendors so that parse_vendors only needs to let these keys through
+(ALERTS_KEY, VENDOR_ALERT_KEYS) and add alerts_problems.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from settlement.domain.problems import Problem, error
+
+ALERTS_KEY = "alerts"  # the top-level table
+VENDOR_ALERT_KEYS = frozenset({"alerts_to"})  # the keys a [[vendors]] table may carry for alerts
+_EMAIL_KEYS = ("host", "port", "starttls", "user", "from", "to")
+_ADDRESS = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")
+
+
+@dataclass(frozen=True, slots=True)
+class EmailConfig:
+    """Sending alerts over SMTP.
+
+    host, port: the SMTP server (587, the submission port, unless told).
+    starttls: upgrade the connection with STARTTLS before logging in (true unless told).
+    user: the login name; "" sends without logging in (a relay that trusts the host).
+    sender: the From address (`from` in the file).
+    to: the recipients of every vendor without its own `alerts_to`.
+    """
+
+    host: str
+    sender: str
+    to: tuple[str, ...]
+    port: int = 587
+    starttls: bool = True
+    user: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AlertsConfig:
+    """Where alerts go. An empty one (no webhooks, no email) sends nothing.
+
+    webhooks: URLs an alert is POSTed to as JSON (Slack, Teams and Mattermost incoming webhooks).
+    email: the SMTP settings, or None for no e-mail.
+    vendor_recipients: a vendor's own e-mail recipients (`alerts_to`), by vendor id.
+    """
+
+    webhooks: tuple[str, ...] = ()
+    email: EmailConfig | None = None
+    vendor_recipients: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.webhooks or self.email)
+
+    def recipients(self, vendor_id: str | None) -> tuple[str, ...]:
+        """Whom an e-mail about `vendor_id` goes to (None: about no vendor, e.g. a credential)."""
+        if vendor_id is not None and vendor_id in self.vendor_recipients:
+            return self.vendor_recipients[vendor_id]
+        return self.email.to if self.email else ()
+
+
+def _line_of(text: str, pattern: str) -> int | None:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(pattern, line.strip()):
+            return number
+    return None
+
+
+def _addresses(value: Any, what: str) -> tuple[str, ...]:
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{what} must be a list of e-mail addresses, like [\"regnskap@example.no\"]")
+    found = tuple(v.strip() for v in value)
+    for address in found:
+        if not _ADDRESS.fullmatch(address):
+            raise ValueError(f"{what}: {address!r} is not an e-mail address")
+    return found
+
+
+def _webhooks(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError('must be a list of URLs, like ["https://hooks.slack.com/services/..."]')
+    urls = tuple(v.strip() for v in value)
+    for url in urls:
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+    return urls
+
+
+def _email(value: Any) -> EmailConfig:
+    if not isinstance(value, dict):
+        raise ValueError("must be a table [alerts.email]")
+    unknown = sorted(set(value) - set(_EMAIL_KEYS))
+    if unknown:
+        raise ValueError(f"unknown key {unknown[0]!r} (expected {', '.join(_EMAIL_KEYS)})")
+    for key in ("host", "from", "to"):
+        if key not in value:
+            raise ValueError(f"missing required key {key!r}")
+    host = value["host"]
+    if not isinstance(host, str) or not host.strip():
+        raise ValueError("host must be the SMTP server's name")
+    port = value.get("port", 587)
+    if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
+        raise ValueError("port must be a port number (587 for submission with STARTTLS, 465 is not supported)")
+    starttls = value.get("starttls", True)
+    if not isinstance(starttls, bool):
+        raise ValueError("starttls must be true or false")
+    user = value.get("user", "")
+    if not isinstance(user, str):
+        raise ValueError("user must be a text")
+    [sender] = _addresses([value["from"]], "from")
+    return EmailConfig(host.strip(), sender, _addresses(value["to"], "to"), port, starttls, user.strip())
+
+
+def parse_alerts(document: Mapping[str, Any], text: str, file: str) -> tuple[AlertsConfig, list[Problem]]:
+    """The alerts configuration of a parsed vendors.toml `document` (its `text` for line numbers).
+
+    A bad key is a problem naming file and line, and its part is left out (never guessed).
+    """
+    problems: list[Problem] = []
+    table = document.get(ALERTS_KEY, {})
+    line = _line_of(text, r"^\[\s*alerts\s*\]")
+    webhooks: tuple[str, ...] = ()
+    email = None
+    if not isinstance(table, dict):
+        table = {}
+        problems.append(error("`alerts` must be a table [alerts]", file=file, line=line))
+    for key in sorted(set(table) - {"webhooks", "email"}):
+        problems.append(error(f"[alerts]: unknown key {key!r} (expected webhooks, [alerts.email])", file=file,
+                              line=_line_of(text, rf"^{re.escape(key)}\s*=") or line, column=key))
+    if "webhooks" in table:
+        try:
+            webhooks = _webhooks(table["webhooks"])
+        except ValueError as exc:
+            problems.append(error(f"[alerts]: key 'webhooks' {exc}", file=file, column="webhooks",
+                                  line=_line_of(text, r"^webhooks\s*=") or line))
+    if "email" in table:
+        try:
+            email = _email(table["email"])
+        except ValueError as exc:
+            problems.append(error(f"[alerts.email]: {exc}", file=file,
+                                  line=_line_of(text, r"^\[\s*alerts\.email\s*\]") or line))
+    recipients: dict[str, tuple[str, ...]] = {}
+    entries = document.get("vendors", [])
+    for entry in entries if isinstance(entries, list) else []:
+        if not isinstance(entry, dict) or "alerts_to" not in entry:
+            continue
+        label = entry.get("id") if isinstance(entry.get("id"), str) else "?"
+        try:
+            recipients[label] = _addresses(entry["alerts_to"], "alerts_to")
+        except ValueError as exc:
+            problems.append(error(f"vendor {label}: key 'alerts_to': {exc}", file=file, ref=label,
+                                  column="alerts_to", line=_line_of(text, r"^alerts_to\s*=")))
+            continue
+        if "email" not in table:
+            problems.append(error(f"vendor {label}: key 'alerts_to' needs an [alerts.email] table (the SMTP "
+                                  "server its alerts are sent through)", file=file, ref=label, column="alerts_to",
+                                  line=_line_of(text, r"^alerts_to\s*=")))
+    return AlertsConfig(webhooks, email, recipients), problems
+
+
+def alerts_problems(document: Mapping[str, Any], text: str, file: str) -> list[Problem]:
+    """What is wrong with the alerts configuration (parse_vendors adds these to its problems)."""
+    return parse_alerts(document, text, file)[1]
+
+
+def alerts_from_text(text: str, file: str) -> tuple[AlertsConfig, list[Problem]]:
+    """The alerts configuration of a vendors file's text (an unreadable file configures none)."""
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return AlertsConfig(), []  # parse_vendors reports the file itself
+    return parse_alerts(document, text, file)

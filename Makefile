@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench bench-1m bench-daily bench-posting bench-saft bench-replicas clean
+.PHONY: test demo bench bench-1m bench-daily bench-posting bench-ledgers bench-saft bench-replicas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ bench-daily: $(STAMP)
 
 bench-posting: $(STAMP)
 	$(BIN)/python bench/posting.py
+
+bench-ledgers: $(STAMP)
+	$(BIN)/python bench/ledgers.py
 
 bench-saft: $(STAMP)
 	$(BIN)/python bench/saft_import.py --size-mb 500

@@ -11,9 +11,11 @@ from __future__ import annotations
 import datetime as _dt
 import io
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 from settlement.domain.chart import LEDGER_COLUMNS, MAPPING_COLUMNS, Chart, LedgerRow, MappingRow, build_chart
+from settlement.domain.calendar import parse_dates_csv
 from settlement.domain.csvfile import SheetRows
 from settlement.domain.problems import Problem, error
 from settlement.domain.vendors import Vendor, parse_vendors_file
@@ -24,10 +26,54 @@ MAPPING_SHEET = "mapping"
 
 
 def load_vendors(path: Path) -> tuple[list[Vendor], list[Problem]]:
-    """Read vendors.toml; a missing file is a problem, not an exception."""
+    """Read vendors.toml, with each vendor's closed dates (see vendor_calendar); a missing file is a
+    problem, not an exception."""
     if not path.exists():
         return [], [error("vendors file not found (set SETTLEMENT_VENDORS)", file=str(path))]
-    return parse_vendors_file(path.read_bytes(), str(path))
+    vendors, problems = parse_vendors_file(path.read_bytes(), str(path))
+    with_calendars = []
+    for vendor in vendors:
+        vendor, found = vendor_calendar(vendor, path)
+        with_calendars.append(vendor)
+        problems += found
+    return with_calendars, problems
+
+
+def vendor_calendar(vendor: Vendor, vendors_file: Path, today: _dt.date | None = None) -> tuple[Vendor, list[Problem]]:
+    """The vendor with `closed` filled in: its closed_dates, the dates of the CSV files they name (a
+    relative name is read beside the vendors file) and, with `holidays = "NO"`, Norway's public
+    holidays from the maintained `holidays` package, for every year from enabled_since to next year.
+
+    The domain gets plain (date, why) pairs: it neither reads files nor imports `holidays`.
+    """
+    closed: list[tuple[_dt.date, str]] = []
+    problems: list[Problem] = []
+    for item in vendor.closed_dates:
+        if isinstance(item, _dt.date):
+            closed.append((item, "closed_dates"))
+            continue
+        file = Path(item) if Path(item).is_absolute() else vendors_file.parent / item
+        where = {"file": str(vendors_file), "line": vendor.source_line, "column": "closed_dates", "ref": vendor.id}
+        try:
+            text = file.read_bytes().decode("utf-8-sig")
+        except OSError as exc:
+            problems.append(error(f"vendor {vendor.id}: closed_dates file {file} cannot be read: "
+                                  f"{exc.strerror or exc}", **where))
+            continue
+        except UnicodeDecodeError:
+            problems.append(error(f"vendor {vendor.id}: closed_dates file {file} is not UTF-8", **where))
+            continue
+        found, bad = parse_dates_csv(text, str(file))
+        closed += found
+        problems += bad
+    if vendor.holidays:
+        import holidays  # only for vendors that name a calendar: the CLI stays light to import
+
+        today = today or _dt.date.today()
+        years = range(vendor.enabled_since.year, max(today.year, vendor.enabled_since.year) + 2)
+        calendar = holidays.country_holidays(vendor.holidays, years=years, language="no")
+        closed += [(day, f"{name} (holidays {vendor.holidays})") for day, name in sorted(calendar.items())]
+    return replace(vendor, closed=tuple(closed)), problems
 
 
 def chart_files(folder: Path) -> dict[str, bytes | SheetRows]:

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from settlement.domain.alerts_config import ALERTS_KEY, VENDOR_ALERT_KEYS, alerts_problems
 from settlement.domain.businessday import closing_instant, last_closed_day
+from settlement.domain.calendar import EVERY_DAY, HOLIDAY_CALENDARS, closed_reason, parse_closed_dates, parse_weekdays
 from settlement.domain.problems import Problem, error, warning
 
 VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # always fullmatch: `$` would let "shop\n" through
@@ -69,6 +70,7 @@ class WooCommerceConfig:
 
 
 SHIPPING_VAT = ("warn", "follow_goods")
+CORRECTIONS = ("auto", "hold")
 RATE_SOURCES = ("order_meta", "file")
 
 
@@ -120,6 +122,14 @@ class Vendor:
     webshop_via_pos: bool = False
     drop_folder: str | None = None
     settle_delay: timedelta = timedelta(0)
+    # When the vendor is open (settlement.domain.calendar): an open day with no data is missing.
+    open_days: frozenset[int] = EVERY_DAY  # weekday numbers, Monday 0
+    closed_dates: tuple[date | str, ...] = ()  # dates, and CSV files of dates (read into `closed`)
+    holidays: str | None = None  # a public-holiday calendar ("NO"), computed into `closed`
+    strict_days: bool = False  # a missing day holds the vendor's later days too
+    corrections: str = "auto"  # a changed posted day: "auto" corrected by the next run, "hold" waits for approve
+    # Every closed date with why (closed_dates, its files, the holidays), filled in by configuration.
+    closed: tuple[tuple[date, str], ...] = field(default=(), compare=False)
     source_line: int | None = field(default=None, compare=False)
 
     @property
@@ -133,6 +143,10 @@ class Vendor:
     def is_closed(self, day: date, now: datetime) -> bool:
         """True once business day `day` has closed at the aware instant `now`."""
         return now >= self.closes_at(day)
+
+    def closed_reason(self, day: date) -> str | None:
+        """Why the vendor is closed on business day `day` (None: it is open, so it expects data)."""
+        return closed_reason(self.open_days, self.closed, day)
 
     def last_closed_day(self, now: datetime) -> date:
         """The latest business day that has closed at the aware instant `now`."""
@@ -326,6 +340,11 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], bool]] = {
     "woocommerce": (_woocommerce, False),
     "webshop_via_pos": (_bool, False),
     "drop_folder": (_text, False),
+    "open_days": (parse_weekdays, False),
+    "closed_dates": (parse_closed_dates, False),
+    "holidays": (_choice(HOLIDAY_CALENDARS), False),
+    "strict_days": (_bool, False),
+    "corrections": (_choice(CORRECTIONS), False),
 }
 _DEFAULTS = {"timezone": "Europe/Oslo", "day_start": time(0, 0)}
 

@@ -64,9 +64,12 @@ def _run_other(args: argparse.Namespace) -> int:
     print("Settings to paste (first company):")
     for line in sandbox.settings_lines(0):
         print(f"  {line}")
-    print("A second company (as a named credential: see the README, Several companies):")
+    first = sandbox.settings_lines(0)
+    prefix = f"SETTLEMENT_{args.ledger.upper()}_"
+    print('A second company, as the named credential "franchise" (a vendor with credential = "franchise"):')
     for line in sandbox.settings_lines(1):
-        print(f"  {line}")
+        if line not in first:  # what differs is that company's own secret
+            print(f"  {prefix}FRANCHISE_{line.removeprefix(prefix)}")
     print(f"Stops by itself after {args.max_seconds:g} s, or press Ctrl-C.", flush=True)
     try:
         while not sandbox.wait(0.5):

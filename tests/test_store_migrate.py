@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from settlement.store import open_engine
+from settlement.store.migrate import MIGRATIONS
 
 
 def _indexes(path) -> set[str]:
@@ -28,4 +29,4 @@ def test_a_version_1_database_gets_the_covering_summary_index(tmp_path):
         plan = db.execute("EXPLAIN QUERY PLAN SELECT type, sum(amount) FROM sale_line WHERE vendor = 'v' "
                           "AND business_day = '2026-11-02' GROUP BY type, code, fallback_code, vat_code").fetchall()
         assert "COVERING INDEX ix_sale_line_summary" in str(plan)
-        assert [v for (v,) in db.execute("SELECT version FROM schema_version ORDER BY version")] == [1, 2, 3, 4, 5]
+        assert [v for (v,) in db.execute("SELECT version FROM schema_version ORDER BY version")] == [m.version for m in MIGRATIONS]

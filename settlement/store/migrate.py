@@ -33,6 +33,7 @@ from settlement.store import tables  # noqa: F401
 from settlement.store import webshop  # noqa: F401
 from settlement.store import posting_state as state  # noqa: F401
 from settlement.store import day_blocks  # noqa: F401
+from settlement.store import alerts  # noqa: F401
 
 
 
@@ -137,6 +138,12 @@ def _day_block_table(connection: Connection) -> None:
     day_blocks.DayBlockRow.__table__.create(connection, checkfirst=True)
 
 
+def _alert_state_table(connection: Connection) -> None:
+    """Create alert_state (what each alert channel was told, settlement.store.alerts). A new table:
+    create_all has made it already; kept as a step so that the schema version says it is there."""
+    alerts.AlertRow.__table__.create(connection, checkfirst=True)
+
+
 # Append new steps at the end with the next number; never edit or reorder a released step.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: sales, notes, webshop orders, posting state, audit log, Fiken pacing", _baseline),
@@ -144,6 +151,7 @@ MIGRATIONS: list[Migration] = [
     Migration(3, "sale_line: discount column (informational, for the settlement report)", _discount_column),
     Migration(4, "settlement_day: target, target_ref and booking instead of Fiken's id columns", _target_ref_columns),
     Migration(5, "day_block: problems that block one business day instead of refusing the whole file", _day_block_table),
+    Migration(6, "alert_state: each alert channel's conditions, so an alert and its recovery are sent once", _alert_state_table),
 ]
 
 

@@ -19,7 +19,7 @@ from settlement.posting.ledger import (
     Booking, BookingPart, Capabilities, CredentialRefused, LedgerAmbiguous, LedgerError, LedgerRefused,
     LedgerUnavailable, TargetRef,
 )
-from settlement.targets.fiken.booking_view import fiken_booking
+from settlement.targets.fiken.booking_view import fiken_booked, fiken_booking
 from settlement.targets.fiken.client import FikenClient
 from settlement.targets.fiken.errors import AmbiguousResult, AuthenticationError, FikenError, ValidationError
 from settlement.targets.fiken.payloads import (
@@ -87,7 +87,8 @@ class FikenTarget:
                 parts.append(BookingPart("sale", "sale_id", request))
             else:
                 parts.append(BookingPart("journal", "transaction_id", request))
-        return Booking(self.name, posting.mode, key, tuple(parts), seen.vat_by_code, seen.rounding)
+        booked = fiken_booked(posting, voucher, ledger["settlement"].account, ledger["rounding"].account)
+        return Booking(self.name, posting.mode, key, tuple(parts), seen.vat_by_code, seen.rounding, booked)
 
     # --- sending and finding ----------------------------------------------------------------------
 

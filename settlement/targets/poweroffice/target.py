@@ -18,6 +18,7 @@ from settlement.posting.ledger import (
     Booking, BookingPart, Capabilities, CredentialRefused, LedgerAmbiguous, LedgerError, LedgerRefused,
     LedgerUnavailable, TargetRef,
 )
+from settlement.targets.poweroffice.booked_view import poweroffice_booked
 from settlement.targets.poweroffice.client import PowerOfficeClient
 from settlement.targets.poweroffice.errors import (
     AlreadyReversed, AmbiguousResult, AuthenticationError, DuplicateReference, ForbiddenError, NotFoundError,
@@ -85,7 +86,8 @@ class PowerOfficeTarget:
         rendered = render_voucher(voucher, vendor.name, ledger["rounding"].account, key,
                                   vendor.department, vendor.project)
         part = BookingPart("voucher", "voucher_id", {"method": "POST", "path": PATH, "body": rendered.body})
-        return Booking(self.name, MODE, key, (part,), rendered.vat_by_code, rendered.rounding)
+        return Booking(self.name, MODE, key, (part,), rendered.vat_by_code, rendered.rounding,
+                       poweroffice_booked(rendered.body, voucher, ledger["rounding"].account))
 
     def resolved_body(self, booking: Booking) -> dict:
         """The body as it is sent: every number replaced by Go's id (asks Go once per run)."""

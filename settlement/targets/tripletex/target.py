@@ -19,7 +19,7 @@ from settlement.posting.ledger import (
     Booking, BookingPart, Capabilities, CredentialRefused, LedgerAmbiguous, LedgerError, LedgerRefused,
     LedgerUnavailable, TargetRef,
 )
-from settlement.targets.tripletex.booking_view import tripletex_booking
+from settlement.targets.tripletex.booking_view import tripletex_booked, tripletex_booking
 from settlement.targets.tripletex.client import TripletexClient
 from settlement.targets.tripletex.errors import (
     AmbiguousResult, AuthenticationError, ForbiddenError, MissingCredential, NotFoundError, TripletexError,
@@ -113,7 +113,8 @@ class TripletexTarget:
         parts = ()
         if body["postings"]:
             parts = (BookingPart("voucher", "voucher_id", {"method": "POST", "path": VOUCHER_PATH, "body": body}),)
-        return Booking(self.name, "voucher", key, parts, seen.vat_by_code, seen.rounding)
+        return Booking(self.name, "voucher", key, parts, seen.vat_by_code, seen.rounding,
+                       tripletex_booked(body, voucher, rounding.account))
 
     # --- sending and finding ----------------------------------------------------------------------
 

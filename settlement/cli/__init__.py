@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "settlement.cli.sandbox",
     "settlement.cli.preview",
     "settlement.cli.posting",
+    "settlement.cli.day",
     "settlement.cli.report",
     "settlement.cli.fiken",
     "settlement.cli.serve",

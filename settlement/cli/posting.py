@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another process is settling the vendor, wait up to SECONDS for it "
                           f"(default 0: say who holds it and exit {EXIT_CLAIMED})")
+    run.add_argument("--dry-run", action="store_true", help="show what the run would do; store and send nothing")
     run.set_defaults(handler=run_day)
 
     catch = subparsers.add_parser("catch-up", help="settle every unposted closed day from enabled_since, oldest first")
@@ -75,6 +76,8 @@ def run_day(args: argparse.Namespace) -> int:
     if not vendor.is_closed(args.date, now_utc()):
         print(f"{vendor.id} {args.date}: the business day has not closed yet", file=sys.stderr)
         return 1
+    if args.dry_run:
+        return _dry_run(app, [vendor], now_utc(), None, only=args.date)
     problem = credential_problems(app, [vendor]).get(vendor.id)
     if problem:  # said before anything is done: nothing was posted
         print(f"settlement: {problem}", file=sys.stderr)
@@ -127,34 +130,71 @@ def run_catch_up(args: argparse.Namespace) -> int:
         print(f"{outcome.vendor}: stopped at {outcome.day} ({outcome.status}): {outcome.message}; later days wait")
     for vendor, holder in skipped:
         print(f"{vendor} is being settled by {holder}; skipped", file=sys.stderr)
+    waiting = _waiting_for_a_person(outcomes)
     posted = sum(o.status == DOCUMENTED and o.message != "already settled" for o in outcomes)
     print(f"catch-up done: {len(outcomes)} day(s) checked, {posted} posted or documented, {len(failed)} vendor(s) stopped"
-          + (f", {len(skipped)} skipped (being settled by another process)" if skipped else ""))
+          + (f", {len(skipped)} skipped (being settled by another process)" if skipped else "")
+          + (f", {len(waiting)} day(s) missing or held" if waiting else ""))
     if (failed or unusable) and all(credential_refused(o) for o in failed):
         if failed:
             print("the ledger refused a credential (see above): fix it (for Fiken: SETTLEMENT_FIKEN_TOKEN or "
                   "`settlement connect`), then run again", file=sys.stderr)
         return EXIT_CREDENTIAL
-    return 1 if failed else EXIT_CLAIMED if skipped else 0
+    return 1 if failed or waiting else EXIT_CLAIMED if skipped else 0
 
 
-def _dry_run(app: App, vendors, now: datetime, through: date | None) -> int:
+def _waiting_for_a_person(outcomes: list[Outcome]) -> list[Outcome]:
+    """Say the days that wait for a person without stopping their vendor (missing, held)."""
+    from settlement.domain.posting_rules import HELD, MISSING
+
+    waiting = [o for o in outcomes if o.status in (MISSING, HELD) and not o.stops_vendor]
+    for status in (MISSING, HELD):
+        by_vendor: dict[str, list[str]] = {}
+        for outcome in waiting:
+            if outcome.status == status:
+                by_vendor.setdefault(outcome.vendor, []).append(outcome.day.isoformat())
+        for vendor, days in by_vendor.items():
+            what = ("no data for a day it is open: import it or `settlement day close`" if status == MISSING
+                    else "changed after posting: waits for `settlement approve`")
+            print(f"{vendor}: {len(days)} day(s) {status} ({what}): {', '.join(days)}")
+    return waiting
+
+
+def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date | None = None) -> int:
+    """What a run would do with each closed day (only `only`, when given); nothing is stored or sent.
+    1 when a day is blocked, missing or held (it needs a person), else 0."""
     from settlement.domain.posting_rules import Step, next_step, voucher_digest
     from settlement.posting.catchup import closed_days
     from settlement.store.posting_state import PostingState
 
     state = PostingState(app.engine)
-    blocked = 0
+    needs_person = 0
     for vendor in vendors:
-        for day in closed_days(vendor, now, through):
+        for day in [only] if only else closed_days(vendor, now, through):
             current = state.get(vendor.id, day)
             voucher = app.voucher(vendor.id, day)
             if voucher.blocked:
                 print(f"{vendor.id} {day}: blocked: {voucher.errors[0].format(with_severity=False)}; later days wait")
-                blocked += 1
+                needs_person += 1
                 break
-            step = next_step(current, voucher, voucher_digest(voucher, vendor.posting))
+            closed = vendor.closed_reason(day)
+            step = next_step(current, voucher, voucher_digest(voucher, vendor.posting),
+                             expected=closed is None, hold=vendor.corrections == "hold")
             if step == Step.SETTLED_ALREADY:
+                if only:
+                    print(f"{vendor.id} {day}: already settled ({current.status}); nothing to do")
+                continue
+            if step == Step.MISSING:
+                later = "; later days wait (strict_days)" if vendor.strict_days else ""
+                print(f"{vendor.id} {day}: missing: no data for a day it is open{later}")
+                needs_person += 1
+                if vendor.strict_days:
+                    break
+                continue
+            if step == Step.HOLD:
+                print(f"{vendor.id} {day}: held: the data changed after posting {current.settlement_key}; "
+                      f"waits for settlement approve --vendor {vendor.id} --date {day}")
+                needs_person += 1
                 continue
             if step == Step.DOCUMENT:
                 action = f"would attach the report to {current.settlement_key}"
@@ -163,12 +203,12 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None) -> int:
             elif step == Step.CORRECT:
                 action = f"would correct (reverse {current.settlement_key}, post v{current.version + 1})"
             elif step == Step.RECORD_EMPTY:
-                action = "would record as empty (no sales)"
+                action = f"would record as empty (closed: {closed})" if closed else "would record as empty (no sales)"
             else:
                 total = voucher.total_debit
                 action = f"would post {total // 100}.{total % 100:02d} NOK debit/credit in {len(voucher.lines)} lines"
             print(f"{vendor.id} {day}: {action}")
-    return 1 if blocked else 0
+    return 1 if needs_person else 0
 
 
 def _status_rows(app: App, vendor_ids: list[str]):
@@ -221,18 +261,28 @@ def print_status(app: App, vendor_ids: list[str], out: TextIO | None = None) -> 
 
     out = out or sys.stdout
     rows = _status_rows(app, vendor_ids)
-    print(f"{'vendor':<20} {'last settled':<12} {'waiting':>7} {'blocked':>7} {'corrections':>11}", file=out)
+    print(f"{'vendor':<20} {'last settled':<12} {'waiting':>7} {'missing':>7} {'blocked':>7} {'held':>4} "
+          f"{'corrections':>11}", file=out)
     for row in rows:
         print(f"{row.vendor:<20} {row.last_settled.isoformat() if row.last_settled else '-':<12} "
-              f"{len(row.waiting):>7} {len(row.attention):>7} {len(row.corrections):>11}", file=out)
+              f"{len(row.waiting):>7} {len(row.missing):>7} {len(row.attention):>7} {len(row.held):>4} "
+              f"{len(row.corrections):>11}", file=out)
     for row in rows:
         for day in row.days:
             if day.status in (DOCUMENTED, POSTED, EMPTY):
                 # Fiken's ids in the order status has always shown them, then any other ledger's.
                 names = JSON_REF_KEYS + tuple(k for k in day.ref if k not in JSON_REF_KEYS)
                 ids = ", ".join(f"{k} {day.ref[k]}" for k in names if day.ref.get(k))
-                print(f"  {row.vendor} {day.business_day} {day.status:<10} {day.settlement_key} {ids}".rstrip(),
+                why = f" ({day.reason})" if day.status == EMPTY and day.reason else ""
+                print(f"  {row.vendor} {day.business_day} {day.status:<10} {day.settlement_key} {ids}".rstrip() + why,
                       file=out)
+        if row.missing:
+            print(f"  {row.vendor} MISSING {len(row.missing)} day(s): {', '.join(m.day.isoformat() for m in row.missing)}",
+                  file=out)
+        for missing in row.missing:
+            print(f"  {row.vendor} {missing.day} MISSING: {missing.reason}", file=out)
+        for held in row.held:
+            print(f"  {row.vendor} {held.day} HELD: {held.reason}", file=out)
         for blocked in row.attention:
             attempts = f" (after {blocked.attempts} attempt(s))" if blocked.status in (FAILED, POSTING) else ""
             print(f"  {row.vendor} {blocked.day} {blocked.status.upper()}{attempts}: {blocked.reason}", file=out)

@@ -16,15 +16,15 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 from settlement.domain.chart import LedgerRow
 from settlement.domain.keys import settlement_key
 from settlement.domain.posting_rules import (
-    BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, NEEDS_ATTENTION, POSTED, POSTING, DayState, Step,
-    next_step, voucher_digest,
+    APPROVED, BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, HELD, MISSING, NEEDS_ATTENTION, POSTED, POSTING,
+    DayState, Step, next_step, settled_status, voucher_digest,
 )
 from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher
@@ -46,11 +46,12 @@ class Outcome:
     status: str
     message: str = ""
     credential_refused: bool = False  # stopped because the ledger has no usable credential
+    holds_vendor: bool = False  # a missing day of a vendor with strict_days = true
 
     @property
     def stops_vendor(self) -> bool:
         """Later days of the vendor wait until this one is settled."""
-        return self.status in NEEDS_ATTENTION
+        return self.status in NEEDS_ATTENTION or self.holds_vendor
 
 
 def no_claim(vendor_id: str) -> AbstractContextManager[bool]:
@@ -60,6 +61,26 @@ def no_claim(vendor_id: str) -> AbstractContextManager[bool]:
 
 # The settlement report of a posted day: (vendor, state, voucher, booking, generated_at) → PDF bytes.
 ReportRenderer = Callable[[Vendor, DayState, Voucher, Booking, datetime], bytes]
+
+
+def no_confirmation(vendor: Vendor, day: date) -> str | None:
+    """No source confirms a day without sales (see PostingContext.confirmed_empty)."""
+    return None
+
+
+def missing_reason(vendor: Vendor, day: date) -> str:
+    """Why an open day with no data waits, and what ends the wait."""
+    return (f"no sales data for {day.isoformat()}, a day {vendor.id} is open (open_days, closed_dates, holidays): "
+            "import the day's export, or if the shop was closed: settlement day close "
+            f'--vendor {vendor.id} --date {day.isoformat()} --reason "..."'
+            + ("; later days wait (strict_days)" if vendor.strict_days else ""))
+
+
+def held_reason(vendor: Vendor, state: DayState) -> str:
+    """Why a changed posted day waits, and what ends the wait."""
+    return (f"data changed after posting; corrections = \"hold\": nothing is reversed until "
+            f"settlement approve --vendor {vendor.id} --date {state.business_day.isoformat()} "
+            f"(then the next run reverses {state.settlement_key} and posts v{state.version + 1})")
 
 
 @dataclass
@@ -83,6 +104,9 @@ class PostingContext:
     report_dir: Path
     generated_at: datetime
     claim: Callable[[str], AbstractContextManager[bool]] = field(default=no_claim)
+    # Why the source itself says a vendor-day had no sales (e.g. a Z report of zero), or None; such
+    # an open day with no data is settled empty instead of missing.
+    confirmed_empty: Callable[[Vendor, date], str | None] = field(default=no_confirmation)
 
     def booking(self, vendor: Vendor, voucher: Voucher, key: str) -> Booking:
         """What the vendor's ledger would be sent for the voucher under `key` (nothing is sent)."""
@@ -95,8 +119,8 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
     voucher = ctx.vouchers(vendor, day)
     if voucher.blocked:
         reason = "; ".join(p.format(with_severity=False) for p in voucher.errors)
-        if state.reason != reason or state.status not in (BLOCKED, POSTED, DOCUMENTED):
-            if state.status not in (POSTED, DOCUMENTED):
+        if state.reason != reason or state.status not in (BLOCKED, POSTED, DOCUMENTED, HELD, APPROVED):
+            if state.status not in (POSTED, DOCUMENTED, HELD, APPROVED):
                 state.status = BLOCKED
             # A posted day keeps its status and ids: what the ledger holds is unchanged, and the
             # correction happens once the new data is valid.
@@ -106,11 +130,29 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
 
     target = ctx.targets(vendor)
     digest = voucher_digest(voucher, vendor.posting)
-    step = next_step(state, voucher, digest)
+    closed = vendor.closed_reason(day)
+    expected = closed is None and voucher.is_empty and ctx.confirmed_empty(vendor, day) is None
+    step = next_step(state, voucher, digest, expected=expected, hold=vendor.corrections == "hold")
+    if state.status in (HELD, APPROVED) and step in (Step.SETTLED_ALREADY, Step.DOCUMENT):
+        # The data went back to what was posted: nothing to correct any more.
+        state.status, state.reason = settled_status(state), ""
+        ctx.state.save(state, "unchanged", "the data is again what was posted: no correction needed")
     if step == Step.SETTLED_ALREADY:
         return Outcome(vendor.id, day, state.status, "already settled")
     if step == Step.DOCUMENT:
         return _document(ctx, target, vendor, state, voucher, _sent_booking(ctx, vendor, state, voucher), resumed=True)
+    if step == Step.MISSING:
+        reason = missing_reason(vendor, day)
+        if state.status != MISSING or state.reason != reason:  # one audit row when it becomes missing
+            state.status, state.reason = MISSING, reason
+            ctx.state.save(state, "missing", reason)
+        return Outcome(vendor.id, day, MISSING, reason, holds_vendor=vendor.strict_days)
+    if step == Step.HOLD:
+        reason = held_reason(vendor, state)
+        if state.status != HELD or state.reason != reason:
+            state.status, state.reason = HELD, reason
+            ctx.state.save(state, "held", reason)
+        return Outcome(vendor.id, day, HELD, reason)
     if step == Step.CORRECT:
         try:
             _reverse(ctx, target, vendor, state, why=f"data for {day.isoformat()} changed after posting")
@@ -122,12 +164,24 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
                             "by hand, then run again")
             ctx.state.save(state, "reverse-failed", state.reason)
             return Outcome(vendor.id, day, CORRECTION_FAILED, state.reason)
+        # After the reversal a day without data is what the changed data says: settled empty.
         step = next_step(state, voucher, digest)
     if step == Step.RECORD_EMPTY:
+        # Why there is nothing: closed by the calendar, or the source said so (a correction that
+        # left the day without sales is the source saying so too).
+        why = closed or ctx.confirmed_empty(vendor, day)
+        message = f"closed ({why}): nothing to post" if why else "no sales: nothing to post"
         state.status, state.digest, state.reason, state.mode = EMPTY, digest, "", vendor.posting
-        ctx.state.save(state, "empty", "no sales: nothing to post")
-        return Outcome(vendor.id, day, EMPTY, "no sales: nothing to post")
-    return _post(ctx, target, vendor, state, voucher, digest)
+        ctx.state.save(state, "empty", message)
+        return Outcome(vendor.id, day, EMPTY, message)
+    outcome = _post(ctx, target, vendor, state, voucher, digest)
+    if closed is not None and outcome.status in (POSTED, DOCUMENTED):
+        # Settled as the data says, but a person should know the calendar and the data disagree.
+        warning = f"{vendor.id} {day.isoformat()} is a closed day ({closed}) but has sales; settled as usual"
+        log.warning("%s", warning)
+        ctx.state.save(state, "closed-day-data", warning)
+        return replace(outcome, message=f"{outcome.message}; warning: {warning}")
+    return outcome
 
 
 def _sent_booking(ctx: PostingContext, vendor: Vendor, state: DayState, voucher: Voucher) -> Booking:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from settlement.domain.posting_rules import NEEDS_ATTENTION, SETTLED, DayState
+from settlement.domain.posting_rules import HELD, MISSING, NEEDS_ATTENTION, SETTLED, DayState
 from settlement.domain.vendors import Vendor
 from settlement.posting.catchup import closed_days
 from settlement.store.posting_state import PostingState
@@ -70,6 +70,10 @@ class VendorStatus:
     days: every day the posting state knows for the vendor, by day.
     changed: the settled closed days whose data changed after posting (empty when the current
         digests were not asked for), by day.
+    missing: the closed days the vendor was open with no data (status `missing`, recorded by the
+        run that found them), by day: each waits for its export or `settlement day close`.
+    held: the posted days whose data changed and that wait for `settlement approve` (a vendor
+        with corrections = "hold"), by day.
     """
 
     vendor: str
@@ -79,6 +83,8 @@ class VendorStatus:
     corrections: tuple[Correction, ...]
     days: tuple[DayState, ...]
     changed: tuple[Changed, ...] = ()
+    missing: tuple[Attention, ...] = ()
+    held: tuple[Attention, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The vendor as `settlement status --json` prints it."""
@@ -93,6 +99,8 @@ class VendorStatus:
             "changed": [
                 {"date": c.day.isoformat(), "status": str(c.status), "reason": c.reason} for c in self.changed
             ],
+            "missing": [{"date": a.day.isoformat(), "reason": a.reason} for a in self.missing],
+            "held": [{"date": a.day.isoformat(), "reason": a.reason} for a in self.held],
             "corrections": [
                 {"date": c.day.isoformat(), "version": c.version, "key": c.key, "count": c.count}
                 for c in self.corrections
@@ -131,6 +139,9 @@ def vendor_status(vendor: Vendor, days: Iterable[DayState], now: datetime,
         days=ordered,
         changed=tuple(Changed(d, known[d].status) for d in sorted(settled)
                       if digests is not None and _differs(digests(vendor, d), known[d].digest)),
+        missing=tuple(Attention(s.business_day, s.status, s.reason, s.attempts)
+                      for s in ordered if s.status == MISSING),
+        held=tuple(Attention(s.business_day, s.status, s.reason, s.attempts) for s in ordered if s.status == HELD),
     )
 
 
@@ -171,10 +182,12 @@ class CheckProblem:
 
 def check_problems(statuses: Iterable[VendorStatus]) -> list[CheckProblem]:
     """What `status --check` reports of the vendors' standing, per vendor by day: the days needing
-    attention and the days changed after posting. Days waiting are not problems (yet)."""
+    attention, the missing and held days and the days changed after posting. Days waiting are not
+    problems (yet)."""
     problems = []
     for row in statuses:
         found = [CheckProblem(row.vendor, a.day, str(a.status), a.reason) for a in row.attention]
+        found += [CheckProblem(row.vendor, a.day, str(a.status), a.reason) for a in row.missing + row.held]
         found += [CheckProblem(row.vendor, c.day, CHANGED, c.reason) for c in row.changed]
         problems += sorted(found, key=lambda p: p.day or date.min)
     return problems

@@ -1,7 +1,7 @@
 """Counters kept by `serve`, and the Prometheus text exposition of them (format version 0.0.4).
 
 Events (Fiken requests, imports, postings, runs, reloads) are counted as they happen; the
-per-vendor standing (last settled day, days waiting, blocked days) is settlement.posting.status,
+per-vendor standing (last settled day, days waiting, blocked, missing and held days) is settlement.posting.status,
 the same as `settlement status` shows, read when /metrics is asked for.
 """
 
@@ -91,6 +91,12 @@ class Metrics:
         family("settlement_vendor_days_blocked", "gauge",
                "Days needing attention: blocked, refused by Fiken, interrupted while posting, or a correction that failed.",
                [(_labels(vendor=s.vendor), len(s.attention)) for s in standings])
+        family("settlement_vendor_days_missing", "gauge",
+               "Closed days the vendor was open with no sales data (waiting for the export or `day close`).",
+               [(_labels(vendor=s.vendor), len(s.missing)) for s in standings])
+        family("settlement_vendor_days_held", "gauge",
+               "Posted days whose data changed, held for `settlement approve` (corrections = \"hold\").",
+               [(_labels(vendor=s.vendor), len(s.held)) for s in standings])
         with self._lock:
             family("settlement_fiken_requests_total", "counter", "Requests sent to Fiken, by method and HTTP status.",
                    [(_labels(method=m, status=s), n) for (m, s), n in sorted(self.fiken_requests.items())])

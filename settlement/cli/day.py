@@ -1,0 +1,116 @@
+"""`settlement day close` and `settlement approve`: a person's word on one vendor-day, audited.
+
+`day close` settles an open day that has no data as empty (the shop was closed: a missing day
+stops waiting); `approve` lets the next run reverse and repost a posted day whose data changed,
+for a vendor with corrections = "hold". Both write the day's state and an audit row naming who
+said so and why, under the vendor's claim, so they never race a run settling the same vendor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from settlement.cli import EXIT_CLAIMED
+from settlement.cli.common import iso_date, load_app
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    day = subparsers.add_parser("day", help="a person's word on a vendor-day (day close)")
+    actions = day.add_subparsers(dest="action", metavar="ACTION", required=True)
+    close = actions.add_parser(
+        "close", help="settle a day without data as empty: the shop was closed (audited)",
+        description="Settle a vendor-day that has no sales data as empty, with the reason a person gives; "
+                    "a missing day stops waiting. If its data arrives later, the next run posts it.")
+    close.add_argument("--vendor", required=True)
+    close.add_argument("--date", required=True, type=iso_date)
+    close.add_argument("--reason", required=True, help='why the day has no sales, e.g. "closed for stocktaking"')
+    close.set_defaults(handler=close_day)
+
+    approve = subparsers.add_parser(
+        "approve", help='let the next run correct a posted day whose data changed (corrections = "hold"; audited)',
+        description="Approve the correction of a held day: the next run reverses the posted version and posts "
+                    "the day's current data as the next version.")
+    approve.add_argument("--vendor", required=True)
+    approve.add_argument("--date", required=True, type=iso_date)
+    approve.add_argument("--reason", default="", help="a note kept in the audit log")
+    approve.set_defaults(handler=approve_day)
+
+
+def _who() -> str:
+    """Who gave the word, for the audit log (the login name, else 'a person')."""
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no login name in a bare container: the audit row still says it
+        return "a person"
+
+
+def close_day(args: argparse.Namespace) -> int:
+    from settlement.domain.posting_rules import EMPTY, MISSING, voucher_digest
+    from settlement.posting.claims import claim_holder, claims_for
+    from settlement.store.posting_state import PostingState
+
+    app = load_app()
+    vendor = app.vendor(args.vendor)
+    reason = args.reason.strip()
+    if not reason:
+        print("settlement day close: --reason must say why the day has no sales", file=sys.stderr)
+        return 1
+    if args.date < vendor.enabled_since:
+        print(f"{vendor.id} {args.date}: before enabled_since {vendor.enabled_since}; never settled", file=sys.stderr)
+        return 1
+    claim = claims_for(app.engine)
+    with claim(vendor.id) as claimed:
+        if not claimed:
+            print(f"{vendor.id} is being settled by {claim_holder(claim, vendor.id)}; try again later", file=sys.stderr)
+            return EXIT_CLAIMED
+        state = PostingState(app.engine)
+        current = state.get(vendor.id, args.date)
+        voucher = app.voucher(vendor.id, args.date)
+        if not voucher.is_empty:
+            what = "is blocked" if voucher.blocked else f"has sales data ({len(voucher.lines)} voucher line(s))"
+            print(f"{vendor.id} {args.date}: {what}; day close is for a day without data", file=sys.stderr)
+            return 1
+        if current.status not in ("", MISSING, EMPTY):
+            print(f"{vendor.id} {args.date}: {current.status}; only a day that is missing or not settled yet can be "
+                  "closed", file=sys.stderr)
+            return 1
+        detail = f"closed by {_who()}: {reason}"
+        current.status, current.reason, current.mode = EMPTY, detail, vendor.posting
+        current.digest = voucher_digest(voucher, vendor.posting)
+        state.save(current, "day-closed", detail)
+    print(f"{vendor.id} {args.date}: settled empty ({detail})")
+    return 0
+
+
+def approve_day(args: argparse.Namespace) -> int:
+    from settlement.domain.posting_rules import APPROVED, DOCUMENTED, HELD, POSTED, voucher_digest
+    from settlement.posting.claims import claim_holder, claims_for
+    from settlement.store.posting_state import PostingState
+
+    app = load_app()
+    vendor = app.vendor(args.vendor)
+    claim = claims_for(app.engine)
+    with claim(vendor.id) as claimed:
+        if not claimed:
+            print(f"{vendor.id} is being settled by {claim_holder(claim, vendor.id)}; try again later", file=sys.stderr)
+            return EXIT_CLAIMED
+        state = PostingState(app.engine)
+        current = state.get(vendor.id, args.date)
+        if current.status == APPROVED:
+            print(f"{vendor.id} {args.date}: already approved; the next run corrects it")
+            return 0
+        changed = current.status in (POSTED, DOCUMENTED) and current.digest != voucher_digest(
+            app.voucher(vendor.id, args.date), vendor.posting)
+        if current.status != HELD and not changed:
+            print(f"{vendor.id} {args.date}: nothing to approve ({current.status or 'not settled'}; only a posted day "
+                  "whose data changed waits for approval)", file=sys.stderr)
+            return 1
+        detail = (f"approved by {_who()}" + (f": {args.reason.strip()}" if args.reason.strip() else "")
+                  + f"; the next run reverses {current.settlement_key} and posts v{current.version + 1}")
+        current.status, current.reason = APPROVED, detail
+        state.save(current, "approved", detail)
+    print(f"{vendor.id} {args.date}: {detail}")
+    return 0

@@ -109,7 +109,7 @@ def run(ledger: str, vendor_days: int, credentials: int = 1) -> dict:
     # The floor: each credential's requests at its rate, credentials in parallel (PowerOffice's
     # rate is per subscription key, which every client shares).
     per_credential = Counter(r.token for r in requests)
-    floor = max(per_credential.values()) / RATES[ledger]
+    floor = max(per_credential.values(), default=0) / RATES[ledger] or float("nan")
     return {"ledger": ledger + (f" ×{credentials} credentials" if credentials > 1 else ""),
             "vendor_days": len(outcomes), "documented": statuses.get("documented", 0), "requests": len(requests),
             "per_day": len(requests) / max(len(outcomes), 1), "wall": wall, "floor": floor,

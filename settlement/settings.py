@@ -170,6 +170,13 @@ class Settings(BaseSettings):
         "complete; a `<name>.done` or `<name>.ok` marker beside it makes it complete at once.",
     )
 
+    # --- alerts (the [alerts] table of vendors.toml; see README "Alerts") ------------------------
+    alert_smtp_password: SecretStr | None = Field(
+        default=None,
+        description="Password of [alerts.email]'s user on the SMTP server (also the secrets file "
+        "`settlement_alert_smtp_password`).",
+    )
+
 
 DEFAULT_SECRETS_DIR = "/run/secrets"
 

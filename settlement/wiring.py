@@ -549,3 +549,65 @@ def ledger_credential_problem(app: App) -> str | None:
     `catch-up` check it before settling (no request is sent); None when every one can."""
     problems = credential_problems(app, app.vendors.values())
     return "; ".join(dict.fromkeys(str(p) for p in problems.values())) or None
+
+
+# --- alerts (settlement.posting.alerts; the channels are settlement.alerting) ----------------------
+
+_LEDGER_TITLES = {"fiken": "Fiken", "tripletex": "Tripletex", "poweroffice": "PowerOffice Go"}
+
+
+def alerts_config(app: App):
+    """The `[alerts]` table of the vendors file (settlement.domain.alerts_config); its problems are
+    the vendors file's (App.load has them). An unreadable file configures no alerts."""
+    from settlement.domain.alerts_config import AlertsConfig, alerts_from_text
+
+    try:
+        text = Path(app.settings.vendors).read_bytes().decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return AlertsConfig()
+    return alerts_from_text(text, str(app.settings.vendors))[0]
+
+
+def alert_channels(app: App, config=None) -> list:
+    """The alert channels configured: one per webhook URL, and e-mail when [alerts.email] is there
+    (its password SETTLEMENT_ALERT_SMTP_PASSWORD or the secrets file)."""
+    from settlement.alerting.smtp import EmailChannel
+    from settlement.alerting.webhook import WebhookChannel
+
+    config = config or alerts_config(app)
+    channels: list = [WebhookChannel(url) for url in config.webhooks]
+    if config.email is not None:
+        channels.append(EmailChannel(config, _secret(app.settings.alert_smtp_password)))
+    return channels
+
+
+def send_run_alerts(app: App, vendors, outcomes=(), now=None) -> int:
+    """After a run of `vendors` (run, catch-up, a serve vendor run): announce the conditions that
+    hold now and the recoveries of those that cleared, once per channel (settlement.posting.alerts);
+    the messages sent. Never raises: alerting must not change what the run did or its exit status."""
+    import logging
+    from datetime import datetime, timezone
+
+    from settlement.posting.alerts import Scope, credential_conditions, day_conditions, send_alerts
+    from settlement.store.alerts import AlertBook
+    from settlement.store.posting_state import PostingState
+
+    vendors = list(vendors)
+    try:
+        config = alerts_config(app)
+        channels = alert_channels(app, config)
+        if not channels or not vendors:
+            return 0
+        now = now or datetime.now(timezone.utc)
+        refused = {vendor_id: str(problem) for vendor_id, problem in credential_problems(app, vendors).items()}
+        credentials, working = credential_conditions(vendors, refused, list(outcomes), credential_label)
+        state = PostingState(app.engine)
+        scoped = {v.id: v for v in vendors}
+        states = [s for s in (state.all(vendors[0].id) if len(vendors) == 1 else state.all()) if s.vendor in scoped]
+        days = day_conditions(states, scoped, now, config.missing_grace)
+        return send_alerts(AlertBook(app.engine), channels, days + credentials, Scope(frozenset(scoped), working),
+                           app.vendors, {(s.vendor, s.business_day): str(s.status) for s in states},
+                           ledger_title=lambda v: _LEDGER_TITLES.get(v.ledger, v.ledger))
+    except Exception:  # the database or a bug: logged; the run's own result stands
+        logging.getLogger("settlement.alerts").exception("alerts could not be evaluated; the next run tries again")
+        return 0

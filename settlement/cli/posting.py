@@ -66,7 +66,7 @@ def run_day(args: argparse.Namespace) -> int:
     from settlement.posting.catchup import credential_refused, settle_guarded
     from settlement.posting.claims import claim_holder
     from settlement.domain.posting_rules import SETTLED
-    from settlement.wiring import credential_problems, posting_context
+    from settlement.wiring import credential_problems, posting_context, send_run_alerts
 
     app = load_app()
     vendor = app.vendor(args.vendor)
@@ -81,6 +81,7 @@ def run_day(args: argparse.Namespace) -> int:
     problem = credential_problems(app, [vendor]).get(vendor.id)
     if problem:  # said before anything is done: nothing was posted
         print(f"settlement: {problem}", file=sys.stderr)
+        send_run_alerts(app, [vendor])
         return EXIT_CREDENTIAL
     ctx = posting_context(app)
     deadline = time.monotonic() + max(args.wait, 0.0)
@@ -95,6 +96,7 @@ def run_day(args: argparse.Namespace) -> int:
             return EXIT_CLAIMED
         time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
     _print_outcome(outcome)
+    send_run_alerts(app, [vendor], [outcome])  # once per condition, remembered in the store
     if credential_refused(outcome):
         return EXIT_CREDENTIAL
     return 0 if outcome.status in SETTLED else 1
@@ -103,7 +105,7 @@ def run_day(args: argparse.Namespace) -> int:
 def run_catch_up(args: argparse.Namespace) -> int:
     from settlement.posting.catchup import Progress, catch_up, closed_days, credential_refused
     from settlement.domain.posting_rules import DOCUMENTED
-    from settlement.wiring import credential_problems, posting_context
+    from settlement.wiring import credential_problems, posting_context, send_run_alerts
 
     app = load_app()
     vendors = [app.vendor(args.vendor)] if args.vendor else list(app.vendors.values())
@@ -115,8 +117,9 @@ def run_catch_up(args: argparse.Namespace) -> int:
     for problem in dict.fromkeys(unusable.values()):
         names = ", ".join(v for v, p in unusable.items() if p == problem)
         print(f"settlement: {problem} (vendors {names}: not settled)", file=sys.stderr)
-    vendors = [v for v in vendors if v.id not in unusable]
+    everyone, vendors = vendors, [v for v in vendors if v.id not in unusable]
     if unusable and not vendors:
+        send_run_alerts(app, everyone)
         return EXIT_CREDENTIAL
     ctx = posting_context(app)
     progress = Progress(sum(len(closed_days(v, now, args.through)) for v in vendors))
@@ -125,6 +128,7 @@ def run_catch_up(args: argparse.Namespace) -> int:
                         on_claimed=lambda vendor, holder: skipped.append((vendor, holder)),
                         claim_wait=max(args.wait, 0.0), group_by=lambda v: (v.ledger, v.credential))
     progress.finish()
+    send_run_alerts(app, everyone, outcomes)  # once per condition, remembered in the store
     failed = [o for o in outcomes if o.stops_vendor]
     for outcome in failed:
         print(f"{outcome.vendor}: stopped at {outcome.day} ({outcome.status}): {outcome.message}; later days wait")

@@ -4,6 +4,7 @@ Example::
 
     [alerts]
     webhooks = ["https://hooks.slack.com/services/T000/B000/XXXX"]
+    missing_grace = "2h"   # a day without data is alerted this long after its closing (default 0)
 
     [alerts.email]
     host = "smtp.example.no"
@@ -28,6 +29,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from settlement.domain.problems import Problem, error
@@ -64,11 +66,14 @@ class AlertsConfig:
     webhooks: URLs an alert is POSTed to as JSON (Slack, Teams and Mattermost incoming webhooks).
     email: the SMTP settings, or None for no e-mail.
     vendor_recipients: a vendor's own e-mail recipients (`alerts_to`), by vendor id.
+    missing_grace: how long after its closing (and settle_delay) a day without data is alerted as
+        missing: room for a POS that exports late.
     """
 
     webhooks: tuple[str, ...] = ()
     email: EmailConfig | None = None
     vendor_recipients: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    missing_grace: timedelta = timedelta(0)
 
     @property
     def enabled(self) -> bool:
@@ -106,6 +111,17 @@ def _webhooks(value: Any) -> tuple[str, ...]:
         if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
             raise ValueError(f"{url!r} is not an http(s) URL")
     return urls
+
+
+def _grace(value: Any) -> timedelta:
+    """"30m", "2h", "1h30m" or "0m" (at most 48h)."""
+    match = re.fullmatch(r"(?:([0-9]{1,2})h)?(?:([0-9]{1,4})m)?", value.strip()) if isinstance(value, str) else None
+    if match is None or not value.strip():
+        raise ValueError('must be a duration like "30m", "2h" or "1h30m"')
+    grace = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0))
+    if grace > timedelta(hours=48):
+        raise ValueError(f"{value.strip()!r} is longer than 48h")
+    return grace
 
 
 def _email(value: Any) -> EmailConfig:
@@ -146,8 +162,10 @@ def parse_alerts(document: Mapping[str, Any], text: str, file: str) -> tuple[Ale
     if not isinstance(table, dict):
         table = {}
         problems.append(error("`alerts` must be a table [alerts]", file=file, line=line))
-    for key in sorted(set(table) - {"webhooks", "email"}):
-        problems.append(error(f"[alerts]: unknown key {key!r} (expected webhooks, [alerts.email])", file=file,
+    grace = timedelta(0)
+    for key in sorted(set(table) - {"webhooks", "email", "missing_grace"}):
+        problems.append(error(f"[alerts]: unknown key {key!r} (expected webhooks, missing_grace, [alerts.email])",
+                              file=file,
                               line=_line_of(text, rf"^{re.escape(key)}\s*=") or line, column=key))
     if "webhooks" in table:
         try:
@@ -155,6 +173,12 @@ def parse_alerts(document: Mapping[str, Any], text: str, file: str) -> tuple[Ale
         except ValueError as exc:
             problems.append(error(f"[alerts]: key 'webhooks' {exc}", file=file, column="webhooks",
                                   line=_line_of(text, r"^webhooks\s*=") or line))
+    if "missing_grace" in table:
+        try:
+            grace = _grace(table["missing_grace"])
+        except ValueError as exc:
+            problems.append(error(f"[alerts]: key 'missing_grace' {exc}", file=file, column="missing_grace",
+                                  line=_line_of(text, r"^missing_grace\s*=") or line))
     if "email" in table:
         try:
             email = _email(table["email"])
@@ -177,7 +201,7 @@ def parse_alerts(document: Mapping[str, Any], text: str, file: str) -> tuple[Ale
             problems.append(error(f"vendor {label}: key 'alerts_to' needs an [alerts.email] table (the SMTP "
                                   "server its alerts are sent through)", file=file, ref=label, column="alerts_to",
                                   line=_line_of(text, r"^alerts_to\s*=")))
-    return AlertsConfig(webhooks, email, recipients), problems
+    return AlertsConfig(webhooks, email, recipients, grace), problems
 
 
 def alerts_problems(document: Mapping[str, Any], text: str, file: str) -> list[Problem]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from contextlib import nullcontext
 from pathlib import Path
 
 from settlement.cli.common import load_app
-from settlement.cli.imports import import_each
+from settlement.cli.imports import dry_run_app, import_each
 
 
 def register_import(sources: argparse._SubParsersAction) -> None:
@@ -20,6 +21,8 @@ def register_import(sources: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--vendor", help="vendor id every register in the files belongs to (default: each register's saft_registers entry)"
     )
+    parser.add_argument("--dry-run", action="store_true",
+                        help="say what importing would store and which posted days it would correct; store nothing")
     parser.set_defaults(handler=import_saft)
 
 
@@ -28,7 +31,8 @@ def import_saft(args: argparse.Namespace) -> int:
 
     app = load_app()
     override = app.vendor(args.vendor) if args.vendor else None
-    return import_each(app, args.files, SaftSource(), override, after=_say_more)
+    with dry_run_app(app) if args.dry_run else nullcontext(app) as app:
+        return import_each(app, args.files, SaftSource(), override, after=_say_more)
 
 
 def _say_more(path: Path, outcome) -> None:

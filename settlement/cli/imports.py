@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from settlement.cli.common import load_app, print_problems
@@ -16,7 +17,7 @@ IMPORT_MODULES: list[str] = [
 ]
 
 
-SALES_USAGE = "settlement import sales [--vendor V] FILE [FILE ...] [--vendor V2 FILE ...]"
+SALES_USAGE = "settlement import sales [--dry-run] [--vendor V] FILE [FILE ...] [--vendor V2 FILE ...]"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "A file with any bad row stores nothing.",
     )
     sales.add_argument("--vendor", dest="first_vendor", metavar="V", help="vendor id from vendors.toml of the files after it")
+    sales.add_argument("--dry-run", action="store_true",
+                       help="say what importing would store and which posted days it would correct; store nothing")
     # The rest in order: files, and --vendor V before the files it is for (argparse cannot pair them).
     sales.add_argument("files", nargs=argparse.REMAINDER, metavar="FILE")
     sales.set_defaults(handler=import_sales)
@@ -69,22 +72,58 @@ def import_sales(args: argparse.Namespace) -> int:
 
     from settlement.cli.progress import Progress
 
+    dry_run = args.dry_run or "--dry-run" in args.files  # also after the files (REMAINDER keeps it)
     try:
-        pairs = files_by_vendor(args.first_vendor, args.files)
+        pairs = files_by_vendor(args.first_vendor, [t for t in args.files if t != "--dry-run"])
     except ValueError as exc:
         print(f"usage: {SALES_USAGE}\nsettlement import sales: error: {exc}", file=sys.stderr)
         return 2
     app = load_app()
     vendors = {vendor_id: app.vendor(vendor_id) for _, vendor_id in pairs if vendor_id is not None}  # all known?
     status = 0
-    for path, vendor_id in pairs:
-        progress = Progress(f"importing {path.name}")
-        source = StreamingCsvSource(progress=progress.update)
-        try:
-            status = max(status, import_each(app, [path], source, vendors.get(vendor_id)))
-        finally:
-            progress.finish()
+    with dry_run_app(app) if dry_run else nullcontext(app) as app:
+        for path, vendor_id in pairs:
+            progress = Progress(f"importing {path.name}")
+            source = StreamingCsvSource(progress=progress.update)
+            try:
+                status = max(status, import_each(app, [path], source, vendors.get(vendor_id)))
+            finally:
+                progress.finish()
     return status
+
+
+@contextmanager
+def dry_run_app(app):
+    """The app on a throw-away copy of its SQLite database, for `--dry-run`: the import runs as
+    it would (the same checks, the same corrections foreseen) and the copy is deleted after.
+
+    A PostgreSQL database cannot be copied like this; the dry run says so and stops (exit 2).
+    """
+    import sqlite3
+    import tempfile
+
+    from settlement.store import open_engine
+    from settlement.wiring import on_engine
+
+    database = app.engine.url.database if app.engine.dialect.name == "sqlite" else None
+    if not database or database == ":memory:":
+        print("settlement: --dry-run imports into a copy of the SQLite database file; "
+              f"this database ({app.engine.dialect.name}) cannot be copied", file=sys.stderr)
+        raise SystemExit(2)
+    print("dry run: importing into a copy of the database; nothing is stored", file=sys.stderr)
+    with tempfile.TemporaryDirectory(prefix="settlement-dry-run-") as folder:
+        copy = Path(folder) / "settlement.db"
+        source, target = sqlite3.connect(database), sqlite3.connect(copy)
+        try:
+            source.backup(target)  # a consistent copy, even while another process writes
+        finally:
+            source.close()
+            target.close()
+        engine = open_engine(f"sqlite:///{copy}")
+        try:
+            yield on_engine(app, engine)
+        finally:
+            engine.dispose()
 
 
 def import_each(app, files: list[Path], source, vendor, after=None) -> int:
@@ -116,7 +155,23 @@ def import_each(app, files: list[Path], source, vendor, after=None) -> int:
                 status = 1
         if after is not None:
             after(path, outcome)
+        print_corrections(app, outcome)
     return status
+
+
+def print_corrections(app, outcome) -> None:
+    """Name each settled day the import changed and what the next run does with it (reverse and
+    repost, wait for `settlement approve`, post a day settled empty)."""
+    from settlement.posting.foresee import foresee_corrections
+    from settlement.store.posting_state import PostingState
+
+    state = PostingState(app.engine)
+    for vendor_id, result in sorted(outcome.vendors.items()):
+        if vendor_id not in app.vendors or not result.days:
+            continue
+        for foreseen in foresee_corrections(state, app.vendor(vendor_id), result.days,
+                                            lambda vendor, day: app.voucher(vendor.id, day)):
+            print(f"{outcome.file}: {foreseen.line()}")
 
 
 def file_missing(path: Path) -> bool:

@@ -5,26 +5,20 @@ Fiken's one-request-at-a-time and 4-per-second rules per token, applies armed fa
 
 from __future__ import annotations
 
-import json
-import socket
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl
 
 from settlement.fiken_sandbox.api import Call, Reply, dispatch
 from settlement.fiken_sandbox.errors import ApiError
-from settlement.sandbox_kit.faults import Faults
 from settlement.fiken_sandbox.oauth import OAuthError, Tokens
-from settlement.sandbox_kit.records import RecordedRequest, RequestLog
 from settlement.fiken_sandbox.seed import PRIMARY_USER
 from settlement.fiken_sandbox.state import State
+from settlement.sandbox_kit.server import BodyRefused, LoopbackServer, RecordingHandler, bearer_token
 
 MAX_BODY_BYTES = 25 * 1024 * 1024
-SOCKET_TIMEOUT_SECONDS = 30  # an idle or stalled connection is closed after this long
 API_PREFIX = "/api/v2"
 
 
@@ -87,69 +81,31 @@ class Traffic:
             return max(0.0, start - now)
 
 
-class SandboxServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
+class SandboxServer(LoopbackServer):
     def __init__(self, port: int, state: State, tokens: Tokens, config: SandboxConfig) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
+        super().__init__(port, _Handler)
         self.state, self.tokens, self.config = state, tokens, config
-        self.faults = Faults()
-        self.log = RequestLog()
         self.traffic = Traffic()
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-
-    @property
-    def root_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def close_connections(self) -> None:
-        with self.connections_lock:
-            for connection in list(self.connections):
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = SOCKET_TIMEOUT_SECONDS
+class _Handler(RecordingHandler):
     server: SandboxServer
+    max_body_bytes = MAX_BODY_BYTES
 
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: the RequestLog is the record
-        pass
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = do_GET
+    do_POST = do_PATCH = do_PUT = do_DELETE = do_HEAD = do_OPTIONS = RecordingHandler.do_GET
 
     # --- pipeline -------------------------------------------------------------------------------
 
     def _handle(self) -> None:
         arrived = time.monotonic()
-        parts = urlsplit(self.path)
-        path = unquote(parts.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        path, query = self._target()
         authorization = self.headers.get("Authorization")
-        token = authorization[7:].strip() if authorization and authorization.lower().startswith("bearer ") else None
+        token = bearer_token(authorization)
         drop = False
         try:
             raw = self._read_body()
-        except ApiError as exc:
-            raw, reply = b"", self._error(exc)
+        except BodyRefused as exc:
+            raw, reply = b"", self._error(ApiError(exc.status, exc.message))
             self.close_connection = True
         else:
             if path.startswith("/oauth/"):
@@ -158,42 +114,11 @@ class _Handler(BaseHTTPRequestHandler):
                 reply, drop = self._api(path[len(API_PREFIX):], query, raw, token)
             else:
                 reply = self._error(ApiError(404, f"No such resource: {path}"))
-        finished = time.monotonic()
-        answered = reply.body if isinstance(reply.body, (dict, list)) else None
-        self.server.log.add(RecordedRequest(self.command, path, query, self._recorded_body(raw), token,
-                                            reply.status, arrived, finished, drop,
-                                            request_id=self.headers.get("X-Request-ID"),
-                                            content_type=self.headers.get("Content-Type") or "",
-                                            response=answered))
-        if drop:
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        self._send(reply)
-
-    def _read_body(self) -> bytes:
-        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            raise ApiError(411, "Send a Content-Length; chunked bodies are not supported by the sandbox")
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            raise ApiError(413, f"Body larger than {MAX_BODY_BYTES} bytes")
-        return self.rfile.read(length) if length else b""
-
-    def _recorded_body(self, raw: bytes) -> bytes | dict | None:
-        if not raw:
-            return None
-        content_type = (self.headers.get("Content-Type") or "").lower()
-        if content_type.startswith("application/json"):
-            try:
-                return json.loads(raw)
-            except ValueError:
-                return raw
-        if content_type.startswith("application/x-www-form-urlencoded"):
-            return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-        return raw
+        content_type = reply.content_type
+        if content_type == "application/json":
+            content_type += "; charset=utf-8"
+        self._record_and_answer(path, query, raw, token, arrived, drop, reply.status, reply.body, reply.headers,
+                                content_type)
 
     def _api(self, path: str, query: dict, raw: bytes, token: str | None) -> tuple[Reply, bool]:
         server = self.server
@@ -209,13 +134,10 @@ class _Handler(BaseHTTPRequestHandler):
                     raise ApiError(429, f"More than {per_second} requests per second",
                                    headers={"Retry-After": "1"}, error="too_many_requests")
                 time.sleep(min(delay, 5.0))
-            early = server.faults.take_early_failure()
-            if early:
-                status, headers = early
+            injected = server.faults.before_acting()
+            if injected:
+                status, headers = injected
                 raise ApiError(status, "Injected fault", headers=headers)
-            latency = server.faults.current_latency()
-            if latency:
-                time.sleep(latency)
             user_id = server.tokens.user_for(token)
             call = Call(server.state, user_id, self.command, query, self.headers.get("Content-Type") or "",
                         raw, server.root_url + API_PREFIX, server.config)
@@ -253,28 +175,3 @@ class _Handler(BaseHTTPRequestHandler):
             return Reply(exc.status, exc.message.encode("utf-8"), exc.headers, "text/plain; charset=utf-8")
         error = exc.error or self.responses.get(exc.status, ("Error",))[0]
         return Reply(exc.status, {"error": error, "message": exc.message}, exc.headers)
-
-    def _send(self, reply: Reply) -> None:
-        if reply.body is None:
-            payload = b""
-        elif isinstance(reply.body, bytes):
-            payload = reply.body
-        else:
-            payload = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
-        try:
-            self.send_response(reply.status)
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            if payload:
-                content_type = reply.content_type
-                if content_type == "application/json":
-                    content_type += "; charset=utf-8"
-                self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(payload)))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
-        except OSError:
-            self.close_connection = True

@@ -5,14 +5,9 @@ second per key, bearer token), then armed faults, then api.dispatch.
 
 from __future__ import annotations
 
-import json
-import socket
-import threading
 import time
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import parse_qsl
 
 from settlement.poweroffice_sandbox.api import Call, Reply, dispatch
 from settlement.poweroffice_sandbox.errors import (
@@ -20,14 +15,12 @@ from settlement.poweroffice_sandbox.errors import (
 )
 from settlement.poweroffice_sandbox.state import State
 from settlement.poweroffice_sandbox.tokens import TokenBucket, TokenError, Tokens
-from settlement.sandbox_kit.faults import Faults
-from settlement.sandbox_kit.records import RecordedRequest, RequestLog
+from settlement.sandbox_kit.server import BodyRefused, LoopbackServer, RecordingHandler, bearer_token
 
 API_PREFIX = "/v2"
 TOKEN_PATHS = ("/oauth/token", "/demo/oauth/token")
 MAX_DOCUMENTATION_BYTES = 30 * 1024 * 1024
 MAX_BODY_BYTES = MAX_DOCUMENTATION_BYTES + 1024 * 1024  # room for the multipart envelope
-SOCKET_TIMEOUT_SECONDS = 30
 
 
 @dataclass
@@ -40,105 +33,40 @@ class SandboxConfig:
     max_documentation_bytes: int = MAX_DOCUMENTATION_BYTES
 
 
-class SandboxServer(ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-
+class SandboxServer(LoopbackServer):
     def __init__(self, port: int, state: State, tokens: Tokens, config: SandboxConfig) -> None:
-        super().__init__(("127.0.0.1", port), _Handler)
+        super().__init__(port, _Handler)
         self.state, self.tokens, self.config = state, tokens, config
-        self.faults = Faults()
-        self.log = RequestLog()
         self.bucket = TokenBucket(config.rate_limit_per_second)
-        self.connections: set[socket.socket] = set()
-        self.connections_lock = threading.Lock()
-
-    @property
-    def root_url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-    def close_connections(self) -> None:
-        with self.connections_lock:
-            for connection in list(self.connections):
-                try:
-                    connection.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    timeout = SOCKET_TIMEOUT_SECONDS
+class _Handler(RecordingHandler):
     server: SandboxServer
+    max_body_bytes = MAX_BODY_BYTES
 
-    def setup(self) -> None:
-        super().setup()
-        with self.server.connections_lock:
-            self.server.connections.add(self.connection)
-
-    def finish(self) -> None:
-        with self.server.connections_lock:
-            self.server.connections.discard(self.connection)
-        super().finish()
-
-    def log_message(self, format: str, *args: Any) -> None:  # quiet: the RequestLog is the record
-        pass
-
-    def do_GET(self) -> None:
-        self._handle()
-
-    do_POST = do_PATCH = do_PUT = do_DELETE = do_GET
+    do_POST = do_PATCH = do_PUT = do_DELETE = RecordingHandler.do_GET
 
     def _handle(self) -> None:
         arrived = time.monotonic()
-        parts = urlsplit(self.path)
-        path = unquote(parts.path)
-        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        path, query = self._target()
         authorization = self.headers.get("Authorization")
-        token = authorization[7:].strip() if authorization and authorization.lower().startswith("bearer ") else None
+        token = bearer_token(authorization)
         subscription_key = self.headers.get("Ocp-Apim-Subscription-Key") or query.get("subscription-key")
         drop = False
-        raw = b""
-        length = int(self.headers.get("Content-Length") or 0)
-        if length > MAX_BODY_BYTES:
-            reply = Reply(413, {"statusCode": 413, "message": "Request entity too large"})
+        try:
+            raw = self._read_body(refuse_chunked=False)  # a chunked body reads as empty, as it always did here
+        except BodyRefused:
+            raw, reply = b"", Reply(413, {"statusCode": 413, "message": "Request entity too large"})
             self.close_connection = True
         else:
-            raw = self.rfile.read(length) if length else b""
             if path.lower() in TOKEN_PATHS:
                 reply = self._token(raw, authorization, subscription_key)
             elif path == API_PREFIX or path.startswith(API_PREFIX + "/"):
                 reply, drop = self._api(path[len(API_PREFIX):], query, raw, token, subscription_key)
             else:
                 reply = Reply(404, {"statusCode": 404, "message": "Resource not found"})
-        finished = time.monotonic()
-        answered = reply.body if isinstance(reply.body, (dict, list)) else None
-        self.server.log.add(RecordedRequest(self.command, path, query, self._recorded_body(raw), token,
-                                            reply.status, arrived, finished, drop,
-                                            request_id=self.headers.get("X-Request-ID"),
-                                            content_type=self.headers.get("Content-Type") or "",
-                                            response=answered))
-        if drop:
-            self.close_connection = True
-            try:
-                self.connection.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            return
-        self._send(reply)
-
-    def _recorded_body(self, raw: bytes) -> bytes | dict | None:
-        if not raw:
-            return None
-        content_type = (self.headers.get("Content-Type") or "").lower()
-        if content_type.startswith("application/json"):
-            try:
-                return json.loads(raw)
-            except ValueError:
-                return raw
-        if content_type.startswith("application/x-www-form-urlencoded"):
-            return dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True))
-        return raw
+        self._record_and_answer(path, query, raw, token, arrived, drop, reply.status, reply.body, reply.headers,
+                                reply.content_type + "; charset=utf-8")
 
     def _gateway(self, subscription_key: str | None) -> None:
         """What Azure API Management checks before Go sees the request."""
@@ -175,14 +103,11 @@ class _Handler(BaseHTTPRequestHandler):
             grant = server.tokens.grant(token)
             if grant is None or grant.subscription_key != subscription_key:
                 raise GatewayError(401, "Unauthorized. Access token is missing or invalid.")
-            early = server.faults.take_early_failure()
-            if early:
-                status, headers = early
+            injected = server.faults.before_acting()
+            if injected:
+                status, headers = injected
                 body = RATE_LIMITED if status == 429 else "Injected fault"
                 raise GatewayError(status, body, headers)
-            latency = server.faults.current_latency()
-            if latency:
-                time.sleep(latency)
             call = Call(grant.client, grant.integration, self.command, query, self.headers.get("Content-Type") or "",
                         raw, server.config.replica_lag, server.config.max_documentation_bytes)
             with server.state.lock:
@@ -198,24 +123,3 @@ class _Handler(BaseHTTPRequestHandler):
             reply = Reply(500, content)
         drop = server.faults.take_drop(self.command, API_PREFIX + path)
         return reply, drop
-
-    def _send(self, reply: Reply) -> None:
-        if reply.body is None:
-            payload = b""
-        elif isinstance(reply.body, bytes):
-            payload = reply.body
-        else:
-            payload = json.dumps(reply.body, ensure_ascii=False).encode("utf-8")
-        try:
-            self.send_response(reply.status)
-            for name, value in reply.headers.items():
-                self.send_header(name, value)
-            if payload:
-                self.send_header("Content-Type", reply.content_type + "; charset=utf-8")
-            self.send_header("Content-Length", str(len(payload)))
-            if self.close_connection:
-                self.send_header("Connection", "close")
-            self.end_headers()
-            self.wfile.write(payload)
-        except OSError:
-            self.close_connection = True

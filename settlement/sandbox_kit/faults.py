@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import random
 import threading
+import time
 from dataclasses import dataclass
 
 MAX_LATENCY_SECONDS = 30.0  # keeps every request handler bounded
@@ -81,6 +82,17 @@ class Faults:
                 return 429, headers
             if self._rate > 0 and self._random.random() < self._rate:
                 return self._random.choice(self._statuses), {}
+        return None
+
+    def before_acting(self) -> tuple[int, dict[str, str]] | None:
+        """What a sandbox calls before acting on a request: the injected (status, headers) to answer
+        instead, or None once the request was held for the armed latency."""
+        early = self.take_early_failure()
+        if early:
+            return early
+        latency = self.current_latency()
+        if latency:
+            time.sleep(latency)
         return None
 
     def current_latency(self) -> float:

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-from typing import Any
 
 from settlement.fiken_sandbox import bookkeeping
 from settlement.fiken_sandbox import postings as pst
 from settlement.fiken_sandbox.errors import ApiError
-from settlement.sandbox_kit.faults import Faults
 from settlement.fiken_sandbox.oauth import DEFAULT_ACCESS_TOKEN_LIFETIME, Tokens
-from settlement.sandbox_kit.records import RecordedRequest
+from settlement.sandbox_kit.lifetime import SandboxLifetime
 from settlement.fiken_sandbox.seed import PRIMARY_USER, SECOND_USER, seed
 from settlement.fiken_sandbox.server import API_PREFIX, SandboxConfig, SandboxServer
 from settlement.fiken_sandbox.state import Company, State, entry_view, sale_view, transaction_view
@@ -19,20 +16,16 @@ from settlement.fiken_sandbox.validation import GENERAL_JOURNAL_ENTRY_REQUEST, c
 DEFAULT_MAX_SECONDS = 600
 
 
-class FikenSandbox:
+class FikenSandbox(SandboxLifetime):
     """A running sandbox. Create it with FikenSandbox.start(); it stops by itself after max_seconds."""
 
     def __init__(self, server: SandboxServer, max_seconds: float) -> None:
-        self._server = server
+        self._serve_in_thread(server, max_seconds, "fiken-sandbox")
         self.state: State = server.state
         self.tokens: Tokens = server.tokens
         self.personal_token = self.tokens.add_personal_token(PRIMARY_USER)
         self.other_personal_token = self.tokens.add_personal_token(SECOND_USER)  # the second user
         self.client_id, self.client_secret = self.tokens.add_client()
-        self.stopped = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="fiken-sandbox", daemon=True)
-        self._timer = threading.Timer(max_seconds, self.stop)
-        self._timer.daemon = True
 
     @classmethod
     def start(cls, port: int = 0, max_seconds: float = DEFAULT_MAX_SECONDS, *,
@@ -45,19 +38,10 @@ class FikenSandbox:
         seed(state)
         server = SandboxServer(port, state, Tokens(access_token_lifetime), config)
         sandbox = cls(server, max_seconds)
-        sandbox._thread.start()
-        sandbox._timer.start()
+        sandbox._launch()
         return sandbox
 
     # --- addresses ---------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    @property
-    def root_url(self) -> str:
-        return self._server.root_url
 
     @property
     def base_url(self) -> str:
@@ -76,18 +60,6 @@ class FikenSandbox:
         return self.root_url + "/oauth/revoke"
 
     # --- observing ------------------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, in arrival order."""
-        return self._server.log.snapshot()
-
-    def overlaps(self) -> list[tuple[RecordedRequest, RecordedRequest]]:
-        return self._server.log.overlaps()
-
-    @property
-    def faults(self) -> Faults:
-        return self._server.faults
 
     @property
     def config(self) -> SandboxConfig:
@@ -162,33 +134,3 @@ class FikenSandbox:
             transaction = bookkeeping.book(self.state, company, description, "General Journal Entry",
                                            [(text, date, postings)], open_=open)
             return transaction_view(company, transaction, self.base_url)
-
-    # --- lifetime -------------------------------------------------------------------------------
-
-    def _serve(self) -> None:
-        try:
-            self._server.serve_forever(poll_interval=0.1)
-        finally:
-            self.stopped.set()
-
-    def stop(self) -> None:
-        """Stop serving and close every connection; safe to call more than once."""
-        if getattr(self, "_stopping", False):
-            self.stopped.wait(5)
-            return
-        self._stopping = True
-        self._timer.cancel()
-        self._server.shutdown()
-        self._server.close_connections()
-        self._server.server_close()
-        self.stopped.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the sandbox stopped (by stop() or its max lifetime); True if it did."""
-        return self.stopped.wait(timeout)
-
-    def __enter__(self) -> "FikenSandbox":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()

@@ -4,36 +4,29 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from settlement.poweroffice_sandbox import vouchers as vch
 from settlement.poweroffice_sandbox.errors import ApiProblem
 from settlement.poweroffice_sandbox.server import API_PREFIX, SandboxConfig, SandboxServer
 from settlement.poweroffice_sandbox.state import NO_LOCK_DATE, Client, State
 from settlement.poweroffice_sandbox.tokens import DEFAULT_TOKEN_LIFETIME, Tokens
-from settlement.sandbox_kit.faults import Faults
-from settlement.sandbox_kit.records import RecordedRequest
+from settlement.sandbox_kit.lifetime import SandboxLifetime
 
 DEFAULT_MAX_SECONDS = 600
 GUI = None  # the "integration" of a voucher made in Go's own user interface
 
 
-class PowerOfficeSandbox:
+class PowerOfficeSandbox(SandboxLifetime):
     """A running sandbox with two clients (companies) under one integration. Create it with
     PowerOfficeSandbox.start(); it stops by itself after max_seconds."""
 
     def __init__(self, server: SandboxServer, max_seconds: float) -> None:
-        self._server = server
+        self._serve_in_thread(server, max_seconds, "poweroffice-sandbox")
         self.state: State = server.state
         self.tokens: Tokens = server.tokens
-        self.stopped = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="poweroffice-sandbox", daemon=True)
-        self._timer = threading.Timer(max_seconds, self.stop)
-        self._timer.daemon = True
 
     @classmethod
     def start(cls, port: int = 0, max_seconds: float = DEFAULT_MAX_SECONDS, *,
@@ -47,15 +40,10 @@ class PowerOfficeSandbox:
         state = State(application_key=str(uuid.uuid4()), subscription_key=secrets.token_hex(16))
         server = SandboxServer(port, state, Tokens(state, token_lifetime), config)
         sandbox = cls(server, max_seconds)
-        sandbox._thread.start()
-        sandbox._timer.start()
+        sandbox._launch()
         return sandbox
 
     # --- addresses and credentials ------------------------------------------------------------
-
-    @property
-    def root_url(self) -> str:
-        return self._server.root_url
 
     @property
     def base_url(self) -> str:
@@ -92,19 +80,6 @@ class PowerOfficeSandbox:
         ]
 
     # --- observing ------------------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, in arrival order."""
-        return self._server.log.snapshot()
-
-    def overlaps(self) -> list[tuple[RecordedRequest, RecordedRequest]]:
-        """Requests with the same token in flight at the same time (our client never does that)."""
-        return self._server.log.overlaps()
-
-    @property
-    def faults(self) -> Faults:
-        return self._server.faults
 
     @property
     def config(self) -> SandboxConfig:
@@ -188,33 +163,3 @@ class PowerOfficeSandbox:
                 raise ValueError(str(exc)) from None
             voucher.integration = integration
             return {"id": voucher.id, "number": voucher.number}
-
-    # --- lifetime -------------------------------------------------------------------------------
-
-    def _serve(self) -> None:
-        try:
-            self._server.serve_forever(poll_interval=0.1)
-        finally:
-            self.stopped.set()
-
-    def stop(self) -> None:
-        """Stop serving and close every connection; safe to call more than once."""
-        if getattr(self, "_stopping", False):
-            self.stopped.wait(5)
-            return
-        self._stopping = True
-        self._timer.cancel()
-        self._server.shutdown()
-        self._server.close_connections()
-        self._server.server_close()
-        self.stopped.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the sandbox stopped (by stop() or its max lifetime); True if it did."""
-        return self.stopped.wait(timeout)
-
-    def __enter__(self) -> "PowerOfficeSandbox":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import date
-from typing import Any
 
-from settlement.sandbox_kit.faults import Faults
-from settlement.sandbox_kit.records import RecordedRequest
+from settlement.sandbox_kit.lifetime import SandboxLifetime
 from settlement.tripletex_sandbox.ratelimit import RateLimiter
 from settlement.tripletex_sandbox.seed import seed
 from settlement.tripletex_sandbox.server import API_PREFIX, SandboxServer
@@ -17,22 +14,18 @@ from settlement.tripletex_sandbox.state import Company, State
 DEFAULT_MAX_SECONDS = 600
 
 
-class TripletexSandbox:
+class TripletexSandbox(SandboxLifetime):
     """A running sandbox with two companies. Create it with TripletexSandbox.start(); it stops by
-    itself after max_seconds."""
+    itself after max_seconds. The token of a recorded request is the session token it sent."""
 
     def __init__(self, server: SandboxServer, max_seconds: float) -> None:
-        self._server = server
+        self._serve_in_thread(server, max_seconds, "tripletex-sandbox")
         self.state: State = server.state
         self.sessions: Sessions = server.sessions
         self.consumer_token = self.sessions.add_consumer()
         companies = sorted(self.state.companies.values(), key=lambda c: c.id)
         self.employee_tokens = [self.sessions.add_employee(c.id) for c in companies]
         self.company_ids = [c.id for c in companies]
-        self.stopped = threading.Event()
-        self._thread = threading.Thread(target=self._serve, name="tripletex-sandbox", daemon=True)
-        self._timer = threading.Timer(max_seconds, self.stop)
-        self._timer.daemon = True
 
     @classmethod
     def start(cls, port: int = 0, max_seconds: float = DEFAULT_MAX_SECONDS, *, rate_limit: int | None = 1000,
@@ -46,19 +39,10 @@ class TripletexSandbox:
         seed(state)
         server = SandboxServer(port, state, Sessions(), RateLimiter(rate_limit, rate_period, omit_reset_on_429))
         sandbox = cls(server, max_seconds)
-        sandbox._thread.start()
-        sandbox._timer.start()
+        sandbox._launch()
         return sandbox
 
     # --- addresses and credentials --------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return self._server.server_address[1]
-
-    @property
-    def root_url(self) -> str:
-        return self._server.root_url
 
     @property
     def base_url(self) -> str:
@@ -80,18 +64,6 @@ class TripletexSandbox:
         return self.state.companies[self.company_ids[company_index]]
 
     # --- observing ------------------------------------------------------------------------------
-
-    @property
-    def requests(self) -> list[RecordedRequest]:
-        """Every request received so far, in arrival order (token = the session token sent)."""
-        return self._server.log.snapshot()
-
-    def overlaps(self) -> list[tuple[RecordedRequest, RecordedRequest]]:
-        return self._server.log.overlaps()
-
-    @property
-    def faults(self) -> Faults:
-        return self._server.faults
 
     @property
     def limiter(self) -> RateLimiter:
@@ -185,33 +157,3 @@ class TripletexSandbox:
     def expire_sessions(self) -> None:
         """Every session token made so far stops working (401), as at its expiry."""
         self.sessions.expire()
-
-    # --- lifetime -------------------------------------------------------------------------------
-
-    def _serve(self) -> None:
-        try:
-            self._server.serve_forever(poll_interval=0.1)
-        finally:
-            self.stopped.set()
-
-    def stop(self) -> None:
-        """Stop serving and close every connection; safe to call more than once."""
-        if getattr(self, "_stopping", False):
-            self.stopped.wait(5)
-            return
-        self._stopping = True
-        self._timer.cancel()
-        self._server.shutdown()
-        self._server.close_connections()
-        self._server.server_close()
-        self.stopped.set()
-
-    def wait(self, timeout: float | None = None) -> bool:
-        """Block until the sandbox stopped (by stop() or its max lifetime); True if it did."""
-        return self.stopped.wait(timeout)
-
-    def __enter__(self) -> "TripletexSandbox":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.stop()

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
+from settlement.posting.catchup import closed_days
 from tests.fixtures_alerts import SmtpServer, WebhookReceiver
 
 DAY = "2026-11-04"
@@ -164,3 +166,50 @@ def test_a_bad_alerts_table_is_a_configuration_error_naming_the_line(posting_ws)
     assert status != 0
     assert "vendors.toml:3: [alerts]: key 'webhooks' 'ftp://nope' is not an http(s) URL" in out + err
     assert "[alerts.email]: starttls must be true or false" in out + err
+
+
+def _receipt(rid: str, day: str) -> str:
+    return f"{rid};{day}T12:00:00;sale;high;3;125,00;25,00\n{rid};{day}T12:00:00;payment;card;;125,00;\n"
+
+
+def test_a_missing_day_is_alerted_once_and_recovered_after_day_close(alerting):
+    ws = alerting
+    ws.write("vendors.toml", _vendors(ws.receiver.url, ws.smtp.port).replace(f"enabled_since = {DAY}",
+                                                                             "enabled_since = 2026-11-02"))
+    path = ws.write("in/mon-wed.csv", HEADER + _receipt("M1", "2026-11-02") + _receipt("W1", "2026-11-04"))
+    assert ws.invoke("import", "sales", str(path), "--vendor", "bergen-bryggen")[0] == 0
+    for _ in range(2):
+        status, out, err = ws.invoke("catch-up", "--through", DAY)
+        assert status == 1 and "missing" in out, out + err
+    [body] = ws.receiver.bodies
+    assert (body["settlement"]["condition"], body["settlement"]["date"]) == ("missing", "2026-11-03")
+    assert "tirsdag 3. november 2026" in body["text"] and "settlement day close" in body["text"]
+
+    status, out, err = ws.invoke("day", "close", "--vendor", "bergen-bryggen", "--date", "2026-11-03",
+                                 "--reason", "stengt for varetelling")
+    assert status == 0, out + err
+    status, out, err = ws.invoke("catch-up", "--through", DAY)
+    assert status == 0, out + err
+    assert [(b["settlement"]["event"], b["settlement"]["date"]) for b in ws.receiver.bodies] == [
+        ("alert", "2026-11-03"), ("recovery", "2026-11-03")]
+    assert "avsluttet uten salg" in ws.receiver.bodies[1]["text"]
+    assert len(ws.smtp.mails) == 2
+
+
+def test_missing_grace_holds_the_alert_back(alerting):
+    ws = alerting
+    ws.write("vendors.toml", _vendors(ws.receiver.url, ws.smtp.port)
+             .replace(f"enabled_since = {DAY}", "enabled_since = 2026-11-03")
+             .replace("[alerts.email]", 'missing_grace = "48h"\n\n[alerts.email]'))
+    path = ws.write("in/wed.csv", HEADER + _receipt("W1", "2026-11-04"))
+    assert ws.invoke("import", "sales", str(path), "--vendor", "bergen-bryggen")[0] == 0
+    before = datetime.now(timezone.utc)
+    status, out, err = ws.invoke("catch-up")
+    assert "missing" in out, out + err
+    # Only the missing days whose closing is more than 48 hours ago are alerted, each once.
+    vendor = ws.app().vendor("bergen-bryggen")
+    missing = [d for d in closed_days(vendor, before) if d != date(2026, 11, 4)]
+    old = [d.isoformat() for d in missing if vendor.closes_at(d) + timedelta(hours=48) <= before]
+    recent = {d.isoformat() for d in missing} - set(old)
+    dates = [b["settlement"]["date"] for b in ws.receiver.bodies]
+    assert recent and sorted(dates) == old and not recent & set(dates)

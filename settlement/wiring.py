@@ -439,10 +439,18 @@ def fiken_oauth_config(settings: Settings):
 
 
 def fiken_token_store(settings: Settings):
-    """The OAuth token file (SETTLEMENT_FIKEN_TOKEN_FILE)."""
+    """Where the OAuth token is kept: on PostgreSQL the database (replicas share one grant, whose
+    refresh token Fiken rotates at each refresh), taking SETTLEMENT_FIKEN_TOKEN_FILE's token over
+    once; on SQLite (one host) that file."""
     from settlement.targets.fiken.configure import token_store
 
-    return token_store(settings.fiken_token_file)
+    file_store = token_store(settings.fiken_token_file)
+    if not settings.database_url.startswith(("postgresql", "postgres")):
+        return file_store
+    from settlement.store.oauth_tokens import OAuthTokenTable
+    from settlement.targets.fiken.token_store import DatabaseTokenStore
+
+    return DatabaseTokenStore(OAuthTokenTable(open_engine(settings.database_url)), "fiken", adopt=file_store)
 
 
 def fiken_timeouts(settings: Settings) -> tuple[float, float]:

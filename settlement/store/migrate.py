@@ -34,6 +34,7 @@ from settlement.store import webshop  # noqa: F401
 from settlement.store import posting_state as state  # noqa: F401
 from settlement.store import day_blocks  # noqa: F401
 from settlement.store import alerts  # noqa: F401
+from settlement.store import oauth_tokens  # noqa: F401
 
 
 
@@ -144,6 +145,12 @@ def _alert_state_table(connection: Connection) -> None:
     alerts.AlertRow.__table__.create(connection, checkfirst=True)
 
 
+def _oauth_token_table(connection: Connection) -> None:
+    """Create oauth_token (OAuth tokens shared by replicas, settlement.store.oauth_tokens); a new
+    table, as step 6."""
+    oauth_tokens.OAuthTokenRow.__table__.create(connection, checkfirst=True)
+
+
 # Append new steps at the end with the next number; never edit or reorder a released step.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: sales, notes, webshop orders, posting state, audit log, Fiken pacing", _baseline),
@@ -152,6 +159,7 @@ MIGRATIONS: list[Migration] = [
     Migration(4, "settlement_day: target, target_ref and booking instead of Fiken's id columns", _target_ref_columns),
     Migration(5, "day_block: problems that block one business day instead of refusing the whole file", _day_block_table),
     Migration(6, "alert_state: each alert channel's conditions, so an alert and its recovery are sent once", _alert_state_table),
+    Migration(7, "oauth_token: an OAuth token that the ledger rotates, shared by replicas under a lock", _oauth_token_table),
 ]
 
 

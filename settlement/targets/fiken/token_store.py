@@ -71,3 +71,46 @@ class TokenFileStore:
         except FileNotFoundError:
             return False
         return True
+
+
+class TokenTable(Protocol):
+    """Tokens kept by name somewhere shared (the database: settlement.store.oauth_tokens, injected
+    by settlement.wiring, so that the targets do not import the store)."""
+
+    def load(self, name: str) -> dict | None: ...
+
+    def save(self, name: str, token: dict) -> None: ...
+
+    def delete(self, name: str) -> bool: ...
+
+
+class DatabaseTokenStore:
+    """The OAuth token of one credential in a TokenTable, for replicas sharing a database: a refresh
+    token Fiken rotates is seen by every replica at once instead of being spent by each.
+
+    adopt: a token file from before (a single instance's `settlement connect`); when the table has no
+    token yet, the file's is taken into it once, so an upgrade needs no new connect.
+    """
+
+    def __init__(self, table: TokenTable, name: str = "fiken", adopt: TokenFileStore | None = None):
+        self.table, self.name, self.adopt = table, name, adopt
+
+    def describe(self) -> str:
+        return f"the database (oauth_token {self.name!r})"
+
+    def load(self) -> dict | None:
+        token = self.table.load(self.name)
+        if token is None and self.adopt is not None:
+            token = self.adopt.load()
+            if token is not None:
+                self.table.save(self.name, token)
+        return token
+
+    def save(self, token: dict) -> None:
+        self.table.save(self.name, token)
+
+    def delete(self) -> bool:
+        deleted = self.table.delete(self.name)
+        if self.adopt is not None:
+            deleted = self.adopt.delete() or deleted  # else the next load would adopt it again
+        return deleted

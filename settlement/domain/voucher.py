@@ -128,6 +128,10 @@ class _Group:
     lines: int = 0
     codes: set[str] = field(default_factory=set)
     refs: set[str] = field(default_factory=set)
+    # The one summary row's refs (already sorted) while the line has only one: a day's million
+    # receipt ids are then not put in a set and sorted again.
+    sorted_refs: tuple[str, ...] | None = None
+    rows: int = 0
 
     def add(self, row: SummaryRow, credit_sign: int) -> None:
         self.amount += credit_sign * row.amount
@@ -135,7 +139,18 @@ class _Group:
         self.lines += row.lines
         if row.code:
             self.codes.add(row.code)
-        self.refs.update(row.refs)
+        self.rows += 1
+        if self.rows == 1:
+            self.sorted_refs = row.refs
+        else:
+            if self.rows == 2:
+                self.refs.update(self.sorted_refs or ())
+            self.sorted_refs = None
+            self.refs.update(row.refs)
+
+    def all_refs(self) -> tuple[str, ...]:
+        """Every receipt and order the line came from, sorted."""
+        return self.sorted_refs if self.sorted_refs is not None else tuple(sorted(self.refs))
 
 
 def _lookup(mapping: dict[tuple[str, str], MappingRow], source: str, row: SummaryRow) -> str | None:
@@ -166,6 +181,7 @@ def _section_and_key(row: SummaryRow, mapping: dict[tuple[str, str], MappingRow]
 
 
 def _refs_text(refs: set[str] | tuple[str, ...], limit: int = 5) -> str:
+    """The first `limit` refs in order, and how many more."""
     ordered = sorted(refs)
     shown = ", ".join(ordered[:limit])
     return shown + (f" and {len(ordered) - limit} more" if len(ordered) > limit else "")
@@ -237,13 +253,13 @@ def build_voucher(
             try:
                 fiken_vat = vat_on_net(gross - vat, rate_on(vat_code, day))
             except UnknownVatCode as exc:
-                errors.append(error(f"{exc}; used by {_refs_text(group.refs)}", column="vat_code", value=vat_code))
+                errors.append(error(f"{exc}; used by {_refs_text(group.all_refs())}", column="vat_code", value=vat_code))
         lines.append(
             VoucherLine(
                 section=section, key=group.key, account=account, name=ledger_row.name, vat_code=vat_code,
                 debit=gross if group.amount < 0 else 0, credit=gross if group.amount > 0 else 0,
                 vat=vat, fiken_vat=fiken_vat, codes=tuple(sorted(group.codes)), lines=group.lines,
-                refs=tuple(sorted(group.refs)),
+                refs=group.all_refs(),
             )
         )
 

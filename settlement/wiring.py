@@ -145,11 +145,37 @@ class App:
 
         return render_pdf(day_report, self.pdf_font)
 
-    def report_pdf(self, vendor: Vendor, voucher, booking, settlement_key=None, generated_at=None) -> bytes:
-        """The settlement report's PDF of a voucher and the booking sent for it."""
+    def report_pdf(self, vendor: Vendor, voucher, booking, settlement_key=None, generated_at=None, state=None) -> bytes:
+        """The settlement report's PDF of a voucher and the booking sent for it (state: the day's
+        posting state, for the ledger's company and voucher number and a correction's reason)."""
         from settlement.report.from_store import build_report
 
-        return self.render_pdf(build_report(self.engine, self.sales, vendor, voucher, booking, settlement_key, generated_at))
+        return self.render_pdf(build_report(self.engine, self.sales, vendor, voucher, booking, settlement_key,
+                                            generated_at, **self._posted(vendor, state)))
+
+    def posted_report_pdf(self, targets, vendor: Vendor, state, voucher, booking, generated_at) -> bytes:
+        """The PDF of a day just posted (the engine's report callable). The ledger's company and
+        voucher number are read from the ledger now, once, and kept in the day's stored booking
+        (state.booking["ledger"]), which the engine saves right after making the report."""
+        from settlement.report.ledger_facts import facts_from_ledger
+
+        if state.booking is not None and "ledger" not in state.booking and state.posted_somewhere:
+            facts = facts_from_ledger(targets(vendor), vendor, state.ref)
+            if facts is not None:
+                state.booking = {**state.booking, "ledger": facts}
+        return self.report_pdf(vendor, voucher, booking, state.settlement_key, generated_at, state)
+
+    def _posted(self, vendor: Vendor, state) -> dict:
+        """build_report's ledger and correction_reason for a posted day (empty without a state)."""
+        from settlement.report.ledger_facts import correction_reason, ledger_facts
+        from settlement.store.posting_state import PostingState
+
+        if state is None:
+            return {}
+        reason = ""
+        if state.version > 1:
+            reason = correction_reason(PostingState(self.engine).audit(vendor.id, state.business_day), state.version)
+        return {"ledger": ledger_facts(vendor, state), "correction_reason": reason}
 
     def day_report(self, vendor_id: str, day, generated_at=None):
         """The report of a vendor-day now: for a settled day whose data is unchanged, of the booking
@@ -161,15 +187,18 @@ class App:
 
         vendor = self.vendor(vendor_id)
         voucher = self.voucher(vendor.id, day)
-        booking = None
+        booking, key, posted = None, None, {}
         if not voucher.blocked and not voucher.is_empty:
             state = PostingState(self.engine).get(vendor.id, day)
             if state.booking and state.digest == voucher_digest(voucher, vendor.posting):
                 booking = Booking.from_json(state.booking)
+                if not booking.booked:  # stored before the booked lines were kept: the same bodies again
+                    booking = self.booking_for(vendor, voucher, state.version)
+                key, posted = state.settlement_key, self._posted(vendor, state)
             else:
                 # The bodies the posting sends, so the PDF shows the VAT and rounding the ledger books.
                 booking = self.booking_for(vendor, voucher)
-        return build_report(self.engine, self.sales, vendor, voucher, booking, None, generated_at)
+        return build_report(self.engine, self.sales, vendor, voucher, booking, key, generated_at, **posted)
 
 
 # --- the Fiken client and its request gate -------------------------------------------------------
@@ -413,7 +442,7 @@ def posting_context(app: App, *, on_request=None, targets=None, state=None):
         vouchers=lambda vendor, day: app.voucher(vendor.id, day),
         ledgers=lambda vendor: app.chart.ledger(vendor.id),
         targets=targets,
-        report=lambda vendor, state, voucher, booking, at: app.report_pdf(vendor, voucher, booking, state.settlement_key, at),
+        report=lambda vendor, state, voucher, booking, at: app.posted_report_pdf(targets, vendor, state, voucher, booking, at),
         state=state or PostingState(app.engine),
         report_dir=app.settings.report_dir,
         generated_at=datetime.now(timezone.utc),

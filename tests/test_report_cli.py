@@ -57,27 +57,33 @@ def test_pdf_of_a_day_has_every_part_of_the_settlement(workspace):
     lines = _pdf_lines(target)
     assert len(PdfReader(target).pages) == 1
     assert "Butikk Bergen Bryggen (bergen-bryggen)" in lines
-    assert "Forretningsdag 02.11.2026" in lines
-    # Voucher lines with account names: sales 250,00 + 99,75 (VAT 69,95), the return, payments;
-    # debit, credit and VAT each shown, 0,00 where zero.
-    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 0,00 349,75 69,95" in lines
-    assert "3030 Salgsinntekt, næringsmidler 15 % Salg 31 0,00 115,00 15,00" in lines
-    assert "3000 Salgsinntekt, høy sats 25 % Retur 3 50,00 0,00 10,00" in lines
-    assert "1581 Til gode Vipps Betaling 65,00 0,00 0,00" in lines
-    assert "7740 Øresavrunding Øresavrunding 0,00 0,25 0,00" in lines
-    assert "Sum 465,00 465,00" in lines
-    # Per VAT code: net, source VAT, gross, Fiken's VAT on the net (25 % of 279,80 − 25 % of 40,00).
+    assert "Forretningsdag 02.11.2026, åpent 00:00–20:00, første salg 09:00, siste 12:00" in lines
+    assert "Bokført ikke ennå (Fiken)" in lines
+    assert "Kilder Kassefil: kasse.csv; 4 kvitteringer (R1–R4)" in lines
+    # The Bilag is what Fiken books: revenue net per account and VAT code, the VAT on 2701, the
+    # return, payments and the rounding as sent; debit and credit each shown, 0,00 where zero.
+    assert "Bilag (slik Fiken bokfører det)" in lines
+    assert "3000 Salg 25 % 3 0,00 279,80" in lines
+    assert "3030 Salg 15 % 31 0,00 100,00" in lines
+    assert "3000 Retur 25 % 3 40,00 0,00" in lines
+    assert "2701 Utgående mva 25 % 3 0,00 59,95" in lines
+    assert "2701 Utgående mva 15 % 31 0,00 15,00" in lines
+    assert "1581 Betaling vipps 65,00 0,00" in lines
+    assert "7740 Øresavrunding 0,00 0,25" in lines
+    assert "Sum 455,00 455,00" in lines
+    # Per VAT code from the same figures: net, Fiken's VAT, gross, the source VAT, the gap.
     assert "3 Utgående mva, høy sats 25 % 239,80 59,95 299,75 59,95 0,00" in lines
     assert "31 Utgående mva, middels sats 15 % 100,00 15,00 115,00 15,00 0,00" in lines
-    assert any(line.startswith("Bokføres som fri postering: Fiken beregner mva") for line in lines)
+    assert "Grunnlag, mva og brutto er det Fiken bokfører (fri postering)." in lines
     # Payment methods, counts, returns, rounding, the Z-report warning.
     assert "vipps 1581 Til gode Vipps 2 65,00 -50,00" in lines
     assert "cash 1900 Kontanter 1 100,00 0,00" in lines
-    assert "Antall kvitteringer og ordrer 4  (csv: 4)" in lines
-    assert "herav kassekvitteringer 4" in lines and "herav nettbutikkordrer 0" in lines
+    assert "Kvitteringer og ordrer 4  (kasse 4, nettbutikk 0)" in lines
     assert "Returer -50,00  (1 kvitteringer)" in lines
-    assert "Øresavrunding 0,25  (1 kvitteringer)" in lines
+    assert "Øresavrunding i kildedata 0,25  (1 kvitteringer)" in lines
     assert "Øresavrunding bokført i Fiken 0,25" in lines
+    # The takings by hour: one bar per hour from the first sale to the last.
+    assert "09 10 11 12" in lines and "maks 250,00 kl. 09" in lines
     assert "- saft: Z-rapport 7: kontant 120,00, kvitteringene 100,00 (Z-7)" in lines
     assert "Ingen nettbutikkordrer denne dagen." in lines
 
@@ -151,10 +157,10 @@ def test_webshop_orders_are_specified_and_a_pos_duplicate_is_warned_whatever_the
     # Order number, local time, payment method, status, in the sales, amount.
     assert f"{order} Ordre 02.11.2026 10:30 vipps processing ja 200,00" in lines
     assert "1 ordrer 200,00" in lines
-    assert "herav kassekvitteringer 1" in lines and "herav nettbutikkordrer 1" in lines
+    assert "Kvitteringer og ordrer 2  (kasse 1, nettbutikk 1)" in lines
     assert "SPERRET" not in " ".join(lines)
     # Both sources are in the voucher (which is what the warning is about): 2 × 160,00 net at 25 %.
-    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 0,00 400,00 80,00" in lines
+    assert "3000 Salg 25 % 3 0,00 320,00" in lines and "2701 Utgående mva 25 % 3 0,00 80,00" in lines
     assert "3 Utgående mva, høy sats 25 % 320,00 80,00 400,00 80,00 0,00" in lines
     text = " ".join(lines)
     assert f"webshop order {order} is booked from WooCommerce and also appears in the csv data" in text
@@ -180,4 +186,4 @@ def test_the_pdf_prints_sami_letters_and_falls_back_to_the_core_font_with_a_warn
     assert f"no DejaVuSans.ttf and DejaVuSans-Bold.ttf in {empty}: the PDF reports use the core font Helvetica" in result.stderr
     lines = _pdf_lines(target)
     assert "Butikk Kárá?johka - Duodji EUR (bergen-bryggen)" in lines
-    assert "3000 Salgsinntekt, høy sats 25 % Salg 3 0,00 349,75 69,95" in lines
+    assert "3000 Salg 25 % 3 0,00 279,80" in lines

@@ -37,8 +37,14 @@ def test_the_correction_attached_in_fiken_says_it_replaces_v1(posting_ws):
     status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
     assert status == 0, out + err
     first, second = _attached_text(sb, 0), _attached_text(sb, 1)
-    assert "Versjon v1" in first.splitlines() and "erstatter" not in first
+    assert "Oppgjørsnøkkel [settlement:bergen-bryggen:2026-11-02:v1]  (v1)" in first.splitlines()
+    assert "erstatter" not in first
     lines = second.splitlines()
-    assert "Oppgjørsnøkkel [settlement:bergen-bryggen:2026-11-02:v2]" in lines
-    assert "Versjon v2, korreksjon: erstatter v1" in lines
-    assert any(line.startswith("Korreksjon: dette bilaget erstatter v1, som er tilbakeført") for line in lines)
+    assert "Oppgjørsnøkkel [settlement:bergen-bryggen:2026-11-02:v2]  (v2, korreksjon: erstatter v1)" in lines
+    # Why: the reversal's audit line, with the ids of what was reversed.
+    joined = " ".join(lines)
+    assert "Korreksjon: dette bilaget erstatter v1, som er tilbakeført (dagens data ble endret etter bokføring" in joined
+    assert "[settlement:bergen-bryggen:2026-11-02:v1], transaction" in joined
+    # The company and Fiken's journal entry number, read from Fiken when each version was posted.
+    assert "Foretak Demo AS (org.nr. 999999999)" in lines
+    assert any(line.startswith("Bokført Fiken bilag ") for line in lines)

@@ -14,7 +14,7 @@ from pypdf import PdfReader
 
 from settlement.report import render_pdf as render_with
 from settlement.report.fonts import find_font
-from settlement.report.pdf import latin1, vat_text
+from settlement.report.pdf import kr, latin1, vat_text
 from settlement.store.sales_store import StoredNote
 from tests.test_report_data import LINES, Order, sample_report
 
@@ -37,14 +37,14 @@ def test_headings_vendor_day_key_and_generated_at():
     text = _text(render_pdf(sample_report()))
     for heading in (
         "Dagsoppgjør 02.11.2026", "Bilag", "Konto", "Kontonavn", "Debet", "Kredit", "Mva-kode",
-        "Sum per mva-kode", "Grunnlag", "Mva", "Brutto", "Mva beregnet av Fiken", "Betalingsmåter",
-        "Nøkkeltall", "Antall kvitteringer og ordrer", "Returer", "Øresavrunding", "Driks", "Gavekort solgt",
+        "Sum per mva-kode", "Grunnlag", "Mva", "Brutto", "Mva i kildedata", "Betalingsmåter",
+        "Nøkkeltall", "Kvitteringer og ordrer", "Returer", "Øresavrunding", "Driks", "Gavekort solgt",
         "Gavekort innløst", "Avvik", "Nettbutikkordrer",
     ):
         assert heading in text, heading
     assert "Bergen Bryggen (bergen-bryggen)" in text
     assert "Oppgjørsnøkkel bergen-bryggen/2026-11-02" in text
-    assert "Generert 03.11.2026 05:00 UTC" in text
+    assert "generert 03.11.2026 05:00 UTC" in text
     assert "Rabatter ikke oppgitt i kildedataene" in text
     assert "Side 1 av 1" in text
 
@@ -67,18 +67,59 @@ def test_every_voucher_line_with_account_name_and_amounts_in_kroner():
         assert any(row.startswith(f"{line.account} {line.name}") for row in lines), line
 
 
-def test_vat_totals_show_source_and_fiken_vat_and_the_gap():
-    lines = _text(render_pdf(sample_report())).splitlines()
+def _booked_report(**kwargs):
+    """The sample day with the booking Fiken's journal mode sends for it."""
+    from settlement.posting.ledger import Booking
+    from settlement.targets.fiken.booking_view import fiken_booked, fiken_booking
+    from settlement.targets.fiken.payloads import build_journal_posting
+    from tests.test_report_data import LINES as lines, _voucher
+
+    voucher = _voucher(lines)
+    posting = build_journal_posting(voucher, "Bergen Bryggen", "1901", "7740", "[settlement:bergen-bryggen:2026-11-02:v1]")
+    seen = fiken_booking(posting, voucher.day, "7740")
+    booking = Booking("fiken", "journal", posting.key, (), seen.vat_by_code, seen.rounding,
+                      fiken_booked(posting, voucher, "1901", "7740"))
+    return replace(sample_report(**kwargs), **_with_booking(voucher, lines, booking))
+
+
+def _with_booking(voucher, lines, booking) -> dict:
+    from settlement.report import build_day_report
+
+    made = build_day_report(voucher, lines, (), (), "Bergen Bryggen", fiken=booking)
+    return {name: getattr(made, name) for name in ("booked", "booked_vat", "vat_totals", "posting_mode",
+                                                     "fiken_rounding", "ledger_name")}
+
+
+def test_vat_totals_show_booked_figures_beside_the_source_vat_and_the_gap():
+    lines = _text(render_pdf(_booked_report())).splitlines()
+    # Grunnlag, mva and brutto as Fiken books them; the VAT the sources stated; the gap.
     assert "3 Utgående mva, høy sats 25 % 1 738,92 434,73 2 173,65 434,73 0,00" in lines
-    assert "31 Utgående mva, middels sats 15 % 273,93 41,07 315,00 41,09 0,02" in lines
-    assert "Sum 2 012,85 475,80 2 488,65 475,82 0,02" in lines
+    assert "31 Utgående mva, middels sats 15 % 273,93 41,09 315,02 41,07 0,02" in lines
+    assert "Sum 2 012,85 475,82 2 488,67 475,80 0,02" in lines
+    assert any(line.startswith("Grunnlag, mva og brutto er det Fiken bokfører (fri postering); differansen 0,02")
+               for line in lines)
+
+
+def test_the_bilag_is_what_the_ledger_books_and_balances():
+    report = _booked_report()
+    lines = _text(render_pdf(report)).splitlines()
+    assert "Bilag (slik Fiken bokfører det)" in lines
+    assert "3000 Salg 25 % 3 0,00 1 838,92" in lines and "3000 Retur 25 % 3 100,00 0,00" in lines
+    assert "2701 Utgående mva 25 % 3 0,00 434,73" in lines and "2701 Utgående mva 15 % 31 0,00 41,09" in lines
+    assert "2990 Driks 0,00 20,00" in lines and "2900 Gavekort 0,00 500,00" in lines
+    # The source rounding 0,35 less the 0,02 Fiken's VAT adds.
+    assert "7740 Øresavrunding 0,00 0,33" in lines
+    assert sum(line.debit_ore for line in report.booked) == sum(line.credit_ore for line in report.booked)
+    total = f"Sum {kr(sum(line.debit_ore for line in report.booked))} {kr(sum(line.credit_ore for line in report.booked))}"
+    assert total in lines
+    assert "1901" not in " ".join(lines), "the settlement account nets out and is not shown"
 
 
 def test_payments_counts_and_refunds():
     lines = _text(render_pdf(sample_report())).splitlines()
     assert "vipps 1581 Til gode Vipps 2 275,00 -125,00" in lines
     assert "card 1580 Til gode kortoppgjør 1 1 385,00 0,00" in lines
-    assert "Antall kvitteringer og ordrer 5  (csv: 4, woocommerce: 1)" in lines
+    assert "Kvitteringer og ordrer 5  (kasse 4, nettbutikk 1)" in lines
     assert "Returer -125,00  (1 kvitteringer)" in lines
     assert "Gavekort innløst 300,00  (1 kvitteringer)" in lines
 
@@ -107,7 +148,7 @@ def test_sami_letters_and_the_euro_sign_print_and_read_back_exactly():
     name = "Kárášjohka – Duodji €"
     text = _text(render_pdf(replace(sample_report(), vendor_name=name)))
     assert f"Butikk {name} (bergen-bryggen)" in text.splitlines()
-    assert f"Dagsoppgjør {name} (bergen-bryggen) 02.11.2026 Side 1 av 1" in text
+    assert f"Dagsoppgjør {name} (bergen-bryggen) 02.11.2026 · generert 03.11.2026 05:00 UTC Side 1 av 1" in text
     assert PdfReader(io.BytesIO(render_pdf(replace(sample_report(), vendor_name=name)))).metadata.title == (
         f"Dagsoppgjør {name} 02.11.2026"
     )
@@ -129,7 +170,7 @@ def test_without_a_font_file_the_core_font_makes_text_latin1():
 def test_one_date_format_everywhere():
     orders = [Order("order", "1001", datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc), 99_900, "Stripe", "processing")]
     text = _text(render_pdf(sample_report(orders=orders)))
-    assert "Forretningsdag 02.11.2026" in text.splitlines()
+    assert "Forretningsdag 02.11.2026, første salg 10:00, siste 10:00" in text.splitlines()
     # The settlement key is a key, not a date shown to the reader: "bergen-bryggen/2026-11-02".
     dates = re.findall(r"\b\d{1,4}[.-]\d{1,2}[.-]\d{2,4}\b", text.replace("bergen-bryggen/2026-11-02", ""))
     assert sorted(set(dates)) == ["02.11.2026", "03.11.2026"], dates
@@ -148,15 +189,30 @@ def test_vat_codes_with_their_norwegian_text_and_the_rate_of_the_day():
     assert vat_text("99", day) == ""
 
 
-def test_a_correction_says_which_version_it_replaces():
+def test_a_correction_says_which_version_it_replaces_and_why():
     first = replace(sample_report(), settlement_key="[settlement:bergen-bryggen:2026-11-02:v1]")
     text = _text(render_pdf(first))
-    assert "Versjon v1" in text.splitlines() and "erstatter" not in text
-    second = replace(sample_report(), settlement_key="[settlement:bergen-bryggen:2026-11-02:v2]")
+    assert "Oppgjørsnøkkel [settlement:bergen-bryggen:2026-11-02:v1]  (v1)" in text.splitlines() and "erstatter" not in text
+    second = replace(sample_report(), settlement_key="[settlement:bergen-bryggen:2026-11-02:v2]",
+                     correction_reason="dagens data ble endret etter bokføring (tilbakeført: key …v1, transaction 7)")
     lines = _text(render_pdf(second)).splitlines()
-    assert "Versjon v2, korreksjon: erstatter v1" in lines
-    assert any(line.startswith("Korreksjon: dette bilaget erstatter v1, som er tilbakeført") for line in lines)
-    assert "settlement audit --vendor bergen-bryggen --date 2026-11-02" in " ".join(lines)
+    assert "Oppgjørsnøkkel [settlement:bergen-bryggen:2026-11-02:v2]  (v2, korreksjon: erstatter v1)" in lines
+    joined = " ".join(lines)
+    assert "Korreksjon: dette bilaget erstatter v1, som er tilbakeført (dagens data ble endret etter bokføring" in joined
+    assert "settlement audit --vendor bergen-bryggen --date 2026-11-02" in joined
+
+
+def test_where_it_was_booked_company_org_number_and_voucher_number():
+    from settlement.report.data import LedgerFacts
+
+    report = replace(_booked_report(), settlement_key="[settlement:bergen-bryggen:2026-11-02:v1]",
+                     ledger=LedgerFacts("Fiken", "Demo AS", "912345678", "57"))
+    lines = _text(render_pdf(report)).splitlines()
+    assert "Foretak Demo AS (org.nr. 912345678)" in lines
+    assert "Bokført Fiken bilag 57" in lines
+    go = replace(report, ledger=LedgerFacts("PowerOffice Go", "Demo klient", "", "10001"))
+    lines = _text(render_pdf(go)).splitlines()
+    assert "Foretak Demo klient (org.nr. ikke oppgitt av PowerOffice Go)" in lines
 
 
 def test_same_report_same_bytes_and_no_clock_inside():

@@ -28,22 +28,28 @@ def preview(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(voucher.to_json(), ensure_ascii=False, indent=2))
     else:
-        print(render_table(voucher, app.vendor(args.vendor).name))
+        vendor = app.vendor(args.vendor)
+        booking = None if voucher.blocked or voucher.is_empty else _next_booking(app, vendor, voucher)
+        print(render_table(voucher, vendor.name, booking, app.target_for(vendor).title if booking else ""))
     return 1 if voucher.blocked else 0
+
+
+def _next_booking(app, vendor, voucher):
+    """The booking a run would send for the day now, under the version it would use."""
+    from settlement.domain.posting_rules import version_to_post, voucher_digest
+    from settlement.store.posting_state import PostingState
+
+    state = PostingState(app.engine).get(vendor.id, voucher.day)
+    return app.booking_for(vendor, voucher, version_to_post(state, voucher, voucher_digest(voucher, vendor.posting)))
 
 
 def _preview_ledger(app, voucher: Voucher) -> int:
     """The request bodies of the day's next posting, under the version a run would use (nothing is sent)."""
-    from settlement.domain.posting_rules import version_to_post, voucher_digest
-    from settlement.store.posting_state import PostingState
-
     if voucher.blocked:
         print(render_table(voucher, app.vendor(voucher.vendor).name))
         return 1
     vendor = app.vendor(voucher.vendor)
-    state = PostingState(app.engine).get(vendor.id, voucher.day)
-    version = version_to_post(state, voucher, voucher_digest(voucher, vendor.posting))
-    print(json.dumps(app.booking_for(vendor, voucher, version).requests(), ensure_ascii=False, indent=2))
+    print(json.dumps(_next_booking(app, vendor, voucher).requests(), ensure_ascii=False, indent=2))
     return 0
 
 
@@ -51,9 +57,38 @@ def _amount(ore: int) -> str:
     return format_nok(ore) if ore else ""
 
 
-def render_table(voucher: Voucher, vendor_name: str) -> str:
-    """The voucher as a plain-text table, with totals, warnings and errors below it."""
+def render_booked(booking, title: str) -> list[str]:
+    """What the ledger books, line by line (net revenue, the VAT lines, the rest as sent, rounding),
+    then grunnlag, mva and brutto per VAT code from the same lines."""
+    from settlement.posting.ledger import VAT_KEY
+
+    lines = booking.booked
+    header = f"{'account':<11} {'text':<34} {'vat code':>8} {'debit':>13} {'credit':>13}"
+    out = [f"As {title} books it ({booking.mode}, {booking.key}):", "", header, "-" * len(header)]
+    for line in lines:
+        out.append(f"{line.account:<11} {line.text[:34]:<34} {line.vat_code or '':>8} "
+                   f"{_amount(line.debit_ore):>13} {_amount(line.credit_ore):>13}")
+    out.append("-" * len(header))
+    out.append(f"{'total':<55} {format_nok(sum(l.debit_ore for l in lines)):>13} "
+               f"{format_nok(sum(l.credit_ore for l in lines)):>13}")
+    sums: dict[str, list[int]] = {}
+    for line in lines:
+        if line.vat_code is not None:
+            sums.setdefault(line.vat_code, [0, 0])[line.key == VAT_KEY] += line.credit_ore - line.debit_ore
+    if sums:
+        out += ["", f"{'vat code':<11} {'grunnlag':>13} {'mva':>13} {'brutto':>13}"]
+        for code, (net, vat) in sorted(sums.items(), key=lambda item: (len(item[0]), item[0])):
+            out.append(f"{code:<11} {format_nok(net):>13} {format_nok(vat):>13} {format_nok(net + vat):>13}")
+    return out
+
+
+def render_table(voucher: Voucher, vendor_name: str, booking=None, title: str = "") -> str:
+    """The voucher as a plain-text table, with totals, warnings and errors below it: as the ledger
+    books it when a booking (settlement.posting.ledger.Booking with booked lines) is given, else
+    the voucher's gross lines."""
     out = [f"Dagsoppgjør {vendor_name} ({voucher.vendor}) {voucher.day.isoformat()}", ""]
+    if booking is not None and booking.booked:
+        return "\n".join(out + render_booked(booking, title or booking.target) + _notes(voucher))
     header = f"{'account':<11} {'name':<34} {'debit':>13} {'credit':>13} {'vat code':>8} {'vat':>11} {'fiken vat':>11}"
     out += [header, "-" * len(header)]
     for line in voucher.lines:
@@ -65,10 +100,16 @@ def render_table(voucher: Voucher, vendor_name: str) -> str:
     out.append(f"{'total':<46} {format_nok(voucher.total_debit):>13} {format_nok(voucher.total_credit):>13}")
     if not voucher.lines and not voucher.errors:
         out.append("(no sales on this day: nothing to post)")
+    return "\n".join(out + _notes(voucher))
+
+
+def _notes(voucher: Voucher) -> list[str]:
+    """The voucher's warnings and errors, and whether the day is blocked."""
+    out = []
     for problem in voucher.warnings:
         out.append(f"WARNING: {problem.format(with_severity=False)}")
     for problem in voucher.errors:
         out.append(f"ERROR: {problem}")
     if voucher.blocked:
         out.append("This day is blocked until the errors above are fixed.")
-    return "\n".join(out)
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone, tzinfo
+from datetime import date, datetime, time, timezone, tzinfo
 from typing import Iterable, Protocol, Sequence
 
 from settlement.domain.chart import code_key
@@ -17,17 +17,76 @@ from settlement.domain.keys import parse_key
 from settlement.domain.problems import Problem
 from settlement.domain.sales import LineType, SaleLine
 from settlement.domain.voucher import Voucher, VoucherLine
+from settlement.report.sources import Hours, SourceSummary, summarize_sources, takings_by_hour
+
+# The ledgers' names as the report writes them, by target name.
+LEDGER_TITLES = {"fiken": "Fiken", "tripletex": "Tripletex", "poweroffice": "PowerOffice Go"}
 
 # Sources whose receipts are webshop orders (counted as orders, not as till receipts).
 WEBSHOP_SOURCES = frozenset({"woocommerce"})
 
 
 class BookedView(Protocol):
-    """What the ledger books for a posting, as the report shows it (settlement.posting.ledger.Booking)."""
+    """What the ledger books for a posting, as the report shows it (settlement.posting.ledger.Booking,
+    whose `booked` lines, when it has them, are the report's Bilag)."""
 
     mode: str
     vat_by_code: Mapping[str, int]
     rounding: int
+
+
+class BookedLineView(Protocol):
+    """One line the ledger books (settlement.posting.ledger.BookedLine)."""
+
+    account: str
+    text: str
+    debit_ore: int
+    credit_ore: int
+    vat_code: str | None
+    key: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerFacts:
+    """Where the day was booked, as read from the ledger when it was posted.
+
+    ledger: the ledger's name ("Fiken"); company, organization_number: the company the posting
+    went to ("" where the ledger did not say); voucher_number: the ledger's own number of the
+    voucher (bilagsnummer), "" before posting; link: where to see it, "" where the ledger gives none.
+    """
+
+    ledger: str
+    company: str = ""
+    organization_number: str = ""
+    voucher_number: str = ""
+    link: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BookedVat:
+    """Per VAT code, from the booked lines: the net on the revenue accounts, the VAT the ledger
+    books, their sum, and the VAT the sources stated (credit positive, returns negative)."""
+
+    vat_code: str
+    net: int
+    vat: int
+    gross: int
+    source_vat: int
+
+
+def booked_vat(booked: Sequence[BookedLineView], totals: Sequence["VatTotal"]) -> tuple[BookedVat, ...]:
+    """Grunnlag, mva and brutto per VAT code from the same lines the Bilag shows."""
+    net: dict[str, int] = {}
+    vat: dict[str, int] = {}
+    for line in booked:
+        if line.vat_code is None:
+            continue
+        into = vat if line.key == "vat" else net
+        into[line.vat_code] = into.get(line.vat_code, 0) + line.credit_ore - line.debit_ore
+    source = {t.vat_code: t.vat for t in totals}
+    codes = sorted(set(net) | set(vat) | set(source), key=lambda code: (len(code), code))
+    return tuple(BookedVat(code, net.get(code, 0), vat.get(code, 0), net.get(code, 0) + vat.get(code, 0),
+                           source.get(code, 0)) for code in codes)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +171,15 @@ class DayReport:
             bodies (then vat_totals' fiken_vat is read from them), else None.
         fiken_rounding: what the posting books on the rounding account (credit positive): the
             data's rounding less the VAT gap in journal mode; None without the posting.
+        booked: what the ledger books, line by line (the Bilag); () without a booking, when the
+            report shows the voucher's gross lines instead.
+        booked_vat: grunnlag, mva and brutto per VAT code from the booked lines.
+        ledger: the ledger, company and voucher number the day was booked under, when known.
+        sources: files, registers and receipt ranges behind the day.
+        hours: the takings per hour and the first and last sale.
+        day_window: the vendor's business day (day start, closing time), local.
+        correction_reason: for a version 2 and up, why the version before was replaced.
+        ledger_name: the name of the ledger the booking is for ("Fiken"), "" without one.
     """
 
     vendor: str
@@ -139,6 +207,19 @@ class DayReport:
     posting_mode: str | None = None
     fiken_rounding: int | None = None
     discounts_by_source: tuple[tuple[str, int | None], ...] = ()
+    booked: tuple[BookedLineView, ...] = ()
+    booked_vat: tuple[BookedVat, ...] = ()
+    ledger: LedgerFacts | None = None
+    sources: tuple[SourceSummary, ...] = ()
+    hours: Hours | None = None
+    day_window: tuple[time, time] | None = None
+    correction_reason: str = ""
+    ledger_name: str = ""
+
+    @property
+    def booked_by(self) -> str:
+        """The ledger's name for the texts ("Fiken"), "regnskapet" when not known."""
+        return (self.ledger.ledger if self.ledger else self.ledger_name) or "regnskapet"
 
     @property
     def version(self) -> int | None:
@@ -283,6 +364,9 @@ def build_day_report(
     *,
     zone: tzinfo = timezone.utc,
     fiken: BookedView | None = None,
+    ledger: LedgerFacts | None = None,
+    day_window: tuple[time, time] | None = None,
+    correction_reason: str = "",
 ) -> DayReport:
     """Assemble the report of one vendor-day.
 
@@ -296,8 +380,11 @@ def build_day_report(
         settlement_key: the posting's key, printed when given.
         generated_at: when the report is made; the core reads no clock.
         zone: the vendor's time zone, for the order times.
-        fiken: what the posting's bodies book (fiken_view.fiken_booking); when given, the VAT
-            Fiken computes is taken from it rather than from the voucher lines.
+        fiken: the booking sent to the ledger (settlement.posting.ledger.Booking); when given, the
+            VAT the ledger computes is taken from it, and its booked lines are the Bilag.
+        ledger: where the day was booked (company, voucher number), when known.
+        day_window: the vendor's day start and closing time.
+        correction_reason: why the version before was replaced (versions 2 and up).
     """
     by_type: dict[str, list[SaleLine]] = {}
     for line in lines:
@@ -319,6 +406,8 @@ def build_day_report(
         if not any(problem.message in shown for shown in deviations):
             deviations.append(text)
 
+    booked = tuple(getattr(fiken, "booked", ()) or ())
+    totals = vat_totals(voucher.lines)
     return DayReport(
         vendor=voucher.vendor,
         vendor_name=vendor_name,
@@ -329,7 +418,7 @@ def build_day_report(
         total_debit=voucher.total_debit,
         total_credit=voucher.total_credit,
         blocked=voucher.blocked,
-        vat_totals=_with_fiken_vat(vat_totals(voucher.lines), fiken),
+        vat_totals=_with_fiken_vat(totals, fiken),
         payments=payments,
         receipts=sum(len(ids) for ids in sources.values()),
         receipts_by_source=tuple(sorted((source, len(ids)) for source, ids in sources.items())),
@@ -345,6 +434,14 @@ def build_day_report(
         webshop_orders=tuple(_webshop_entry(order, zone) for order in webshop_orders),
         posting_mode=fiken.mode if fiken else None,
         fiken_rounding=fiken.rounding if fiken else None,
+        booked=booked,
+        booked_vat=booked_vat(booked, totals) if booked else (),
+        ledger=ledger,
+        sources=summarize_sources(lines, deviations),
+        hours=takings_by_hour(lines, zone, day_window[0].hour if day_window else 0),
+        day_window=day_window,
+        correction_reason=correction_reason,
+        ledger_name=LEDGER_TITLES.get(getattr(fiken, "target", ""), getattr(fiken, "target", "")),
     )
 
 

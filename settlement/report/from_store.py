@@ -9,7 +9,7 @@ from sqlalchemy.engine import Engine
 
 from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher
-from settlement.report.data import DayReport, build_day_report
+from settlement.report.data import DayReport, LedgerFacts, build_day_report
 from settlement.store.sales_store import SalesStore, StoredNote
 from settlement.store.webshop import webshop_orders
 
@@ -17,6 +17,7 @@ from settlement.store.webshop import webshop_orders
 def build_report(
     engine: Engine, sales: SalesStore, vendor: Vendor, voucher: Voucher, booking=None,
     settlement_key: str | None = None, generated_at: datetime | None = None,
+    *, ledger: LedgerFacts | None = None, correction_reason: str = "",
 ) -> DayReport:
     """The report of a vendor-day: the voucher (and the booking) handed over, with the day's stored
     sales lines, notes and webshop orders.
@@ -25,6 +26,8 @@ def build_report(
         anything with mode, vat_by_code and rounding), so the PDF shows the VAT and rounding the
         ledger books; None for a day with nothing to book.
     generated_at defaults to now (UTC); pass it to date the report yourself.
+    ledger: where the day was booked (settlement.report.ledger_facts), for a posted day.
+    correction_reason: why this version replaces the one before.
     """
     day = voucher.day
     return build_day_report(
@@ -37,6 +40,9 @@ def build_report(
         (generated_at or datetime.now(timezone.utc)).astimezone(vendor.tz),
         zone=vendor.tz,
         fiken=booking,
+        ledger=ledger,
+        day_window=(vendor.day_start, vendor.closing_time),
+        correction_reason=correction_reason,
     )
 
 

@@ -18,6 +18,7 @@ from fpdf.enums import XPos, YPos
 
 from settlement.domain.money import format_nok
 from settlement.domain.vat import UnknownVatCode, rate_on
+from settlement.report.chart import draw_hours
 from settlement.report.data import DayReport, Tally
 from settlement.report.fonts import PdfFont
 
@@ -120,8 +121,8 @@ class _Document(FPDF):
         self.set_y(-10)
         self.style(size=7)
         self.set_text_color(110)
-        self.cell(_WIDTH / 2, 4, self.t(self.footer_text))
-        self.cell(_WIDTH / 2, 4, f"Side {self.page_no()} av {{nb}}", align="R")
+        self.cell(_WIDTH - 25, 4, self.t(self.footer_text))
+        self.cell(25, 4, f"Side {self.page_no()} av {{nb}}", align="R")
         self.set_text_color(0)
 
 
@@ -203,13 +204,174 @@ def _stamp(moment: datetime | None) -> str:
     return f"{dato(moment)} {moment:%H:%M %Z}".strip()
 
 
-def _version(report: DayReport) -> list[tuple[str, str]]:
-    """The posting version, and for a correction the one it replaces."""
-    if report.version is None:
-        return []
-    if report.version == 1:
-        return [("Versjon", "v1")]
-    return [("Versjon", f"v{report.version}, korreksjon: erstatter v{report.version - 1}")]
+def _company(report: DayReport) -> str:
+    facts = report.ledger
+    if facts is None:
+        return "ikke bokført ennå (leses fra regnskapet ved bokføring)"
+    if not facts.company:
+        return f"ikke oppgitt av {facts.ledger}"
+    org = f"org.nr. {facts.organization_number}" if facts.organization_number else f"org.nr. ikke oppgitt av {facts.ledger}"
+    return f"{facts.company} ({org})"
+
+
+def _booked(report: DayReport) -> list[tuple[str, str]]:
+    """Where and under which key and version the day is booked; a correction names the version it
+    replaces."""
+    facts = report.ledger
+    if facts is None:
+        where = f"ikke ennå ({report.booked_by})" if report.ledger_name else "ikke ennå"
+    else:
+        where = facts.ledger + (f" bilag {facts.voucher_number}" if facts.voucher_number else "")
+    rows = [("Bokført", where)]
+    if report.settlement_key:
+        version = f"v{report.version}" if report.version else ""
+        if report.version and report.version > 1:
+            version += f", korreksjon: erstatter v{report.version - 1}"
+        rows.append(("Oppgjørsnøkkel", f"{report.settlement_key}" + (f"  ({version})" if version else "")))
+    if facts is not None and facts.link:
+        rows.append(("Lenke", facts.link))
+    return rows
+
+
+def _day_hours(report: DayReport) -> str:
+    shown = dato(report.day)
+    if report.day_window is not None:
+        start, close = report.day_window
+        shown += f", åpent {start:%H:%M}–{close:%H:%M}"
+    hours = report.hours
+    if hours is not None and hours.first is not None:
+        shown += f", første salg {hours.first:%H:%M}, siste {hours.last:%H:%M}"
+    return shown
+
+
+def _sources(report: DayReport) -> list[tuple[str, str]]:
+    """One line per source: its files, registers with receipt count and range, Z reports."""
+    rows = []
+    for source in report.sources:
+        parts = []
+        if source.files:
+            parts.append(", ".join(source.files))
+        for register in source.registers:
+            unit = ("ordre" if register.count == 1 else "ordrer") if source.source == "woocommerce" else (
+                "kvittering" if register.count == 1 else "kvitteringer")
+            span = register.first if register.first == register.last else f"{register.first}–{register.last}"
+            where = f"kasse {register.register}: " if register.register else ""
+            parts.append(f"{where}{register.count} {unit} ({span})")
+        if source.z_reports:
+            parts.append("Z-rapport " + ", ".join(source.z_reports))
+        rows.append(("Kilder" if not rows else "", f"{source.name}: " + "; ".join(parts)))
+    if report.webshop_orders:
+        rows.append(("Kilder" if not rows else "", f"Nettbutikkens ordreliste: {report.webshop_order_count} ordrer"))
+    return rows
+
+
+def _bilag(pdf: _Document, report: DayReport) -> None:
+    """The voucher as the ledger books it (net revenue, its VAT, the rest as sent); without a
+    booking (a blocked day) the voucher's gross lines as the sources give them."""
+    if report.booked:
+        _heading(pdf, f"Bilag (slik {report.booked_by} bokfører det)")
+        _table(
+            pdf,
+            [_Column("Konto", 20), _Column("Tekst", 88), _Column("Mva-kode", 18, "C"),
+             _Column("Debet", 30, "R"), _Column("Kredit", 30, "R")],
+            [[line.account, line.text, line.vat_code or "", kr(line.debit_ore), kr(line.credit_ore)]
+             for line in report.booked],
+            total=["Sum", "", "", kr(sum(line.debit_ore for line in report.booked)),
+                   kr(sum(line.credit_ore for line in report.booked))],
+        )
+        return
+    _heading(pdf, "Bilag (ikke bokført: linjene fra kildedataene, brutto)")
+    _table(
+        pdf,
+        [
+            _Column("Konto", 14), _Column("Kontonavn", 64), _Column("Type", 26), _Column("Mva-kode", 16, "C"),
+            _Column("Debet", 22, "R"), _Column("Kredit", 22, "R"), _Column("Mva", 22, "R"),
+        ],
+        [
+            [line.account, line.name, _SECTION_NAMES.get(line.section, line.section), line.vat_code or "",
+             kr(line.debit), kr(line.credit), kr(line.vat)]
+            for line in report.lines
+        ],
+        total=["Sum", "", "", "", kr(report.total_debit), kr(report.total_credit), ""],
+    )
+    if not report.lines:
+        pdf.cell(_WIDTH, _ROW, "Ingen salg denne dagen: ingenting å bokføre.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _vat(pdf: _Document, report: DayReport) -> None:
+    """Per VAT code: grunnlag, mva and brutto as booked (from the Bilag's lines), beside the VAT the
+    sources stated."""
+    _heading(pdf, "Sum per mva-kode")
+    if report.booked_vat:
+        rows = [(t.vat_code, t.net, t.vat, t.gross, t.source_vat) for t in report.booked_vat]
+        booked_by = report.booked_by
+    else:
+        rows = [(t.vat_code, t.net, t.vat, t.gross, t.vat) for t in report.vat_totals]
+        booked_by = ""
+    _table(
+        pdf,
+        [_Column("Mva-kode", 62), _Column("Grunnlag", 24, "R"), _Column("Mva", 22, "R"), _Column("Brutto", 24, "R"),
+         _Column("Mva i kildedata", 31, "R"), _Column("Differanse", 23, "R")],
+        [[f"{code} {vat_text(code, report.day)}".strip(), kr(net), kr(vat), kr(gross), kr(source), kr(vat - source)]
+         for code, net, vat, gross, source in rows],
+        total=["Sum", kr(sum(r[1] for r in rows)), kr(sum(r[2] for r in rows)), kr(sum(r[3] for r in rows)),
+               kr(sum(r[4] for r in rows)), kr(sum(r[2] - r[4] for r in rows))],
+    )
+    gap = sum(r[2] - r[4] for r in rows)
+    if booked_by and rows:
+        how = {"journal": "fri postering", "cash_sale": "kontantsalg"}.get(report.posting_mode or "", "bilag")
+        note = f"Grunnlag, mva og brutto er det {booked_by} bokfører ({how})"
+        note += f"; differansen {kr(gap)} mot kildedataenes mva er ført på øresavrunding." if gap else "."
+        pdf.multi_cell(_WIDTH, _ROW, pdf.t(note), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _payments(pdf: _Document, report: DayReport) -> None:
+    _heading(pdf, "Betalingsmåter")
+    _table(
+        pdf,
+        [
+            _Column("Betalingsmåte", 30), _Column("Konto", 22), _Column("Kontonavn", 58),
+            _Column("Antall", 16, "R"), _Column("Beløp", 30, "R"), _Column("Herav refusjoner", 30, "R"),
+        ],
+        [
+            [p.code, p.account or "(ikke koblet)", p.account_name or "", str(p.receipts), kr(p.amount), kr(p.refunds)]
+            for p in report.payments
+        ],
+        total=["Sum", "", "", "", kr(sum(p.amount for p in report.payments)), ""],
+    )
+
+
+def _key_figures(pdf: _Document, report: DayReport) -> None:
+    """Counts and amounts on the left, the takings by hour beside them."""
+    _heading(pdf, "Nøkkeltall", rows=9)
+    top = pdf.get_y()
+    _pairs(
+        pdf,
+        [
+            ("Kvitteringer og ordrer", f"{report.receipts}  (kasse {report.till_receipts}, nettbutikk "
+                                       f"{report.webshop_receipts})"),
+            ("Returer", _tally(report.returns)),
+            ("Øresavrunding i kildedata", _tally(report.rounding)),
+            *(
+                [(f"Øresavrunding bokført i {report.booked_by}", kr(report.fiken_rounding))]
+                if report.fiken_rounding is not None else []
+            ),
+            ("Driks", _tally(report.tips)),
+            ("Gavekort solgt", _tally(report.gift_cards_sold)),
+            ("Gavekort innløst", _tally(report.gift_cards_redeemed)),
+            ("Rabatter", _discounts(report)),
+        ],
+        label=58, value=56, align="L",
+    )
+    bottom = pdf.get_y()
+    if report.hours is not None and report.hours.by_hour:
+        left = _MARGIN + 116
+        pdf.set_xy(left, top)
+        pdf.style("B", 7.5)
+        pdf.cell(_WIDTH - 116, 4, pdf.t("Omsetning per time (inkl. mva)"))
+        draw_hours(pdf, report.hours.by_hour, left, top + 5, _WIDTH - 116, bottom - top - 5, pdf.t)
+        pdf.style(size=8.5)
+    pdf.set_xy(_MARGIN, bottom)
 
 
 def render_pdf(report: DayReport, font: PdfFont | None = None) -> bytes:
@@ -223,7 +385,7 @@ def render_pdf(report: DayReport, font: PdfFont | None = None) -> bytes:
     pdf.set_title(title if pdf.unicode else latin1(title))
     pdf.set_author("settlement")
     pdf.set_creator("settlement")
-    pdf.footer_text = f"Dagsoppgjør {report.vendor_name} ({report.vendor}) {day}"
+    pdf.footer_text = f"Dagsoppgjør {report.vendor_name} ({report.vendor}) {day} · generert {_stamp(report.generated_at)}"
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
@@ -234,20 +396,21 @@ def render_pdf(report: DayReport, font: PdfFont | None = None) -> bytes:
     _pairs(
         pdf,
         [
+            ("Foretak", _company(report)),
             ("Butikk", f"{report.vendor_name} ({report.vendor})"),
-            ("Forretningsdag", day),
-            ("Oppgjørsnøkkel", report.settlement_key or "-"),
-            *_version(report),
-            ("Generert", _stamp(report.generated_at)),
+            ("Forretningsdag", _day_hours(report)),
+            *_booked(report),
+            *_sources(report),
         ],
-        label=32, value=_WIDTH - 32, align="L",
+        label=30, value=_WIDTH - 30, align="L",
     )
     if report.version is not None and report.version > 1:
         pdf.multi_cell(
             _WIDTH, _ROW,
             pdf.t(
-                f"Korreksjon: dette bilaget erstatter v{report.version - 1}, som er tilbakeført fordi dagens "
-                "data ble endret etter at den ble bokført. Hva som ble gjort og når står i revisjonsloggen: "
+                f"Korreksjon: dette bilaget erstatter v{report.version - 1}, som er tilbakeført"
+                + (f" ({report.correction_reason})" if report.correction_reason else "")
+                + ". Hva som ble gjort og når står i revisjonsloggen: "
                 f"settlement audit --vendor {report.vendor} --date {report.day.isoformat()}"
             ),
             align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
@@ -258,99 +421,10 @@ def render_pdf(report: DayReport, font: PdfFont | None = None) -> bytes:
         pdf.cell(_WIDTH, 7, "SPERRET: bilaget har feil (se Avvik) og bokføres ikke", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0)
 
-    _heading(pdf, "Bilag")
-    _table(
-        pdf,
-        [
-            _Column("Konto", 14), _Column("Kontonavn", 64), _Column("Type", 26), _Column("Mva-kode", 16, "C"),
-            _Column("Debet", 22, "R"), _Column("Kredit", 22, "R"), _Column("Mva", 22, "R"),
-        ],
-        [
-            [
-                line.account, line.name, _SECTION_NAMES.get(line.section, line.section), line.vat_code or "",
-                kr(line.debit), kr(line.credit), kr(line.vat),
-            ]
-            for line in report.lines
-        ],
-        total=["Sum", "", "", "", kr(report.total_debit), kr(report.total_credit), ""],
-    )
-    if not report.lines:
-        pdf.cell(_WIDTH, _ROW, "Ingen salg denne dagen: ingenting å bokføre.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-
-    _heading(pdf, "Sum per mva-kode")
-    totals = report.vat_totals
-    _table(
-        pdf,
-        [
-            _Column("Mva-kode", 63), _Column("Grunnlag", 21, "R"), _Column("Mva", 19, "R"),
-            _Column("Brutto", 21, "R"), _Column("Mva beregnet av Fiken", 42, "R"), _Column("Differanse", 20, "R"),
-        ],
-        [
-            [
-                f"{t.vat_code} {vat_text(t.vat_code, report.day)}".strip(), kr(t.net), kr(t.vat), kr(t.gross),
-                kr(t.fiken_vat), kr(t.fiken_vat - t.vat),
-            ]
-            for t in totals
-        ],
-        total=[
-            "Sum", kr(sum(t.net for t in totals)), kr(sum(t.vat for t in totals)), kr(sum(t.gross for t in totals)),
-            kr(sum(t.fiken_vat for t in totals)), kr(sum(t.fiken_vat - t.vat for t in totals)),
-        ],
-    )
-
-    if report.posting_mode == "journal" and totals:
-        gap = sum(t.fiken_vat - t.vat for t in totals)
-        pdf.multi_cell(
-            _WIDTH, _ROW,
-            pdf.t(
-                "Bokføres som fri postering: Fiken beregner mva av grunnlaget per linje (avrundet til nærmeste øre)"
-                + (f"; differansen {kr(gap)} mot kildedataene føres på øresavrunding." if gap else ".")
-            ),
-            align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-        )
-    elif report.posting_mode == "cash_sale" and totals:
-        pdf.multi_cell(
-            _WIDTH, _ROW, pdf.t("Bokføres som kontantsalg med mva fra kildedataene."),
-            align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-        )
-
-    _heading(pdf, "Betalingsmåter")
-    _table(
-        pdf,
-        [
-            _Column("Betalingsmåte", 30), _Column("Konto", 22), _Column("Kontonavn", 58),
-            _Column("Antall", 16, "R"), _Column("Beløp", 30, "R"), _Column("Herav refusjoner", 30, "R"),
-        ],
-        [
-            [
-                p.code, p.account or "(ikke koblet)", p.account_name or "", str(p.receipts), kr(p.amount),
-                kr(p.refunds),
-            ]
-            for p in report.payments
-        ],
-        total=["Sum", "", "", "", kr(sum(p.amount for p in report.payments)), ""],
-    )
-
-    _heading(pdf, "Nøkkeltall")
-    by_source = ", ".join(f"{source}: {count}" for source, count in report.receipts_by_source)
-    _pairs(
-        pdf,
-        [
-            ("Antall kvitteringer og ordrer", f"{report.receipts}" + (f"  ({by_source})" if by_source else "")),
-            ("herav kassekvitteringer", str(report.till_receipts)),
-            ("herav nettbutikkordrer", str(report.webshop_receipts)),
-            ("Returer", _tally(report.returns)),
-            ("Øresavrunding", _tally(report.rounding)),
-            *(
-                [("Øresavrunding bokført i Fiken", kr(report.fiken_rounding))]
-                if report.fiken_rounding is not None else []
-            ),
-            ("Driks", _tally(report.tips)),
-            ("Gavekort solgt", _tally(report.gift_cards_sold)),
-            ("Gavekort innløst", _tally(report.gift_cards_redeemed)),
-            ("Rabatter", _discounts(report)),
-        ],
-    )
+    _bilag(pdf, report)
+    _vat(pdf, report)
+    _payments(pdf, report)
+    _key_figures(pdf, report)
 
     _heading(pdf, "Avvik", rows=min(max(len(report.deviations) + len(report.errors), 1), 4))
     _paragraphs(pdf, report.deviations, "Ingen avvik.")

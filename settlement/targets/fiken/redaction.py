@@ -9,8 +9,10 @@ simply calls it when built.
 
 from __future__ import annotations
 
-import logging
 import re
+
+from settlement.targets.redaction import RedactingFilter as _Filter
+from settlement.targets.redaction import install_filter, redact_with
 
 # Loggers known to log credentials or token bodies at DEBUG level.
 SECRET_CARRYING_LOGGERS = (
@@ -41,28 +43,15 @@ _PATTERNS = (
 
 def redact(text: str) -> str:
     """`text` with bearer/basic credentials and token fields replaced by [REDACTED]."""
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
+    return redact_with(_PATTERNS, text)
 
 
-class RedactingFilter(logging.Filter):
-    """Formats the record's message once and stores the redacted text in its place."""
+class RedactingFilter(_Filter):
+    """The filter with Fiken's patterns."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is not ours to fix; leave it to the handler
-            return True
-        cleaned = redact(message)
-        if cleaned != message or record.args:
-            record.msg, record.args = cleaned, None
-        return True
+    patterns = _PATTERNS
 
 
 def install_redaction() -> None:
     """Attach one RedactingFilter to each secret-carrying logger (no-op when already attached)."""
-    for name in SECRET_CARRYING_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
+    install_filter(RedactingFilter, SECRET_CARRYING_LOGGERS)

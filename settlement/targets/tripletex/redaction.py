@@ -7,8 +7,10 @@ in the :create answer. `install_redaction()` puts a filter on the loggers that c
 
 from __future__ import annotations
 
-import logging
 import re
+
+from settlement.targets.redaction import RedactingFilter as _Filter
+from settlement.targets.redaction import install_filter, redact_with
 
 SECRET_CARRYING_LOGGERS = ("settlement.targets.tripletex", "urllib3.connectionpool", "requests")
 
@@ -22,28 +24,15 @@ _PATTERNS = (
 
 def redact(text: str) -> str:
     """`text` with Basic/Bearer credentials and token parameters or fields replaced by [REDACTED]."""
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
-    return text
+    return redact_with(_PATTERNS, text)
 
 
-class RedactingFilter(logging.Filter):
-    """Formats the record's message once and stores the redacted text in its place."""
+class RedactingFilter(_Filter):
+    """The filter with Tripletex's patterns."""
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a broken format string is not ours to fix
-            return True
-        cleaned = redact(message)
-        if cleaned != message or record.args:
-            record.msg, record.args = cleaned, None
-        return True
+    patterns = _PATTERNS
 
 
 def install_redaction() -> None:
-    """Attach one RedactingFilter to each secret-carrying logger (idempotent)."""
-    for name in SECRET_CARRYING_LOGGERS:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingFilter) for f in logger.filters):
-            logger.addFilter(RedactingFilter())
+    """Attach one RedactingFilter to each secret-carrying logger (no-op when already attached)."""
+    install_filter(RedactingFilter, SECRET_CARRYING_LOGGERS)

@@ -17,63 +17,22 @@ import random
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import requests
-from urllib3.exceptions import NewConnectionError
 
+from settlement.targets.http import IDEMPOTENT, AttemptLoop, SentRequest, caused_by, expand, shorten
 from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.poweroffice import errors
 from settlement.targets.poweroffice.auth import ClientCredentials
 from settlement.targets.poweroffice.redaction import install_redaction
 from settlement.targets.retry import RetryPolicy, parse_retry_after
 
+__all__ = ["SentRequest", "Transport", "client_error", "problem_of", "problem_text"]  # SentRequest: shared
+
 log = logging.getLogger("settlement.targets.poweroffice")
 
-IDEMPOTENT = frozenset({"GET", "HEAD"})
 MIN_429_WAIT = 1.0
-
-
-@dataclass(frozen=True, slots=True)
-class SentRequest:
-    """One attempt, as reported to the `on_request` hook (metrics, contract recording).
-
-    `path` is the path template ("/Vouchers/Reverse/{id}"); `status` the HTTP status, or
-    "connection_error" / "timeout"; `json` the JSON body sent (None for GET and uploads).
-    """
-
-    method: str
-    path: str
-    status: int | str
-    seconds: float
-    request_id: str
-    attempt: int
-    json: Any = None
-
-
-def _caused_by(exc: BaseException, kind: type) -> bool:
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, kind):
-            return True
-        stack.extend(item.args)
-        stack.extend([getattr(item, "reason", None), item.__cause__, item.__context__])
-    return False
-
-
-def nothing_was_sent(exc: requests.RequestException) -> bool:
-    """True when the request certainly never reached Go (so even a POST may be tried again)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(exc, requests.exceptions.ReadTimeout):
-        return _caused_by(exc, NewConnectionError)
-    return False
 
 
 def problem_of(response: requests.Response) -> dict | None:
@@ -93,39 +52,36 @@ def problem_text(problem: dict | None, response: requests.Response, limit: int =
         text = ": ".join(dict.fromkeys(p for p in parts if p))
     else:
         text = response.text or ""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(" ".join(text.split()), limit)
 
 
-class Transport:
+class Transport(AttemptLoop):
     """Sends requests for one credential; see the module docstring."""
+
+    ledger = "PowerOffice"
+    log = log
+    connection_error = errors.PowerOfficeConnectionError
+    ambiguous_result = errors.AmbiguousResult
+    server_error = errors.ServerError
+    dropped_cause = "the connection dropped after sending"
 
     def __init__(self, base_url: str, credentials: ClientCredentials, *, gate: RequestGate | None = None,
                  connect_timeout: float = 5.0, read_timeout: float = 30.0, retry: RetryPolicy | None = None,
                  on_request: Callable[[SentRequest], None] | None = None, session: requests.Session | None = None,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
         install_redaction()
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url, gate=gate or LocalGate(10), connect_timeout=connect_timeout,
+                         read_timeout=read_timeout, retry=retry, on_request=on_request, session=session,
+                         sleep=sleep, rng=rng)
         self.credentials = credentials
-        self.gate = gate or LocalGate(10)
-        self.timeout = (connect_timeout, read_timeout)
-        self.retry = retry or RetryPolicy()
-        self.on_request = on_request
-        self.session = session or requests.Session()
-        self.sleep = sleep
-        self.rng = rng or random.Random()
 
-    def _report(self, record: SentRequest) -> None:
-        log.debug("PowerOffice %s %s -> %s in %.3fs (attempt %d, X-Request-ID %s)", record.method, record.path,
-                  record.status, record.seconds, record.attempt, record.request_id)
-        if self.on_request is not None:
-            self.on_request(record)
+    def _unreachable_cause(self, exc: requests.RequestException) -> str:
+        return "connection refused" if caused_by(exc, ConnectionRefusedError) else "connection failed"
 
     def send(self, method: str, template: str, path_params: Mapping[str, Any] | None = None, *,
              params: Mapping[str, Any] | None = None, json: Any = None, files: Any = None) -> requests.Response:
         """Send until a 2xx answer or a definite failure."""
-        url = self.base_url + template.format(**{k: requests.utils.quote(str(v), safe="")
-                                                 for k, v in (path_params or {}).items()})
+        url = expand(self.base_url, template, path_params)
         idempotent = method in IDEMPOTENT
         renewed = False
         attempt = 0
@@ -145,19 +101,8 @@ class Transport:
                                  "Ocp-Apim-Subscription-Key": self.credentials.subscription_key,
                                  "Accept": "application/json"})
             except requests.RequestException as exc:
-                timed_out = isinstance(exc, requests.Timeout)
-                self._report(SentRequest(method, template, "timeout" if timed_out else "connection_error",
-                                         time.monotonic() - started, request_id, attempt, json))
-                if nothing_was_sent(exc) or idempotent:
-                    if attempt < self.retry.attempts:
-                        self.sleep(self.retry.backoff(attempt, self.rng))
-                        continue
-                    cause = "timed out" if timed_out else (
-                        "connection refused" if _caused_by(exc, ConnectionRefusedError) else "connection failed")
-                    raise errors.PowerOfficeConnectionError(f"cannot reach PowerOffice: {cause}", **context) from None
-                cause = "no answer within the read timeout" if timed_out else "the connection dropped after sending"
-                raise errors.AmbiguousResult(
-                    f"PowerOffice may or may not have carried out this {method}: {cause}", **context) from None
+                self._after_no_answer(exc, method, template, context, started, attempt, json)
+                continue
 
             status = response.status_code
             self._report(SentRequest(method, template, status, time.monotonic() - started, request_id, attempt, json))
@@ -175,20 +120,12 @@ class Transport:
                     "PowerOffice refused the access token (401) even when freshly fetched", **context)
             if status == 429:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
-                wait = self.retry.wait_for_429(attempt, max(retry_after or 0.0, MIN_429_WAIT), self.rng)
-                if wait is not None and attempt < self.retry.attempts:
-                    self.sleep(wait)
+                if self._wait_for_429(attempt, max(retry_after or 0.0, MIN_429_WAIT)):
                     continue
                 raise errors.RateLimited(f"PowerOffice kept answering 429 after {attempt} attempt(s)", **context)
             if status >= 500:
-                if not idempotent:
-                    raise errors.AmbiguousResult(
-                        f"PowerOffice answered {status} to a {method}; it may or may not have been carried out",
-                        **context)
-                if attempt < self.retry.attempts:
-                    self.sleep(self.retry.backoff(attempt, self.rng))
-                    continue
-                raise errors.ServerError(f"PowerOffice kept failing ({status}) after {attempt} attempt(s)", **context)
+                self._after_server_error(status, method, context, attempt)
+                continue
             raise client_error(status, idempotent, context)
 
 

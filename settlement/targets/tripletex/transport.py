@@ -19,74 +19,25 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import quote
 
 import requests
-from urllib3.exceptions import NameResolutionError, NewConnectionError
 
+from settlement.targets.http import AttemptLoop, SentRequest, connection_failure, expand, shorten
 from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.retry import RetryPolicy, parse_retry_after
 from settlement.targets.tripletex import errors
 from settlement.targets.tripletex.auth import SessionCredentials
 from settlement.targets.tripletex.redaction import install_redaction
 
+__all__ = ["SentRequest", "Transport", "error_parts"]  # SentRequest: the hook's record, shared by the ledgers
+
 log = logging.getLogger("settlement.targets.tripletex")
 
-IDEMPOTENT = frozenset({"GET", "HEAD"})
 CREATE_SESSION = "/token/session/:create"
 # Tripletex publishes no numbers; this is a polite default (docs/tripletex.md, rate limits).
 DEFAULT_PER_SECOND = 5
-
-
-@dataclass(frozen=True, slots=True)
-class SentRequest:
-    """One attempt, as reported to the `on_request` hook. `status` is the HTTP status or
-    "connection_error" / "timeout"; `json` is the JSON body sent (never a credential)."""
-
-    method: str
-    path: str
-    status: int | str
-    seconds: float
-    request_id: str
-    attempt: int
-    json: Any = None
-
-
-def _caused_by(exc: BaseException, kind: type) -> bool:
-    seen: set[int] = set()
-    stack: list[Any] = [exc]
-    while stack:
-        item = stack.pop()
-        if not isinstance(item, BaseException) or id(item) in seen:
-            continue
-        seen.add(id(item))
-        if isinstance(item, kind):
-            return True
-        stack.extend(item.args)
-        stack.extend([getattr(item, "reason", None), item.__cause__, item.__context__])
-    return False
-
-
-def nothing_was_sent(exc: requests.RequestException) -> bool:
-    """True when the request certainly never reached Tripletex (so even a POST may be retried)."""
-    if isinstance(exc, requests.exceptions.ConnectTimeout):
-        return True
-    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(exc, requests.exceptions.ReadTimeout):
-        return _caused_by(exc, NewConnectionError)
-    return False
-
-
-def connection_failure(exc: requests.RequestException) -> str:
-    if _caused_by(exc, ConnectionRefusedError):
-        return "connection refused"
-    if _caused_by(exc, NameResolutionError):
-        return "host name not found (DNS)"
-    if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS handshake failed"
-    return "connection failed"
 
 
 def error_parts(response: requests.Response, limit: int = 600) -> tuple[str, list[dict]]:
@@ -97,40 +48,34 @@ def error_parts(response: requests.Response, limit: int = 600) -> tuple[str, lis
     except ValueError:
         body = None
     if not isinstance(body, dict):
-        text = " ".join((response.text or "").split())
-        return (text if len(text) <= limit else text[: limit - 1] + "…"), []
+        return shorten(" ".join((response.text or "").split()), limit), []
     messages = [m for m in body.get("validationMessages") or [] if isinstance(m, dict)]
     parts = [str(body[k]) for k in ("message", "developerMessage") if body.get(k)]
     parts += [f"{m.get('field') or m.get('path')}: {m.get('message')}" for m in messages]
-    text = " ".join("; ".join(dict.fromkeys(parts)).split())
-    return (text if len(text) <= limit else text[: limit - 1] + "…"), messages
+    return shorten(" ".join("; ".join(dict.fromkeys(parts)).split()), limit), messages
 
 
-class Transport:
+class Transport(AttemptLoop):
     """Sends requests for one credential; see the module docstring."""
+
+    ledger = "Tripletex"
+    log = log
+    connection_error = errors.TripletexConnectionError
+    ambiguous_result = errors.AmbiguousResult
+    server_error = errors.ServerError
+    ambiguous_advice = "; look the voucher up before trying again"
 
     def __init__(self, base_url: str, credentials: SessionCredentials, *, gate: RequestGate | None = None,
                  connect_timeout: float = 5.0, read_timeout: float = 30.0, retry: RetryPolicy | None = None,
                  on_request: Callable[[SentRequest], None] | None = None, session: requests.Session | None = None,
                  sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
         install_redaction()
-        self.base_url = base_url.rstrip("/")
+        super().__init__(base_url, gate=gate or LocalGate(DEFAULT_PER_SECOND), connect_timeout=connect_timeout,
+                         read_timeout=read_timeout, retry=retry, on_request=on_request, session=session,
+                         sleep=sleep, rng=rng)
         self.credentials = credentials
-        self.gate = gate or LocalGate(DEFAULT_PER_SECOND)
-        self.timeout = (connect_timeout, read_timeout)
-        self.retry = retry or RetryPolicy()
-        self.on_request = on_request
-        self.session = session or requests.Session()
-        self.sleep = sleep
-        self.rng = rng or random.Random()
         self._not_before = 0.0  # monotonic time before which the rate limit period is used up
         self._limit_lock = threading.Lock()
-
-    def _report(self, record: SentRequest) -> None:
-        log.debug("Tripletex %s %s -> %s in %.3fs (attempt %d, X-Request-ID %s)", record.method, record.path,
-                  record.status, record.seconds, record.attempt, record.request_id)
-        if self.on_request is not None:
-            self.on_request(record)
 
     # --- the session token ---------------------------------------------------------------------
 
@@ -189,10 +134,8 @@ class Transport:
     def send(self, method: str, template: str, path_params: Mapping[str, Any] | None = None, *,
              params: Mapping[str, Any] | None = None, json: Any = None, files: Any = None) -> requests.Response:
         """Send until a 2xx answer or a definite failure (see the module docstring)."""
-        quoted = {k: quote(str(v), safe="") for k, v in (path_params or {}).items()}
         # Tripletex's own path characters (">" and ":") are sent as they are written in the spec.
-        url = self.base_url + template.format(**quoted)
-        idempotent = method in IDEMPOTENT
+        url = expand(self.base_url, template, path_params)
         renewed = False
         attempt = 0
         while True:
@@ -216,20 +159,8 @@ class Transport:
                         # make one new session instead of each being refused with the old one.
                         self.credentials.forget(authorization)
             except requests.RequestException as exc:
-                timed_out = isinstance(exc, requests.Timeout)
-                self._report(SentRequest(method, template, "timeout" if timed_out else "connection_error",
-                                         time.monotonic() - started, request_id, attempt, json))
-                if nothing_was_sent(exc) or idempotent:
-                    if attempt < self.retry.attempts:
-                        self.sleep(self.retry.backoff(attempt, self.rng))
-                        continue
-                    cause = "timed out" if timed_out else connection_failure(exc)
-                    raise errors.TripletexConnectionError(f"cannot reach Tripletex: {cause}", **context) from None
-                cause = ("no answer within the read timeout" if timed_out
-                         else "the connection dropped after the request was sent")
-                raise errors.AmbiguousResult(
-                    f"Tripletex may or may not have carried out this {method}: {cause}; "
-                    "look the voucher up before trying again", **context) from None
+                self._after_no_answer(exc, method, template, context, started, attempt, json)
+                continue
 
             status = response.status_code
             self._report(SentRequest(method, template, status, time.monotonic() - started, request_id, attempt, json))
@@ -250,21 +181,13 @@ class Transport:
                 if retry_after is None and (response.headers.get("X-Rate-Limit-Remaining") or "").strip() == "0":
                     # The period is used up: the rest of it is refused, so wait it out (when told).
                     retry_after = parse_retry_after(response.headers.get("X-Rate-Limit-Reset"))
-                wait = self.retry.wait_for_429(attempt, retry_after, self.rng)
-                if wait is not None and attempt < self.retry.attempts:
-                    self.sleep(wait)
+                if self._wait_for_429(attempt, retry_after):
                     continue
                 raise errors.RateLimited(f"Tripletex kept answering 429 Too Many Requests after {attempt} attempt(s)",
                                          **context)
             if status >= 500:
-                if not idempotent:
-                    raise errors.AmbiguousResult(
-                        f"Tripletex answered {status} to a {method}; it may or may not have been carried out; "
-                        "look the voucher up before trying again", **context)
-                if attempt < self.retry.attempts:
-                    self.sleep(self.retry.backoff(attempt, self.rng))
-                    continue
-                raise errors.ServerError(f"Tripletex kept failing ({status}) after {attempt} attempt(s)", **context)
+                self._after_server_error(status, method, context, attempt)
+                continue
             raise _client_error(status, messages, context, self.credentials)
 
 

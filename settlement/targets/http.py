@@ -1,0 +1,168 @@
+"""What the ledger transports share: the record of one attempt, telling a request that never left
+from one that may have taken effect, and the retry steps of the attempt loop.
+
+Each ledger's `Transport` (settlement.targets.<ledger>.transport) subclasses `AttemptLoop` and keeps
+its own rules: authentication, headers, error envelopes, what a 401 or a 429 means, rate headers.
+What is retried follows settlement.targets.retry: nothing sent → any method; 5xx, read timeout or
+a dropped connection → reads only, a write raises its ledger's AmbiguousResult.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+from settlement.targets.pacing import RequestGate
+from settlement.targets.retry import RetryPolicy
+
+IDEMPOTENT = frozenset({"GET", "HEAD"})
+
+
+@dataclass(frozen=True, slots=True)
+class SentRequest:
+    """One attempt, as reported to the `on_request` hook (metrics, contract recording).
+
+    `path` is the path template ("/companies/{slug}/journalEntries"); `status` is the HTTP status,
+    or "connection_error" / "timeout" when no answer arrived; `json` is the JSON body we sent (None
+    for GET and multipart); never contains credentials.
+    """
+
+    method: str
+    path: str
+    status: int | str
+    seconds: float
+    request_id: str
+    attempt: int
+    json: Any = None
+
+
+def caused_by(exc: BaseException, kind: type) -> bool:
+    """Whether `kind` appears in the exception's args, reason or cause chain."""
+    seen: set[int] = set()
+    stack: list[Any] = [exc]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, BaseException) or id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, kind):
+            return True
+        stack.extend(item.args)
+        stack.extend([getattr(item, "reason", None), item.__cause__, item.__context__])
+    return False
+
+
+def nothing_was_sent(exc: requests.RequestException) -> bool:
+    """True when the request certainly never reached the ledger (so even a POST may be retried)."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.ConnectionError) and not isinstance(exc, requests.exceptions.ReadTimeout):
+        return caused_by(exc, NewConnectionError)
+    return False
+
+
+def connection_failure(exc: requests.RequestException) -> str:
+    """The cause of a failed connection in plain words."""
+    if caused_by(exc, ConnectionRefusedError):
+        return "connection refused"
+    if caused_by(exc, NameResolutionError):
+        return "host name not found (DNS)"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "TLS handshake failed"
+    return "connection failed"
+
+
+def expand(base_url: str, template: str, path_params: Mapping[str, Any] | None) -> str:
+    """The URL of `template` with each path parameter quoted whole (a "/" in an id stays in it)."""
+    quoted = {k: quote(str(v), safe="") for k, v in (path_params or {}).items()}
+    return base_url + template.format(**quoted)
+
+
+def shorten(text: str, limit: int) -> str:
+    """`text` cut to `limit` characters, an ellipsis marking the cut."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class AttemptLoop:
+    """The shared half of a ledger transport: its settings, the report of each attempt, and the
+    retry-or-raise steps its `send()` loop takes. Subclasses set the class attributes below."""
+
+    ledger = ""  # the ledger's name in messages and logs ("Fiken")
+    log: logging.Logger
+    connection_error: type[Exception]  # "cannot reach …"
+    ambiguous_result: type[Exception]  # a write may or may not have been carried out
+    server_error: type[Exception]  # reads kept failing with 5xx
+    ambiguous_advice = ""  # what to do about an ambiguous write, appended to its message
+    dropped_cause = "the connection dropped after the request was sent"
+
+    def __init__(self, base_url: str, *, gate: RequestGate, connect_timeout: float, read_timeout: float,
+                 retry: RetryPolicy | None, on_request: Callable[[SentRequest], None] | None,
+                 session: requests.Session | None, sleep: Callable[[float], None], rng: random.Random | None):
+        self.base_url = base_url.rstrip("/")
+        self.gate = gate
+        self.timeout = (connect_timeout, read_timeout)
+        self.retry = retry or RetryPolicy()
+        self.on_request = on_request
+        self.session = session or requests.Session()
+        self.sleep = sleep
+        self.rng = rng or random.Random()
+
+    def _report(self, record: SentRequest) -> None:
+        self.log.debug(
+            "%s %s %s -> %s in %.3fs (attempt %d, X-Request-ID %s)",
+            self.ledger, record.method, record.path, record.status, record.seconds, record.attempt, record.request_id,
+        )
+        if self.on_request is not None:
+            self.on_request(record)
+
+    def _unreachable_cause(self, exc: requests.RequestException) -> str:
+        return connection_failure(exc)
+
+    def _back_off(self, attempt: int) -> bool:
+        """Wait before the next attempt and say True, or False when the attempts are used up."""
+        if attempt < self.retry.attempts:
+            self.sleep(self.retry.backoff(attempt, self.rng))
+            return True
+        return False
+
+    def _wait_for_429(self, attempt: int, retry_after: float | None) -> bool:
+        """Wait as a 429 asks and say True, or False when it may not be retried (any more)."""
+        wait = self.retry.wait_for_429(attempt, retry_after, self.rng)
+        if wait is not None and attempt < self.retry.attempts:
+            self.sleep(wait)
+            return True
+        return False
+
+    def _after_no_answer(self, exc: requests.RequestException, method: str, template: str, context: dict,
+                         started: float, attempt: int, json: Any) -> None:
+        """Report an attempt that got no answer; return when it is to be tried again, else raise."""
+        timed_out = isinstance(exc, requests.Timeout)
+        self._report(SentRequest(method, template, "timeout" if timed_out else "connection_error",
+                                 time.monotonic() - started, context["request_id"], attempt, json))
+        if nothing_was_sent(exc) or method in IDEMPOTENT:
+            if self._back_off(attempt):
+                return
+            cause = "timed out" if timed_out else self._unreachable_cause(exc)
+            raise self.connection_error(f"cannot reach {self.ledger}: {cause}", **context) from None
+        cause = "no answer within the read timeout" if timed_out else self.dropped_cause
+        raise self.ambiguous_result(
+            f"{self.ledger} may or may not have carried out this {method}: {cause}{self.ambiguous_advice}",
+            **context) from None
+
+    def _after_server_error(self, status: int, method: str, context: dict, attempt: int) -> None:
+        """After a 5xx: return when a read is to be tried again, else raise."""
+        if method not in IDEMPOTENT:
+            raise self.ambiguous_result(
+                f"{self.ledger} answered {status} to a {method}; it may or may not have been carried out"
+                f"{self.ambiguous_advice}", **context)
+        if self._back_off(attempt):
+            return
+        raise self.server_error(f"{self.ledger} kept failing ({status}) after {attempt} attempt(s)", **context)

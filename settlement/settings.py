@@ -177,6 +177,33 @@ class Settings(BaseSettings):
         "`settlement_alert_smtp_password`).",
     )
 
+    # --- the web page (`settlement web`, and `serve` beside its probes; see docs/web.md) ---------
+    web_host: str = Field(default="127.0.0.1", description="Address the web page answers on.")
+    web_port: int = Field(default=8090, ge=0, le=65535, description="Port of the web page (0: any free port).")
+    web_users: Path | None = Field(
+        default=None,
+        description="TOML file of the web page's users ([[users]] name, role = viewer or operator, password_hash "
+        "from `settlement web adduser`); without it (and without header mode) `serve` starts no web page.",
+    )
+    web_auth: Literal["password", "header"] = Field(
+        default="password",
+        description="`password`: users log in with the users file's argon2 hashes; `header`: a reverse proxy "
+        "doing SSO names the user in SETTLEMENT_WEB_AUTH_HEADER (roles still from the users file).",
+    )
+    web_auth_header: str = Field(default="X-Forwarded-User", description="The header naming the user in header mode.")
+    web_trusted_proxies: str = Field(
+        default="127.0.0.1,::1",
+        description="Comma-separated addresses whose SETTLEMENT_WEB_AUTH_HEADER is believed (header mode).",
+    )
+    web_secure_cookies: bool = Field(
+        default=False, description="Mark the session cookie Secure: set it when the page is served over TLS."
+    )
+    web_session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key signing the web page's session cookies (also the secrets file "
+        "`settlement_web_session_secret`); without it a random one per process (sessions end at restart).",
+    )
+
 
 DEFAULT_SECRETS_DIR = "/run/secrets"
 

@@ -648,3 +648,42 @@ def send_run_alerts(app: App, vendors, outcomes=(), now=None) -> int:
     except Exception:  # the database or a bug: logged; the run's own result stands
         logging.getLogger("settlement.alerts").exception("alerts could not be evaluated; the next run tries again")
         return 0
+
+
+# --- the web page (settlement.web) ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class WebConfig:
+    """What the web page needs of the settings, as values (see settlement.web)."""
+
+    host: str
+    port: int
+    users_file: Path | None  # the TOML file of users, roles and argon2 hashes
+    auth: str  # "password" or "header"
+    auth_header: str  # the reverse proxy's header naming the user (header mode)
+    trusted_proxies: tuple[str, ...]  # addresses whose auth_header is believed
+    secure_cookies: bool
+    session_secret: str | None  # None: a random key per process
+    load_app: Callable[[], App]  # the configuration, for `settlement web` (serve passes its own)
+
+    @property
+    def enabled(self) -> bool:
+        """Whether anybody could log in: a users file, or header mode."""
+        return self.users_file is not None or self.auth == "header"
+
+
+def web_config(settings: Settings | None = None) -> WebConfig:
+    """The web page's settings (read from the environment unless given)."""
+    settings = settings or load_settings()
+    secret = settings.web_session_secret
+    return WebConfig(
+        host=settings.web_host,
+        port=settings.web_port,
+        users_file=settings.web_users,
+        auth=settings.web_auth,
+        auth_header=settings.web_auth_header,
+        trusted_proxies=tuple(p.strip() for p in settings.web_trusted_proxies.split(",") if p.strip()),
+        secure_cookies=settings.web_secure_cookies,
+        session_secret=secret.get_secret_value() if secret is not None else None,
+        load_app=lambda: App.load(settings).require_valid(),
+    )

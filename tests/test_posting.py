@@ -44,8 +44,8 @@ def test_run_posts_one_balanced_entry_and_attaches_the_report(posting_ws):
     assert len(attachments) == 1 and attachments[0][2].endswith(".pdf") and attachments[0][3].startswith(b"%PDF")
     writes = fiken_posts(sb)
     assert [r.path.rsplit("/", 1)[-1] for r in writes] == ["generalJournalEntries", "attachments"]
-    # Normal path: post, read back the ids, attach.
-    assert len(sb.requests) == 3
+    # Normal path: post, read back the ids, read the company and the entry's number for the report, attach.
+    assert len(sb.requests) == 5
     assert (ws.path / "data" / "reports" / "bergen-bryggen").is_dir()
 
 

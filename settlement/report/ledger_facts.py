@@ -76,4 +76,4 @@ def correction_reason(audit: Sequence[Any], version: int) -> str:
     ids, _, why = detail.removeprefix("reversed ").rpartition(": ")
     if "changed after posting" in why:
         why = "dagens data ble endret etter bokføring"
-    return f"{why} (tilbakeført: {ids})" if ids else why
+    return f"{why}; {ids}" if ids else why

@@ -319,7 +319,7 @@ def _vat(pdf: _Document, report: DayReport) -> None:
     )
     gap = sum(r[2] - r[4] for r in rows)
     if booked_by and rows:
-        how = {"journal": "fri postering", "cash_sale": "kontantsalg"}.get(report.posting_mode or "", "bilag")
+        how = {"journal": "fri postering", "cash_sale": "kontantsalg"}.get(report.posting_mode or "", "manuelt bilag")
         note = f"Grunnlag, mva og brutto er det {booked_by} bokfører ({how})"
         note += f"; differansen {kr(gap)} mot kildedataenes mva er ført på øresavrunding." if gap else "."
         pdf.multi_cell(_WIDTH, _ROW, pdf.t(note), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
@@ -361,7 +361,7 @@ def _key_figures(pdf: _Document, report: DayReport) -> None:
             ("Gavekort innløst", _tally(report.gift_cards_redeemed)),
             ("Rabatter", _discounts(report)),
         ],
-        label=58, value=56, align="L",
+        label=64, value=50, align="L",
     )
     bottom = pdf.get_y()
     if report.hours is not None and report.hours.by_hour:
@@ -409,7 +409,7 @@ def render_pdf(report: DayReport, font: PdfFont | None = None) -> bytes:
             _WIDTH, _ROW,
             pdf.t(
                 f"Korreksjon: dette bilaget erstatter v{report.version - 1}, som er tilbakeført"
-                + (f" ({report.correction_reason})" if report.correction_reason else "")
+                + (f" fordi {report.correction_reason}" if report.correction_reason else "")
                 + ". Hva som ble gjort og når står i revisjonsloggen: "
                 f"settlement audit --vendor {report.vendor} --date {report.day.isoformat()}"
             ),

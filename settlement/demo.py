@@ -26,7 +26,9 @@ from settlement.tripletex_sandbox import TripletexSandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = ROOT / "data" / "demo"
-WEEK_END = date(2026, 11, 8)  # the samples cover the week of Monday 2 November 2026
+# The samples cover Monday 2 to Wednesday 4 November 2026; the stores are closed on Sundays. Thursday
+# has no data yet: it shows as missing (an open day without data is never settled as empty).
+WEEK_END = date(2026, 11, 5)
 # Two more stores, one in each of the other ledgers, selling what bergen-bryggen's sample sells.
 OTHER_LEDGERS = """
 [[vendors]]
@@ -37,6 +39,8 @@ closing_time = "20:00"
 enabled_since = 2026-11-01
 ledger = "tripletex"
 department = "10"
+open_days = ["man", "tir", "ons", "tor", "fre", "lør"]
+holidays = "NO"
 
 [[vendors]]
 id = "stavanger-sentrum"
@@ -46,6 +50,8 @@ closing_time = "20:00"
 enabled_since = 2026-11-01
 ledger = "poweroffice"
 department = "20"
+open_days = ["man", "tir", "ons", "tor", "fre", "lør"]
+holidays = "NO"
 """
 SAMPLE_OF = {"trondheim-torg": "bergen-bryggen", "stavanger-sentrum": "bergen-bryggen"}
 LATE_RECEIPT = """receipt_id;timestamp;type;code;vat_code;amount;vat

@@ -29,6 +29,7 @@ name = "Butikk"
 closing_time = "{closing}"
 day_start = "{day_start}"
 enabled_since = 2026-11-05
+closed_dates = [2026-11-05]  # the first day has no sales: closed, so it is settled empty, not missing
 fiken_company = "demo-as"
 {extra}
 """
@@ -182,7 +183,7 @@ def test_settle_delay_is_validated_with_file_line_and_key(workspace, value, mess
     path = workspace.write("vendors.toml", vendors_toml("21:00", extra=f"settle_delay = {value}"))
     status, out, err = workspace.invoke("accounts", "check")
     assert status == 1
-    assert err.strip() == (f"{path}:9: vendor butikk: key 'settle_delay' {message} "
+    assert err.strip() == (f"{path}:10: vendor butikk: key 'settle_delay' {message} "
                            f"(column 'settle_delay', value '{value.strip(chr(34))}')")
 
 

@@ -8,7 +8,8 @@ from settlement import demo
 def test_demo_settles_the_sample_week_and_corrects_the_late_receipt(tmp_path, capsys):
     assert demo.main(tmp_path / "demo") == 0
     out = capsys.readouterr().out
-    assert "32/32 " in out and "bergen-bryggen 2026-11-08 empty" in out
+    assert "20/20 " in out and "bergen-bryggen 2026-11-01 empty" in out  # a Sunday: closed
+    assert "bergen-bryggen 2026-11-05 missing" in out and "bergen-bryggen MISSING 1 day(s): 2026-11-05" in out
     assert "bergen-bryggen 2026-11-03 documented [settlement:bergen-bryggen:2026-11-03:v2]" in out
     assert "bergen-bryggen 2026-11-03 corrected 1x" in out
     assert "2026-11-02 already settled" in out  # the second catch-up sends nothing for settled days

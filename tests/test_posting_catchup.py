@@ -1,6 +1,6 @@
 """Which days are posted: from enabled_since, closed days only, oldest first; a vendor stops at its
-first blocked day while others go on; empty days are settled without a request; settled days
-cost no request at all."""
+first blocked day while others go on; a day the store is closed is settled empty without a request,
+a day it is open without data is missing; settled days cost no request at all."""
 
 from __future__ import annotations
 
@@ -36,8 +36,12 @@ def _receipt(rid: str, day: str, amount: str = "125,00", vat: str = "25,00", pay
             f"{rid};{day}T12:00:00;payment;{payment};;{amount};\n")
 
 
-def _setup(ws, nord: str, sor: str) -> None:
-    ws.write("vendors.toml", VENDORS)
+def _setup(ws, nord: str, sor: str, closed: dict[str, list[str]] | None = None) -> None:
+    """The two vendors with these receipts; `closed`: vendor → the dates it is closed (holidays)."""
+    text = VENDORS
+    for vendor, dates in (closed or {}).items():
+        text = text.replace(f'id = "{vendor}"\n', f'id = "{vendor}"\nclosed_dates = [{", ".join(dates)}]\n')
+    ws.write("vendors.toml", text)
     for vendor, rows in (("nord", nord), ("sor", sor)):
         path = ws.write(f"in/{vendor}.csv", HEADER + rows)
         status, out, err = ws.invoke("import", "sales", str(path), "--vendor", vendor)
@@ -49,10 +53,11 @@ def _keys_posted(sb) -> list[str]:
     return [r.body["journalEntries"][0]["description"].split("[settlement:")[1].rstrip("]") for r in posted]
 
 
-def test_catch_up_posts_oldest_first_and_records_empty_days(posting_ws):
+def test_catch_up_posts_oldest_first_and_records_closed_days_as_empty(posting_ws):
     ws, sb = posting_ws, posting_ws.sandbox
     _setup(ws, _receipt("N1", "2026-11-01") + _receipt("N2", "2026-11-02") + _receipt("N4", "2026-11-04"),
-           _receipt("S3", "2026-11-03"))
+           _receipt("S3", "2026-11-03"),
+           closed={"nord": ["2026-11-03", "2026-11-05"], "sor": ["2026-11-02", "2026-11-04", "2026-11-05"]})
     status, out, err = ws.invoke("catch-up", "--through", "2026-11-05")
     assert status == 0, out + err
     # 2026-11-01 is before enabled_since: never settled, although it has sales.
@@ -72,7 +77,7 @@ def test_catch_up_posts_oldest_first_and_records_empty_days(posting_ws):
 def test_a_blocked_day_stops_its_vendor_and_not_the_others(posting_ws):
     ws, sb = posting_ws, posting_ws.sandbox
     _setup(ws, _receipt("N2", "2026-11-02") + _receipt("N3", "2026-11-03", payment="bitcoin") + _receipt("N4", "2026-11-04"),
-           _receipt("S2", "2026-11-02") + _receipt("S4", "2026-11-04"))
+           _receipt("S2", "2026-11-02") + _receipt("S4", "2026-11-04"), closed={"sor": ["2026-11-03"]})
     status, out, err = ws.invoke("catch-up", "--through", "2026-11-04")
     assert status == 1
     assert "nord: stopped at 2026-11-03 (blocked): payment code 'bitcoin' has no mapping" in out
@@ -93,11 +98,11 @@ def test_a_blocked_day_stops_its_vendor_and_not_the_others(posting_ws):
 
 def test_dry_run_sends_nothing_and_says_what_would_happen(posting_ws):
     ws, sb = posting_ws, posting_ws.sandbox
-    _setup(ws, _receipt("N2", "2026-11-02"), "")
+    _setup(ws, _receipt("N2", "2026-11-02"), "", closed={"nord": ["2026-11-03"], "sor": ["2026-11-02", "2026-11-03"]})
     status, out, err = ws.invoke("catch-up", "--dry-run", "--through", "2026-11-03")
     assert status == 0, out + err
     assert "nord 2026-11-02: would post 125.00 NOK debit/credit" in out
-    assert "nord 2026-11-03: would record as empty (no sales)" in out
+    assert "nord 2026-11-03: would record as empty (closed: closed_dates)" in out
     assert sb.requests == []
 
 

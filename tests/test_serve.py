@@ -58,6 +58,8 @@ id = "bergen-bryggen"
 name = "Bergen Bryggen"
 closing_time = "{bergen_closing}"
 enabled_since = {START.isoformat()}
+# Closed on the first and the last day (settled empty); sales come for DAY1 through the drop folder.
+closed_dates = [{START.isoformat()}, {DAY2.isoformat()}]
 fiken_company = "demo-as"
 drop_folder = "drop/bergen"
 {extra}

@@ -532,6 +532,7 @@ class ServeConfig:
     misfire_grace: int
     open_engine: Callable[[], Engine]  # the process's one engine (called when first needed)
     load_app: Callable[[], App]  # the configuration, read anew at each reload (see on_engine)
+    web: "WebConfig | None" = None  # the web page serve starts beside its probes (when anybody could log in)
 
 
 def serve_config(settings: Settings | None = None) -> ServeConfig:
@@ -558,6 +559,7 @@ def serve_config(settings: Settings | None = None) -> ServeConfig:
         misfire_grace=settings.serve_misfire_grace,
         open_engine=lambda: open_engine(settings.database_url),
         load_app=lambda: App.load(settings),
+        web=web_config(settings),
     )
 
 

@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "settlement.cli.report",
     "settlement.cli.fiken",
     "settlement.cli.serve",
+    "settlement.cli.web",
 ]
 
 

@@ -41,6 +41,7 @@ def run(config: ServeConfig, max_seconds: float | None = None) -> int:
     server = start_http(config.http_host, config.http_port, service)
     host, port = server.server_address[:2]
     log.info("HTTP on http://%s:%d (/healthz, /readyz, /metrics)", host, port)
+    web = _start_web(config, service)
     scheduler = build_scheduler(config.workers, config.misfire_grace)
     scheduler.start()
     service.scheduler = scheduler
@@ -66,9 +67,23 @@ def run(config: ServeConfig, max_seconds: float | None = None) -> int:
     finally:
         server.shutdown()
         server.server_close()
+        if web is not None:
+            web.stop()
         remove_pid(config.pid_file)
     log.info("stopped")
     return 0
+
+
+def _start_web(config: ServeConfig, service: Service):
+    """The web page on its own port, reading the configuration serve runs (None when nobody could log in)."""
+    if config.web is None or not config.web.enabled:
+        log.info("no web page: SETTLEMENT_WEB_USERS is not set (see docs/web.md)")
+        return None
+    from settlement.web.server import start_web
+
+    web = start_web(config.web, lambda: service.app)
+    log.info("web page on %s", web.url)
+    return web
 
 
 def ask_reload(pid_file: Path) -> int:

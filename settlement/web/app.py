@@ -1,0 +1,300 @@
+"""The WSGI application: routing, login (password or reverse-proxy header), sessions, CSRF, roles,
+and the pages rendered from templates/.
+
+Every page needs a logged-in user; every POST needs the session's CSRF token (and, when the browser
+sends one, an Origin naming this host); the actions need the operator role. The role is read from
+the users file on each request.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Callable
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.utils import redirect
+from werkzeug.wrappers import Request, Response
+
+from settlement.domain.money import format_nok
+from settlement.web import states
+from settlement.web.ratelimit import LoginLimiter
+from settlement.web.security import same_origin, secure
+from settlement.web.sessions import COOKIE, LIFETIME_SECONDS, Session, Signer, new_session, same_token
+from settlement.web.users import User, UsersFileError, read_users, verify_password
+
+log = logging.getLogger("settlement.web")
+HERE = Path(__file__).resolve().parent
+ACTIONS = ("retry", "reattach", "approve", "close")
+
+URLS = Map([
+    Rule("/", endpoint="overview"),
+    Rule("/login", endpoint="login", methods=["GET", "POST"]),
+    Rule("/logout", endpoint="logout", methods=["POST"]),
+    Rule("/static/style.css", endpoint="style"),
+    Rule("/store/<vendor>", endpoint="store"),
+    Rule("/store/<vendor>/day/<day>", endpoint="day"),
+    Rule("/store/<vendor>/day/<day>/report.pdf", endpoint="pdf"),
+    Rule("/store/<vendor>/day/<day>/receipt/<path:receipt>", endpoint="receipt"),
+    Rule("/store/<vendor>/day/<day>/<any(retry, reattach, approve, close):action>", endpoint="act", methods=["POST"]),
+], strict_slashes=False)
+
+
+class Forbidden(Exception):
+    """A request refused with 403 and a sentence saying why."""
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+    env.filters.update(nok=lambda ore: format_nok(int(ore or 0)), label=states.label, css=states.css_class,
+                       hint=states.hint)
+    return env
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise NotFound() from None
+
+
+class WebApp:
+    """The page as a WSGI callable.
+
+    current_app: the running configuration (settlement.wiring.App), or None while it is not loaded.
+    """
+
+    def __init__(self, config, current_app: Callable[[], object | None], limiter: LoginLimiter | None = None):
+        self.config = config
+        self.current_app = current_app
+        self.signer = Signer(config.session_secret)
+        self.limiter = limiter or LoginLimiter()
+        self.templates = _environment()
+
+    # --- WSGI ----------------------------------------------------------------------------------
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        request.max_form_memory_size = 64 * 1024  # forms here are a token and a reason
+        try:
+            response = self.dispatch(request)
+        except Forbidden as exc:
+            response = self.page(request, None, "error.html", status=403, title="Ingen tilgang", message=str(exc))
+        except HTTPException as exc:
+            response = exc.get_response(environ)
+        except Exception:
+            log.exception("web page: %s %s failed", request.method, request.path)
+            response = self.page(request, None, "error.html", status=500, title="Feil",
+                                 message="Siden kunne ikke vises (se loggen).")
+        return secure(response, cache=request.path == "/static/style.css")(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        endpoint, values = URLS.bind_to_environ(request.environ).match()
+        if endpoint == "style":
+            return Response((HERE / "static" / "style.css").read_bytes(), mimetype="text/css")
+        session = self.signer.load(request.cookies.get(COOKIE))
+        if self.config.auth == "header":
+            user, session = self._from_header(request, session)
+            if endpoint == "login":
+                return redirect("/")
+        elif endpoint == "login":
+            return self.login(request, session)
+        else:
+            user = self._user(session)
+            if user is None:
+                if request.method != "GET":
+                    raise Forbidden("Du må være logget inn.")
+                target = request.full_path.rstrip("?")
+                return redirect("/login" + (f"?next={target}" if target != "/" else ""))
+        if request.method == "POST":
+            self._check_form(request, session)
+        if endpoint == "logout":
+            response = redirect("/login")
+            response.delete_cookie(COOKIE, path="/")
+            return response
+        app = self.current_app()
+        if app is None:
+            return self.page(request, session, "error.html", status=503, title="Ikke klar", user=user,
+                             message="Konfigurasjonen er ikke lastet ennå (se /readyz).")
+        handler = getattr(self, f"on_{endpoint}")
+        response = handler(request, app, user, session, **values)
+        if self.config.auth == "header":
+            self._set_cookie(response, session)
+        return response
+
+    # --- who is asking -------------------------------------------------------------------------
+    def _users(self) -> dict[str, User]:
+        try:
+            return read_users(self.config.users_file)
+        except UsersFileError as exc:
+            log.error("web page: %s", exc)
+            raise Forbidden("Brukerfilen kan ikke leses (se loggen).") from None
+
+    def _user(self, session: Session | None) -> User | None:
+        if session is None or not session.user:
+            return None
+        return self._users().get(session.user)  # removed from the file: logged out at once
+
+    def _from_header(self, request: Request, session: Session | None) -> tuple[User, Session]:
+        """Header mode: the proxy in front names the user; only a trusted proxy is believed."""
+        address = request.remote_addr or ""
+        if not any(_same_address(address, proxy) for proxy in self.config.trusted_proxies):
+            raise Forbidden("Denne adressen får ikke logge inn med innloggingsheaderen.")
+        name = (request.headers.get(self.config.auth_header) or "").strip()
+        user = self._users().get(name) if name else None
+        if user is None:
+            raise Forbidden("Ukjent bruker." if name else "Ingen bruker i innloggingsheaderen.")
+        if session is None or session.user != user.name:
+            session = new_session(user.name)
+        return user, session
+
+    def _check_form(self, request: Request, session: Session | None) -> None:
+        if not same_origin(request.headers.get("Origin"), request.host):
+            raise Forbidden("Skjemaet kom fra et annet nettsted.")
+        if session is None or not same_token(session.csrf, request.form.get("csrf")):
+            raise Forbidden("Skjemaet er utløpt eller forfalsket (CSRF): last siden på nytt og prøv igjen.")
+
+    def _set_cookie(self, response: Response, session: Session) -> None:
+        response.set_cookie(COOKIE, self.signer.dump(session), max_age=LIFETIME_SECONDS, path="/", httponly=True,
+                            secure=self.config.secure_cookies, samesite="Strict")
+
+    def page(self, request, session, template: str, status: int = 200, **values) -> Response:
+        values.setdefault("user", None)
+        html = self.templates.get_template(template).render(csrf=session.csrf if session else "", **values)
+        return Response(html, status=status, mimetype="text/html")
+
+    # --- login ---------------------------------------------------------------------------------
+    def login(self, request: Request, session: Session | None) -> Response:
+        session = session or new_session(None)
+        target = request.args.get("next", "/")
+        if not target.startswith("/") or target.startswith("//"):
+            target = "/"  # never a redirect off this site
+        if request.method == "GET":
+            response = self.page(request, session, "login.html", next=target)
+            self._set_cookie(response, session)
+            return response
+        self._check_form(request, session)
+        name = request.form.get("username", "").strip()[:64]
+        keys = (f"user:{name.lower()}", f"addr:{request.remote_addr}")
+        if self.limiter.blocked(*keys):
+            log.warning("web page: login for %r from %s refused: too many failures", name, request.remote_addr)
+            return self.page(request, session, "login.html", status=429, next=target,
+                             error="For mange mislykkede forsøk. Vent noen minutter.")
+        user = self._users().get(name)
+        if not verify_password(user, request.form.get("password", "")):
+            self.limiter.failed(*keys)
+            return self.page(request, session, "login.html", status=401, next=target,
+                             error="Feil brukernavn eller passord.")
+        log.info("web page: %s logged in from %s", user.name, request.remote_addr)
+        fresh = new_session(user.name)  # a new token at login: a planted cookie is worth nothing
+        response = redirect(target, code=303)
+        self._set_cookie(response, fresh)
+        return response
+
+    # --- pages ---------------------------------------------------------------------------------
+    def on_overview(self, request, app, user, session):
+        from settlement.web.overview import DEFAULT_DAYS, build_overview, default_end
+        from datetime import timedelta
+
+        now = datetime.now(timezone.utc)
+        try:
+            end = date.fromisoformat(request.args["to"]) if request.args.get("to") else default_end(app, now)
+            start = (date.fromisoformat(request.args["from"]) if request.args.get("from")
+                     else end - timedelta(days=DEFAULT_DAYS - 1))
+        except ValueError:
+            end, start = default_end(app, now), default_end(app, now) - timedelta(days=DEFAULT_DAYS - 1)
+        if start > end:
+            start, end = end, start
+        vendor = request.args.get("store", "")
+        vendor = vendor if vendor in app.vendors else ""
+        state = request.args.get("state", "")[:32]
+        overview = build_overview(app, now, start, end, vendor, state)
+        return self.page(request, session, "overview.html", user=user, o=overview, vendors=app.vendors,
+                         f_store=vendor, f_state=state,
+                         state_options=list(states.KNOWN) + [s for s in overview.states if s not in states.KNOWN])
+
+    def on_store(self, request, app, user, session, vendor):
+        from settlement.web.store_view import build_store
+
+        view = build_store(app, self._vendor(app, vendor), datetime.now(timezone.utc))
+        from settlement.web.svg import takings_chart
+
+        return self.page(request, session, "store.html", user=user, s=view, chart=takings_chart(view.days))
+
+    def on_day(self, request, app, user, session, vendor, day, message: str = "", ok: bool = True):
+        from settlement.web.actions import available
+        from settlement.web.day_view import build_day
+
+        vendor, day = self._vendor(app, vendor), _day(day)
+        line = request.args.get("line", type=int)
+        page = request.args.get("page", default=1, type=int)
+        shown = self._shown_state(app, vendor, day)
+        view = build_day(app, vendor, day, shown, line, page)
+        return self.page(request, session, "day.html", user=user, d=view, r=view.report,
+                         actions=available(str(view.state.status), shown) if user.is_operator else [],
+                         message=message or request.args.get("done", "")[:300], ok=ok)
+
+    def on_receipt(self, request, app, user, session, vendor, day, receipt):
+        from settlement.web.day_view import receipt_lines
+
+        vendor, day = self._vendor(app, vendor), _day(day)
+        lines = receipt_lines(app, vendor, day, receipt)
+        if not lines:
+            raise NotFound()
+        return self.page(request, session, "receipt.html", user=user, vendor=app.vendor(vendor), day=day,
+                         receipt=receipt, lines=lines)
+
+    def on_pdf(self, request, app, user, session, vendor, day):
+        vendor, day = self._vendor(app, vendor), _day(day)
+        pdf = app.render_pdf(app.day_report(vendor, day))
+        response = Response(pdf, mimetype="application/pdf")
+        response.headers["Content-Disposition"] = f'inline; filename="dagsoppgjor-{vendor}-{day.isoformat()}.pdf"'
+        return response
+
+    def on_act(self, request, app, user, session, vendor, day, action):
+        from settlement.web import actions
+
+        vendor, day = self._vendor(app, vendor), _day(day)
+        if not user.is_operator:
+            log.warning("web page: %s (viewer) refused %s on %s %s", user.name, action, vendor, day)
+            raise Forbidden(f"{user.name} er leser (viewer): bare en operatør kan gjøre dette.")
+        reason = " ".join(request.form.get("reason", "").split())[:300]
+        if action in ("retry", "reattach"):
+            done = actions.settle_again(app, vendor, day, user.name, action)
+        elif action == "approve":
+            done = actions.approve(app, vendor, day, user.name, reason)
+        else:
+            done = actions.close_day(app, vendor, day, user.name, reason)
+        log.info("web page: %s: %s %s %s: %s", user.name, action, vendor, day, done.message)
+        if not done.ok:
+            return self.on_day(request, app, user, session, vendor, day.isoformat(), message=done.message, ok=False)
+        return redirect(f"/store/{vendor}/day/{day.isoformat()}", code=303)
+
+    # --- helpers -------------------------------------------------------------------------------
+    def _vendor(self, app, vendor_id: str) -> str:
+        if vendor_id not in app.vendors:
+            raise NotFound()
+        return vendor_id
+
+    def _shown_state(self, app, vendor_id: str, day: date) -> str:
+        """The day's state as the overview shows it (changed, waiting and open included)."""
+        from settlement.posting.status import vendor_status
+        from settlement.store.posting_state import PostingState
+        from settlement.web.overview import cell_state
+        from settlement.wiring import current_digests
+
+        vendor = app.vendor(vendor_id)
+        status = vendor_status(vendor, PostingState(app.engine).all(vendor.id), datetime.now(timezone.utc),
+                               current_digests(app))
+        return cell_state(vendor, day, {s.business_day: s for s in status.days}, {c.day for c in status.changed},
+                          set(status.waiting))
+
+
+def _same_address(address: str, proxy: str) -> bool:
+    try:
+        return ipaddress.ip_address(address) == ipaddress.ip_address(proxy)
+    except ValueError:
+        return address == proxy

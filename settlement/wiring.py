@@ -12,15 +12,21 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from typing import TYPE_CHECKING
 
 from settlement.configuration import load_chart, load_vendors
 from settlement.domain.chart import Chart
 from settlement.domain.money import MAX_BOUND_ORE, AmountError, format_nok, parse_amount
 from settlement.domain.problems import Problem
 from settlement.settings import Settings, load_settings
-from settlement.store import SalesStore, open_engine
 from settlement.domain.vendors import Vendor
+
+# The store (SQLAlchemy, SQLModel) is imported where a command first needs the database, so that
+# commands reading only the configuration (`accounts check`) do not load it.
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from settlement.store import SalesStore
 
 
 class ConfigurationError(Exception):
@@ -73,10 +79,14 @@ class App:
 
     @cached_property
     def engine(self) -> Engine:
+        from settlement.store import open_engine
+
         return self.opened_engine or open_engine(self.settings.database_url)
 
     @cached_property
     def sales(self) -> SalesStore:
+        from settlement.store import SalesStore
+
         return SalesStore(self.engine, max_day_ore=self.max_day_ore)
 
     @property
@@ -479,7 +489,7 @@ def fiken_token_store(settings: Settings):
     from settlement.store.oauth_tokens import OAuthTokenTable
     from settlement.targets.fiken.token_store import DatabaseTokenStore
 
-    return DatabaseTokenStore(OAuthTokenTable(open_engine(settings.database_url)), "fiken", adopt=file_store)
+    return DatabaseTokenStore(OAuthTokenTable(_open_engine(settings.database_url)), "fiken", adopt=file_store)
 
 
 def fiken_timeouts(settings: Settings) -> tuple[float, float]:
@@ -557,10 +567,15 @@ def serve_config(settings: Settings | None = None) -> ServeConfig:
         pid_file=settings.serve_pid_file,
         workers=settings.serve_workers,
         misfire_grace=settings.serve_misfire_grace,
-        open_engine=lambda: open_engine(settings.database_url),
+        open_engine=lambda: _open_engine(settings.database_url),
         load_app=lambda: App.load(settings),
-        web=web_config(settings),
     )
+
+
+def _open_engine(url: str) -> Engine:
+    from settlement.store import open_engine
+
+    return open_engine(url)
 
 
 def on_engine(app: App, engine: Engine) -> App:

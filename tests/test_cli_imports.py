@@ -95,14 +95,12 @@ def test_the_layer_contracts_name_every_part_of_the_package():
 
 # What each command truly needs on an empty database, and what it may therefore load of HEAVY:
 # settings (pydantic-settings, which brings pydantic) and, where it reads the store, SQLModel
-# (which brings SQLAlchemy). `accounts check` reads only the configuration; it loads the database
-# layer because settlement.wiring imports settlement.store at module level (listed here as known,
-# so that anything more it starts loading fails the test).
+# (which brings SQLAlchemy). `accounts check` reads only the configuration: no database layer.
 NEEDS = {
     "status": {"pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel"},
     "preview --vendor bergen-bryggen --date 2026-11-02": {"pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel"},
     "import sales --vendor bergen-bryggen in/sales.csv": {"pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel"},
-    "accounts check": {"pydantic", "pydantic_settings", "sqlalchemy", "sqlmodel"},
+    "accounts check": {"pydantic", "pydantic_settings"},
 }
 # Runs one command in a fresh interpreter, then prints the top-level HEAVY modules loaded.
 COMMAND_PROBE = """

@@ -175,7 +175,12 @@ def test_report_shows_the_same_bilag_as_the_attached_pdf(posted):
     workspace.run("report", "--vendor", VENDOR, "--date", DAY, "--pdf", "--output", str(target), check=True)
     assert bilag(target) == bilag(_stored_pdf(workspace))
     text = "\n".join(page.extract_text() for page in PdfReader(target).pages)
-    assert f"Oppgjørsnøkkel {KEY}  (v1)" in text.splitlines()
+    lines = text.splitlines()
+    assert f"Oppgjørsnøkkel {KEY}  (v1)" in lines
+    # The company and the ledger's voucher number, read from the ledger when the day was posted and
+    # kept with it: `report` asks the ledger nothing.
+    assert any(re.fullmatch(r"Foretak \S.* \(org\.nr\. .+\)", line) for line in lines), lines[:6]
+    assert any(re.fullmatch(r"Bokført (Fiken|Tripletex|PowerOffice Go) bilag \S+(, \S+)*", line) for line in lines), lines[:6]
 
 
 def test_preview_shows_the_booked_lines_and_the_sums_per_vat_code(posted):

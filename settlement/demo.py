@@ -74,7 +74,7 @@ def _import(app: App, vendor_id: str, path: Path) -> None:
 def _catch_up(app: App, now: datetime) -> None:
     ctx = posting_context(app)
     vendors = list(app.vendors.values())
-    progress = Progress(sum(len(closed_days(v, now, WEEK_END)) for v in vendors), sys.stdout)
+    progress = Progress(sum(len(closed_days(v, now, WEEK_END)) for v in vendors), sys.stdout, always=True)
     for outcome in catch_up(ctx, vendors, now, on_outcome=progress.step, through=WEEK_END,
                             group_by=lambda v: (v.ledger, v.credential)):
         if outcome.stops_vendor:

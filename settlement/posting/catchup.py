@@ -43,15 +43,19 @@ def closed_days(vendor: Vendor, now: datetime, through: date | None = None) -> l
 
 
 class Progress:
-    """A plain progress line on a terminal (stderr), one line per day elsewhere."""
+    """A progress bar on a terminal (stderr); nothing when not on one (cron, logs), unless
+    `always` (the demo, which shows one line per day)."""
 
-    def __init__(self, total: int, stream: TextIO | None = None):
+    def __init__(self, total: int, stream: TextIO | None = None, always: bool = False):
         self.total, self.done = total, 0
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty()
+        self.quiet = not self.tty and not always
 
     def step(self, outcome: Outcome) -> None:
         self.done += 1
+        if self.quiet:
+            return
         width = 30
         filled = width * self.done // max(self.total, 1)
         bar = "#" * filled + "." * (width - filled)

@@ -156,7 +156,7 @@ def test_security_headers_on_every_answer(site):
         assert "script-src" not in csp  # none allowed: default-src 'none' covers scripts
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
         assert answer.headers["X-Frame-Options"] == "DENY"
-        assert answer.headers["Referrer-Policy"] == "no-referrer"
+        assert answer.headers["Referrer-Policy"] == "same-origin"
     page = session.get(site.url + PERIOD, timeout=30)
     assert page.headers["Cache-Control"] == "no-store"
     assert "<script" not in page.text and " style=" not in page.text

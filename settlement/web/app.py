@@ -13,6 +13,7 @@ import logging
 from collections.abc import Callable
 from datetime import date, datetime, timezone
 from pathlib import Path
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from werkzeug.exceptions import HTTPException, NotFound
@@ -29,7 +30,7 @@ from settlement.web.users import User, UsersFileError, read_users, verify_passwo
 
 log = logging.getLogger("settlement.web")
 HERE = Path(__file__).resolve().parent
-ACTIONS = ("retry", "reattach", "approve", "close")
+WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 
 URLS = Map([
     Rule("/", endpoint="overview"),
@@ -51,7 +52,8 @@ class Forbidden(Exception):
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
     env.filters.update(nok=lambda ore: format_nok(int(ore or 0)), label=states.label, css=states.css_class,
-                       hint=states.hint)
+                       hint=states.hint, basename=lambda path: Path(str(path)).name,
+                       weekday=lambda day: WEEKDAYS[day.weekday()])
     return env
 
 
@@ -108,7 +110,7 @@ class WebApp:
                 if request.method != "GET":
                     raise Forbidden("Du må være logget inn.")
                 target = request.full_path.rstrip("?")
-                return redirect("/login" + (f"?next={target}" if target != "/" else ""))
+                return redirect("/login" + (f"?next={quote(target, safe='/')}" if target != "/" else ""))
         if request.method == "POST":
             self._check_form(request, session)
         if endpoint == "logout":

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from settlement.domain.alerts_config import ALERTS_KEY, VENDOR_ALERT_KEYS, alerts_problems
 from settlement.domain.businessday import closing_instant, last_closed_day
 from settlement.domain.calendar import EVERY_DAY, HOLIDAY_CALENDARS, closed_reason, parse_closed_dates, parse_weekdays
+from settlement.domain.payout_config import PayoutAccount, parse_payouts
 from settlement.domain.problems import Problem, error, warning
 
 VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # always fullmatch: `$` would let "shop\n" through
@@ -128,6 +129,7 @@ class Vendor:
     holidays: str | None = None  # a public-holiday calendar ("NO"), computed into `closed`
     strict_days: bool = False  # a missing day holds the vendor's later days too
     corrections: str = "auto"  # a changed posted day: "auto" corrected by the next run, "hold" waits for approve
+    payouts: tuple[PayoutAccount, ...] = ()  # payment-provider accounts (settlement.domain.payout_config)
     # Every closed date with why (closed_dates, its files, the holidays), filled in by configuration.
     closed: tuple[tuple[date, str], ...] = field(default=(), compare=False)
     source_line: int | None = field(default=None, compare=False)
@@ -345,6 +347,7 @@ _KEYS: dict[str, tuple[Callable[[Any], Any], bool]] = {
     "holidays": (_choice(HOLIDAY_CALENDARS), False),
     "strict_days": (_bool, False),
     "corrections": (_choice(CORRECTIONS), False),
+    "payouts": (parse_payouts, False),
 }
 _DEFAULTS = {"timezone": "Europe/Oslo", "day_start": time(0, 0)}
 

@@ -13,7 +13,8 @@ from decimal import Decimal
 
 ACCOUNTS = {
     1000: "Forskning og utvikling", 1001: "Utvikling, ervervet", 1024: "Programvare", 1250: "Inventar",
-    1252: "Inventar, butikk", 1400: "Varelager", 1500: "Kundefordringer", 1580: "Til gode kortoppgjør",
+    1252: "Inventar, butikk", 1400: "Varelager", 1500: "Kundefordringer", 1570: "Andre kortsiktige fordringer",
+    1580: "Til gode kortoppgjør",
     1581: "Til gode Vipps", 1582: "Til gode Klarna", 1583: "Til gode Stripe", 1584: "Til gode postoppkrav",
     1589: "Til gode andre betalingsmåter", 1598: "Til gode gavekortleverandør", 1640: "Oppgjørskonto mva",
     1900: "Kontanter", 1901: "Oppgjørskonto kasse", 1910: "Kasse, veksel", 1920: "Bankinnskudd",

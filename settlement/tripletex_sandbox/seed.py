@@ -25,6 +25,7 @@ ACCOUNTS = {
     3005: "Salgsinntekt, nettbutikk", 3030: "Salgsinntekt, næringsmidler 15 %", 3050: "Salgsinntekt, lav sats 12 %",
     3090: "Fraktinntekter", 3100: "Salgsinntekt, avgiftsfri", 3200: "Salgsinntekt, utenfor mva-loven",
     3900: "Annen driftsrelatert inntekt", 4300: "Innkjøp av varer for videresalg", 7740: "Øreavrunding",
+    7770: "Bank- og kortgebyrer",
     7790: "Kassedifferanse", 7791: "Kassedifferanse, kafé", 8050: "Annen renteinntekt",
 }
 

@@ -569,6 +569,7 @@ def serve_config(settings: Settings | None = None) -> ServeConfig:
         misfire_grace=settings.serve_misfire_grace,
         open_engine=lambda: _open_engine(settings.database_url),
         load_app=lambda: App.load(settings),
+        web=web_config(settings),
     )
 
 

@@ -14,7 +14,7 @@ import pytest
 from settlement.domain.chart import LedgerRow
 from settlement.domain.problems import error
 from settlement.domain.posting_rules import (
-    CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, POSTED, POSTING, DayState, Step, next_step, version_to_post,
+    CORRECTION_BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, POSTED, POSTING, DayState, Step, next_step, version_to_post,
     voucher_digest,
 )
 from settlement.domain.vendors import Vendor
@@ -64,6 +64,7 @@ class MemoryLedger:
     refuse: bool = False
     down: bool = False
     refuse_reverse: bool = False
+    lock: str | None = None  # what locked() answers: the ledger's reason a day cannot change
     calls: list[str] = field(default_factory=list)
     next_id: int = 100
 
@@ -116,6 +117,10 @@ class MemoryLedger:
 
     def check(self, vendor, ledger):
         return []
+
+    def locked(self, vendor, day):
+        self.calls.append("locked")
+        return self.lock
 
     def live(self, key_prefix: str) -> list[tuple[str, str]]:
         return [k for k in self.postings if k[0].startswith(key_prefix) and k not in self.reversed]
@@ -260,6 +265,23 @@ def test_a_refused_reversal_keeps_the_posted_version(posting):
     outcome = settle_day(ctx, shop, DAY)
     assert outcome.status == CORRECTION_FAILED and "Minne did not reverse" in outcome.message
     assert ctx.state.get(shop.id, DAY).ref["entry_id"] == 101, "the posted version is kept, with its ids"
+
+
+def test_a_correction_into_a_locked_period_sends_nothing_until_it_is_opened(posting):
+    ctx, ledger, vouchers = posting
+    shop = vendor()
+    vouchers[(shop.id, DAY)] = voucher(10_000)
+    settle_day(ctx, shop, DAY)
+    vouchers[(shop.id, DAY)] = voucher(12_500)
+    ledger.lock, ledger.calls = "the period 11.2026 is closed", []
+    outcome = settle_day(ctx, shop, DAY)
+    assert outcome.status == CORRECTION_BLOCKED and "Minne has locked 2026-11-02 (the period 11.2026 is closed)" in outcome.message
+    assert ledger.calls == ["locked"] and ledger.reversed == [], "nothing is sent to a locked period"
+    assert ctx.state.get(shop.id, DAY).ref["entry_id"] == 101, "the posted version is kept, with its ids"
+    assert settle_day(ctx, shop, DAY).status == CORRECTION_BLOCKED  # still locked: asked again, nothing sent
+    ledger.lock = None
+    assert settle_day(ctx, shop, DAY).status == DOCUMENTED
+    assert ledger.live("[settlement:butikk") == [("[settlement:butikk:2026-11-02:v2]", "journal")]
 
 
 def test_catch_up_stops_a_vendor_at_its_failing_day_and_goes_on_with_the_others(posting):

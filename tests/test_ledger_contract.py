@@ -127,7 +127,7 @@ id = "bergen-bryggen"
 name = "Bergen Bryggen"
 timezone = "Europe/Oslo"
 closing_time = "20:00"
-enabled_since = 2026-11-01
+enabled_since = 2026-11-02
 {ledger_keys}
 
 [[vendors]]
@@ -135,7 +135,7 @@ id = "bergen-sentrum"
 name = "Bergen Sentrum"
 timezone = "Europe/Oslo"
 closing_time = "20:00"
-enabled_since = 2026-11-01
+enabled_since = 2026-11-02
 {second_keys}
 """
 
@@ -270,16 +270,22 @@ def test_a_changed_day_is_reversed_and_posted_again_as_v2(contract_ws):
     assert view.effect(v2)["1580"] == 18250 + 5000
 
 
-def test_a_correction_the_ledger_refuses_is_correction_failed_with_its_reason(contract_ws):
+def test_a_correction_into_closed_books_is_held_back_with_the_ledgers_reason(contract_ws):
+    """Tripletex and PowerOffice say which periods are closed: the correction is correction-blocked
+    and nothing is sent. Fiken does not say: its refusal makes the day correction-failed."""
     ws, view = contract_ws, contract_ws.view
     _post_then_add_late_receipt(ws)
     view.close_the_books(DAY)
+    writes = len(view.writes())
     status, out, err = _run(ws)
-    assert status == 1 and "correction-failed" in out, out + err
+    expected = "correction-failed" if view.ledger == "fiken" else "correction-blocked"
+    assert status == 1 and expected in out, out + err
+    if view.ledger != "fiken":
+        assert "has locked 2026-11-02" in out and len(view.writes()) == writes, "nothing is sent to closed books"
     assert view.live(KEY) == 1 and view.effect(KEY)["1580"] == 18250, "v1 stays booked as it was"
     assert view.live(KEY.replace(":v1]", ":v2]")) == 0
     _, out, _ = ws.invoke("status", "--vendor", VENDOR)
-    assert f"{DAY} CORRECTION-FAILED" in out, out
+    assert f"{DAY} {expected.upper()}" in out, out
     view.open_the_books(DAY)
     status, out, err = _run(ws)
     assert status == 0, out + err

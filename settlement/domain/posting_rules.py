@@ -37,6 +37,7 @@ class DayStatus(StrEnum):
     FAILED = "failed"
     EMPTY = "empty"
     CORRECTION_FAILED = "correction-failed"
+    CORRECTION_BLOCKED = "correction-blocked"  # a correction into a period the ledger has locked: nothing sent
     MISSING = "missing"
     HELD = "held"
     APPROVED = "approved"
@@ -45,13 +46,14 @@ class DayStatus(StrEnum):
 POSTING, POSTED, DOCUMENTED = DayStatus.POSTING, DayStatus.POSTED, DayStatus.DOCUMENTED
 BLOCKED, FAILED, EMPTY = DayStatus.BLOCKED, DayStatus.FAILED, DayStatus.EMPTY
 CORRECTION_FAILED = DayStatus.CORRECTION_FAILED
+CORRECTION_BLOCKED = DayStatus.CORRECTION_BLOCKED
 MISSING, HELD, APPROVED = DayStatus.MISSING, DayStatus.HELD, DayStatus.APPROVED
 SETTLED = frozenset({POSTED, DOCUMENTED, EMPTY})
 # A day in one of these needs a person (or a later run) before the vendor's later days can go on.
 # (A missing day holds them too when its vendor has strict_days = true; a held day never does.)
-NEEDS_ATTENTION = frozenset({BLOCKED, FAILED, POSTING, CORRECTION_FAILED})
+NEEDS_ATTENTION = frozenset({BLOCKED, FAILED, POSTING, CORRECTION_FAILED, CORRECTION_BLOCKED})
 # Posted days whose ledger holds a version that is still standing (correcting them reverses it).
-CORRECTABLE = frozenset({POSTED, DOCUMENTED, CORRECTION_FAILED, HELD, APPROVED})
+CORRECTABLE = frozenset({POSTED, DOCUMENTED, CORRECTION_FAILED, CORRECTION_BLOCKED, HELD, APPROVED})
 
 
 class Step(StrEnum):

@@ -343,6 +343,11 @@ class LedgerTarget(Protocol):
         """What is wrong with the vendor's configuration in the ledger (`test-connection`)."""
         ...
 
+    def locked(self, vendor: Vendor, day: date) -> str | None:
+        """Why the ledger refuses changes dated `day` (a closed period, a lock date), in its words;
+        None when it accepts them or the ledger does not say. Asked before a correction is reversed."""
+        ...
+
 
 def describe_ref(ref: Mapping[str, Any]) -> str:
     """'sale 12, transaction 34, journal entry 56' for audit lines and status."""

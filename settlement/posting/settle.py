@@ -23,7 +23,8 @@ from pathlib import Path
 from settlement.domain.chart import LedgerRow
 from settlement.domain.keys import settlement_key
 from settlement.domain.posting_rules import (
-    APPROVED, BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, HELD, MISSING, NEEDS_ATTENTION, POSTED, POSTING,
+    APPROVED, BLOCKED, CORRECTION_BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, HELD, MISSING, NEEDS_ATTENTION,
+    POSTED, POSTING,
     DayState, Step, next_step, settled_status, voucher_digest,
 )
 from settlement.domain.vendors import Vendor
@@ -154,6 +155,15 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
             ctx.state.save(state, "held", reason)
         return Outcome(vendor.id, day, HELD, reason)
     if step == Step.CORRECT:
+        lock = target.locked(vendor, day)
+        if lock is not None:
+            # The ledger would refuse the reversal (and the new version): send nothing, say why.
+            reason = (f"the data changed after posting, but {target.title} has locked {day.isoformat()} ({lock}); "
+                      f"nothing was sent: reopen the period in {target.title} or correct by hand, then run again")
+            if state.status != CORRECTION_BLOCKED or state.reason != reason:
+                state.status, state.reason = CORRECTION_BLOCKED, reason
+                ctx.state.save(state, "correction-blocked", reason)
+            return Outcome(vendor.id, day, CORRECTION_BLOCKED, reason)
         try:
             _reverse(ctx, target, vendor, state, why=f"data for {day.isoformat()} changed after posting")
         except LedgerError as exc:

@@ -195,6 +195,11 @@ class FikenTarget:
             return str(attachment.get("identifier") or attachment.get("downloadUrl") or "attached")
         return None
 
+    def locked(self, vendor: Vendor, day: date) -> str | None:
+        """Fiken's API says nothing of locked periods (fiken-api.md): None; a refused reversal still
+        makes the day correction-failed with Fiken's reason."""
+        return None
+
     def check(self, vendor: Vendor, ledger: Mapping[str, LedgerRow]) -> list[Problem]:
         """The vendor's company, accounts and project in Fiken (`settlement test-connection`)."""
         from settlement.domain.problems import error, warning

@@ -170,6 +170,16 @@ class PowerOfficeTarget:
 
     # --- checking ---------------------------------------------------------------------------------
 
+    def locked(self, vendor: Vendor, day: date) -> str | None:
+        """PowerOffice's lock date: no entries on it or before it."""
+        try:
+            lock = self.client.lock_date()
+        except PowerOfficeError as exc:
+            raise ledger_error(exc) from exc
+        if lock is not None and day <= lock:
+            return f"the lock date is {lock:%d.%m.%Y}"
+        return None
+
     def check(self, vendor: Vendor, ledger: Mapping[str, LedgerRow]) -> list[Problem]:
         """Privileges, accounts, VAT locks, departments, projects and the lock date (`test-connection`)."""
         from settlement.targets.poweroffice.connection_check import check_vendor

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 
 from settlement.domain.chart import LedgerRow
 from settlement.domain.problems import Problem
@@ -192,6 +192,18 @@ class TripletexTarget:
         except TripletexError as exc:
             raise ledger_error(exc) from exc
         return f"voucher {voucher_id} attachment {attachment['id']}" if attachment else None
+
+    def locked(self, vendor: Vendor, day: date) -> str | None:
+        """The accounting period holding `day`, when Tripletex marks it closed (isClosed)."""
+        try:
+            periods = self.client.accounting_periods(day.replace(day=1) - timedelta(days=31), day + timedelta(days=1))
+        except TripletexError as exc:
+            raise ledger_error(exc) from exc
+        for period in periods:
+            start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
+            if start <= day < end and period.get("isClosed"):
+                return f"the accounting period {period.get('name') or start.isoformat()} is closed"
+        return None
 
     def check(self, vendor: Vendor, ledger: Mapping[str, LedgerRow]) -> list[Problem]:
         """The vendor's accounts, VAT codes, department, project and periods (`test-connection`)."""

@@ -238,6 +238,26 @@ def test_login_is_rate_limited_per_user(site):
     answer = session.post(site.url + "login", data={"csrf": csrf_of(page.text), "username": "ratelimited",
                                                     "password": "wrong"}, timeout=30)
     assert answer.status_code == 429 and "For mange" in answer.text
+    # Somebody else from the same address still gets in: the address allows more failures.
+    login(site, "victor")
+
+
+def test_login_is_rate_limited_per_address(site):
+    server = _in_process(site)
+    try:
+        for n in range(30):
+            session = requests.Session()
+            page = session.get(server.url + "login", timeout=10)
+            answer = session.post(server.url + "login", data={"csrf": csrf_of(page.text), "username": f"guess{n}",
+                                                              "password": "wrong"}, timeout=30)
+            assert answer.status_code == 401
+        session = requests.Session()
+        page = session.get(server.url + "login", timeout=10)
+        answer = session.post(server.url + "login", data={"csrf": csrf_of(page.text), "username": "victor",
+                                                          "password": PASSWORDS["victor"]}, timeout=30)
+        assert answer.status_code == 429  # even the right password, from an address that guessed 30 names
+    finally:
+        server.stop()
 
 
 def test_the_limiter_forgets_old_failures_and_stays_bounded():
@@ -316,3 +336,51 @@ def test_adduser_keeps_no_password_and_refuses_a_short_one(site):
     assert oct((site.path / "users.toml").stat().st_mode & 0o777) == "0o600"
     done = site.cli("web", "adduser", "shorty", "--password-stdin", stdin="short\n")
     assert done.returncode == 1 and "shorty" not in (site.path / "users.toml").read_text(encoding="utf-8")
+
+
+def test_an_operator_closes_a_day_without_data_with_a_reason(site):
+    session = login(site, "anna")
+    page = session.get(site.url + "store/bergen-bryggen/day/2026-11-05", timeout=30)
+    assert 'id="close"' in page.text
+    answer = session.post(site.url + "store/bergen-bryggen/day/2026-11-05/close",
+                          data={"csrf": csrf_of(page.text), "reason": "stengt for varetelling"}, timeout=30)
+    assert answer.status_code == 200 and 'data-state="empty"' in answer.text
+    audit = site.cli("audit", "--vendor", "bergen-bryggen", "--date", "2026-11-05").stdout
+    assert "day-closed" in audit and "closed by anna on the web page: stengt for varetelling" in audit
+    # A day with sales cannot be closed: said on the page, nothing written.
+    page = session.get(site.url + "store/oslo-sentrum/day/2026-11-03", timeout=30)
+    assert 'id="close"' not in page.text
+    answer = session.post(site.url + "store/oslo-sentrum/day/2026-11-03/close",
+                          data={"csrf": csrf_of(page.text), "reason": "no"}, timeout=30)
+    assert "salgsdata" in answer.text and 'id="message"' in answer.text
+    assert "day-closed" not in site.cli("audit", "--vendor", "oslo-sentrum", "--date", "2026-11-03").stdout
+
+
+def test_serve_starts_the_page_beside_its_probes(site):
+    # On a copy of the database, with no ledger to reach: serve's start-up catch-up must not change
+    # the days the other tests look at, nor post anything.
+    shutil.copy(site.path / "data" / "settlement.db", site.path / "serve-copy.db")
+    env = dict(site.env, SETTLEMENT_HTTP_PORT="0", SETTLEMENT_SERVE_PID_FILE=str(site.path / "serve.pid"),
+               SETTLEMENT_DATABASE_URL=f"sqlite:///{site.path / 'serve-copy.db'}",
+               SETTLEMENT_FIKEN_BASE_URL="http://127.0.0.1:9/api/v2", SETTLEMENT_FIKEN_RETRY_ATTEMPTS="1")
+    log = site.path / "serve.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([sys.executable, "-m", "settlement", "serve", "--max-seconds", "60"], cwd=site.path,
+                                   env=env, stdout=out, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        found = None
+        while found is None and time.monotonic() < deadline and process.poll() is None:
+            found = re.search(r"web page on (http://127\.0\.0\.1:\d+/)", log.read_text())
+            time.sleep(0.2)
+        assert found, log.read_text()
+        url = found.group(1)
+        assert requests.get(url, allow_redirects=False, timeout=10).status_code == 302
+        session = requests.Session()
+        page = session.get(url + "login", timeout=10)
+        answer = session.post(url + "login", data={"csrf": csrf_of(page.text), "username": "victor",
+                                                   "password": PASSWORDS["victor"]}, timeout=30)
+        assert answer.status_code == 200 and 'data-store="oslo-sentrum"' in answer.text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

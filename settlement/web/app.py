@@ -30,6 +30,7 @@ from settlement.web.users import User, UsersFileError, read_users, verify_passwo
 
 log = logging.getLogger("settlement.web")
 HERE = Path(__file__).resolve().parent
+USER_FAILURES, ADDRESS_FAILURES = 5, 30  # failed logins allowed in 5 minutes per name and per address
 WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 
 URLS = Map([
@@ -70,11 +71,14 @@ class WebApp:
     current_app: the running configuration (settlement.wiring.App), or None while it is not loaded.
     """
 
-    def __init__(self, config, current_app: Callable[[], object | None], limiter: LoginLimiter | None = None):
+    def __init__(self, config, current_app: Callable[[], object | None]):
         self.config = config
         self.current_app = current_app
         self.signer = Signer(config.session_secret)
-        self.limiter = limiter or LoginLimiter()
+        # A name is guessed at slowly; an address (an office behind one NAT, the proxy) is allowed
+        # more failures, so that one person's typos do not lock out everybody there.
+        self.users_limiter = LoginLimiter(max_failures=USER_FAILURES)
+        self.address_limiter = LoginLimiter(max_failures=ADDRESS_FAILURES)
         self.templates = _environment()
 
     # --- WSGI ----------------------------------------------------------------------------------
@@ -180,14 +184,15 @@ class WebApp:
             return response
         self._check_form(request, session)
         name = request.form.get("username", "").strip()[:64]
-        keys = (f"user:{name.lower()}", f"addr:{request.remote_addr}")
-        if self.limiter.blocked(*keys):
+        user_key, address_key = f"user:{name.lower()}", f"addr:{request.remote_addr}"
+        if self.users_limiter.blocked(user_key) or self.address_limiter.blocked(address_key):
             log.warning("web page: login for %r from %s refused: too many failures", name, request.remote_addr)
             return self.page(request, session, "login.html", status=429, next=target,
                              error="For mange mislykkede forsøk. Vent noen minutter.")
         user = self._users().get(name)
         if not verify_password(user, request.form.get("password", "")):
-            self.limiter.failed(*keys)
+            self.users_limiter.failed(user_key)
+            self.address_limiter.failed(address_key)
             return self.page(request, session, "login.html", status=401, next=target,
                              error="Feil brukernavn eller passord.")
         log.info("web page: %s logged in from %s", user.name, request.remote_addr)

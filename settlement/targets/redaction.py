@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
 
 Patterns = tuple[tuple[re.Pattern[str], str], ...]  # (pattern, replacement) pairs, applied in order
 
@@ -21,24 +20,32 @@ def redact_with(patterns: Patterns, text: str) -> str:
 
 class RedactingFilter(logging.Filter):
     """Formats the record's message once and stores the redacted text in its place. A ledger
-    subclasses it with its `patterns`, so that one logger (urllib3's) can carry each ledger's filter."""
+    subclasses it with its `patterns` and `loggers`, so that one logger (urllib3's) can carry each
+    ledger's filter."""
 
     patterns: Patterns = ()
+    loggers: tuple[str, ...] = ()  # the loggers known to carry the ledger's secrets
+
+    @classmethod
+    def redact(cls, text: str) -> str:
+        """`text` with the ledger's secrets replaced by [REDACTED]."""
+        return redact_with(cls.patterns, text)
+
+    @classmethod
+    def install(cls) -> None:
+        """Attach one filter of this kind to each of `loggers` (no-op where one is already attached);
+        every client calls it when built."""
+        for name in cls.loggers:
+            logger = logging.getLogger(name)
+            if not any(isinstance(f, cls) for f in logger.filters):
+                logger.addFilter(cls())
 
     def filter(self, record: logging.LogRecord) -> bool:
         try:
             message = record.getMessage()
         except Exception:  # a broken format string is not ours to fix; leave it to the handler
             return True
-        cleaned = redact_with(self.patterns, message)
+        cleaned = self.redact(message)
         if cleaned != message or record.args:
             record.msg, record.args = cleaned, None
         return True
-
-
-def install_filter(kind: type[RedactingFilter], logger_names: Iterable[str]) -> None:
-    """Attach one `kind` filter to each named logger (no-op where one is already attached)."""
-    for name in logger_names:
-        logger = logging.getLogger(name)
-        if not any(isinstance(f, kind) for f in logger.filters):
-            logger.addFilter(kind())

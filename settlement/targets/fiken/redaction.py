@@ -12,7 +12,6 @@ from __future__ import annotations
 import re
 
 from settlement.targets.redaction import RedactingFilter as _Filter
-from settlement.targets.redaction import install_filter, redact_with
 
 # Loggers known to log credentials or token bodies at DEBUG level.
 SECRET_CARRYING_LOGGERS = (
@@ -41,17 +40,12 @@ _PATTERNS = (
 )
 
 
-def redact(text: str) -> str:
-    """`text` with bearer/basic credentials and token fields replaced by [REDACTED]."""
-    return redact_with(_PATTERNS, text)
-
-
 class RedactingFilter(_Filter):
-    """The filter with Fiken's patterns."""
+    """The filter with Fiken's patterns, on the loggers that can carry Fiken's secrets."""
 
     patterns = _PATTERNS
+    loggers = SECRET_CARRYING_LOGGERS
 
 
-def install_redaction() -> None:
-    """Attach one RedactingFilter to each secret-carrying logger (no-op when already attached)."""
-    install_filter(RedactingFilter, SECRET_CARRYING_LOGGERS)
+redact = RedactingFilter.redact
+install_redaction = RedactingFilter.install

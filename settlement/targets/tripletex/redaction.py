@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 
 from settlement.targets.redaction import RedactingFilter as _Filter
-from settlement.targets.redaction import install_filter, redact_with
 
 SECRET_CARRYING_LOGGERS = ("settlement.targets.tripletex", "urllib3.connectionpool", "requests")
 
@@ -22,17 +21,12 @@ _PATTERNS = (
 )
 
 
-def redact(text: str) -> str:
-    """`text` with Basic/Bearer credentials and token parameters or fields replaced by [REDACTED]."""
-    return redact_with(_PATTERNS, text)
-
-
 class RedactingFilter(_Filter):
-    """The filter with Tripletex's patterns."""
+    """The filter with Tripletex's patterns, on the loggers that can carry Tripletex's secrets."""
 
     patterns = _PATTERNS
+    loggers = SECRET_CARRYING_LOGGERS
 
 
-def install_redaction() -> None:
-    """Attach one RedactingFilter to each secret-carrying logger (no-op when already attached)."""
-    install_filter(RedactingFilter, SECRET_CARRYING_LOGGERS)
+redact = RedactingFilter.redact
+install_redaction = RedactingFilter.install

@@ -1,5 +1,6 @@
-"""What the ledger transports share: the record of one attempt, telling a request that never left
-from one that may have taken effect, and the retry steps of the attempt loop.
+"""What the ledger transports share: the base of their error trees, the record of one attempt,
+telling a request that never left from one that may have taken effect, and the retry steps of the
+attempt loop.
 
 Each ledger's `Transport` (settlement.targets.<ledger>.transport) subclasses `AttemptLoop` and keeps
 its own rules: authentication, headers, error envelopes, what a 401 or a 429 means, rate headers.
@@ -24,6 +25,28 @@ from settlement.targets.pacing import RequestGate
 from settlement.targets.retry import RetryPolicy
 
 IDEMPOTENT = frozenset({"GET", "HEAD"})
+
+
+class LedgerError(Exception):
+    """Base of each ledger's error tree (FikenError, TripletexError, PowerOfficeError).
+
+    Attributes:
+        method / url: the failing request ("" when none was involved); url has no query string.
+        status: the HTTP status, or None when no answer arrived.
+        detail: the ledger's own words from the answer, shortened ("" when there were none).
+        request_id: the id to quote to the ledger's support (the X-Request-ID we sent, or theirs).
+    """
+
+    def __init__(self, message: str, *, method: str = "", url: str = "", status: int | None = None,
+                 detail: str = "", request_id: str = ""):
+        super().__init__(message)
+        self.message, self.method, self.url, self.status = message, method, url, status
+        self.detail, self.request_id = detail, request_id
+
+    def __str__(self) -> str:
+        where = f" ({self.method} {self.url})" if self.method else ""
+        detail = f": {self.detail}" if self.detail else ""
+        return f"{self.message}{detail}{where}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,9 +126,10 @@ class AttemptLoop:
     ambiguous_advice = ""  # what to do about an ambiguous write, appended to its message
     dropped_cause = "the connection dropped after the request was sent"
 
-    def __init__(self, base_url: str, *, gate: RequestGate, connect_timeout: float, read_timeout: float,
-                 retry: RetryPolicy | None, on_request: Callable[[SentRequest], None] | None,
-                 session: requests.Session | None, sleep: Callable[[float], None], rng: random.Random | None):
+    def __init__(self, base_url: str, *, gate: RequestGate, connect_timeout: float = 5.0, read_timeout: float = 30.0,
+                 retry: RetryPolicy | None = None, on_request: Callable[[SentRequest], None] | None = None,
+                 session: requests.Session | None = None, sleep: Callable[[float], None] = time.sleep,
+                 rng: random.Random | None = None):
         self.base_url = base_url.rstrip("/")
         self.gate = gate
         self.timeout = (connect_timeout, read_timeout)

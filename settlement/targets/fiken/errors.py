@@ -7,8 +7,10 @@ in plain words; none ever contains a token.
 
 from __future__ import annotations
 
+from settlement.targets.http import LedgerError
 
-class FikenError(Exception):
+
+class FikenError(LedgerError):
     """Base of every error raised by the Fiken client.
 
     Attributes:
@@ -18,29 +20,6 @@ class FikenError(Exception):
         detail: Fiken's own message (or the body text), shortened; "" when there was none.
         request_id: the X-Request-ID we sent, to quote when asking Fiken support.
     """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        method: str = "",
-        url: str = "",
-        status: int | None = None,
-        detail: str = "",
-        request_id: str = "",
-    ):
-        super().__init__(message)
-        self.message = message
-        self.method = method
-        self.url = url
-        self.status = status
-        self.detail = detail
-        self.request_id = request_id
-
-    def __str__(self) -> str:
-        where = f" ({self.method} {self.url})" if self.method else ""
-        detail = f": {self.detail}" if self.detail else ""
-        return f"{self.message}{detail}{where}"
 
 
 class AuthenticationError(FikenError):

@@ -10,10 +10,9 @@ and the outcome is either a 2xx response or one exception from errors.py.
 from __future__ import annotations
 
 import logging
-import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -23,7 +22,7 @@ from settlement.targets.fiken.auth import TokenSource
 from settlement.targets.fiken.redaction import install_redaction
 from settlement.targets.http import AttemptLoop, SentRequest, expand, shorten
 from settlement.targets.pacing import LocalGate, RequestGate
-from settlement.targets.retry import RetryPolicy, parse_retry_after
+from settlement.targets.retry import parse_retry_after
 
 __all__ = ["SentRequest", "Transport", "error_detail"]  # SentRequest: the hook's record, shared by the ledgers
 
@@ -55,24 +54,11 @@ class Transport(AttemptLoop):
     server_error = errors.ServerError
     ambiguous_advice = "; check in Fiken before trying again"
 
-    def __init__(
-        self,
-        base_url: str,
-        token: TokenSource,
-        *,
-        gate: RequestGate | None = None,
-        connect_timeout: float = 5.0,
-        read_timeout: float = 30.0,
-        retry: RetryPolicy | None = None,
-        on_request: Callable[[SentRequest], None] | None = None,
-        session: requests.Session | None = None,
-        sleep: Callable[[float], None] = time.sleep,
-        rng: random.Random | None = None,
-    ):
+    def __init__(self, base_url: str, token: TokenSource, *, gate: RequestGate | None = None,
+                 **options: Any):
+        """options: the timeouts, retry policy, on_request hook, session, sleep and rng of AttemptLoop."""
         install_redaction()
-        super().__init__(base_url, gate=gate or LocalGate(), connect_timeout=connect_timeout,
-                         read_timeout=read_timeout, retry=retry, on_request=on_request, session=session,
-                         sleep=sleep, rng=rng)
+        super().__init__(base_url, gate=gate or LocalGate(), **options)
         self.token = token
 
     def url(self, template: str, path_params: Mapping[str, Any] | None = None) -> str:

@@ -6,8 +6,10 @@ Each message names the request (method and path) and the cause; none ever contai
 
 from __future__ import annotations
 
+from settlement.targets.http import LedgerError
 
-class PowerOfficeError(Exception):
+
+class PowerOfficeError(LedgerError):
     """Base of every error raised by the PowerOffice client.
 
     Attributes:
@@ -18,16 +20,9 @@ class PowerOfficeError(Exception):
         request_id: the X-Request-ID we sent, to quote when asking PowerOffice support.
     """
 
-    def __init__(self, message: str, *, method: str = "", url: str = "", status: int | None = None,
-                 detail: str = "", problem: dict | None = None, request_id: str = ""):
-        super().__init__(message)
-        self.message, self.method, self.url, self.status = message, method, url, status
-        self.detail, self.problem, self.request_id = detail, problem, request_id
-
-    def __str__(self) -> str:
-        where = f" ({self.method} {self.url})" if self.method else ""
-        detail = f": {self.detail}" if self.detail else ""
-        return f"{self.message}{detail}{where}"
+    def __init__(self, message: str, *, problem: dict | None = None, **request):
+        super().__init__(message, **request)
+        self.problem = problem
 
 
 class AuthenticationError(PowerOfficeError):

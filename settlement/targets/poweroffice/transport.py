@@ -13,10 +13,9 @@ token, the subscription key, a fresh X-Request-ID and connect/read timeouts, and
 from __future__ import annotations
 
 import logging
-import random
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import requests
@@ -26,7 +25,7 @@ from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.poweroffice import errors
 from settlement.targets.poweroffice.auth import ClientCredentials
 from settlement.targets.poweroffice.redaction import install_redaction
-from settlement.targets.retry import RetryPolicy, parse_retry_after
+from settlement.targets.retry import parse_retry_after
 
 __all__ = ["SentRequest", "Transport", "client_error", "problem_of", "problem_text"]  # SentRequest: shared
 
@@ -66,13 +65,10 @@ class Transport(AttemptLoop):
     dropped_cause = "the connection dropped after sending"
 
     def __init__(self, base_url: str, credentials: ClientCredentials, *, gate: RequestGate | None = None,
-                 connect_timeout: float = 5.0, read_timeout: float = 30.0, retry: RetryPolicy | None = None,
-                 on_request: Callable[[SentRequest], None] | None = None, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+                 **options: Any):
+        """options: the timeouts, retry policy, on_request hook, session, sleep and rng of AttemptLoop."""
         install_redaction()
-        super().__init__(base_url, gate=gate or LocalGate(10), connect_timeout=connect_timeout,
-                         read_timeout=read_timeout, retry=retry, on_request=on_request, session=session,
-                         sleep=sleep, rng=rng)
+        super().__init__(base_url, gate=gate or LocalGate(10), **options)
         self.credentials = credentials
 
     def _unreachable_cause(self, exc: requests.RequestException) -> str:

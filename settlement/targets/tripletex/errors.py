@@ -7,8 +7,10 @@ target can name the voucher line each one came from.
 
 from __future__ import annotations
 
+from settlement.targets.http import LedgerError
 
-class TripletexError(Exception):
+
+class TripletexError(LedgerError):
     """Base of every error raised by the Tripletex client.
 
     Attributes:
@@ -18,17 +20,9 @@ class TripletexError(Exception):
         request_id: Tripletex's x-tlx-request-id (else the X-Request-ID we sent), for support.
     """
 
-    def __init__(self, message: str, *, method: str = "", url: str = "", status: int | None = None,
-                 detail: str = "", request_id: str = "", messages: list[dict] | None = None):
-        super().__init__(message)
-        self.message, self.method, self.url, self.status = message, method, url, status
-        self.detail, self.request_id = detail, request_id
+    def __init__(self, message: str, *, messages: list[dict] | None = None, **request):
+        super().__init__(message, **request)
         self.messages = list(messages or [])
-
-    def __str__(self) -> str:
-        where = f" ({self.method} {self.url})" if self.method else ""
-        detail = f": {self.detail}" if self.detail else ""
-        return f"{self.message}{detail}{where}"
 
 
 class MissingCredential(TripletexError):

@@ -14,11 +14,10 @@ What is retried: retry.py (nothing sent → any method; 5xx/lost answer → GET 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -26,7 +25,7 @@ import requests
 
 from settlement.targets.http import AttemptLoop, SentRequest, connection_failure, expand, shorten
 from settlement.targets.pacing import LocalGate, RequestGate
-from settlement.targets.retry import RetryPolicy, parse_retry_after
+from settlement.targets.retry import parse_retry_after
 from settlement.targets.tripletex import errors
 from settlement.targets.tripletex.auth import SessionCredentials
 from settlement.targets.tripletex.redaction import install_redaction
@@ -66,13 +65,10 @@ class Transport(AttemptLoop):
     ambiguous_advice = "; look the voucher up before trying again"
 
     def __init__(self, base_url: str, credentials: SessionCredentials, *, gate: RequestGate | None = None,
-                 connect_timeout: float = 5.0, read_timeout: float = 30.0, retry: RetryPolicy | None = None,
-                 on_request: Callable[[SentRequest], None] | None = None, session: requests.Session | None = None,
-                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+                 **options: Any):
+        """options: the timeouts, retry policy, on_request hook, session, sleep and rng of AttemptLoop."""
         install_redaction()
-        super().__init__(base_url, gate=gate or LocalGate(DEFAULT_PER_SECOND), connect_timeout=connect_timeout,
-                         read_timeout=read_timeout, retry=retry, on_request=on_request, session=session,
-                         sleep=sleep, rng=rng)
+        super().__init__(base_url, gate=gate or LocalGate(DEFAULT_PER_SECOND), **options)
         self.credentials = credentials
         self._not_before = 0.0  # monotonic time before which the rate limit period is used up
         self._limit_lock = threading.Lock()

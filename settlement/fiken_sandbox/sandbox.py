@@ -19,6 +19,8 @@ DEFAULT_MAX_SECONDS = 600
 class FikenSandbox(SandboxLifetime):
     """A running sandbox. Create it with FikenSandbox.start(); it stops by itself after max_seconds."""
 
+    api_prefix = API_PREFIX
+
     def __init__(self, server: SandboxServer, max_seconds: float) -> None:
         self._serve_in_thread(server, max_seconds, "fiken-sandbox")
         self.state: State = server.state
@@ -37,15 +39,9 @@ class FikenSandbox(SandboxLifetime):
         state = State()
         seed(state)
         server = SandboxServer(port, state, Tokens(access_token_lifetime), config)
-        sandbox = cls(server, max_seconds)
-        sandbox._launch()
-        return sandbox
+        return cls(server, max_seconds)._launch()
 
     # --- addresses ---------------------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        return self.root_url + API_PREFIX
 
     @property
     def authorize_url(self) -> str:

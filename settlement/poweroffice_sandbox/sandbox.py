@@ -23,6 +23,8 @@ class PowerOfficeSandbox(SandboxLifetime):
     """A running sandbox with two clients (companies) under one integration. Create it with
     PowerOfficeSandbox.start(); it stops by itself after max_seconds."""
 
+    api_prefix = API_PREFIX
+
     def __init__(self, server: SandboxServer, max_seconds: float) -> None:
         self._serve_in_thread(server, max_seconds, "poweroffice-sandbox")
         self.state: State = server.state
@@ -39,16 +41,9 @@ class PowerOfficeSandbox(SandboxLifetime):
             config.max_documentation_bytes = max_documentation_bytes
         state = State(application_key=str(uuid.uuid4()), subscription_key=secrets.token_hex(16))
         server = SandboxServer(port, state, Tokens(state, token_lifetime), config)
-        sandbox = cls(server, max_seconds)
-        sandbox._launch()
-        return sandbox
+        return cls(server, max_seconds)._launch()
 
     # --- addresses and credentials ------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """The API root, for SETTLEMENT_POWEROFFICE_BASE_URL."""
-        return self.root_url + API_PREFIX
 
     @property
     def token_url(self) -> str:

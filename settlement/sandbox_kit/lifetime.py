@@ -16,6 +16,7 @@ class SandboxLifetime:
     faults, and its lifetime. Call `_serve_in_thread()` from __init__ and `_launch()` when ready."""
 
     _server: LoopbackServer
+    api_prefix = ""  # the path of the API below the root ("/v2")
 
     def _serve_in_thread(self, server: LoopbackServer, max_seconds: float, name: str) -> None:
         """Prepare the serving thread (named `name`) and the timer that stops it after max_seconds."""
@@ -25,9 +26,11 @@ class SandboxLifetime:
         self._timer = threading.Timer(max_seconds, self.stop)
         self._timer.daemon = True
 
-    def _launch(self) -> None:
+    def _launch(self) -> Self:
+        """Start serving and the max_seconds timer; the running sandbox."""
         self._thread.start()
         self._timer.start()
+        return self
 
     # --- address and record -------------------------------------------------------------------
 
@@ -38,6 +41,11 @@ class SandboxLifetime:
     @property
     def root_url(self) -> str:
         return self._server.root_url
+
+    @property
+    def base_url(self) -> str:
+        """The API root, for the ledger's base URL setting."""
+        return self.root_url + self.api_prefix
 
     @property
     def requests(self) -> list[RecordedRequest]:

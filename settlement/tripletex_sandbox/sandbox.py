@@ -18,6 +18,8 @@ class TripletexSandbox(SandboxLifetime):
     """A running sandbox with two companies. Create it with TripletexSandbox.start(); it stops by
     itself after max_seconds. The token of a recorded request is the session token it sent."""
 
+    api_prefix = API_PREFIX
+
     def __init__(self, server: SandboxServer, max_seconds: float) -> None:
         self._serve_in_thread(server, max_seconds, "tripletex-sandbox")
         self.state: State = server.state
@@ -38,16 +40,9 @@ class TripletexSandbox(SandboxLifetime):
         state = State()
         seed(state)
         server = SandboxServer(port, state, Sessions(), RateLimiter(rate_limit, rate_period, omit_reset_on_429))
-        sandbox = cls(server, max_seconds)
-        sandbox._launch()
-        return sandbox
+        return cls(server, max_seconds)._launch()
 
     # --- addresses and credentials --------------------------------------------------------------
-
-    @property
-    def base_url(self) -> str:
-        """The API root, for SETTLEMENT_TRIPLETEX_BASE_URL."""
-        return self.root_url + API_PREFIX
 
     def employee_token(self, company_index: int = 0) -> str:
         return self.employee_tokens[company_index]

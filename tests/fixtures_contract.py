@@ -19,9 +19,6 @@ and call `fiken_contract.assert_sandbox(sandbox)` before stopping it.
 
 from __future__ import annotations
 
-import copy
-import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -31,49 +28,16 @@ from settlement.targets.fiken.auth import PersonalToken
 from settlement.targets.fiken.client import FikenClient
 from settlement.targets.retry import RetryPolicy
 from settlement.targets.fiken.transport import SentRequest
-from settlement.sandbox_kit.multipart import parse_form
 from settlement.sandbox_kit.records import RecordedRequest
 from settlement.fiken_sandbox.server import API_PREFIX
+from tests.contract_check import SpecContract, strict, summarize
+
+__all__ = ["FikenContract", "load_spec", "strict"]  # strict: as test_fiken_sandbox_contract imports it
 
 SPEC_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "fiken" / "fiken-openapi.yaml"
-WRITES = frozenset({"POST", "PUT", "PATCH"})
 
 # Short waits so retry tests stay fast; the shape (exponential, jittered, capped) is the product's.
 FAST_RETRY = RetryPolicy(attempts=4, base_seconds=0.02, cap_seconds=0.2, max_retry_after=5)
-
-
-def strict(schema: dict, spec: dict, forbidden: str = "writeOnly", seen: tuple[str, ...] = ()) -> dict:
-    """The schema with $refs inlined, allOf merged, and no room for properties the spec does not give:
-    additionalProperties false, and properties marked `forbidden` (writeOnly for answers, readOnly for
-    requests) not allowed at all."""
-    if "$ref" in schema:
-        name = schema["$ref"].rsplit("/", 1)[1]
-        if name in seen:  # a cycle: accept anything below this point
-            return {}
-        return strict(spec["components"]["schemas"][name], spec, forbidden, seen + (name,))
-    schema = copy.copy(schema)
-    if "allOf" in schema:
-        merged: dict = {"type": "object", "properties": {}, "required": []}
-        for part in schema.pop("allOf"):
-            part = strict(part, spec, forbidden, seen)
-            merged["properties"].update(part.get("properties", {}))
-            merged["required"] += part.get("required", [])
-        merged["additionalProperties"] = False
-        return merged
-    if "items" in schema:
-        schema["items"] = strict(schema["items"], spec, forbidden, seen)
-    if "properties" in schema:
-        schema["properties"] = {
-            name: (False if prop.get(forbidden) else strict(prop, spec, forbidden, seen))
-            for name, prop in schema["properties"].items()}
-        # A field the spec requires but forgot to describe (saleRequest requires `paid` and lists no
-        # such property) is still Fiken's field: allow it with any value.
-        for name in schema.get("required", []):
-            schema["properties"].setdefault(name, {})
-        schema["additionalProperties"] = False
-    if schema.get("nullable") and "type" in schema:
-        schema["type"] = [schema["type"], "null"]
-    return schema
 
 
 def load_spec(path: Path = SPEC_PATH) -> dict | None:
@@ -84,10 +48,6 @@ def load_spec(path: Path = SPEC_PATH) -> dict | None:
 
     with open(path, encoding="utf-8") as handle:
         return yaml.safe_load(handle)
-
-
-def _template_pattern(template: str) -> re.Pattern:
-    return re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$")
 
 
 def _explain(error, forbidden: str, schema: dict, instance) -> str:
@@ -107,61 +67,13 @@ def _explain(error, forbidden: str, schema: dict, instance) -> str:
     return f"{error.message} at {where}"
 
 
-class FikenContract:
+class FikenContract(SpecContract):
     """Fiken's spec and the tally of what was checked against it during the session."""
 
-    def __init__(self, spec: dict | None):
-        self.spec = spec
-        self.checked: Counter[tuple[str, str, str]] = Counter()  # (kind, METHOD, template) → count
-        self._routes = [] if spec is None else [
-            (_template_pattern(template), template) for template in spec["paths"]]
-        self._schemas: dict[tuple, dict] = {}
-
-    @property
-    def available(self) -> bool:
-        return self.spec is not None
-
-    def operation(self, method: str, api_path: str) -> tuple[str, dict] | None:
-        """(template, operation) of the spec for e.g. ("POST", "/companies/x/sales"), or None."""
-        # Literal segments win over parameters (e.g. /accounts/x before /accounts/{code}).
-        matches = [t for pattern, t in self._routes if pattern.match(api_path)]
-        for template in sorted(matches, key=lambda t: t.count("{")):
-            operation = self.spec["paths"][template].get(method.lower())
-            if operation is not None:
-                return template, operation
-        return None
-
-    def _schema(self, key: tuple, schema: dict, forbidden: str) -> dict:
-        if key not in self._schemas:
-            self._schemas[key] = strict(schema, self.spec, forbidden)
-        return self._schemas[key]
-
-    def request_problems(self, record: RecordedRequest) -> list[str]:
-        """What is wrong with a request our client sent, by Fiken's spec."""
-        import jsonschema
-
-        api_path = record.path[len(API_PREFIX):]
-        found = self.operation(record.method, api_path)
-        where = f"{record.method} {api_path}"
-        if found is None:
-            return [f"{where}: no such operation in Fiken's spec"]
-        template, operation = found
-        if record.method not in WRITES or record.body is None:
-            return []
-        content = (operation.get("requestBody") or {}).get("content", {})
-        media = record.content_type.split(";")[0].strip().lower()
-        if media not in content:
-            return [f"{where}: Fiken's spec takes {sorted(content)} here, the client sent {media or 'nothing'}"]
-        if media == "multipart/form-data":
-            parts = parse_form(record.content_type, record.body if isinstance(record.body, bytes) else b"")
-            instance = {name: (part.data.decode("utf-8", "replace") if part.filename is None else "<file>")
-                        for name, part in parts.items()}
-        else:
-            instance = record.body
-        schema = self._schema(("request", record.method, template, media), content[media]["schema"], "readOnly")
-        self.checked[("request body", record.method, template)] += 1
-        return [f"{where}: request body {_explain(e, 'readOnly', schema, instance)}"
-                for e in jsonschema.Draft7Validator(schema).iter_errors(instance)]
+    ledger = "Fiken"
+    api_prefix = API_PREFIX
+    spec_name = "Fiken's spec"
+    _explain = staticmethod(_explain)
 
     def response_problems(self, record: RecordedRequest) -> list[str]:
         """What is wrong with a 200 JSON answer of the sandbox, by Fiken's spec."""
@@ -182,24 +94,6 @@ class FikenContract:
         return [f"{record.method} {api_path}: answer {_explain(e, 'writeOnly', schema, record.response)}"
                 for e in jsonschema.Draft7Validator(schema).iter_errors(record.response)]
 
-    def check_sandbox(self, sandbox) -> list[str]:
-        """Every contract violation in what the sandbox received and answered so far."""
-        if not self.available:
-            return []
-        problems: list[str] = []
-        for record in sandbox.requests:
-            if record.request_id and record.path.startswith(API_PREFIX):
-                problems += self.request_problems(record)
-            problems += self.response_problems(record)
-        return problems
-
-    def assert_sandbox(self, sandbox) -> None:
-        """Fail the current test when anything the sandbox saw breaks Fiken's spec."""
-        problems = self.check_sandbox(sandbox)
-        if problems:
-            shown = "\n  ".join(dict.fromkeys(problems))
-            pytest.fail(f"Fiken contract violated ({len(problems)}):\n  {shown}", pytrace=False)
-
 
 CONTRACT_KEY = pytest.StashKey[FikenContract]()
 
@@ -209,22 +103,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    contract = config.stash.get(CONTRACT_KEY, None)
-    if contract is None:
-        return
-    if not contract.available:
-        terminalreporter.write_line(
-            f"Fiken contract: not checked, {SPEC_PATH} is not present (../shared sits beside the clone)")
-        return
-    if not contract.checked:
-        return
-    kinds = Counter()
-    for (kind, _method, _template), count in contract.checked.items():
-        kinds[kind] += count
-    operations = len({(m, t) for _k, m, t in contract.checked})
-    terminalreporter.write_line(
+    summarize(terminalreporter, config.stash.get(CONTRACT_KEY, None), SPEC_PATH, lambda kinds, operations: (
         f"Fiken contract: {kinds['request body']} request bodies from the client and {kinds['answer']} sandbox "
-        f"answers checked against Fiken's OpenAPI spec ({operations} operations)")
+        f"answers checked against Fiken's OpenAPI spec ({operations} operations)"),
+        unchecked=" (../shared sits beside the clone)")
 
 
 @pytest.fixture(scope="session")

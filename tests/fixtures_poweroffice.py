@@ -4,7 +4,7 @@ sends and what the sandbox answers, checked against PowerOffice's v2 OpenAPI spe
 
 At the end of each test using `poweroffice_sandbox`, every JSON or multipart body our client sent
 (recognised by its X-Request-ID) is validated against the operation's request schema made strict
-(tests/fixtures_contract.strict: no property the spec lacks, none of its readOnly ones), every JSON
+(tests/contract_check.strict: no property the spec lacks, none of its readOnly ones), every JSON
 answer with a schema in the spec (201/200 DTOs, 400/404 ProblemDetails) against that schema, and
 every request our client sent must be an operation of the spec. The token endpoint is not in the
 v2 spec and is left out. Without ../shared the checks are skipped with that reason in the summary.
@@ -12,21 +12,17 @@ v2 spec and is left out. Without ../shared the checks are skipped with that reas
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from settlement.poweroffice_sandbox import PowerOfficeSandbox
-from settlement.sandbox_kit.multipart import parse_form
 from settlement.sandbox_kit.records import RecordedRequest
 from settlement.targets.retry import RetryPolicy
-from tests.fixtures_contract import strict
+from tests.contract_check import SpecContract, location, summarize
 
 SPEC_PATH = Path(__file__).resolve().parents[1].parent / "shared" / "poweroffice" / "poweroffice-go-v2-openapi.yaml"
 API_PREFIX = "/v2"
-WRITES = frozenset({"POST", "PUT", "PATCH"})
 FAST_RETRY = RetryPolicy(attempts=4, base_seconds=0.02, cap_seconds=0.2, max_retry_after=5)
 
 
@@ -40,61 +36,12 @@ def load_spec(path: Path = SPEC_PATH) -> dict | None:
         return yaml.load(handle, Loader=loader)
 
 
-class PowerOfficeContract:
+class PowerOfficeContract(SpecContract):
     """The spec and the tally of what was checked against it during the session."""
 
-    def __init__(self, spec: dict | None):
-        self.spec = spec
-        self.checked: Counter[tuple[str, str, str]] = Counter()
-        self._routes = [] if spec is None else [
-            (re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(t)) + "$"), t) for t in spec["paths"]]
-        self._schemas: dict[tuple, dict] = {}
-
-    @property
-    def available(self) -> bool:
-        return self.spec is not None
-
-    def operation(self, method: str, api_path: str) -> tuple[str, dict] | None:
-        matches = [t for pattern, t in self._routes if pattern.match(api_path)]
-        for template in sorted(matches, key=lambda t: t.count("{")):
-            operation = self.spec["paths"][template].get(method.lower())
-            if operation is not None:
-                return template, operation
-        return None
-
-    def _schema(self, key: tuple, schema: dict, forbidden: str, open_object: bool = False) -> dict:
-        if key not in self._schemas:
-            made = strict(schema, self.spec, forbidden)
-            if open_object:  # ProblemDetails allows extension members (additionalProperties: {})
-                made["additionalProperties"] = True
-            self._schemas[key] = made
-        return self._schemas[key]
-
-    def request_problems(self, record: RecordedRequest) -> list[str]:
-        import jsonschema
-
-        api_path = record.path[len(API_PREFIX):]
-        where = f"{record.method} {api_path}"
-        found = self.operation(record.method, api_path)
-        if found is None:
-            return [f"{where}: no such operation in PowerOffice's spec"]
-        template, operation = found
-        if record.method not in WRITES or record.body is None:
-            return []
-        content = (operation.get("requestBody") or {}).get("content", {})
-        media = record.content_type.split(";")[0].strip().lower()
-        if media not in content:
-            return [f"{where}: the spec takes {sorted(content)} here, the client sent {media or 'nothing'}"]
-        if media == "multipart/form-data":
-            parts = parse_form(record.content_type, record.body if isinstance(record.body, bytes) else b"")
-            instance = {name: (part.data.decode("utf-8", "replace") if part.filename is None else "<file>")
-                        for name, part in parts.items()}
-        else:
-            instance = record.body
-        schema = self._schema(("request", record.method, template, media), content[media]["schema"], "readOnly")
-        self.checked[("request body", record.method, template)] += 1
-        return [f"{where}: request body {e.message} at {'/'.join(map(str, e.absolute_path)) or 'top level'}"
-                for e in jsonschema.Draft7Validator(schema).iter_errors(instance)]
+    ledger = "PowerOffice"
+    api_prefix = API_PREFIX
+    client_prefix = API_PREFIX + "/"
 
     def response_problems(self, record: RecordedRequest) -> list[str]:
         import jsonschema
@@ -112,28 +59,12 @@ class PowerOfficeContract:
             if record.status < 300:
                 return [f"{record.method} {api_path}: the spec gives no JSON answer with {record.status}"]
             return []  # 401/403/429: the gateway's own bodies, not in the spec
+        # ProblemDetails (400/404) allows extension members (additionalProperties: {}).
         schema = self._schema(("response", record.method, template, record.status), answer["schema"], "writeOnly",
                               open_object=record.status >= 400)
         self.checked[("answer", record.method, template)] += 1
-        return [f"{record.method} {api_path} ({record.status}): answer {e.message} at "
-                f"{'/'.join(map(str, e.absolute_path)) or 'top level'}"
+        return [f"{record.method} {api_path} ({record.status}): answer {e.message} at {location(e)}"
                 for e in jsonschema.Draft7Validator(schema).iter_errors(record.response)]
-
-    def check_sandbox(self, sandbox: PowerOfficeSandbox) -> list[str]:
-        if not self.available:
-            return []
-        problems: list[str] = []
-        for record in sandbox.requests:
-            if record.request_id and record.path.startswith(API_PREFIX + "/"):
-                problems += self.request_problems(record)
-            problems += self.response_problems(record)
-        return problems
-
-    def assert_sandbox(self, sandbox: PowerOfficeSandbox) -> None:
-        problems = self.check_sandbox(sandbox)
-        if problems:
-            shown = "\n  ".join(dict.fromkeys(problems))
-            pytest.fail(f"PowerOffice contract violated ({len(problems)}):\n  {shown}", pytrace=False)
 
 
 CONTRACT_KEY = pytest.StashKey[PowerOfficeContract]()
@@ -145,20 +76,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    contract = config.stash.get(CONTRACT_KEY, None)
-    if contract is None:
-        return
-    if not contract.available:
-        terminalreporter.write_line(f"PowerOffice contract: not checked, {SPEC_PATH} is not present")
-        return
-    if contract.checked:
-        kinds = Counter()
-        for (kind, _m, _t), count in contract.checked.items():
-            kinds[kind] += count
-        operations = len({(m, t) for _k, m, t in contract.checked})
-        terminalreporter.write_line(
-            f"PowerOffice contract: {kinds['request body']} request bodies and {kinds['answer']} sandbox answers "
-            f"checked against PowerOffice's v2 OpenAPI spec ({operations} operations)")
+    summarize(terminalreporter, config.stash.get(CONTRACT_KEY, None), SPEC_PATH, lambda kinds, operations: (
+        f"PowerOffice contract: {kinds['request body']} request bodies and {kinds['answer']} sandbox answers "
+        f"checked against PowerOffice's v2 OpenAPI spec ({operations} operations)"))
 
 
 @pytest.fixture(scope="session")

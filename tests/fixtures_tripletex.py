@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
-from collections import Counter
 from datetime import date, time
 from pathlib import Path
 
@@ -25,63 +23,30 @@ import pytest
 from settlement.domain.chart import LedgerRow
 from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher, VoucherLine
-from settlement.sandbox_kit.multipart import parse_form
 from settlement.sandbox_kit.records import RecordedRequest
 from settlement.targets.retry import RetryPolicy
 from settlement.targets.tripletex.configure import tripletex_client
 from settlement.targets.tripletex.target import TripletexTarget
 from settlement.tripletex_sandbox import TripletexSandbox
+from tests.contract_check import SpecContract, location, summarize
 
 ROOT = Path(__file__).resolve().parents[1]
 SPEC_PATH = ROOT.parent / "shared" / "tripletex" / "tripletex-openapi.json"
 API_PREFIX = "/v2"
-WRITES = frozenset({"POST", "PUT", "PATCH"})
 FAST_RETRY = RetryPolicy(attempts=4, base_seconds=0.02, cap_seconds=0.2, max_retry_after=5)
 GOLDEN_VOUCHERS = ROOT / "tests" / "golden" / "voucher"
 
 
-def _template_pattern(template: str) -> re.Pattern:
-    return re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$")
-
-
-class TripletexContract:
+class TripletexContract(SpecContract):
     """Tripletex's spec and the tally of what was checked against it during the session."""
 
-    def __init__(self, spec: dict | None):
-        self.spec = spec
-        self.checked: Counter[tuple[str, str, str]] = Counter()
-        self._routes = [] if spec is None else [(_template_pattern(t), t) for t in spec["paths"]]
-        self._schemas: dict[tuple, dict] = {}
+    ledger = "Tripletex"
+    api_prefix = API_PREFIX
+    file_value: dict = {}
+    top = "top"
 
-    @property
-    def available(self) -> bool:
-        return self.spec is not None
-
-    def operation(self, method: str, api_path: str) -> tuple[str, dict] | None:
-        matches = [t for pattern, t in self._routes if pattern.match(api_path)]
-        for template in sorted(matches, key=lambda t: t.count("{")):  # literal segments first
-            operation = self.spec["paths"][template].get(method.lower())
-            if operation is not None:
-                return template, operation
-        return None
-
-    def _schema(self, key: tuple, schema: dict, forbidden: str) -> dict:
-        # Imported here: tests.fixtures_contract is a plugin of its own, loaded (and rewritten) after this one.
-        from tests.fixtures_contract import strict
-
-        if key not in self._schemas:
-            self._schemas[key] = strict(schema, self.spec, forbidden)
-        return self._schemas[key]
-
-    def request_problems(self, record: RecordedRequest) -> list[str]:
-        import jsonschema
-
-        api_path = record.path[len(API_PREFIX):]
-        where = f"{record.method} {api_path}"
-        found = self.operation(record.method, api_path)
-        if found is None:
-            return [f"{where}: no such operation in Tripletex's spec"]
-        template, operation = found
+    def _query_problems(self, record: RecordedRequest, where: str, template: str, operation: dict) -> list[str]:
+        """Unknown query parameters and missing required ones; every request is counted."""
         problems = []
         query_params = {p["name"]: p for p in operation.get("parameters", []) if p.get("in") == "query"}
         for name in record.query:
@@ -91,23 +56,7 @@ class TripletexContract:
             if param.get("required") and name not in record.query:
                 problems.append(f"{where}: required query parameter {name!r} is missing")
         self.checked[("request", record.method, template)] += 1
-        if record.method not in WRITES or record.body is None:
-            return problems
-        content = {media.split(";")[0].strip(): value for media, value in
-                   (operation.get("requestBody") or {}).get("content", {}).items()}
-        media = record.content_type.split(";")[0].strip().lower()
-        if media not in content:
-            return problems + [f"{where}: the spec takes {sorted(content)} here, the client sent {media or 'nothing'}"]
-        if media == "multipart/form-data":
-            parts = parse_form(record.content_type, record.body if isinstance(record.body, bytes) else b"")
-            instance = {name: (part.data.decode("utf-8", "replace") if part.filename is None else {})
-                        for name, part in parts.items()}
-        else:
-            instance = record.body
-        schema = self._schema(("request", record.method, template, media), content[media]["schema"], "readOnly")
-        self.checked[("request body", record.method, template)] += 1
-        return problems + [f"{where}: request body {e.message} at {'/'.join(map(str, e.absolute_path)) or 'top'}"
-                           for e in jsonschema.Draft7Validator(schema).iter_errors(instance)]
+        return problems
 
     def response_problems(self, record: RecordedRequest) -> list[str]:
         import jsonschema
@@ -126,24 +75,8 @@ class TripletexContract:
             return [f"{record.method} {api_path}: the spec gives no JSON answer here"]
         schema = self._schema(("response", record.method, template), answer["schema"], "writeOnly")
         self.checked[("answer", record.method, template)] += 1
-        return [f"{record.method} {api_path}: answer {e.message} at {'/'.join(map(str, e.absolute_path)) or 'top'}"
+        return [f"{record.method} {api_path}: answer {e.message} at {location(e, 'top')}"
                 for e in jsonschema.Draft7Validator(schema).iter_errors(record.response)]
-
-    def check_sandbox(self, sandbox: TripletexSandbox) -> list[str]:
-        if not self.available:
-            return []
-        problems: list[str] = []
-        for record in sandbox.requests:
-            if record.request_id and record.path.startswith(API_PREFIX):
-                problems += self.request_problems(record)
-            problems += self.response_problems(record)
-        return problems
-
-    def assert_sandbox(self, sandbox: TripletexSandbox) -> None:
-        problems = self.check_sandbox(sandbox)
-        if problems:
-            shown = "\n  ".join(dict.fromkeys(problems))
-            pytest.fail(f"Tripletex contract violated ({len(problems)}):\n  {shown}", pytrace=False)
 
 
 CONTRACT_KEY = pytest.StashKey[TripletexContract]()
@@ -157,19 +90,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    contract = config.stash.get(CONTRACT_KEY, None)
-    if contract is None:
-        return
-    if not contract.available:
-        terminalreporter.write_line(f"Tripletex contract: not checked, {SPEC_PATH} is not present")
-        return
-    if contract.checked:
-        kinds = Counter()
-        for (kind, _m, _t), count in contract.checked.items():
-            kinds[kind] += count
-        terminalreporter.write_line(
-            f"Tripletex contract: {kinds['request']} requests ({kinds['request body']} bodies) from the client and "
-            f"{kinds['answer']} sandbox answers checked against Tripletex's OpenAPI spec")
+    summarize(terminalreporter, config.stash.get(CONTRACT_KEY, None), SPEC_PATH, lambda kinds, _operations: (
+        f"Tripletex contract: {kinds['request']} requests ({kinds['request body']} bodies) from the client and "
+        f"{kinds['answer']} sandbox answers checked against Tripletex's OpenAPI spec"))
 
 
 @pytest.fixture(scope="session")

@@ -136,11 +136,30 @@ def main(demo_dir: Path = DEMO_DIR) -> int:
                   f"{sum(v['attachments'] for v in booked)} with the report attached"
                   + (f", e.g. voucher {booked[0]['number']} on {booked[0]['date']}" if booked else ""))
         print(f"Demo database: {demo_dir / 'settlement.db'}")
+        _print_web(demo_dir)
         return 0
     finally:
         sandbox.stop()
         tripletex.stop()
         poweroffice.stop()
+
+
+def _print_web(demo_dir: Path) -> None:
+    """How to open the web page on the demo's days: its settings in a file to source, a user to add."""
+    env = demo_dir / "web.env"
+    users = demo_dir / "web-users.toml"
+    env.write_text("".join(f"{name}={value}\n" for name, value in (
+        ("SETTLEMENT_DATABASE_URL", f"sqlite:///{demo_dir / 'settlement.db'}"),
+        ("SETTLEMENT_VENDORS", demo_dir / "vendors.toml"),
+        ("SETTLEMENT_CHART_OF_ACCOUNTS", ROOT / "chart_of_accounts"),
+        ("SETTLEMENT_REPORT_DIR", demo_dir / "reports"),
+        ("SETTLEMENT_WEB_USERS", users),
+    )), encoding="utf-8")
+    print("\nThe web page with the demo's days (the ledgers' sandboxes have stopped, so it is for looking):")
+    print(f"  set -a; . {env}; set +a")
+    print(f"  .venv/bin/settlement web adduser demo --role operator   # asks for a password, writes {users.name}")
+    print("  .venv/bin/settlement web                                  # Ctrl-C stops it")
+    print("  then open http://127.0.0.1:8090/?from=2026-11-01&to=2026-11-14 and log in as demo")
 
 
 def _settings(lines: list[str]) -> dict[str, str]:

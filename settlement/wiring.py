@@ -705,3 +705,150 @@ def web_config(settings: Settings | None = None) -> WebConfig:
         session_secret=secret.get_secret_value() if secret is not None else None,
         load_app=lambda: App.load(settings).require_valid(),
     )
+
+
+# --- payouts (payment providers' payouts: posting, matching, status) -------------------------------
+
+def vendor_payouts(app: App, vendor: Vendor) -> list:
+    """The stored payouts of the vendor's provider accounts, each with the account it is booked by
+    ((Payout, PayoutAccount) pairs, by bank date); a shared account's payout without the vendor's
+    store_ref in it is not the vendor's."""
+    from settlement.domain.payout_voucher import share_of
+    from settlement.store.payouts import PayoutStore
+
+    pairs = []
+    accounts = {(a.provider, a.account) for a in vendor.payouts}
+    for payout in PayoutStore(app.engine).payouts(accounts=accounts):
+        for account in vendor.payouts:
+            if account.provider == payout.provider and account.account == payout.account:
+                if not account.store_ref or share_of(payout, account).items:
+                    pairs.append((payout, account))
+    return pairs
+
+
+def vendor_today(vendor: Vendor):
+    """The vendor's date now, in its time zone."""
+    from datetime import datetime
+
+    return datetime.now(vendor.tz).date()
+
+
+def payout_posting_context(app: App, *, targets=None, on_request=None):
+    """Everything posting payouts needs (settlement.posting.payouts), beside posting_context's."""
+    from datetime import datetime, timezone
+
+    from settlement.posting.claims import claims_for
+    from settlement.posting.payouts import PayoutPostingContext
+    from settlement.store.payouts import PayoutPostingState
+
+    if targets is None:
+        targets = LedgerTargets(app.settings, on_request)
+    claim = claims_for(app.engine)
+    return PayoutPostingContext(
+        payouts=lambda vendor: vendor_payouts(app, vendor),
+        ledgers=lambda vendor: app.chart.ledger(vendor.id),
+        targets=targets,
+        report=lambda vendor, state, payout, voucher, booking, at: payout_report_pdf(app, vendor, state, payout, booking, at),
+        state=PayoutPostingState(app.engine),
+        report_dir=app.settings.report_dir,
+        generated_at=datetime.now(timezone.utc),
+        today=vendor_today,
+        # Its own claim name: a vendor's days and its payouts may be posted by one run in turn.
+        claim=lambda vendor_id: claim(f"{vendor_id}.payouts"),
+    )
+
+
+def post_due_payouts(app: App, vendors=None, *, targets=None) -> list:
+    """Post every due payout of the vendors (all with `payouts` by default): the hook `run`,
+    `catch-up` and `serve` call after a vendor's days. Returns the Outcomes."""
+    from settlement.posting.payouts import post_payouts
+
+    chosen = [v for v in (vendors if vendors is not None else app.vendors.values()) if v.payouts]
+    if not chosen:
+        return []
+    ctx = payout_posting_context(app, targets=targets)
+    outcomes = []
+    for vendor in chosen:
+        outcomes.extend(post_payouts(ctx, vendor))
+    return outcomes
+
+
+def payout_matching(app: App, vendor: Vendor, account):
+    """The matching of what the vendor's posted payouts of `account` took off its clearing account
+    against what its posted days put there (settlement.domain.payout_matching.Matching), with the
+    booked sales and payouts it was made from."""
+    from settlement.domain.businessday import business_day
+    from settlement.domain.chart import code_key
+    from settlement.domain.payout_matching import match_payouts
+    from settlement.domain.payout_voucher import ADJUSTING, share_of
+    from settlement.domain.payouts import ItemKind
+    from settlement.domain.posting_rules import CORRECTABLE
+    from settlement.store.payouts import PayoutPostingState, clearing_sales
+    from settlement.store.posting_state import PostingState
+
+    ledger, mapping = app.chart.ledger(vendor.id), app.chart.mapping(vendor.id)
+    clearing = ledger[account.payment].account if account.payment in ledger else None
+    keys = {key for key, row in ledger.items() if row.account == clearing}
+    codes = {code for (source, code), row in mapping.items() if source == "payment" and row.key in keys}
+    days = [s.business_day for s in PostingState(app.engine).all(vendor.id) if s.status in CORRECTABLE]
+    sales = clearing_sales(app.engine, vendor.id, days, codes)
+    posted = {(s.provider, s.payout_id) for s in PayoutPostingState(app.engine).all(vendor.id) if s.status in CORRECTABLE}
+    payouts = [share_of(p, a) for p, a in vendor_payouts(app, vendor)
+               if a == account and (p.provider, p.payout_id) in posted]
+    kinds = frozenset(k for k in ItemKind if k is not ItemKind.FEE and not (account.adjustments and k in ADJUSTING))
+    matching = match_payouts(sales, payouts, lambda moment: business_day(moment, vendor.tz, vendor.day_start), kinds)
+    return matching, sales, payouts
+
+
+def payout_report_pdf(app: App, vendor: Vendor, state, payout, booking, generated_at) -> bytes:
+    """The PDF attached to a payout voucher: what was booked, the items, the days they cover."""
+    from settlement.report.payouts_pdf import PayoutReport, render_payout_pdf
+
+    days: tuple = ()
+    account = next((a for a in vendor.payouts if a.provider == payout.provider and a.account == payout.account), None)
+    if account is not None:
+        from settlement.domain.businessday import business_day
+        from settlement.domain.payout_matching import match_payouts
+
+        # The days it covers: its items matched against the sales of every posted day.
+        _, sales, _ = payout_matching(app, vendor, account)
+        both = match_payouts(sales, [payout], lambda m: business_day(m, vendor.tz, vendor.day_start))
+        days = tuple(sorted(both.days_of.get((payout.provider, payout.payout_id), ())))
+    report = PayoutReport(vendor.name, payout, state.settlement_key, booking, days, generated_at)
+    return render_payout_pdf(report, app.pdf_font)
+
+
+def payout_statuses(app: App, vendors=None) -> list:
+    """Where each vendor's clearing account of each provider account stands (ClearingStatus), with
+    the payouts not booked yet and why."""
+    from settlement.domain.payout_voucher import ADJUSTING
+    from settlement.domain.payouts import ItemKind
+    from settlement.domain.posting_rules import CORRECTABLE
+    from settlement.posting.payouts import due
+    from settlement.report.payouts_status import clearing_status
+    from settlement.store.payouts import PayoutPostingState
+
+    statuses = []
+    states = PayoutPostingState(app.engine)
+    for vendor in (vendors if vendors is not None else app.vendors.values()):
+        ledger = app.chart.ledger(vendor.id)
+        posted = {(s.provider, s.payout_id): s for s in states.all(vendor.id)}
+        for account in vendor.payouts:
+            matching, sales, booked = payout_matching(app, vendor, account)
+            cleared = sum(i.amount for p in booked for i in p.items if i.kind is not ItemKind.FEE
+                          and not (account.adjustments and i.kind in ADJUSTING))
+            row = ledger.get(account.payment)
+            status = clearing_status(vendor.id, account.provider, account.account, account.payment,
+                                     row.account if row else "?", sum(s.amount for s in sales), booked, matching, cleared)
+            for payout, paired in vendor_payouts(app, vendor):
+                state = posted.get((payout.provider, payout.payout_id))
+                if paired != account or (state is not None and state.status in CORRECTABLE):
+                    continue
+                if not due(vendor, payout, vendor_today(vendor)):
+                    why = ("paid before enabled_since: not booked by this product" if payout.paid_on < vendor.enabled_since
+                           else "in transit: booked on its bank date")
+                else:
+                    why = f"{state.status}: {state.reason}" if state is not None and state.status else "due: the next run books it"
+                status.waiting.append((payout.payout_id, payout.paid_on.isoformat(), why))
+            statuses.append(status)
+    return statuses

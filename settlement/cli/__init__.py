@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "settlement.cli.posting",
     "settlement.cli.day",
     "settlement.cli.report",
+    "settlement.cli.payouts",
     "settlement.cli.fiken",
     "settlement.cli.serve",
     "settlement.cli.web",

@@ -14,6 +14,7 @@ from settlement.cli.common import load_app, print_problems
 IMPORT_MODULES: list[str] = [
     "settlement.cli.import_woocommerce",
     "settlement.cli.import_saft",
+    "settlement.cli.import_payouts",
 ]
 
 

@@ -25,12 +25,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__.split("\n\n")[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--vendor", required=True, help="vendor id from vendors.toml")
+    parser.add_argument("--vendor", help="vendor id from vendors.toml (required but with --payouts)")
     parser.add_argument("--from", dest="start", type=iso_date, metavar="D", help="first business day YYYY-MM-DD")
     parser.add_argument("--to", dest="end", type=iso_date, metavar="D", help="last business day (default: --from)")
     parser.add_argument("--date", type=iso_date, metavar="D", help="one business day (same as --from D --to D)")
     parser.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="reconciliation file format")
     parser.add_argument("--pdf", action="store_true", help="write the day's settlement report as PDF instead")
+    parser.add_argument("--payouts", action="store_true", help="the clearing accounts' open items instead (settlement.cli.payouts)")
     parser.add_argument("--output", type=Path, metavar="FILE", help="where to write (default: see above)")
     parser.set_defaults(handler=report)
 
@@ -58,6 +59,13 @@ def report(args: argparse.Namespace) -> int:
         print(f"settlement report: {days}", file=sys.stderr)
         return 2
     start, end = days
+    if args.payouts:
+        from settlement.cli.payouts import payouts_report
+
+        return payouts_report(args, start, end)
+    if not args.vendor:
+        print("settlement report: --vendor is required (but with --payouts)", file=sys.stderr)
+        return 2
     app = load_app()
     vendor = app.vendor(args.vendor)
     if args.pdf:

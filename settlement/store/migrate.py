@@ -35,6 +35,7 @@ from settlement.store import posting_state as state  # noqa: F401
 from settlement.store import day_blocks  # noqa: F401
 from settlement.store import alerts  # noqa: F401
 from settlement.store import oauth_tokens  # noqa: F401
+from settlement.store import payouts  # noqa: F401
 
 
 
@@ -151,6 +152,13 @@ def _oauth_token_table(connection: Connection) -> None:
     oauth_tokens.OAuthTokenRow.__table__.create(connection, checkfirst=True)
 
 
+def _payout_tables(connection: Connection) -> None:
+    """Create payout, payout_item, payout_posting and payout_audit (settlement.store.payouts): the
+    payment providers' payouts and where each stands with its ledger; new tables, as step 8."""
+    for row in (payouts.PayoutRow, payouts.PayoutItemRow, payouts.PayoutPostingRow, payouts.PayoutAuditRow):
+        row.__table__.create(connection, checkfirst=True)
+
+
 # Append new steps at the end with the next number; never edit or reorder a released step.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: sales, notes, webshop orders, posting state, audit log, Fiken pacing", _baseline),
@@ -160,6 +168,7 @@ MIGRATIONS: list[Migration] = [
     Migration(5, "day_block: problems that block one business day instead of refusing the whole file", _day_block_table),
     Migration(6, "alert_state: each alert channel's conditions, so an alert and its recovery are sent once", _alert_state_table),
     Migration(7, "oauth_token: an OAuth token that the ledger rotates, shared by replicas under a lock", _oauth_token_table),
+    Migration(8, "payout, payout_item, payout_posting, payout_audit: payment providers' payouts and their postings", _payout_tables),
 ]
 
 

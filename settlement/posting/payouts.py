@@ -1,0 +1,228 @@
+"""Posting a payout's voucher in the vendor's ledger, exactly once, and documenting it.
+
+The same engine as a day's (settlement.posting.settle): the subject is a vendor's share of a payout
+instead of a vendor-day, kept as a PayoutState (a DayState with the payout's provider and id), so
+the day's own steps do the work unchanged: record `posting` before anything is sent, send each
+part once, after an unclear answer or an interrupted run find the part by its key and adopt it,
+complete the ids, and reverse a posted version visibly before a changed payout is posted again as
+the next version. The rules deciding the next step are the day's (posting_rules.next_step).
+
+What is payout-specific is here: which payouts are due, the key (payout_key), the voucher
+(settlement.domain.payout_voucher), and the report attached (the payout's items and the days they
+cover). A payout voucher is always a journal entry, also for a vendor whose days are cash sales.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from pathlib import Path
+
+from settlement.domain.chart import LedgerRow
+from settlement.domain.payout_config import PayoutAccount
+from settlement.domain.payout_voucher import PayoutState, build_payout_voucher, key_id, share_of, voucher_key
+from settlement.domain.payouts import Payout
+from settlement.domain.posting_rules import (
+    BLOCKED, CORRECTION_BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, POSTED, POSTING, Step, next_step,
+    voucher_digest,
+)
+from settlement.domain.vendors import Vendor
+from settlement.domain.voucher import Voucher
+from settlement.posting.faults import crash_point
+from settlement.posting.ledger import (
+    Booking, CredentialRefused, LedgerAmbiguous, LedgerError, LedgerRefused, LedgerTarget, describe_ref,
+)
+# The day's steps, shared: they read and write only the state, the ledger target and ctx.state.
+from settlement.posting.settle import Outcome, _adopt, _begin, _reverse, _send_once, no_claim
+from settlement.store.payouts import PayoutPostingState
+
+log = logging.getLogger(__name__)
+
+MODE = "journal"
+
+# The payout report's PDF: (vendor, state, payout share, voucher, booking, generated_at) → bytes.
+PayoutReportRenderer = Callable[[Vendor, PayoutState, Payout, Voucher, Booking, datetime], bytes]
+
+
+@dataclass
+class PayoutPostingContext:
+    """Everything posting payouts needs, built by settlement.wiring.payout_posting_context.
+
+    payouts(vendor): the stored payouts of the vendor's provider accounts, each with its account.
+    today(vendor): the vendor's date now; a payout is due once its bank date has come.
+    """
+
+    payouts: Callable[[Vendor], list[tuple[Payout, PayoutAccount]]]
+    ledgers: Callable[[Vendor], Mapping[str, LedgerRow]]
+    targets: Callable[[Vendor], LedgerTarget]
+    report: PayoutReportRenderer
+    state: PayoutPostingState
+    report_dir: Path
+    generated_at: datetime
+    today: Callable[[Vendor], date]
+    claim: Callable[[str], AbstractContextManager[bool]] = field(default=no_claim)
+
+
+def due(vendor: Vendor, payout: Payout, today: date) -> bool:
+    """Whether a payout is posted now: its bank date has come and is not before the vendor's first
+    settled day (an older payout settles sales this product never booked on the clearing account)."""
+    return vendor.enabled_since <= payout.paid_on <= today
+
+
+def post_payouts(ctx: PayoutPostingContext, vendor: Vendor) -> list[Outcome]:
+    """Post every due payout of the vendor that is not settled yet (in bank-date order)."""
+    outcomes = []
+    today = ctx.today(vendor)
+    with ctx.claim(vendor.id) as granted:
+        if not granted:
+            return [Outcome(vendor.id, today, "", "another process is settling this vendor")]
+        for payout, account in ctx.payouts(vendor):
+            if due(vendor, payout, today):
+                outcomes.append(settle_payout(ctx, vendor, payout, account))
+    return outcomes
+
+
+def _journal(vendor: Vendor) -> Vendor:
+    return vendor if vendor.posting == MODE else replace(vendor, posting=MODE)
+
+
+def settle_payout(ctx: PayoutPostingContext, vendor: Vendor, payout: Payout, account: PayoutAccount) -> Outcome:
+    """Bring a vendor's share of one payout to `documented`, or say why it cannot be."""
+    vendor = _journal(vendor)
+    share = share_of(payout, account)
+    voucher = build_payout_voucher(vendor.id, share, account, ctx.ledgers(vendor))
+    state = ctx.state.get(payout.provider, payout.payout_id, vendor.id, share.paid_on)
+    what = f"{payout.provider} payout {payout.payout_id}"
+    if voucher.blocked:
+        reason = "; ".join(p.format(with_severity=False) for p in voucher.errors)
+        if state.reason != reason:
+            if state.status not in (POSTED, DOCUMENTED):
+                state.status = BLOCKED
+            state.reason = reason
+            ctx.state.save(state, "blocked", reason)
+        return Outcome(vendor.id, share.paid_on, BLOCKED, f"{what}: {reason}")
+    target = ctx.targets(vendor)
+    digest = voucher_digest(voucher, MODE)
+    step = next_step(state, voucher, digest)
+    if step == Step.SETTLED_ALREADY:
+        return Outcome(vendor.id, state.business_day, state.status, f"{what}: already settled")
+    if step == Step.DOCUMENT:
+        return _document(ctx, target, vendor, state, share, voucher, Booking.from_json(state.booking), resumed=True)
+    if step == Step.CORRECT:
+        lock = target.locked(vendor, state.business_day) if hasattr(target, "locked") else None
+        if lock is not None:
+            reason = (f"{what} changed after posting, but {target.title} has locked {state.business_day.isoformat()} "
+                      f"({lock}); nothing was sent: reopen the period or correct by hand, then run again")
+            if state.status != CORRECTION_BLOCKED or state.reason != reason:
+                state.status, state.reason = CORRECTION_BLOCKED, reason
+                ctx.state.save(state, "correction-blocked", reason)
+            return Outcome(vendor.id, state.business_day, CORRECTION_BLOCKED, reason)
+        try:
+            _reverse(ctx, target, vendor, state, why=f"{what} changed after posting")
+        except LedgerError as exc:
+            state.status = CORRECTION_FAILED
+            state.reason = (f"{what} changed after posting, but {target.title} did not reverse "
+                            f"{state.settlement_key} ({exc}); correct by hand, then run again")
+            ctx.state.save(state, "reverse-failed", state.reason)
+            return Outcome(vendor.id, state.business_day, CORRECTION_FAILED, state.reason)
+        step = next_step(state, voucher, digest)
+    if step == Step.RECORD_EMPTY:
+        state.status, state.digest, state.reason, state.mode = EMPTY, digest, "", MODE
+        ctx.state.save(state, "empty", f"{what}: nothing to book")
+        return Outcome(vendor.id, share.paid_on, EMPTY, f"{what}: nothing to book")
+    return _post(ctx, target, vendor, state, share, account, voucher, digest)
+
+
+def _post(ctx: PayoutPostingContext, target: LedgerTarget, vendor: Vendor, state: PayoutState, share: Payout,
+          account: PayoutAccount, voucher: Voucher, digest: str) -> Outcome:
+    key = voucher_key(share, account, vendor.id, state.version)
+    what = f"{share.provider} payout {share.payout_id}"
+    uncertain = state.status == POSTING and state.settlement_key == key
+    if not uncertain:
+        state.business_day = voucher.day  # the date it is booked on, and looked up by
+    booking = target.render(vendor, replace(voucher, day=state.business_day), ctx.ledgers(vendor), key)
+    if uncertain:
+        try:
+            _adopt(ctx, target, vendor, state, booking)
+        except LedgerError as exc:
+            state.reason = f"could not look {key} up in {target.title}: {exc.reason}"
+            ctx.state.save(state, "lookup-failed", state.reason)
+            return Outcome(vendor.id, state.business_day, POSTING, state.reason, isinstance(exc, CredentialRefused))
+    state.settlement_key, state.mode, state.digest = key, MODE, digest
+    state.target, state.booking = target.name, booking.to_json()
+    try:
+        for part in booking.parts:
+            if state.ref.get(part.ref_key) is None:
+                _begin(ctx, state, part.name)
+                state.ref.update(_send_once(ctx, target, vendor, state, booking, part))
+        state.ref = dict(target.complete(vendor, booking, state.ref))
+    except LedgerRefused as exc:
+        state.status, state.reason = FAILED, f"{target.title} refused the posting of {what}: {exc}"
+        ctx.state.save(state, "refused", state.reason)
+        return Outcome(vendor.id, state.business_day, FAILED, state.reason)
+    except LedgerError as exc:
+        state.reason = exc.reason
+        ctx.state.save(state, "interrupted", state.reason)
+        return Outcome(vendor.id, state.business_day, POSTING, state.reason, isinstance(exc, CredentialRefused))
+    state.status, state.reason = POSTED, ""
+    ctx.state.save(state, "posted", _ids(state))
+    crash_point("after_record")
+    return _document(ctx, target, vendor, state, share, voucher, booking)
+
+
+def report_filename(state: PayoutState) -> str:
+    """'utbetaling-stripe-po_123-v1.pdf' (the id made safe for a file name)."""
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", state.payout_id)
+    return f"utbetaling-{state.provider}-{safe}-v{state.version}.pdf"
+
+
+def _document(ctx: PayoutPostingContext, target: LedgerTarget, vendor: Vendor, state: PayoutState, share: Payout,
+              voucher: Voucher, booking: Booking, resumed: bool = False) -> Outcome:
+    """Keep the payout's report locally and attach it to the posting (once: after an interrupted
+    run, an attachment already there is taken for it)."""
+    pdf = ctx.report(vendor, state, share, voucher, booking, ctx.generated_at)
+    filename = report_filename(state)
+    local = ctx.report_dir / vendor.id / "payouts" / filename
+    try:
+        local.parent.mkdir(parents=True, exist_ok=True)
+        local.write_bytes(pdf)
+    except OSError as exc:
+        state.reason = f"posted, but the report could not be kept at {local}: {exc.strerror or exc}"
+        ctx.state.save(state, "report-not-kept", state.reason)
+        return Outcome(vendor.id, state.business_day, POSTED, state.reason)
+    try:
+        if resumed and state.posted_somewhere:
+            existing = target.find_attachment(vendor, state.ref)
+            if existing is not None:
+                state.status, state.attachment, state.reason = DOCUMENTED, existing, ""
+                ctx.state.save(state, "documented", f"report already attached in {target.title} ({existing})")
+                return Outcome(vendor.id, state.business_day, DOCUMENTED, _ids(state))
+        try:
+            location = target.attach(vendor, state.ref, filename, pdf)
+        except LedgerAmbiguous as exc:
+            ctx.state.save(state, "unclear", f"attachment: {exc}; looking for it in {target.title}")
+            location = target.find_attachment(vendor, state.ref)
+            if location is None:
+                raise
+        if location is None:
+            return Outcome(vendor.id, state.business_day, POSTED, "nothing to attach to")
+    except LedgerError as exc:
+        state.reason = f"posted, but the report could not be attached: {exc.reason}"
+        ctx.state.save(state, "attach-failed", state.reason)
+        return Outcome(vendor.id, state.business_day, POSTED, state.reason)
+    crash_point("after_attach")
+    state.status, state.attachment, state.reason = DOCUMENTED, location, ""
+    ctx.state.save(state, "documented", f"{filename} → {location}; kept at {local}")
+    return Outcome(vendor.id, state.business_day, DOCUMENTED, _ids(state))
+
+
+def _ids(state: PayoutState) -> str:
+    described = describe_ref(state.ref)
+    return f"{state.subject}: key {state.settlement_key}" + (f", {described}" if described else "")
+
+
+__all__ = ["PayoutPostingContext", "due", "post_payouts", "settle_payout", "key_id"]

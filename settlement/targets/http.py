@@ -15,20 +15,23 @@ import random
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
-from settlement.targets.pacing import RequestGate
+from settlement.targets.pacing import LocalGate, RequestGate
+from settlement.targets.redaction import RedactingFilter
 from settlement.targets.retry import RetryPolicy
 
 IDEMPOTENT = frozenset({"GET", "HEAD"})
 
 
-class LedgerError(Exception):
-    """Base of each ledger's error tree (FikenError, TripletexError, PowerOfficeError).
+class LedgerClientError(Exception):
+    """Base of each ledger client's error tree (FikenError, TripletexError, PowerOfficeError); the
+    targets translate these into the port's LedgerError.
 
     Attributes:
         method / url: the failing request ("" when none was involved); url has no query string.
@@ -120,18 +123,20 @@ class AttemptLoop:
 
     ledger = ""  # the ledger's name in messages and logs ("Fiken")
     log: logging.Logger
+    errors: ModuleType  # the ledger's errors module: its AmbiguousResult and ServerError are raised here
     connection_error: type[Exception]  # "cannot reach …"
-    ambiguous_result: type[Exception]  # a write may or may not have been carried out
-    server_error: type[Exception]  # reads kept failing with 5xx
+    redaction: type[RedactingFilter]  # installed on the ledger's loggers when a transport is built
+    per_second = 4  # the pace of the default gate (settlement.targets.pacing.LocalGate)
     ambiguous_advice = ""  # what to do about an ambiguous write, appended to its message
     dropped_cause = "the connection dropped after the request was sent"
 
-    def __init__(self, base_url: str, *, gate: RequestGate, connect_timeout: float = 5.0, read_timeout: float = 30.0,
-                 retry: RetryPolicy | None = None, on_request: Callable[[SentRequest], None] | None = None,
-                 session: requests.Session | None = None, sleep: Callable[[float], None] = time.sleep,
-                 rng: random.Random | None = None):
+    def __init__(self, base_url: str, *, gate: RequestGate | None = None, connect_timeout: float = 5.0,
+                 read_timeout: float = 30.0, retry: RetryPolicy | None = None,
+                 on_request: Callable[[SentRequest], None] | None = None, session: requests.Session | None = None,
+                 sleep: Callable[[float], None] = time.sleep, rng: random.Random | None = None):
+        self.redaction.install()
+        self.gate = gate or LocalGate(self.per_second)
         self.base_url = base_url.rstrip("/")
-        self.gate = gate
         self.timeout = (connect_timeout, read_timeout)
         self.retry = retry or RetryPolicy()
         self.on_request = on_request
@@ -177,16 +182,16 @@ class AttemptLoop:
             cause = "timed out" if timed_out else self._unreachable_cause(exc)
             raise self.connection_error(f"cannot reach {self.ledger}: {cause}", **context) from None
         cause = "no answer within the read timeout" if timed_out else self.dropped_cause
-        raise self.ambiguous_result(
+        raise self.errors.AmbiguousResult(
             f"{self.ledger} may or may not have carried out this {method}: {cause}{self.ambiguous_advice}",
             **context) from None
 
     def _after_server_error(self, status: int, method: str, context: dict, attempt: int) -> None:
         """After a 5xx: return when a read is to be tried again, else raise."""
         if method not in IDEMPOTENT:
-            raise self.ambiguous_result(
+            raise self.errors.AmbiguousResult(
                 f"{self.ledger} answered {status} to a {method}; it may or may not have been carried out"
                 f"{self.ambiguous_advice}", **context)
         if self._back_off(attempt):
             return
-        raise self.server_error(f"{self.ledger} kept failing ({status}) after {attempt} attempt(s)", **context)
+        raise self.errors.ServerError(f"{self.ledger} kept failing ({status}) after {attempt} attempt(s)", **context)

@@ -7,10 +7,10 @@ in plain words; none ever contains a token.
 
 from __future__ import annotations
 
-from settlement.targets.http import LedgerError
+from settlement.targets.http import LedgerClientError
 
 
-class FikenError(LedgerError):
+class FikenError(LedgerClientError):
     """Base of every error raised by the Fiken client.
 
     Attributes:

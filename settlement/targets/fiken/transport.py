@@ -19,9 +19,8 @@ import requests
 
 from settlement.targets.fiken import errors
 from settlement.targets.fiken.auth import TokenSource
-from settlement.targets.fiken.redaction import install_redaction
+from settlement.targets.fiken.redaction import RedactingFilter
 from settlement.targets.http import AttemptLoop, SentRequest, expand, shorten
-from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.retry import parse_retry_after
 
 __all__ = ["SentRequest", "Transport", "error_detail"]  # SentRequest: the hook's record, shared by the ledgers
@@ -49,16 +48,14 @@ class Transport(AttemptLoop):
 
     ledger = "Fiken"
     log = log
+    errors = errors
     connection_error = errors.FikenConnectionError
-    ambiguous_result = errors.AmbiguousResult
-    server_error = errors.ServerError
+    redaction = RedactingFilter
     ambiguous_advice = "; check in Fiken before trying again"
 
-    def __init__(self, base_url: str, token: TokenSource, *, gate: RequestGate | None = None,
-                 **options: Any):
-        """options: the timeouts, retry policy, on_request hook, session, sleep and rng of AttemptLoop."""
-        install_redaction()
-        super().__init__(base_url, gate=gate or LocalGate(), **options)
+    def __init__(self, base_url: str, token: TokenSource, **options: Any):
+        """options: the gate, timeouts, retry policy, on_request hook, session, sleep and rng (AttemptLoop)."""
+        super().__init__(base_url, **options)
         self.token = token
 
     def url(self, template: str, path_params: Mapping[str, Any] | None = None) -> str:

@@ -6,10 +6,10 @@ Each message names the request (method and path) and the cause; none ever contai
 
 from __future__ import annotations
 
-from settlement.targets.http import LedgerError
+from settlement.targets.http import LedgerClientError
 
 
-class PowerOfficeError(LedgerError):
+class PowerOfficeError(LedgerClientError):
     """Base of every error raised by the PowerOffice client.
 
     Attributes:

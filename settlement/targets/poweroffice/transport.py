@@ -21,10 +21,9 @@ from typing import Any
 import requests
 
 from settlement.targets.http import IDEMPOTENT, AttemptLoop, SentRequest, caused_by, expand, shorten
-from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.poweroffice import errors
 from settlement.targets.poweroffice.auth import ClientCredentials
-from settlement.targets.poweroffice.redaction import install_redaction
+from settlement.targets.poweroffice.redaction import RedactingFilter
 from settlement.targets.retry import parse_retry_after
 
 __all__ = ["SentRequest", "Transport", "client_error", "problem_of", "problem_text"]  # SentRequest: shared
@@ -59,16 +58,15 @@ class Transport(AttemptLoop):
 
     ledger = "PowerOffice"
     log = log
+    errors = errors
     connection_error = errors.PowerOfficeConnectionError
-    ambiguous_result = errors.AmbiguousResult
-    server_error = errors.ServerError
+    redaction = RedactingFilter
+    per_second = 10
     dropped_cause = "the connection dropped after sending"
 
-    def __init__(self, base_url: str, credentials: ClientCredentials, *, gate: RequestGate | None = None,
-                 **options: Any):
-        """options: the timeouts, retry policy, on_request hook, session, sleep and rng of AttemptLoop."""
-        install_redaction()
-        super().__init__(base_url, gate=gate or LocalGate(10), **options)
+    def __init__(self, base_url: str, credentials: ClientCredentials, **options: Any):
+        """options: the gate, timeouts, retry policy, on_request hook, session, sleep and rng (AttemptLoop)."""
+        super().__init__(base_url, **options)
         self.credentials = credentials
 
     def _unreachable_cause(self, exc: requests.RequestException) -> str:

@@ -7,10 +7,10 @@ target can name the voucher line each one came from.
 
 from __future__ import annotations
 
-from settlement.targets.http import LedgerError
+from settlement.targets.http import LedgerClientError
 
 
-class TripletexError(LedgerError):
+class TripletexError(LedgerClientError):
     """Base of every error raised by the Tripletex client.
 
     Attributes:

@@ -24,11 +24,10 @@ from typing import Any
 import requests
 
 from settlement.targets.http import AttemptLoop, SentRequest, connection_failure, expand, shorten
-from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.retry import parse_retry_after
 from settlement.targets.tripletex import errors
 from settlement.targets.tripletex.auth import SessionCredentials
-from settlement.targets.tripletex.redaction import install_redaction
+from settlement.targets.tripletex.redaction import RedactingFilter
 
 __all__ = ["SentRequest", "Transport", "error_parts"]  # SentRequest: the hook's record, shared by the ledgers
 
@@ -59,16 +58,15 @@ class Transport(AttemptLoop):
 
     ledger = "Tripletex"
     log = log
+    errors = errors
     connection_error = errors.TripletexConnectionError
-    ambiguous_result = errors.AmbiguousResult
-    server_error = errors.ServerError
+    redaction = RedactingFilter
+    per_second = DEFAULT_PER_SECOND
     ambiguous_advice = "; look the voucher up before trying again"
 
-    def __init__(self, base_url: str, credentials: SessionCredentials, *, gate: RequestGate | None = None,
-                 **options: Any):
-        """options: the timeouts, retry policy, on_request hook, session, sleep and rng of AttemptLoop."""
-        install_redaction()
-        super().__init__(base_url, gate=gate or LocalGate(DEFAULT_PER_SECOND), **options)
+    def __init__(self, base_url: str, credentials: SessionCredentials, **options: Any):
+        """options: the gate, timeouts, retry policy, on_request hook, session, sleep and rng (AttemptLoop)."""
+        super().__init__(base_url, **options)
         self.credentials = credentials
         self._not_before = 0.0  # monotonic time before which the rate limit period is used up
         self._limit_lock = threading.Lock()

@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.fixtures_contract",
     "tests.fixtures_poweroffice",
     "tests.fixtures_pg",
+    "tests.fixtures_payout_sandboxes",
 ]
 
 

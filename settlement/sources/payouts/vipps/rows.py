@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from settlement.domain.money import AmountError, format_nok, parse_amount
+from settlement.domain.money import AmountError, format_nok, parse_amount, parse_decimal_ore
 from settlement.domain.payouts import Payout
 from settlement.domain.problems import Problem, error
 from settlement.sources.payouts.vipps.transactions import PROVIDER, oslo_midnight, transaction_items
@@ -63,6 +63,11 @@ class SettlementRow:
     currency: str = "NOK"
 
 
+class MachineDecimal(str):
+    """A spreadsheet number as text: "." is always its decimal point and nothing groups thousands
+    ("12.345" is twelve point three four five, refused as more than two decimals, not 12 345)."""
+
+
 class Cells:
     """Parses the text of one row's fields, collecting a problem for each one that is wrong."""
 
@@ -77,11 +82,12 @@ class Cells:
         return value
 
     def amount(self, name: str) -> int:
+        raw = self.values.get(name)
         value = self.text(name)
         if not value:
             return 0
         try:
-            return parse_amount(value)
+            return parse_decimal_ore(value) if isinstance(raw, MachineDecimal) else parse_amount(value)
         except AmountError as exc:
             self.fail(f"{name}: {exc}", name, value)
             return 0

@@ -23,7 +23,7 @@ from datetime import date, datetime
 
 from settlement.domain.payouts import PayoutRead
 from settlement.domain.problems import Problem, error
-from settlement.sources.payouts.vipps.rows import Cells, SettlementRow, TransactionRow, Where, assemble
+from settlement.sources.payouts.vipps.rows import Cells, MachineDecimal, SettlementRow, TransactionRow, Where, assemble
 from settlement.sources.payouts.vipps.transactions import PROVIDER
 
 HEADERS = ("Salgsdato", "Vippsnummer", "Transaksjons-ID", "Ordre-ID", "Brutto", "Gebyr", "Netto",
@@ -50,7 +50,8 @@ class VippsXlsxSource:
         except (zipfile.BadZipFile, KeyError, OSError):
             return False
         text = strings + body
-        return "Oppgjørs-ID".encode() in text and b"Vippsnummer" in text
+        # ASCII names only: a writer may store "ø" as a character reference (&#248;)
+        return b"Transaksjons-ID" in text and b"Vippsnummer" in text and b"Transaksjonstype" in text
 
     def read(self, data: bytes, file: str) -> PayoutRead:
         try:
@@ -147,7 +148,9 @@ def _text(value: object) -> str:
         return str(value)
     if isinstance(value, float):
         text = repr(value)  # the shortest decimal that reads back as the stored double
-        return text[:-2] if text.endswith(".0") else text
+        return MachineDecimal(text[:-2] if text.endswith(".0") else text)
+    if isinstance(value, int):
+        return MachineDecimal(value)
     if isinstance(value, (datetime, date)):
         return value.strftime("%d.%m.%Y")
     return str(value)

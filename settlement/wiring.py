@@ -852,3 +852,40 @@ def payout_statuses(app: App, vendors=None) -> list:
                 status.waiting.append((payout.payout_id, payout.paid_on.isoformat(), why))
             statuses.append(status)
     return statuses
+
+
+def stripe_api(account: str, environ=None):
+    """The Stripe API source of a vendor's Stripe account: the secret key from
+    SETTLEMENT_STRIPE_SECRET_KEY_<ACCOUNT> (the account id upper-cased, e.g. ..._ACCT_123), else
+    SETTLEMENT_STRIPE_SECRET_KEY; SETTLEMENT_STRIPE_BASE_URL for the sandbox. None without a key."""
+    import os
+
+    from settlement.sources.payouts.stripe.api import DEFAULT_BASE_URL, StripeApi
+
+    env = os.environ if environ is None else environ
+    key = env.get(f"SETTLEMENT_STRIPE_SECRET_KEY_{account.upper()}") or env.get("SETTLEMENT_STRIPE_SECRET_KEY")
+    if not key:
+        return None
+    return StripeApi(key, account, env.get("SETTLEMENT_STRIPE_BASE_URL") or DEFAULT_BASE_URL)
+
+
+def pull_payouts(app: App, vendor: Vendor, since, until=None) -> tuple[list, dict]:
+    """Pull the payouts of the vendor's provider accounts that have an API configured (Stripe now)
+    and store them (each account's read all or nothing): (problems, {(provider, id): outcome})."""
+    from settlement.domain.problems import error
+    from settlement.store.payouts import PayoutStore
+
+    problems, stored = [], {}
+    for account in vendor.payouts:
+        if account.provider != "stripe":
+            continue
+        api = stripe_api(account.account)
+        if api is None:
+            problems.append(error(f"vendor {vendor.id}: no Stripe secret key for account {account.account} "
+                                  "(SETTLEMENT_STRIPE_SECRET_KEY)"))
+            continue
+        read = api.fetch(since, until)
+        problems.extend(read.problems)
+        if read.ok:
+            stored.update(PayoutStore(app.engine).store(read).outcomes)
+    return problems, stored

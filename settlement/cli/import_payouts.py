@@ -4,9 +4,10 @@ settlement reports into the local store (each file all or nothing; a payout read
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from settlement.cli.common import load_app, print_problems
+from settlement.cli.common import iso_date, load_app, print_problems
 
 PROVIDERS = ("stripe", "vipps", "klarna")
 
@@ -19,7 +20,11 @@ def register_import(sources: argparse._SubParsersAction) -> None:
         "bad row stores nothing (every problem is named with file, line and field); a payout read again "
         "replaces the stored one, and a changed payout that was posted is corrected by the next run.",
     )
-    parser.add_argument("files", nargs="+", metavar="FILE", type=Path)
+    parser.add_argument("files", nargs="*", metavar="FILE", type=Path)
+    parser.add_argument("--api", action="store_true",
+                        help="pull from the provider's API instead of files (Stripe: SETTLEMENT_STRIPE_SECRET_KEY)")
+    parser.add_argument("--since", type=iso_date, metavar="D", help="with --api: payouts arriving from this date")
+    parser.add_argument("--until", type=iso_date, metavar="D", help="with --api: up to this date (default today)")
     parser.add_argument("--provider", required=True, choices=PROVIDERS)
     parser.add_argument("--vendor", metavar="V",
                         help="the vendor whose provider account the files are for (needed when the report names "
@@ -31,6 +36,11 @@ def import_payouts(args: argparse.Namespace) -> int:
     from settlement.sources.payouts.importing import import_file
     from settlement.store.payouts import PayoutStore
 
+    if args.api:
+        return _pull(args)
+    if not args.files:
+        print("settlement import payouts: name the report FILEs (or --api)", file=sys.stderr)
+        return 2
     app = load_app()
     vendor = app.vendor(args.vendor) if args.vendor else None
     store = PayoutStore(app.engine)
@@ -44,3 +54,19 @@ def import_payouts(args: argparse.Namespace) -> int:
             continue
         print(f"{path}: {len(outcome.stored)} {args.provider} payout(s): {outcome.summary()}")
     return 1 if failed else 0
+
+
+def _pull(args: argparse.Namespace) -> int:
+    from settlement.wiring import pull_payouts
+
+    if args.provider != "stripe" or args.files or not args.since or not args.vendor:
+        print("settlement import payouts --api: --provider stripe --vendor V --since D, and no FILE", file=sys.stderr)
+        return 2
+    app = load_app()
+    vendor = app.vendor(args.vendor)
+    problems, stored = pull_payouts(app, vendor, args.since, args.until)
+    print_problems(problems)
+    counts = {what: sum(1 for v in stored.values() if v == what) for what in ("new", "changed", "unchanged")}
+    print(f"{vendor.id}: {len(stored)} stripe payout(s) from the API: {counts['new']} new, {counts['changed']} changed, "
+          f"{counts['unchanged']} unchanged")
+    return 1 if any(p.is_error for p in problems) else 0

@@ -444,3 +444,36 @@ def test_report_api_sandbox_answers_match_the_swagger(vipps):
     # The spec's own example ledger has `currency`, which its Ledger schema forgot: served as the example shows.
     problems = [p for p in problems if "'currency' was unexpected" not in p]
     assert problems == [] and checked >= 10
+
+
+# --- through the CLI ---------------------------------------------------------------------------------
+
+def _with_vipps_account(ws, account: str) -> None:
+    from tests.test_payouts_support import with_payouts
+
+    with_payouts(ws, {"bergen-bryggen": f'payouts = [{{ provider = "vipps", account = "{account}", '
+                                        f'payment = "payment_vipps" }}]'})
+    text = (ws.path / "vendors.toml").read_text(encoding="utf-8")
+    # the vendor's Stripe line comes first: keep only the Vipps one for it
+    ws.write("vendors.toml", text.replace(
+        'payouts = [{ provider = "stripe", account = "acct_bergen", payment = "payment_stripe" }]\n', "", 1))
+
+
+def test_cli_imports_the_shared_xml_report_once(workspace):
+    xml = shared_file("payments/vipps/Vipps-oppgjorsrapport-16655-2018-09-23.xml")
+    _with_vipps_account(workspace, "16655")
+    result = workspace.run("import", "payouts", str(xml), "--provider", "vipps")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 vipps payout(s)" in result.stdout
+    again = workspace.run("import", "payouts", str(xml), "--provider", "vipps")
+    assert again.returncode == 0 and "unchanged" in again.stdout, again.stdout + again.stderr
+
+
+def test_cli_names_every_bad_csv_row_and_stores_nothing(workspace):
+    _with_vipps_account(workspace, "123455")
+    rows = [GOOD_ROWS[0].replace("400.00,NOK", "4OO.00,NOK"), GOOD_ROWS[1].replace(",2000077,", ",2999999,")]
+    path = workspace.write("in/bad.csv", _csv(rows).decode())
+    status, out, err = workspace.invoke("import", "payouts", str(path), "--provider", "vipps")
+    assert status == 1 and "nothing imported" in out
+    assert f"{path}:6: Gross: not an amount: '4OO.00'" in err, err
+    assert f"{path}:7: transaction 2178112105 belongs to settlement 2999999" in err, err

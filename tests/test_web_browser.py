@@ -80,8 +80,21 @@ def log_in(driver, site, name: str, then: str = PERIOD) -> None:
     assert "/login" in driver.current_url  # no page without login
     driver.find_element(By.ID, "username").send_keys(name)
     driver.find_element(By.ID, "password").send_keys(PASSWORDS[name])
-    driver.find_element(By.ID, "login").click()
+    submit(driver, "login")
     assert "/login" not in driver.current_url, driver.page_source[:400]
+
+
+def follow(driver, element) -> None:
+    """Click a link (or button) and wait until the next page has replaced this one."""
+    element.click()
+    WebDriverWait(driver, 120).until(staleness_of(element))
+
+
+def submit(driver, button_id: str) -> None:
+    """Click a form's button and wait until the next page has replaced this one."""
+    button = driver.find_element(By.ID, button_id)
+    button.click()
+    WebDriverWait(driver, 120).until(staleness_of(button))
 
 
 def cell(driver, store: str, day: str):
@@ -97,6 +110,7 @@ def test_overview_shows_both_stores_in_their_states(site, browser, tmp_path):
     assert states[("oslo-sentrum", "2026-11-03")] == "documented"
     assert states[("oslo-sentrum", "2026-11-04")] == "failed"
     assert states[("bergen-bryggen", "2026-11-02")] == "documented"
+    assert states[("bergen-bryggen", "2026-11-03")] == "held"
     assert states[("bergen-bryggen", "2026-11-04")] == "blocked"
     assert states[("bergen-bryggen", "2026-11-01")] == "empty"  # a Sunday: closed
     assert cell(browser, "oslo-sentrum", "2026-11-04").text.startswith("Feilet")
@@ -108,14 +122,14 @@ def test_overview_shows_both_stores_in_their_states(site, browser, tmp_path):
 
 def test_a_blocked_day_tells_its_reason(site, browser):
     log_in(browser, site, "victor")
-    cell(browser, "bergen-bryggen", "2026-11-04").find_element(By.TAG_NAME, "a").click()
+    follow(browser, cell(browser, "bergen-bryggen", "2026-11-04").find_element(By.TAG_NAME, "a"))
     assert browser.find_element(By.ID, "state").get_attribute("data-state") == "blocked"
     assert "bitcoin" in browser.find_element(By.ID, "reason").text
 
 
 def test_a_posted_day_leads_to_a_receipt_behind_a_voucher_line(site, browser, tmp_path):
     log_in(browser, site, "victor")
-    cell(browser, "oslo-sentrum", "2026-11-02").find_element(By.TAG_NAME, "a").click()
+    follow(browser, cell(browser, "oslo-sentrum", "2026-11-02").find_element(By.TAG_NAME, "a"))
     assert browser.find_element(By.ID, "state").get_attribute("data-state") == "documented"
     booked = browser.find_element(By.ID, "booked").text
     assert "1920" in booked or "Bank" in booked or "Salg" in booked
@@ -123,12 +137,12 @@ def test_a_posted_day_leads_to_a_receipt_behind_a_voucher_line(site, browser, tm
     assert "[settlement:" in browser.find_element(By.ID, "audit").text or "posted" in browser.find_element(By.ID, "audit").text
     links = browser.find_elements(By.CSS_SELECTOR, "a.refs-link")
     assert links
-    links[0].click()
+    follow(browser, links[0])
     receipts = browser.find_elements(By.CSS_SELECTOR, "#refs a.receipt")
     assert receipts and all(r.text.startswith("OS-") for r in receipts)
     shoot(browser, tmp_path, "web-day")
     first = receipts[0].text
-    receipts[0].click()
+    follow(browser, receipts[0])
     assert browser.find_element(By.ID, "receipt").text == first
     assert browser.find_elements(By.CSS_SELECTOR, "#receipt-lines tbody tr")
 
@@ -145,14 +159,23 @@ def test_the_store_page_shows_its_configuration_and_takings(site, browser, tmp_p
 def test_an_operator_retries_a_failed_day_and_the_audit_trail_says_who(site, browser):
     log_in(browser, site, "anna", "/store/oslo-sentrum/day/2026-11-04")
     assert browser.find_element(By.ID, "state").get_attribute("data-state") == "failed"
-    button = browser.find_element(By.ID, "retry")
-    button.click()
-    WebDriverWait(browser, 120).until(staleness_of(button))  # posting to the sandbox takes a moment
+    submit(browser, "retry")  # posting to the sandbox takes a moment
     assert browser.find_element(By.ID, "state").get_attribute("data-state") == "documented", browser.page_source[:2000]
     audit = browser.find_element(By.ID, "audit").text
     assert "web-retry" in audit and "asked by anna on the web page" in audit
     assert "documented" in audit
     assert not browser.find_elements(By.ID, "retry")
+
+
+def test_an_operator_approves_a_held_correction_and_the_audit_trail_says_who(site, browser):
+    log_in(browser, site, "anna", "/store/bergen-bryggen/day/2026-11-03")
+    assert browser.find_element(By.ID, "state").get_attribute("data-state") == "held"
+    browser.find_element(By.NAME, "reason").send_keys("sen kvittering fra kassen")
+    submit(browser, "approve")
+    assert browser.find_element(By.ID, "state").get_attribute("data-state") == "approved"
+    audit = browser.find_element(By.ID, "audit").text
+    assert "approved by anna on the web page: sen kvittering fra kassen" in audit
+    assert "held" in audit  # the run that held it, before
 
 
 def test_a_viewer_is_refused_the_same_action(site, browser):
@@ -166,7 +189,7 @@ def test_a_viewer_is_refused_the_same_action(site, browser):
         "for (const [k, v] of [['csrf', arguments[0]], ['reason', 'a viewer tries']]) {"
         "  const i = document.createElement('input'); i.name = k; i.value = v; f.appendChild(i); }"
         "document.body.appendChild(f); f.submit();", token)
-    assert "Ingen tilgang" in browser.title
+    WebDriverWait(browser, 60).until(lambda driver: "Ingen tilgang" in driver.title)
     assert "viewer" in browser.find_element(By.ID, "message").text
 
 
@@ -175,5 +198,5 @@ def test_login_is_rate_limited_in_the_browser(site, browser):
     for _ in range(6):
         browser.find_element(By.ID, "username").send_keys("browser-guess")
         browser.find_element(By.ID, "password").send_keys("wrong")
-        browser.find_element(By.ID, "login").click()
+        submit(browser, "login")
     assert "For mange" in browser.find_element(By.ID, "error").text

@@ -32,6 +32,11 @@ BB-<b>X1</b>;2026-11-04T12:00:00;sale;high;3;125,00;25,00
 BB-<b>X1</b>;2026-11-04T12:00:00;payment;bitcoin;;125,00;
 """
 STORE_NAME = "Bergen <i>Bryggen</i>"
+# A receipt that arrives after Bergen's 3 November was posted: the day is held for approval.
+LATE = """receipt_id;timestamp;type;code;vat_code;amount;vat
+BB-LATE-1;2026-11-03T17:45:00;sale;high;3;250,00;50,00
+BB-LATE-1;2026-11-03T17:45:00;payment;vipps;;250,00;
+"""
 
 
 @dataclass
@@ -81,9 +86,11 @@ def build_site(path: Path) -> Site:
     shutil.copytree(ROOT / "chart_of_accounts", path / "chart_of_accounts")
     vendors = (ROOT / "vendors.toml").read_text(encoding="utf-8")
     assert 'name = "Bergen Bryggen"' in vendors
-    (path / "vendors.toml").write_text(vendors.replace('name = "Bergen Bryggen"', f'name = "{STORE_NAME}"'),
-                                       encoding="utf-8")
+    # Bergen's corrections wait for a person (corrections = "hold"): a late receipt holds its day.
+    (path / "vendors.toml").write_text(
+        vendors.replace('name = "Bergen Bryggen"', f'name = "{STORE_NAME}"\ncorrections = "hold"'), encoding="utf-8")
     (path / "blocking.csv").write_text(BLOCKING, encoding="utf-8")
+    (path / "late.csv").write_text(LATE, encoding="utf-8")
     sandbox = FikenSandbox.start(port=0, max_seconds=900)
     site = Site(path, _env(path, sandbox), "", sandbox)
     for name, role in (("anna", "operator"), ("victor", "viewer")):
@@ -96,6 +103,10 @@ def build_site(path: Path) -> Site:
     assert done.returncode == 0, done.stdout + done.stderr
     done = site.cli("catch-up", "--through", "2026-11-03")
     assert done.returncode == 0, done.stdout + done.stderr
+    done = site.cli("import", "sales", "--vendor", "bergen-bryggen", str(path / "late.csv"))
+    assert done.returncode == 0, done.stdout + done.stderr
+    done = site.cli("run", "--vendor", "bergen-bryggen", "--date", "2026-11-03")
+    assert "held" in done.stdout, done.stdout + done.stderr
     sandbox.faults.error_rate(1.0, statuses=(400,))  # Fiken refuses oslo-sentrum's 4 November
     done = site.cli("run", "--vendor", "oslo-sentrum", "--date", "2026-11-04")
     sandbox.faults.clear()

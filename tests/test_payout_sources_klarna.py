@@ -96,7 +96,7 @@ def test_settlements_api_example_payout_is_refused_with_the_independent_differen
     items = sales - totals["repay_amount"] + totals["deposit_amount"]
     difference = totals["settlement_amount"] - items
     messages = errors(read)
-    assert any(f"klarna payout XISA93DJ: sale_amount is 5,00 but its transactions add up to {sales // 100},00" in m
+    assert any(f"klarna payout XISA93DJ: totals.sale_amount is 5,00 but its transactions add up to {sales // 100},00" in m
                for m in messages), messages
     assert any(f"difference {difference // 100},00" in m for m in messages), messages
 
@@ -183,7 +183,8 @@ def test_a_csv_payout_that_does_not_add_up_is_an_error_naming_it():
     assert "sum.csv: klarna payout PAYREF1: its items add up to 429,10 but the payout is 430,10 (difference 1,00)" \
         in errors(read)
     read = KlarnaCsvSource().read(_csv(GOOD_ROWS, sale="500.00", settlement="430.10"), "sum.csv")
-    assert any("sale_amount is 500,00 but its transactions add up to 499,00" in m for m in errors(read))
+    assert any("sum.csv:2: klarna payout PAYREF1: total_sale_amount is 500,00 but its transactions add up to 499,00"
+               in m for m in errors(read)), errors(read)
 
 
 def test_a_csv_without_its_summary_is_refused():
@@ -196,3 +197,10 @@ def test_the_csv_source_sniffs_klarna_files_only():
     (source,) = FILE_SOURCES_KLARNA
     assert source.sniff(_csv(GOOD_ROWS), "k.csv")
     assert not source.sniff(b"SettlementInfo,SalesUnitName\nTransactionInfo,SalesDate\n", "v.csv")
+
+
+def test_the_sandbox_stops_by_itself():
+    from settlement.klarna_sandbox import KlarnaSandbox
+
+    sandbox = KlarnaSandbox.start(max_seconds=0.3)
+    assert sandbox.wait(5), "the sandbox kept running past max_seconds"

@@ -446,6 +446,24 @@ def test_report_api_sandbox_answers_match_the_swagger(vipps):
     assert problems == [] and checked >= 10
 
 
+def test_the_sandbox_stops_by_itself():
+    from settlement.vipps_sandbox import VippsSandbox
+
+    sandbox = VippsSandbox.start(max_seconds=0.3)
+    assert sandbox.wait(5), "the sandbox kept running past max_seconds"
+
+
+def test_report_api_keeps_fees_retained_when_the_fees_feed_disagrees(vipps):
+    vipps.ledgers.add_ledger("1", "9")
+    result = vipps.ledgers.add_day("1", date(2026, 11, 2), [(10000, "A"), (20000, "B")])
+    vipps.ledgers.by_id["1"].fees[0]["amount"] -= 1  # the fees feed's first capture fee one øre off
+    read = VippsReportApiSource(vipps_client(vipps)).fetch(date(2026, 11, 1), date(2026, 11, 30))
+    assert read.ok, errors(read)
+    (payout,) = read.payouts
+    assert payout.net == result.net and [i.amount for i in payout.items if i.kind is ItemKind.FEE] == [result.fees]
+    assert any("capture fees add up to -4,51, the funds feed retained -4,50" in str(p) for p in read.problems)
+
+
 # --- through the CLI ---------------------------------------------------------------------------------
 
 def _with_vipps_account(ws, account: str) -> None:

@@ -147,7 +147,7 @@ class KlarnaCsvSource:
             typed.append((type_name, amount))
         if len(problems) > before or paid is None:
             return None
-        problems.extend(tx.totals_problems(reference, totals, typed, file, line))
+        problems.extend(tx.totals_problems(reference, totals, typed, file, line, prefix="total_"))
         items += tx.totals_items(reference, totals, paid, currency)
         return Payout(tx.PROVIDER, reference, summary.get("merchant_id", ""), tx.oslo_date(paid),
                       totals["settlement_amount"], tuple(items), currency or "NOK", file)

@@ -69,8 +69,9 @@ def totals_items(payout_id: str, totals: dict[str, int], occurred: datetime, cur
 
 
 def totals_problems(payout_id: str, totals: dict[str, int], items: list[tuple[str, int]], file: str,
-                    line: int | None = None) -> list[Problem]:
-    """Each stated total (sale_amount, fee_amount, …) against the sum of its transactions' amounts."""
+                    line: int | None = None, prefix: str = "totals.") -> list[Problem]:
+    """Each stated total (sale_amount, fee_amount, …) against the sum of its transactions' amounts;
+    `prefix` is how the report names a total ("totals." in the API, "total_" in the CSV)."""
     problems = []
     sums: dict[str, int] = {}
     for type_name, amount in items:
@@ -81,9 +82,9 @@ def totals_problems(payout_id: str, totals: dict[str, int], items: list[tuple[st
         if field not in totals:
             continue
         if abs(totals[field]) != abs(sums.get(field, 0)):
-            problems.append(error(f"klarna payout {payout_id}: {field} is {format_nok(totals[field])} but its "
-                                  f"transactions add up to {format_nok(abs(sums.get(field, 0)))}", file=file,
-                                  line=line, column=field, ref=payout_id))
+            problems.append(error(f"klarna payout {payout_id}: {prefix}{field} is {format_nok(totals[field])} but "
+                                  f"its transactions add up to {format_nok(abs(sums.get(field, 0)))}", file=file,
+                                  line=line, column=f"{prefix}{field}", ref=payout_id))
     return problems
 
 

@@ -343,13 +343,23 @@ class LedgerTarget(Protocol):
         """What is wrong with the vendor's configuration in the ledger (`test-connection`)."""
         ...
 
+    def where(self, vendor: Vendor, ref: TargetRef) -> dict[str, str]:
+        """Where a posting was booked, for its report: {"company", "organization_number",
+        "voucher_number"} ("" where the ledger does not say). Read once per process per company and
+        from the ids already known, so a posting costs no extra request for it."""
+        ...
+
     def locked(self, vendor: Vendor, day: date) -> str | None:
         """Why the ledger refuses changes dated `day` (a closed period, a lock date), in its words;
         None when it accepts them or the ledger does not say. Asked before a correction is reversed."""
         ...
 
 
+# Kept in a ref for the report's "bilag" number, not an id a person looks a posting up by.
+_NOT_IDS = frozenset({"journal_entry_number"})
+
+
 def describe_ref(ref: Mapping[str, Any]) -> str:
     """'sale 12, transaction 34, journal entry 56' for audit lines and status."""
     return ", ".join(f"{name.removesuffix('_id').replace('_', ' ')} {value}" for name, value in ref.items()
-                     if value is not None)
+                     if value is not None and name not in _NOT_IDS)

@@ -18,38 +18,12 @@ from settlement.report.data import LEDGER_TITLES, LedgerFacts
 
 log = logging.getLogger(__name__)
 
-def _fiken(target: Any, vendor: Any, ref: Mapping[str, Any]) -> dict:
-    """Fiken: the company (/companies/{slug}) and the journal entry numbers of the posting."""
-    slug = vendor.fiken_company
-    company = target.client.company(slug)
-    numbers: list[str] = []
-    if ref.get("sale_id") is not None:
-        sale = target.client.sale(slug, ref["sale_id"])
-        if sale.get("transactionId") is not None:
-            entries = target.client.transaction(slug, int(sale["transactionId"])).get("entries") or []
-            numbers += [str(e["journalEntryNumber"]) for e in entries if e.get("journalEntryNumber") is not None]
-    if ref.get("journal_entry_id") is not None:
-        entry = target.client.journal_entry(slug, ref["journal_entry_id"])
-        if entry.get("journalEntryNumber") is not None:
-            numbers.append(str(entry["journalEntryNumber"]))
-    return {"company": company.name, "organization_number": company.organization_number,
-            "voucher_number": ", ".join(numbers)}
-
-
-def _identity(target: Any, vendor: Any, ref: Mapping[str, Any]) -> dict:
-    """Tripletex and PowerOffice Go: their identity() (Go names the client, not its org number)."""
-    who = target.identity()
-    return {"company": who.get("company") or who.get("client") or "",
-            "organization_number": who.get("organization_number") or "",
-            "voucher_number": str(ref.get("voucher_number") or ref.get("voucher_no") or "")}
-
-
 def facts_from_ledger(target: Any, vendor: Any, ref: Mapping[str, Any]) -> dict | None:
-    """What the ledger says of the company and the voucher just posted (JSON-safe), or None when
-    it cannot be asked now: the report is then made without it, as the posting must not wait on it."""
-    ask = _fiken if target.name == "fiken" else _identity
+    """What the ledger says of the company and the voucher just posted (JSON-safe: the target's
+    where()), or None when it cannot be asked now: the report is then made without it, as the
+    posting must not wait on it."""
     try:
-        return ask(target, vendor, ref)
+        return dict(target.where(vendor, ref))
     except Exception as exc:  # noqa: BLE001: a lookup for the report only; the posting stands
         log.warning("%s %s: could not read the company and voucher number from %s: %s",
                     vendor.id, ref, getattr(target, "title", target.name), exc)

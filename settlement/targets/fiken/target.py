@@ -66,6 +66,7 @@ class FikenTarget:
 
     def __init__(self, client: FikenClient | Callable[[], FikenClient]):
         self._client = client
+        self._companies: dict[str, dict[str, str]] = {}  # slug → name and organisation number, read once
 
     @property
     def client(self) -> FikenClient:
@@ -140,17 +141,23 @@ class FikenTarget:
             transaction = self.client.transaction(slug, transaction_id)
             if transaction.get("deleted") or _is_sale_booking(transaction):
                 continue
-            return {"transaction_id": transaction_id, "journal_entry_id": int(entry["journalEntryId"])}
+            return {"transaction_id": transaction_id, "journal_entry_id": int(entry["journalEntryId"]),
+                    "journal_entry_number": entry.get("journalEntryNumber")}
         return None
 
     def complete(self, vendor: Vendor, booking: Booking, ref: TargetRef) -> TargetRef:
         if ref.get("transaction_id") is None or ref.get("journal_entry_id") is not None:
             return ref
         try:
-            ids = self.client.journal_entry_ids(vendor.fiken_company, ref["transaction_id"])
+            entries = self.client.transaction(vendor.fiken_company, ref["transaction_id"]).get("entries") or []
         except FikenError as exc:
             raise ledger_error(exc) from exc
-        return {**ref, "journal_entry_id": ids[0] if ids else None}
+        # The entry's number (Fiken's bilag number) comes with it: the report names it, no request more.
+        first = next((e for e in entries if e.get("journalEntryId") is not None), None)
+        if first is None:
+            return {**ref, "journal_entry_id": None}
+        return {**ref, "journal_entry_id": int(first["journalEntryId"]),
+                "journal_entry_number": first.get("journalEntryNumber")}
 
     # --- correcting and documenting -----------------------------------------------------------------
 
@@ -194,6 +201,20 @@ class FikenTarget:
         for attachment in attachments:
             return str(attachment.get("identifier") or attachment.get("downloadUrl") or "attached")
         return None
+
+    def where(self, vendor: Vendor, ref: TargetRef) -> dict[str, str]:
+        """The company (read once per process) and the journal entry's number (kept in the ref by
+        complete() or find())."""
+        slug = vendor.fiken_company
+        if slug not in self._companies:
+            try:
+                company = self.client.company(slug)
+            except FikenError as exc:
+                raise ledger_error(exc) from exc
+            self._companies[slug] = {"company": company.name or "",
+                                     "organization_number": company.organization_number or ""}
+        number = ref.get("journal_entry_number")
+        return {**self._companies[slug], "voucher_number": "" if number is None else str(number)}
 
     def locked(self, vendor: Vendor, day: date) -> str | None:
         """Fiken's API says nothing of locked periods (fiken-api.md): None; a refused reversal still

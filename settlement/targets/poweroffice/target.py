@@ -64,6 +64,7 @@ class PowerOfficeTarget:
     def __init__(self, client: PowerOfficeClient | Callable[[], PowerOfficeClient]):
         self._client = client
         self._resolver: Resolver | None = None
+        self._identity: dict[str, str] | None = None  # read once per process, for where()
 
     @property
     def client(self) -> PowerOfficeClient:
@@ -169,6 +170,14 @@ class PowerOfficeTarget:
         return None
 
     # --- checking ---------------------------------------------------------------------------------
+
+    def where(self, vendor: Vendor, ref: TargetRef) -> dict[str, str]:
+        """The client (company) the keys reach (asked once per process) and the voucher's number;
+        Go's client information names no organisation number."""
+        if self._identity is None:
+            self._identity = self.identity()
+        return {"company": self._identity.get("client", ""), "organization_number": "",
+                "voucher_number": str(ref.get("voucher_no") or "")}
 
     def locked(self, vendor: Vendor, day: date) -> str | None:
         """PowerOffice's lock date: no entries on it or before it."""

@@ -87,6 +87,7 @@ class TripletexTarget:
     def __init__(self, client: TripletexClient | Callable[[], TripletexClient]):
         self._client = client
         self._reference: Reference | None = None
+        self._identity: dict[str, str] | None = None  # read once per process, for where()
 
     @property
     def client(self) -> TripletexClient:
@@ -192,6 +193,14 @@ class TripletexTarget:
         except TripletexError as exc:
             raise ledger_error(exc) from exc
         return f"voucher {voucher_id} attachment {attachment['id']}" if attachment else None
+
+    def where(self, vendor: Vendor, ref: TargetRef) -> dict[str, str]:
+        """The company we are connected to (asked once per process) and the voucher's number."""
+        if self._identity is None:
+            self._identity = self.identity()
+        return {"company": self._identity.get("company", ""),
+                "organization_number": self._identity.get("organization_number", ""),
+                "voucher_number": str(ref.get("voucher_number") or "")}
 
     def locked(self, vendor: Vendor, day: date) -> str | None:
         """The accounting period holding `day`, when Tripletex marks it closed (isClosed)."""

@@ -889,3 +889,24 @@ def pull_payouts(app: App, vendor: Vendor, since, until=None) -> tuple[list, dic
         if read.ok:
             stored.update(PayoutStore(app.engine).store(read).outcomes)
     return problems, stored
+
+
+def payouts_after_days(app: App, vendors, *, targets=None, log=None) -> list:
+    """The hook `catch-up` and `serve` call after a vendor's days: pull the payouts of the last
+    PAYOUT_PULL_DAYS from the APIs that have a key (Stripe), then post every due payout. Problems
+    of a pull are logged (the files already imported still post). Returns the payouts' Outcomes."""
+    from datetime import timedelta
+
+    chosen = [v for v in vendors if v.payouts]
+    for vendor in chosen:
+        if any(a.provider == "stripe" and stripe_api(a.account) is not None for a in vendor.payouts):
+            since = max(vendor.enabled_since, vendor_today(vendor) - timedelta(days=PAYOUT_PULL_DAYS))
+            problems, _ = pull_payouts(app, vendor, since)
+            for problem in problems:
+                if log is not None and problem.is_error and "no Stripe secret key" not in problem.message:
+                    log.warning("%s: payouts: %s", vendor.id, problem)
+    return post_due_payouts(app, chosen, targets=targets)
+
+
+# How far back each run asks the providers' APIs (a payout's report can change for a few days).
+PAYOUT_PULL_DAYS = 14

@@ -136,3 +136,15 @@ def test_bad_rows_are_named_and_nothing_is_stored(posting_ws):
     assert f"{path}:3: gross 125.00 − fee 4.65 is not net 120.36 (column 'net', value '120.36')" in err
     assert "nothing imported" in out
     assert ws.invoke("payouts", "post")[1].strip() == "no payouts due"
+
+
+def test_catch_up_posts_the_due_payouts_after_the_days(posting_ws):
+    ws, sb = posting_ws, posting_ws.sandbox
+    with_payouts(ws)
+    ws.write("in/sales.csv", sales_csv([("R1", "2026-11-02T10:00:00", 50000)]))
+    assert ws.invoke("import", "sales", "in/sales.csv", "--vendor", VENDOR)[0] == 0
+    assert _import(ws, PO_1[:1])[0] == 0
+    status, out, err = ws.invoke("catch-up", "--vendor", VENDOR)
+    assert "payouts: 1 checked, 1 posted" in out, out + err
+    assert ledger_effect(sb, SLUG, KEY)["1583"] == -50000
+    assert _status(ws)["open_balance"] == 0

@@ -128,6 +128,11 @@ def run_catch_up(args: argparse.Namespace) -> int:
                         on_claimed=lambda vendor, holder: skipped.append((vendor, holder)),
                         claim_wait=max(args.wait, 0.0), group_by=lambda v: (v.ledger, v.credential))
     progress.finish()
+    from settlement.wiring import payouts_after_days  # payment providers' payouts, after the days
+
+    payouts = payouts_after_days(app, vendors, targets=ctx.targets)
+    if payouts:
+        print(f"payouts: {len(payouts)} checked, {sum(o.status == DOCUMENTED and 'already' not in o.message for o in payouts)} posted")
     send_run_alerts(app, everyone, outcomes)  # once per condition, remembered in the store
     failed = [o for o in outcomes if o.stops_vendor]
     for outcome in failed:

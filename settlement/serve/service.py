@@ -17,7 +17,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from settlement.wiring import App, on_engine, send_run_alerts
+from settlement.wiring import App, on_engine, payouts_after_days, send_run_alerts
 from settlement.targets.fiken.errors import FikenError
 from settlement.posting.catchup import catch_up
 from settlement.posting.claims import claim_holder
@@ -152,6 +152,7 @@ class Service:
                     return
                 ctx = dataclasses.replace(ctx, claim=no_claim)  # held for the whole run already
                 outcomes = catch_up(ctx, [vendor], datetime.now(timezone.utc), on_outcome=self._settled)
+                payouts_after_days(app, [vendor], targets=ctx.targets, log=log)  # the providers' payouts
             send_run_alerts(app, [vendor], outcomes)  # once per condition across replicas (the store)
             stopped = [o for o in outcomes if o.stops_vendor]
             self.metrics.count_run(vendor_id, "stopped" if stopped else "ok")

@@ -48,69 +48,54 @@ def _who() -> str:
 
 
 def close_day(args: argparse.Namespace) -> int:
-    from settlement.domain.posting_rules import EMPTY, MISSING, voucher_digest
+    from settlement.posting import person
     from settlement.posting.claims import claim_holder, claims_for
     from settlement.store.posting_state import PostingState
 
     app = load_app()
     vendor = app.vendor(args.vendor)
-    reason = args.reason.strip()
-    if not reason:
-        print("settlement day close: --reason must say why the day has no sales", file=sys.stderr)
-        return 1
-    if args.date < vendor.enabled_since:
-        print(f"{vendor.id} {args.date}: before enabled_since {vendor.enabled_since}; never settled", file=sys.stderr)
-        return 1
     claim = claims_for(app.engine)
-    with claim(vendor.id) as claimed:
-        if not claimed:
-            print(f"{vendor.id} is being settled by {claim_holder(claim, vendor.id)}; try again later", file=sys.stderr)
-            return EXIT_CLAIMED
-        state = PostingState(app.engine)
-        current = state.get(vendor.id, args.date)
-        voucher = app.voucher(vendor.id, args.date)
-        if not voucher.is_empty:
-            what = "is blocked" if voucher.blocked else f"has sales data ({len(voucher.lines)} voucher line(s))"
-            print(f"{vendor.id} {args.date}: {what}; day close is for a day without data", file=sys.stderr)
-            return 1
-        if current.status not in ("", MISSING, EMPTY):
-            print(f"{vendor.id} {args.date}: {current.status}; only a day that is missing or not settled yet can be "
-                  "closed", file=sys.stderr)
-            return 1
-        detail = f"closed by {_who()}: {reason}"
-        current.status, current.reason, current.mode = EMPTY, detail, vendor.posting
-        current.digest = voucher_digest(voucher, vendor.posting)
-        state.save(current, "day-closed", detail)
-    print(f"{vendor.id} {args.date}: settled empty ({detail})")
-    return 0
+    decision = person.close_day(PostingState(app.engine), claim, vendor, args.date, app.voucher(vendor.id, args.date),
+                                _who(), args.reason)
+    where = f"{vendor.id} {args.date}"
+    if decision.kind == person.DONE:
+        print(f"{where}: settled empty ({decision.detail})")
+        return 0
+    if decision.kind == person.CLAIMED:
+        print(f"{vendor.id} is being settled by {claim_holder(claim, vendor.id)}; try again later", file=sys.stderr)
+        return EXIT_CLAIMED
+    message = {
+        person.NO_REASON: "settlement day close: --reason must say why the day has no sales",
+        person.BEFORE_ENABLED: f"{where}: before enabled_since {vendor.enabled_since}; never settled",
+        person.HAS_DATA: f"{where}: " + ("is blocked" if decision.detail == "blocked"
+                                          else f"has sales data ({decision.detail} voucher line(s))")
+                         + "; day close is for a day without data",
+        person.NOT_APPLICABLE: f"{where}: {decision.status}; only a day that is missing or not settled yet can be closed",
+    }[decision.kind]
+    print(message, file=sys.stderr)
+    return 1
 
 
 def approve_day(args: argparse.Namespace) -> int:
-    from settlement.domain.posting_rules import APPROVED, DOCUMENTED, HELD, POSTED, voucher_digest
+    from settlement.posting import person
     from settlement.posting.claims import claim_holder, claims_for
     from settlement.store.posting_state import PostingState
 
     app = load_app()
     vendor = app.vendor(args.vendor)
     claim = claims_for(app.engine)
-    with claim(vendor.id) as claimed:
-        if not claimed:
-            print(f"{vendor.id} is being settled by {claim_holder(claim, vendor.id)}; try again later", file=sys.stderr)
-            return EXIT_CLAIMED
-        state = PostingState(app.engine)
-        current = state.get(vendor.id, args.date)
-        if current.status == APPROVED:
-            print(f"{vendor.id} {args.date}: already approved; the next run corrects it")
-            return 0
-        changed = current.status in (POSTED, DOCUMENTED) and current.digest != voucher_digest(
-            app.voucher(vendor.id, args.date), vendor.posting)
-        if current.status != HELD and not changed:
-            print(f"{vendor.id} {args.date}: nothing to approve ({current.status or 'not settled'}; only a posted day "
-                  "whose data changed waits for approval)", file=sys.stderr)
-            return 1
-        detail = (f"approved by {_who()}" + (f": {args.reason.strip()}" if args.reason.strip() else "")
-                  + f"; the next run reverses {current.settlement_key} and posts v{current.version + 1}")
-        current.status, current.reason = APPROVED, detail
-        state.save(current, "approved", detail)
-    print(f"{vendor.id} {args.date}: {detail}")
-    return 0
+    decision = person.approve(PostingState(app.engine), claim, vendor, args.date, app.voucher(vendor.id, args.date),
+                              _who(), args.reason)
+    where = f"{vendor.id} {args.date}"
+    if decision.kind == person.DONE:
+        print(f"{where}: {decision.detail}")
+        return 0
+    if decision.kind == person.ALREADY:
+        print(f"{where}: already approved; the next run corrects it")
+        return 0
+    if decision.kind == person.CLAIMED:
+        print(f"{vendor.id} is being settled by {claim_holder(claim, vendor.id)}; try again later", file=sys.stderr)
+        return EXIT_CLAIMED
+    print(f"{where}: nothing to approve ({decision.status or 'not settled'}; only a posted day "
+          "whose data changed waits for approval)", file=sys.stderr)
+    return 1

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from settlement.domain.posting_rules import (
-    APPROVED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, HELD, MISSING, POSTED, POSTING, voucher_digest,
+    CORRECTION_BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, HELD, MISSING, POSTED, POSTING,
 )
 from settlement.store.posting_state import PostingState
 
-RETRYABLE = frozenset({FAILED, CORRECTION_FAILED, POSTING})
+RETRYABLE = frozenset({FAILED, CORRECTION_FAILED, CORRECTION_BLOCKED, POSTING})
 
 
 @dataclass(frozen=True)
@@ -41,10 +41,10 @@ def available(status: str, shown: str) -> list[str]:
     return found
 
 
-def _claimed(app, vendor_id: str):
+def _claims(app):
     from settlement.posting.claims import claims_for
 
-    return claims_for(app.engine)(vendor_id)
+    return claims_for(app.engine)
 
 
 def settle_again(app, vendor_id: str, day: date, user: str, action: str) -> Done:
@@ -73,44 +73,38 @@ def settle_again(app, vendor_id: str, day: date, user: str, action: str) -> Done
                 f"{outcome.status}" + (f": {outcome.message}" if outcome.message else ""))
 
 
+_CLAIMED_ELSEWHERE = "{vendor} gjøres opp av en annen prosess nå; prøv igjen om litt"
+
+
 def approve(app, vendor_id: str, day: date, user: str, reason: str) -> Done:
     """As `settlement approve`: the next run reverses the posted version and posts the day again."""
+    from settlement.posting import person
+
     vendor = app.vendor(vendor_id)
-    with _claimed(app, vendor.id) as claimed:
-        if not claimed:
-            return Done(False, f"{vendor.id} gjøres opp av en annen prosess nå; prøv igjen om litt")
-        state = PostingState(app.engine)
-        current = state.get(vendor.id, day)
-        changed = current.status in (POSTED, DOCUMENTED) and current.digest != voucher_digest(
-            app.voucher(vendor.id, day), vendor.posting)
-        if current.status != HELD and not changed:
-            return Done(False, f"ingenting å godkjenne ({current.status or 'ikke gjort opp'})")
-        detail = (f"approved by {user} on the web page" + (f": {reason}" if reason else "")
-                  + f"; the next run reverses {current.settlement_key} and posts v{current.version + 1}")
-        current.status, current.reason = APPROVED, detail
-        state.save(current, "approved", detail)
-    return Done(True, detail)
+    decision = person.approve(PostingState(app.engine), _claims(app), vendor, day, app.voucher(vendor.id, day),
+                              f"{user} on the web page", reason)
+    if decision.kind == person.CLAIMED:
+        return Done(False, _CLAIMED_ELSEWHERE.format(vendor=vendor.id))
+    if decision.kind == person.ALREADY:
+        return Done(True, "allerede godkjent; neste kjøring korrigerer dagen")
+    if decision.kind != person.DONE:
+        return Done(False, f"ingenting å godkjenne ({decision.status or 'ikke gjort opp'})")
+    return Done(True, decision.detail)
 
 
 def close_day(app, vendor_id: str, day: date, user: str, reason: str) -> Done:
     """As `settlement day close`: an open day without data is settled empty, with the reason."""
+    from settlement.posting import person
+
     vendor = app.vendor(vendor_id)
-    if not reason:
-        return Done(False, "skriv hvorfor dagen ikke har salg")
-    if day < vendor.enabled_since:
-        return Done(False, f"før enabled_since {vendor.enabled_since}")
-    with _claimed(app, vendor.id) as claimed:
-        if not claimed:
-            return Done(False, f"{vendor.id} gjøres opp av en annen prosess nå; prøv igjen om litt")
-        state = PostingState(app.engine)
-        current = state.get(vendor.id, day)
-        voucher = app.voucher(vendor.id, day)
-        if not voucher.is_empty:
-            return Done(False, "dagen har salgsdata: stenging er for en dag uten data")
-        if current.status not in ("", MISSING, EMPTY):
-            return Done(False, f"dagen er {current.status}: bare en manglende dag kan stenges")
-        detail = f"closed by {user} on the web page: {reason}"
-        current.status, current.reason, current.mode = EMPTY, detail, vendor.posting
-        current.digest = voucher_digest(voucher, vendor.posting)
-        state.save(current, "day-closed", detail)
-    return Done(True, detail)
+    decision = person.close_day(PostingState(app.engine), _claims(app), vendor, day, app.voucher(vendor.id, day),
+                                f"{user} on the web page", reason)
+    if decision.kind == person.DONE:
+        return Done(True, decision.detail)
+    return Done(False, {
+        person.CLAIMED: _CLAIMED_ELSEWHERE.format(vendor=vendor.id),
+        person.NO_REASON: "skriv hvorfor dagen ikke har salg",
+        person.BEFORE_ENABLED: f"før enabled_since {vendor.enabled_since}",
+        person.HAS_DATA: "dagen har salgsdata: stenging er for en dag uten data",
+        person.NOT_APPLICABLE: f"dagen er {decision.status}: bare en manglende dag kan stenges",
+    }[decision.kind])

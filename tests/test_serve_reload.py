@@ -69,14 +69,31 @@ def test_invalid_change_is_refused_and_a_valid_one_reschedules(serve_ws):
     assert serve.stop() == 0
 
 
-def test_reload_without_a_running_serve_says_so(workspace):
+def test_reload_without_a_serve_on_this_host_asks_through_the_database_and_says_so(workspace):
     result = workspace.run("reload")
-    assert result.returncode == 1
-    assert "no pid file" in result.stderr and "settlement serve" in result.stderr
-    (workspace.path / "data").mkdir()
+    assert result.returncode == 0, result.stderr
+    assert "asked every serve sharing the database to reload it (request 1)" in result.stdout
+    assert "none on this host to signal" in result.stdout and "no pid file" in result.stdout
     (workspace.path / "data/settlement-serve.pid").write_text("999999\n")
     result = workspace.run("reload")
-    assert result.returncode == 1 and "stale pid file" in result.stderr
+    assert result.returncode == 0 and "(request 2)" in result.stdout and "stale pid file" in result.stdout
+
+
+def test_reload_reaches_every_serve_on_the_database_whatever_its_pid_file(serve_ws):
+    """Two replicas (each its own pid file, as on two hosts): one `settlement reload` reloads both."""
+    ws = serve_ws
+    first = ws.start(env={"SETTLEMENT_SERVE_PID_FILE": str(ws.path / "data/a.pid")})
+    second = ws.start(env={"SETTLEMENT_SERVE_PID_FILE": str(ws.path / "data/b.pid")})
+    for serve in (first, second):
+        serve.wait_for(r"serving \(pid file")
+    ws.write("vendors.toml", vendors_toml(extra=TRONDHEIM))
+    result = ws.run("reload")
+    assert result.returncode == 0 and "(request 1)" in result.stdout, result.stdout + result.stderr
+    for serve in (first, second):
+        serve.wait_for(r"reload asked through the database \(request 1\)")
+        serve.wait_for(r"schedule: trondheim: scheduled daily at 21:00 Europe/Oslo")
+    for serve in (first, second):
+        assert serve.stop() == 0
 
 
 def test_broken_configuration_at_start_is_alive_but_not_ready_until_fixed(serve_ws):

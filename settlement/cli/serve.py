@@ -42,10 +42,26 @@ def run_reload(args: argparse.Namespace) -> int:
         print_problems(errors)
         print(f"{len(errors)} error(s): nothing reloaded; the running serve keeps its configuration", file=sys.stderr)
         return 2
+    # Every serve sharing the database (replicas on other hosts too) sees the request within seconds.
+    from settlement.store.reload_requests import request_reload
+
+    generation = request_reload(config.open_engine(), _who())
     try:
         pid = ask_reload(config.pid_file)
     except NotRunning as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
-    print(f"configuration is valid ({len(app.vendors)} vendor(s)); asked serve (pid {pid}) to reload it")
+        print(f"configuration is valid ({len(app.vendors)} vendor(s)); asked every serve sharing the database to "
+              f"reload it (request {generation}); none on this host to signal: {exc}")
+        return 0
+    print(f"configuration is valid ({len(app.vendors)} vendor(s)); asked serve (pid {pid}) to reload it, and every "
+          f"other serve sharing the database (request {generation})")
     return 0
+
+
+def _who() -> str:
+    import getpass
+    import socket
+
+    try:
+        return f"{getpass.getuser()}@{socket.gethostname()}"
+    except Exception:  # noqa: BLE001: no login name in a bare container
+        return socket.gethostname()

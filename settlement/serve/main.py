@@ -27,6 +27,7 @@ __all__ = ["NotRunning", "ask_reload", "run"]
 
 log = logging.getLogger("settlement.serve")
 LOAD_RETRY_SECONDS = 30  # while the database is unreachable at start, try loading again this often
+RELOAD_POLL_SECONDS = 5  # how often serve looks for a `settlement reload` asked through the database
 
 
 def run(config: ServeConfig, max_seconds: float | None = None) -> int:
@@ -50,8 +51,16 @@ def run(config: ServeConfig, max_seconds: float | None = None) -> int:
     log.info("serving (pid file %s)", config.pid_file)
     deadline = time.monotonic() + max_seconds if max_seconds else None
     retry_at = time.monotonic() + LOAD_RETRY_SECONDS
+    poll_at, seen = time.monotonic() + RELOAD_POLL_SECONDS, service.reload_generation()
     try:
         while not stop.wait(0.2):
+            if time.monotonic() >= poll_at:
+                poll_at = time.monotonic() + RELOAD_POLL_SECONDS
+                asked = service.reload_generation()
+                if seen is not None and asked is not None and asked > seen:
+                    log.info("reload asked through the database (request %d)", asked)
+                    reload_wanted.set()
+                seen = asked if asked is not None else seen
             if reload_wanted.is_set():
                 reload_wanted.clear()
                 service.reload()

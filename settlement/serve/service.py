@@ -216,6 +216,17 @@ class Service:
         if self.stopping.is_set():
             raise Stopping
 
+    def reload_generation(self) -> int | None:
+        """How many reloads were asked through the database (settlement reload); None when it
+        cannot be read now (the loop tries again)."""
+        from settlement.store.reload_requests import current_generation
+
+        try:
+            return current_generation(self.engine())
+        except Exception as exc:  # noqa: BLE001: the database briefly away; readiness says so
+            log.debug("reload requests not read: %s", exc)
+            return None
+
     # --- probes --------------------------------------------------------------------------------
     def not_ready(self) -> list[str]:
         """Why the service cannot do its work now (empty: ready)."""

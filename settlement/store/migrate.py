@@ -36,6 +36,7 @@ from settlement.store import day_blocks  # noqa: F401
 from settlement.store import alerts  # noqa: F401
 from settlement.store import oauth_tokens  # noqa: F401
 from settlement.store import payouts  # noqa: F401
+from settlement.store import reload_requests  # noqa: F401
 
 
 
@@ -159,6 +160,12 @@ def _payout_tables(connection: Connection) -> None:
         row.__table__.create(connection, checkfirst=True)
 
 
+def _reload_request_table(connection: Connection) -> None:
+    """Create reload_request (settlement.store.reload_requests): `settlement reload` reaching every
+    replica; a new table, like the steps before it."""
+    reload_requests.ReloadRequestRow.__table__.create(connection, checkfirst=True)
+
+
 # Append new steps at the end with the next number; never edit or reorder a released step.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: sales, notes, webshop orders, posting state, audit log, Fiken pacing", _baseline),
@@ -169,6 +176,7 @@ MIGRATIONS: list[Migration] = [
     Migration(6, "alert_state: each alert channel's conditions, so an alert and its recovery are sent once", _alert_state_table),
     Migration(7, "oauth_token: an OAuth token that the ledger rotates, shared by replicas under a lock", _oauth_token_table),
     Migration(8, "payout, payout_item, payout_posting, payout_audit: payment providers' payouts and their postings", _payout_tables),
+    Migration(9, "reload_request: settlement reload reaches every serve sharing the database", _reload_request_table),
 ]
 
 

@@ -148,3 +148,41 @@ def test_catch_up_posts_the_due_payouts_after_the_days(posting_ws):
     assert "payouts: 1 checked, 1 posted" in out, out + err
     assert ledger_effect(sb, SLUG, KEY)["1583"] == -50000
     assert _status(ws)["open_balance"] == 0
+
+
+def test_the_attached_report_the_status_text_and_the_xlsx(posting_ws):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    ws, sb = posting_ws, posting_ws.sandbox
+    _prepare(ws)
+    # A description that would be a formula in a spreadsheet, on an item no sale explains.
+    rows = PO_1 + [Row("po_1", "2026-11-05", "txn_x", "2026-11-03 15:00:00", 1234, 0, order="=HYPERLINK(1)")]
+    assert _import(ws, rows)[0] == 0
+    assert ws.invoke("payouts", "post")[0] == 0
+    pdf = ws.path / "data" / "reports" / VENDOR / "payouts" / "utbetaling-stripe-po_1-v1.pdf"
+    text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "Utbetaling Stripe po_1" in text and "Bergen Bryggen" in text
+    assert "Salgsdager dekket: 2026-11-02, 2026-11-03" in text
+    assert "Netto til bank 912,04" in text and "1920:10001" in text and "7770" in text and "ch_3" in text
+    assert sb.attachments(SLUG)[-1] is not None
+
+    status, out, err = ws.invoke("payouts", "status", "--vendor", VENDOR)
+    assert "bergen-bryggen stripe acct_bergen → 1583 (payment_stripe)" in out
+    assert "open 2026-11-03 R4: 99,00 — sale not paid out (yet)" in out
+    assert "open 2026-11-03 =HYPERLINK(1) payout po_1: -12,34 — capture with no sale" in out
+
+    target = ws.path / "out" / "payouts.xlsx"
+    status, out, err = ws.invoke("report", "--payouts", "--from", "2026-11-01", "--to", "2026-11-30",
+                                 "--format", "xlsx", "--output", str(target))
+    assert status == 0, out + err
+    sheet = load_workbook(BytesIO(target.read_bytes()))["Utbetalinger"]
+    values = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert values[0][:5] == ["butikk", "leverandør", "leverandørkonto", "konto", "dato"]
+    cells = {row[6]: row for row in values[1:]}
+    assert cells["=HYPERLINK(1)"][8] == -12.34 and cells["R4"][8] == 99
+    assert all(cell.data_type == "s" for row in sheet.iter_rows() for cell in row if isinstance(cell.value, str))
+    status, out, err = ws.invoke("report", "--payouts", "--from", "2026-11-01", "--to", "2026-11-30")
+    assert ";'=HYPERLINK(1);" in out and ";99,00;" in out

@@ -350,7 +350,7 @@ def test_engine_posts_once_after_a_lost_answer_and_documents(tripletex_sandbox, 
     assert len(tripletex_sandbox.requests) == before  # nothing asked on a settled day
 
 
-def test_engine_corrects_by_reversal_and_fails_in_a_closed_period(tripletex_sandbox, engine):
+def test_engine_corrects_by_reversal_and_holds_back_in_a_closed_period(tripletex_sandbox, engine):
     from settlement.posting.settle import settle_day
 
     ctx, vouchers = engine
@@ -364,5 +364,7 @@ def test_engine_corrects_by_reversal_and_fails_in_a_closed_period(tripletex_sand
         ("v1]", True, False), ("v1]", False, True), ("v2]", False, False)]
     vouchers["voucher"] = golden_voucher("normal_day", "2026-11-02")
     tripletex_sandbox.close_period(DAY)
-    failed = settle_day(ctx, vendor, DAY)
-    assert failed.status == "correction-failed" and "Perioden 11-2026 er lukket" in failed.message
+    writes = [r for r in tripletex_sandbox.requests if r.method in ("POST", "PUT", "DELETE")]
+    blocked = settle_day(ctx, vendor, DAY)
+    assert blocked.status == "correction-blocked" and "accounting period" in blocked.message and "is closed" in blocked.message
+    assert [r for r in tripletex_sandbox.requests if r.method in ("POST", "PUT", "DELETE")] == writes, "nothing sent"

@@ -37,7 +37,7 @@ from settlement.posting.ledger import (
     Booking, CredentialRefused, LedgerAmbiguous, LedgerError, LedgerRefused, LedgerTarget, describe_ref,
 )
 # The day's steps, shared: they read and write only the state, the ledger target and ctx.state.
-from settlement.posting.settle import Outcome, _adopt, _begin, _reverse, _send_once, no_claim
+from settlement.posting.settle import Outcome, adopt_parts, begin_part, no_claim, reverse_posted, send_part_once
 from settlement.store.payouts import PayoutPostingState
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,7 @@ def settle_payout(ctx: PayoutPostingContext, vendor: Vendor, payout: Payout, acc
                 ctx.state.save(state, "correction-blocked", reason)
             return Outcome(vendor.id, state.business_day, CORRECTION_BLOCKED, reason)
         try:
-            _reverse(ctx, target, vendor, state, why=f"{what} changed after posting")
+            reverse_posted(ctx, target, vendor, state, why=f"{what} changed after posting")
         except LedgerError as exc:
             state.status = CORRECTION_FAILED
             state.reason = (f"{what} changed after posting, but {target.title} did not reverse "
@@ -147,7 +147,7 @@ def _post(ctx: PayoutPostingContext, target: LedgerTarget, vendor: Vendor, state
     booking = target.render(vendor, replace(voucher, day=state.business_day), ctx.ledgers(vendor), key)
     if uncertain:
         try:
-            _adopt(ctx, target, vendor, state, booking)
+            adopt_parts(ctx, target, vendor, state, booking)
         except LedgerError as exc:
             state.reason = f"could not look {key} up in {target.title}: {exc.reason}"
             ctx.state.save(state, "lookup-failed", state.reason)
@@ -157,8 +157,8 @@ def _post(ctx: PayoutPostingContext, target: LedgerTarget, vendor: Vendor, state
     try:
         for part in booking.parts:
             if state.ref.get(part.ref_key) is None:
-                _begin(ctx, state, part.name)
-                state.ref.update(_send_once(ctx, target, vendor, state, booking, part))
+                begin_part(ctx, state, part.name)
+                state.ref.update(send_part_once(ctx, target, vendor, state, booking, part))
         state.ref = dict(target.complete(vendor, booking, state.ref))
     except LedgerRefused as exc:
         state.status, state.reason = FAILED, f"{target.title} refused the posting of {what}: {exc}"

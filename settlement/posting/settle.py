@@ -9,6 +9,10 @@ the booking is how our postings are recognised (see each target, e.g. docs/fiken
 Written against the port only (settlement.posting.ledger): which ledger a vendor posts to is the
 context's `targets(vendor)`; the voucher, the vendor's ledger accounts and the report come from
 callables the composition root (settlement.wiring) provides.
+
+The steps (begin_part, send_part_once, adopt_parts, reverse_posted) read and write only the state,
+the ledger target and `ctx.state`, so a payout's posting (settlement.posting.payouts) uses them as
+they are, with a PayoutState for the DayState.
 """
 
 from __future__ import annotations
@@ -165,7 +169,7 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
                 ctx.state.save(state, "correction-blocked", reason)
             return Outcome(vendor.id, day, CORRECTION_BLOCKED, reason)
         try:
-            _reverse(ctx, target, vendor, state, why=f"data for {day.isoformat()} changed after posting")
+            reverse_posted(ctx, target, vendor, state, why=f"data for {day.isoformat()} changed after posting")
         except LedgerError as exc:
             # The posted version stays in the ledger untouched; nothing new is posted until it is reversed.
             state.status = CORRECTION_FAILED
@@ -209,7 +213,7 @@ def _post(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayS
     uncertain = state.status == POSTING
     if uncertain and state.settlement_key == key:
         try:
-            _adopt(ctx, target, vendor, state, booking)
+            adopt_parts(ctx, target, vendor, state, booking)
         except LedgerError as exc:
             # Nothing is sent while we cannot tell what the ledger holds; the day stays `posting`.
             state.reason = f"could not look {key} up in {target.title}: {exc.reason}"
@@ -220,8 +224,8 @@ def _post(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayS
     try:
         for part in booking.parts:
             if state.ref.get(part.ref_key) is None:
-                _begin(ctx, state, part.name)
-                state.ref.update(_send_once(ctx, target, vendor, state, booking, part))
+                begin_part(ctx, state, part.name)
+                state.ref.update(send_part_once(ctx, target, vendor, state, booking, part))
         state.ref = dict(target.complete(vendor, booking, state.ref))
     except LedgerRefused as exc:
         state.status, state.reason = FAILED, f"{target.title} refused the posting: {exc}"
@@ -238,7 +242,7 @@ def _post(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayS
     return _document(ctx, target, vendor, state, voucher, booking)
 
 
-def _begin(ctx: PostingContext, state: DayState, what: str) -> None:
+def begin_part(ctx: PostingContext, state: DayState, what: str) -> None:
     """Record `posting` (and count the attempt) before anything is sent."""
     state.status = POSTING
     state.attempts += 1
@@ -246,8 +250,8 @@ def _begin(ctx: PostingContext, state: DayState, what: str) -> None:
     crash_point("before_send", what)
 
 
-def _send_once(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayState, booking: Booking,
-               part: BookingPart) -> dict:
+def send_part_once(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayState, booking: Booking,
+                   part: BookingPart) -> dict:
     """Send one part; after an unclear answer, look the key up instead of sending again."""
     try:
         ref = target.send(vendor, booking, part)
@@ -263,7 +267,7 @@ def _send_once(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state:
     return ref
 
 
-def _adopt(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayState, booking: Booking) -> None:
+def adopt_parts(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayState, booking: Booking) -> None:
     """After an interrupted run, take over whatever of this key the ledger already has."""
     for part in booking.parts:
         if state.ref.get(part.ref_key) is not None:
@@ -276,7 +280,7 @@ def _adopt(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: Day
     ctx.state.save(state, "looked-up", f"after an interrupted run: {_ids(state)}")
 
 
-def _reverse(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayState, why: str) -> None:
+def reverse_posted(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayState, why: str) -> None:
     """Reverse a posted version visibly, then make room for the next version of the key."""
     target.reverse(vendor, state.ref, f"Korrigering: {why}; erstattes av v{state.version + 1} {state.settlement_key}")
     detail = f"reversed {_ids(state)}: {why}"

@@ -13,6 +13,9 @@ from settlement.domain.payouts import Payout
 from settlement.posting.ledger import Booking
 from settlement.report.fonts import PdfFont
 
+# What each line of the payout voucher is (the booked line's text is its section).
+LINE_TEXT = {"payout": "Utbetalt netto", "fee": "Gebyrer", "adjustment": "Justeringer og tilbakeføringer",
+             "clearing": "Oppgjort fra mellomregningskonto"}
 KIND_TEXT = {"capture": "Betaling", "refund": "Refusjon", "fee": "Gebyr", "adjustment": "Justering",
              "chargeback": "Tilbakeføring", "other": "Annet"}
 
@@ -67,7 +70,7 @@ def render_payout_pdf(report: PayoutReport, font: PdfFont | None = None) -> byte
     pdf.ln(5.5)
     for line in report.booking.booked:
         text(line.account, width=30, end=False)
-        text(line.text[:60], width=100, end=False)
+        text(LINE_TEXT.get(line.text, line.text)[:60], width=100, end=False)
         text(format_nok(line.debit_ore) if line.debit_ore else "", width=30, align="R", end=False)
         text(format_nok(line.credit_ore) if line.credit_ore else "", width=30, align="R", end=False)
         pdf.ln(5.5)

@@ -188,7 +188,10 @@ class PayoutStore:
             heads = [row for row in conn.execute(query).mappings()
                      if wanted is None or (row["provider"], row["account"]) in wanted]
             items: dict[tuple[str, str], list[PayoutItem]] = {}
-            for row in conn.execute(select(_ITEMS).order_by(_ITEMS.c.provider, _ITEMS.c.payout_id, _ITEMS.c.position)).mappings():
+            ids = sorted({row["payout_id"] for row in heads})
+            query = select(_ITEMS).order_by(_ITEMS.c.provider, _ITEMS.c.payout_id, _ITEMS.c.position)
+            rows = [] if not ids else conn.execute(query.where(_ITEMS.c.payout_id.in_(ids))).mappings()
+            for row in rows:
                 items.setdefault((row["provider"], row["payout_id"]), []).append(PayoutItem(
                     kind=ItemKind(row["kind"]), amount=row["amount"], reference=row["reference"],
                     occurred=_utc(row["occurred"]), order_ref=row["order_ref"], store_ref=row["store_ref"],

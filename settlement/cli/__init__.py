@@ -14,10 +14,12 @@ import logging
 import os
 import sys
 
-# Exit statuses shared by the commands (README "Exit status"): 0 done, 1 something needs attention
-# (a day blocked, refused, interrupted), 2 the configuration has errors, 3 the database or the lock
-# folder cannot be used, 4 no usable Fiken credential, 5 another process is settling the vendor.
-EXIT_CONFIGURATION, EXIT_INFRASTRUCTURE, EXIT_CREDENTIAL, EXIT_CLAIMED = 2, 3, 4, 5
+from settlement.cli import exit_codes
+from settlement.cli.exit_codes import EXIT_CLAIMED, EXIT_CONFIGURATION, EXIT_CREDENTIAL, EXIT_UNAVAILABLE
+
+# The exit statuses shared by the commands are settlement.cli.exit_codes (the table `--help` ends
+# with, and the README's "Exit status"); the modules import them from here as they always did.
+__all__ = ["EXIT_CLAIMED", "EXIT_CONFIGURATION", "EXIT_CREDENTIAL", "EXIT_UNAVAILABLE", "build_parser", "main"]
 
 # Modules that define `register(subparsers)`; each adds its subcommands.
 COMMAND_MODULES = [
@@ -35,15 +37,70 @@ COMMAND_MODULES = [
 ]
 
 
+class _Version(argparse.Action):
+    """`--version`: the installed package's version, read from its metadata only when asked."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest, nargs=0, default=default, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            found = version("settlement")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            found = "unknown (not installed)"
+        print(f"settlement {found}")
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="settlement",
-        description="Daily settlement (dagsoppgjør) of Norwegian shops into Fiken.",
+        description="Daily settlement (dagsoppgjør) of Norwegian shops into Fiken, Tripletex or PowerOffice Go.",
+        epilog=exit_codes.table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action=_Version, help="print the installed version and exit")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)
+    for command in _commands(parser):
+        _say_default(command)
+        command.epilog = f"{command.epilog}\n\n{exit_codes.POINTER}" if command.epilog else exit_codes.POINTER
     return parser
+
+
+def _commands(parser: argparse.ArgumentParser):
+    """Every command and subcommand parser below `parser`, depth first."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):  # an alias names the same parser
+                yield sub
+                yield from _commands(sub)
+
+
+def has_default(action: argparse.Action) -> bool:
+    """Whether an option has a default worth saying (not a flag's False, an unset None or "")."""
+    default = action.default
+    if default is None or default is False or default is argparse.SUPPRESS or default == "":
+        return False
+    return not isinstance(action, (argparse._HelpAction, argparse._VersionAction, _Version))
+
+
+def _say_default(parser: argparse.ArgumentParser) -> None:
+    """Make each option's help say its default where it has one and the help does not say it yet.
+
+    Done once here rather than in every module so that no option can be added without it (a test
+    reads every command's help). A flag's False and an unset None are not defaults worth saying.
+    """
+    for action in parser._actions:
+        if not has_default(action):
+            continue
+        if action.help is None:
+            action.help = "default %(default)s"
+        elif action.help is not argparse.SUPPRESS and "default" not in action.help:
+            action.help += " (default %(default)s)"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -99,15 +156,22 @@ def report_failure(exc: Exception) -> int | None:
         # Infrastructure, not data: say so plainly. Postings already sent are found by their
         # settlement key on the next run, so nothing is posted twice.
         print(f"settlement: database error: {exc.orig}", file=sys.stderr)
-        return EXIT_INFRASTRUCTURE
+        return EXIT_UNAVAILABLE
     if _is(exc, ("settlement.store.file_locks", "LockFolderError")):
         print(f"settlement: {exc}", file=sys.stderr)
-        return EXIT_INFRASTRUCTURE
+        return EXIT_UNAVAILABLE
     if _is(exc, ("settlement.targets.fiken.configure", "MissingCredential"),
            ("settlement.targets.fiken.errors", "AuthenticationError")):
         # No credential, `disconnect`ed, or Fiken refused it: nothing was posted by this command.
         print(f"settlement: {exc}", file=sys.stderr)
         return EXIT_CREDENTIAL
+    if _is(exc, ("settlement.posting.ledger", "CredentialRefused")):
+        print(f"settlement: {exc}", file=sys.stderr)
+        return EXIT_CREDENTIAL
+    if _is(exc, ("settlement.posting.ledger", "LedgerUnavailable")):
+        # A ledger that cannot be asked now (down, rate limited, unreachable): nothing was changed.
+        print(f"settlement: the ledger is unavailable: {exc.reason}; try again later", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     return None
 
 

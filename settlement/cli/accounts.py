@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     check = actions.add_parser("check", help="validate vendors.toml and chart_of_accounts/, listing every problem")
     check.set_defaults(handler=check_accounts)
     show = actions.add_parser("show", help="print a vendor's effective ledger and mapping")
-    show.add_argument("--vendor", required=True)
+    show.add_argument("--vendor", required=True, help="vendor id from vendors.toml")
     show.set_defaults(handler=show_accounts)
     export = actions.add_parser("export", help="write the effective chart as an Excel workbook (codes stored as text)")
     export.add_argument("--xlsx", required=True, metavar="FILE", type=Path,

@@ -22,8 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "close", help="settle a day without data as empty: the shop was closed (audited)",
         description="Settle a vendor-day that has no sales data as empty, with the reason a person gives; "
                     "a missing day stops waiting. If its data arrives later, the next run posts it.")
-    close.add_argument("--vendor", required=True)
-    close.add_argument("--date", required=True, type=iso_date)
+    close.add_argument("--vendor", required=True, help="vendor id from vendors.toml")
+    close.add_argument("--date", required=True, type=iso_date, help="the business day YYYY-MM-DD")
     close.add_argument("--reason", required=True, help='why the day has no sales, e.g. "closed for stocktaking"')
     close.set_defaults(handler=close_day)
 
@@ -31,9 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "approve", help='let the next run correct a posted day whose data changed (corrections = "hold"; audited)',
         description="Approve the correction of a held day: the next run reverses the posted version and posts "
                     "the day's current data as the next version.")
-    approve.add_argument("--vendor", required=True)
-    approve.add_argument("--date", required=True, type=iso_date)
-    approve.add_argument("--reason", default="", help="a note kept in the audit log")
+    approve.add_argument("--vendor", required=True, help="vendor id from vendors.toml")
+    approve.add_argument("--date", required=True, type=iso_date, help="the business day YYYY-MM-DD")
+    approve.add_argument("--reason", default="", help="a note kept in the audit log (default: none)")
     approve.set_defaults(handler=approve_day)
 
 

@@ -24,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     connect.add_argument("--paste", action="store_true",
                          help="paste the URL the browser was redirected to instead of listening on the loopback address")
     connect.add_argument("--timeout", type=float, default=300.0,
-                         help="seconds to wait for the browser's redirect (default 300)")
+                         help="seconds to wait for the browser's redirect (default %(default)g)")
     connect.set_defaults(handler=run_connect)
 
     disconnect = subparsers.add_parser("disconnect", help="revoke the OAuth access and delete the stored token")

@@ -17,7 +17,7 @@ def register_import(sources: argparse._SubParsersAction) -> None:
         description="Import SAF-T Cash Register XML files. Each file is stored completely or not at all; "
         "re-importing an overlapping export replaces the same transactions.",
     )
-    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE", help="SAF-T Cash Register XML files")
     parser.add_argument(
         "--vendor", help="vendor id every register in the files belongs to (default: each register's saft_registers entry)"
     )

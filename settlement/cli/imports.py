@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sales.add_argument("--dry-run", action="store_true",
                        help="say what importing would store and which posted days it would correct; store nothing")
     # The rest in order: files, and --vendor V before the files it is for (argparse cannot pair them).
-    sales.add_argument("files", nargs=argparse.REMAINDER, metavar="FILE")
+    sales.add_argument("files", nargs=argparse.REMAINDER, metavar="FILE",
+                       help="receipt CSV files, each after the --vendor it is for")
     sales.set_defaults(handler=import_sales)
     for name in IMPORT_MODULES:
         importlib.import_module(name).register_import(sources)

@@ -22,11 +22,11 @@ if TYPE_CHECKING:
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     run = subparsers.add_parser("run", help="settle one vendor-day in Fiken")
-    run.add_argument("--vendor", required=True)
-    run.add_argument("--date", required=True, type=iso_date)
+    run.add_argument("--vendor", required=True, help="vendor id from vendors.toml")
+    run.add_argument("--date", required=True, type=iso_date, help="the business day YYYY-MM-DD")
     run.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                      help="if another process is settling the vendor, wait up to SECONDS for it "
-                          f"(default 0: say who holds it and exit {EXIT_CLAIMED})")
+                          f"(default %(default)g: say who holds it and exit {EXIT_CLAIMED})")
     run.add_argument("--dry-run", action="store_true", help="show what the run would do; store and send nothing")
     run.set_defaults(handler=run_day)
 
@@ -36,21 +36,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     catch.add_argument("--through", type=iso_date, metavar="DATE",
                        help="settle closed days up to and including DATE only (default: every closed day)")
     catch.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
-                       help="wait up to SECONDS for vendors another process is settling (default 0: they are "
+                       help="wait up to SECONDS for vendors another process is settling (default %(default)g: they are "
                             f"tried once more after the others, then skipped, exit {EXIT_CLAIMED})")
     catch.set_defaults(handler=run_catch_up)
 
     status = subparsers.add_parser("status", help="where every vendor-day stands with Fiken")
-    status.add_argument("--vendor")
-    status.add_argument("--json", action="store_true")
+    status.add_argument("--vendor", help="only this vendor (default: all)")
+    status.add_argument("--json", action="store_true", help="print JSON instead of the table (shape in the README)")
     status.add_argument("--check", action="store_true",
                         help="print only what needs a person, one line each; exit 0 all well, 1 a day needs a "
                              f"person, {EXIT_CONFIGURATION} the configuration or the ledger credential is broken")
     status.set_defaults(handler=show_status)
 
     audit = subparsers.add_parser("audit", help="the audit log of posting attempts, lookups, reversals")
-    audit.add_argument("--vendor")
-    audit.add_argument("--date", type=iso_date)
+    audit.add_argument("--vendor", help="only this vendor (default: all)")
+    audit.add_argument("--date", type=iso_date, help="only this business day YYYY-MM-DD (default: all)")
     audit.set_defaults(handler=show_audit)
 
 

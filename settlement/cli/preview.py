@@ -12,7 +12,7 @@ from settlement.domain.voucher import Voucher
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("preview", help="show a vendor-day's voucher without posting it")
-    parser.add_argument("--vendor", required=True)
+    parser.add_argument("--vendor", required=True, help="vendor id from vendors.toml")
     parser.add_argument("--date", required=True, type=iso_date, help="business day YYYY-MM-DD")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--ledger", "--fiken", dest="ledger", action="store_true",

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--from", dest="start", type=iso_date, metavar="D", help="first business day YYYY-MM-DD")
     parser.add_argument("--to", dest="end", type=iso_date, metavar="D", help="last business day (default: --from)")
     parser.add_argument("--date", type=iso_date, metavar="D", help="one business day (same as --from D --to D)")
-    parser.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="reconciliation file format")
+    parser.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="reconciliation file format (default %(default)s)")
     parser.add_argument("--pdf", action="store_true", help="write the day's settlement report as PDF instead")
     parser.add_argument("--payouts", action="store_true", help="the clearing accounts' open items instead (settlement.cli.payouts)")
     parser.add_argument("--output", type=Path, metavar="FILE", help="where to write (default: see above)")

@@ -12,12 +12,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "sandbox", help="run a local fake of a ledger's API (Fiken, Tripletex, PowerOffice) on 127.0.0.1 (stops by itself)")
     parser.add_argument("--ledger", choices=("fiken", "tripletex", "poweroffice"), default="fiken",
-                        help="which ledger's API (default fiken)")
-    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+                        help="which ledger's API (default %(default)s)")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default %(default)s: any free port)")
     parser.add_argument("--max-seconds", type=float, default=DEFAULT_MAX_SECONDS,
-                        help=f"stop after this many seconds (default {DEFAULT_MAX_SECONDS})")
+                        help="stop after this many seconds (default %(default)g)")
     parser.add_argument("--one-sided-credit-vat", choices=("net", "gross"), default="net",
-                        help="how a one-sided credit line with a VAT code is read (default net)")
+                        help="how a one-sided credit line with a VAT code is read (default %(default)s)")
     parser.set_defaults(handler=run_sandbox)
 
 

@@ -95,3 +95,109 @@ def test_a_default_shown_in_help_is_the_parsers_own():
     assert result.returncode == 0
     assert "(default 3600)" in result.stdout and "(default fiken)" in result.stdout
     assert "(default 300)" in _settlement("connect", "--help").stdout
+
+
+# --- --json on every command that prints results ----------------------------------------------------
+
+NORMAL_DAY = ROOT / "tests" / "golden" / "voucher" / "normal_day.csv"
+VENDOR, DAY = "bergen-bryggen", "2026-11-02"
+
+
+def _json(status_out_err: tuple[int, str, str]) -> tuple[int, object]:
+    """(exit status, the parsed stdout) of ws.invoke: stdout must be one JSON document and nothing else."""
+    status, out, err = status_out_err
+    try:
+        return status, json.loads(out)
+    except ValueError:
+        raise AssertionError(f"stdout is not JSON:\n{out}\n--- stderr:\n{err}") from None
+
+
+def _import_normal_day(ws) -> None:
+    status, out, err = ws.invoke("import", "sales", str(NORMAL_DAY), "--vendor", VENDOR)
+    assert status == 0, out + err
+
+
+def test_accounts_check_json_lists_each_problem_with_file_line_and_severity(workspace):
+    mapping = workspace.chart / "mapping.csv"
+    lines = mapping.read_text(encoding="utf-8").splitlines()
+    mapping.write_text("\n".join(lines + ["group;bogus;no_such_key"]) + "\n", encoding="utf-8")
+    status, problems = _json(workspace.invoke("accounts", "check", "--json"))
+    assert status == 1
+    assert isinstance(problems, list) and problems
+    assert all(set(p) == {"severity", "message", "file", "line", "column", "value", "ref", "text"} for p in problems)
+    bad = [p for p in problems if p["severity"] == "error"]
+    assert len(bad) == 1, problems
+    assert bad[0]["file"].endswith("mapping.csv") and bad[0]["line"] == len(lines) + 1
+    assert "no_such_key" in bad[0]["text"]
+
+
+def test_accounts_check_json_of_a_clean_chart_has_no_error(workspace):
+    status, problems = _json(workspace.invoke("accounts", "check", "--json"))
+    assert status == 0
+    assert [p for p in problems if p["severity"] == "error"] == []
+
+
+def test_report_json_lists_the_reconciliation_rows_in_ore(workspace):
+    _import_normal_day(workspace)
+    status, rows = _json(workspace.invoke("report", "--vendor", VENDOR, "--date", DAY, "--json"))
+    assert status == 0
+    assert rows and {row["date"] for row in rows} == {DAY}
+    keys = {"vendor", "date", "method", "counterpart", "account", "account_name", "receipts", "paid", "refunded",
+            "net", "status"}
+    assert all(set(row) == keys for row in rows)
+    assert all(isinstance(row["paid"], int) and row["net"] == row["paid"] + row["refunded"] for row in rows)
+    # The same rows as the CSV, line for line.
+    status, csv_text, _ = workspace.invoke("report", "--vendor", VENDOR, "--date", DAY)
+    assert len(csv_text.strip().splitlines()) == len(rows) + 1  # a header and one line a row
+
+
+def test_report_json_does_not_go_with_pdf_or_xlsx(workspace):
+    assert workspace.invoke("report", "--vendor", VENDOR, "--date", DAY, "--json", "--pdf")[0] == 2
+    assert workspace.invoke("report", "--vendor", VENDOR, "--date", DAY, "--json", "--format", "xlsx",
+                            "--output", "x.xlsx")[0] == 2
+
+
+def test_catch_up_json_lists_every_day_and_a_dry_run_each_step(posting_ws):
+    ws = posting_ws
+    _import_normal_day(ws)
+    status, planned = _json(ws.invoke("catch-up", "--vendor", VENDOR, "--through", DAY, "--dry-run", "--json"))
+    assert status == 0
+    assert [(p["kind"], p["date"], p["status"]) for p in planned] == [
+        ("day", "2026-11-01", "would-record-empty"), ("day", DAY, "would-post")]
+    status, results = _json(ws.invoke("catch-up", "--vendor", VENDOR, "--through", DAY, "--json"))
+    assert status == 0
+    days = [r for r in results if r["kind"] == "day"]
+    assert [(r["vendor"], r["date"], r["status"]) for r in days] == [
+        (VENDOR, "2026-11-01", "empty"), (VENDOR, DAY, "documented")]
+    assert all(set(r) == {"kind", "vendor", "date", "status", "message"} for r in results)
+
+
+def test_audit_json_lists_the_posting_trail(posting_ws):
+    ws = posting_ws
+    _import_normal_day(ws)
+    assert ws.invoke("run", "--vendor", VENDOR, "--date", DAY)[0] == 0
+    status, rows = _json(ws.invoke("audit", "--vendor", VENDOR, "--date", DAY, "--json"))
+    assert status == 0
+    assert all(set(row) == {"at", "vendor", "date", "action", "key", "detail"} for row in rows)
+    actions = [row["action"] for row in rows]
+    assert "sending" in actions and actions[-1] == "documented", actions
+    assert {row["key"] for row in rows if row["action"] == "documented"} == {f"[settlement:{VENDOR}:{DAY}:v1]"}
+
+
+def test_test_connection_json_gives_each_vendors_checks(posting_ws):
+    status, results = _json(posting_ws.invoke("test-connection", "--vendor", VENDOR, "--json"))
+    assert [r["vendor"] for r in results] == [VENDOR]
+    result = results[0]
+    assert result["ledger"] == "fiken" and result["company"]["slug"] == "demo-as"
+    assert result["connected_as"]["email"]
+    assert result["checks"] and all(set(c) == {"name", "status", "reason", "details"} for c in result["checks"])
+    assert result["passed"] is (status == 0)
+    assert result["passed"], result
+
+
+def test_test_connection_json_says_a_refused_credential(posting_ws):
+    posting_ws.extra_env["SETTLEMENT_FIKEN_TOKEN"] = "personal-not-a-real-token"
+    status, results = _json(posting_ws.invoke("test-connection", "--vendor", VENDOR, "--json"))
+    assert status == 1
+    assert results[0]["passed"] is False
+    assert any(c["status"] == "FAILED" for c in results[0]["checks"])

@@ -6,13 +6,14 @@ import argparse
 import sys
 from pathlib import Path
 
-from settlement.cli.common import load_app, print_problems
+from settlement.cli.common import add_json_option, load_app, ordered, print_json, print_problems, problem_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("accounts", help="check or show the chart of accounts")
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     check = actions.add_parser("check", help="validate vendors.toml and chart_of_accounts/, listing every problem")
+    add_json_option(check, "problems {severity, message, file, line, column, value, ref, text}")
     check.set_defaults(handler=check_accounts)
     show = actions.add_parser("show", help="print a vendor's effective ledger and mapping")
     show.add_argument("--vendor", required=True, help="vendor id from vendors.toml")
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     export.set_defaults(handler=export_accounts)
 
 
-def check_accounts(_args: argparse.Namespace) -> int:
+def check_accounts(args: argparse.Namespace) -> int:
     from settlement.domain.chart import chart_warnings, sub_account_notes
     from settlement.domain.vendors import closing_warnings
 
@@ -33,8 +34,11 @@ def check_accounts(_args: argparse.Namespace) -> int:
     problems = app.problems + closing_warnings(list(app.vendors.values()), str(app.settings.vendors))
     problems += chart_warnings(app.chart)
     problems += sub_account_notes(app.chart, {v.id: v.ledger for v in app.vendors.values()})
-    print_problems(problems)
     errors = sum(p.is_error for p in problems)
+    if getattr(args, "json", False):  # the list alone on stdout; the exit status says the rest
+        print_json([problem_json(p) for p in ordered(problems)])
+        return 1 if errors else 0
+    print_problems(problems)
     if errors:
         print(f"{errors} problem(s) found")
         return 1

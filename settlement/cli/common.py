@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from datetime import date
 from typing import TYPE_CHECKING
@@ -28,9 +29,33 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
 
 
+def add_json_option(parser: argparse.ArgumentParser, shape: str) -> None:
+    """`--json`: print `shape` (a JSON list of objects, the README says each one's keys) instead of text."""
+    parser.add_argument("--json", action="store_true", help=f"print a JSON list of {shape} instead of text")
+
+
+def print_json(value: object, stream=None) -> None:
+    """What `--json` prints: one JSON document, non-ASCII letters as they are (ø, not \\u00f8)."""
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str), file=stream or sys.stdout)
+
+
+def problem_json(problem: Problem) -> dict:
+    """One problem as every `--json` shows it: where (file, line, column), the value found, what is
+    wrong, and whether it blocks (severity "error") or is only said ("warning")."""
+    return {
+        "severity": problem.severity.value, "message": problem.message, "file": problem.file,
+        "line": problem.line, "column": problem.column, "value": problem.value, "ref": problem.ref,
+        "text": problem.format(with_severity=False),
+    }
+
+
+def ordered(problems: list[Problem]) -> list[Problem]:
+    """Errors first, then in file:line order: how problems are printed and listed in JSON."""
+    return sorted(problems, key=lambda p: (not p.is_error, p.file or "", p.line or 0))
+
+
 def print_problems(problems: list[Problem], stream=None) -> None:
     """Print problems one per line, errors first, in file:line order."""
     stream = stream or sys.stderr
-    ordered = sorted(problems, key=lambda p: (not p.is_error, p.file or "", p.line or 0))
-    for problem in ordered:
+    for problem in ordered(problems):
         print(problem, file=stream)

@@ -8,11 +8,13 @@ Tokens are never printed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
+import os
 import sys
 from typing import TYPE_CHECKING
 
-from settlement.cli.common import load_app
+from settlement.cli.common import add_json_option, load_app, print_json
 
 # The handlers import the Fiken client (requests, OAuth) themselves: `--help` loads none of it.
 if TYPE_CHECKING:
@@ -34,6 +36,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                                  help="check each ledger credential and every vendor's company, accounts and VAT codes")
     test.add_argument("--vendor", help="check only this vendor")
     test.add_argument("--strict", action="store_true", help="treat warnings (foreign bookings) as failures")
+    add_json_option(test, "vendor results {vendor, name, ledger, credential, connected_as, company, checks, passed}")
     test.set_defaults(handler=run_test_connection)
 
 
@@ -131,31 +134,53 @@ def print_report(report: ConnectionReport, out=None) -> None:
 
 def run_test_connection(args: argparse.Namespace) -> int:
     """Each credential the vendors use, and each vendor's company, accounts and VAT codes in its
-    ledger. Vendors are checked per (ledger, credential); exit 0 when every check passed."""
+    ledger. Vendors are checked per (ledger, credential); exit 0 when every check passed.
+
+    With --json only the list of vendor results (vendor_result) is printed, on stdout."""
     app = load_app()
     vendors = [app.vendor(args.vendor)] if args.vendor else list(app.vendors.values())
     groups: dict[tuple[str, str | None], list] = {}
     for vendor in vendors:
         groups.setdefault((vendor.ledger, vendor.credential), []).append(vendor)
-    passed, warned = True, False
-    for (ledger, credential), group in groups.items():
-        if len(groups) > 1:
-            print(f"== {ledger}" + (f", credential {credential}" if credential else "") + " ==")
-        check = _test_fiken if ledger == "fiken" else _test_ledger
-        ok, warn = check(app, credential, group, args.strict)
-        passed, warned = passed and ok, warned or warn
-        if len(groups) > 1:
-            print()
-    print()
-    if not passed:
-        print("Some checks did not pass (see above).")
-    else:
-        print("All checks passed, with warnings (see above)." if warned else "All checks passed.")
+    results: list[dict] = []
+    # The human text goes to stdout, or nowhere when JSON is asked for (stdout holds the JSON alone).
+    with open(os.devnull, "w") if args.json else contextlib.nullcontext(sys.stdout) as out:
+        for (ledger, credential), group in groups.items():
+            if len(groups) > 1:
+                print(f"== {ledger}" + (f", credential {credential}" if credential else "") + " ==", file=out)
+            check = _test_fiken if ledger == "fiken" else _test_ledger
+            results += check(app, credential, group, args.strict, out)
+            if len(groups) > 1:
+                print(file=out)
+        passed = all(result["passed"] for result in results)
+        warned = any(c["status"] == "WARNING" for result in results for c in result["checks"])
+        print(file=out)
+        if not passed:
+            print("Some checks did not pass (see above).", file=out)
+        else:
+            print("All checks passed, with warnings (see above)." if warned else "All checks passed.", file=out)
+    if args.json:
+        print_json(results)
     return 0 if passed else 1
 
 
-def _test_fiken(app, credential, vendors, strict: bool) -> tuple[bool, bool]:
-    from settlement.targets.fiken.connection_check import Status, check_connection
+def vendor_result(vendor, ledger: str, checks: list[dict], strict: bool, *, connected_as: dict | None = None,
+                  company: dict | None = None) -> dict:
+    """One vendor's test-connection result as --json lists it: the vendor, its ledger and credential,
+    who the credential is connected as, its company there, each check {name, status (OK, WARNING,
+    FAILED, SKIPPED), reason, details}, and whether it passed (every check OK, or WARNING without --strict)."""
+    allowed = {"OK"} if strict else {"OK", "WARNING"}  # a SKIPPED check did not pass either
+    return {"vendor": vendor.id, "name": vendor.name, "ledger": ledger, "credential": vendor.credential,
+            "connected_as": connected_as, "company": company, "checks": checks,
+            "passed": all(c["status"] in allowed for c in checks)}
+
+
+def _check(name: str, status: str, reason: str = "", details=()) -> dict:
+    return {"name": name, "status": status, "reason": reason, "details": list(details)}
+
+
+def _test_fiken(app, credential, vendors, strict: bool, out) -> list[dict]:
+    from settlement.targets.fiken.connection_check import check_connection
     from settlement.targets.fiken.errors import FikenError
     from settlement.wiring import fiken_access, fiken_client
 
@@ -163,14 +188,31 @@ def _test_fiken(app, credential, vendors, strict: bool) -> tuple[bool, bool]:
         client = fiken_access(app.settings).client() if credential is None else fiken_client(app.settings, credential=credential)
     except FikenError as exc:
         _fail(str(exc))
-        return False, False
+        return [vendor_result(v, "fiken", [_check("credential", "FAILED", str(exc))], strict) for v in vendors]
     report = check_connection(client, vendors, {v.id: app.chart.ledger(v.id) for v in vendors})
-    print_report(report)
-    warned = any(c.status is Status.WARNING for v in report.vendors for c in v.checks)
-    return report.passed(strict=strict), warned
+    print_report(report, out)
+    user = {"name": report.user.name, "email": report.user.email} if report.user is not None else None
+    results = []
+    for vendor_report in report.vendors:
+        company = vendor_report.company
+        checks = [_check(c.name, c.status.value, c.reason, c.details) for c in vendor_report.checks]
+        results.append(vendor_result(vendor_report.vendor, "fiken", checks, strict, connected_as=user, company=None
+                                     if company is None else {"name": company.name, "slug": company.slug,
+                                                              "organization_number": company.organization_number}))
+    seen = {result["vendor"] for result in results}
+    for vendor in vendors:  # the connection failed before this vendor was reached
+        if vendor.id not in seen:
+            results.append(vendor_result(vendor, "fiken", [_check("connection", "FAILED", report.failure or "not checked")],
+                                         strict, connected_as=user))
+    if report.failure:  # said for the whole credential, even when each vendor was reached
+        for result in results:
+            if not any(c["status"] == "FAILED" for c in result["checks"]):
+                result["checks"].append(_check("connection", "FAILED", report.failure))
+                result["passed"] = False
+    return results
 
 
-def _test_ledger(app, credential, vendors, strict: bool) -> tuple[bool, bool]:
+def _test_ledger(app, credential, vendors, strict: bool, out) -> list[dict]:
     """Tripletex, PowerOffice: who we are connected as, then each vendor's target.check()."""
     from settlement.posting.ledger import LedgerError
 
@@ -179,23 +221,29 @@ def _test_ledger(app, credential, vendors, strict: bool) -> tuple[bool, bool]:
         identity = target.identity()
     except LedgerError as exc:
         _fail(f"{target.title}: {exc}")
-        return False, False
-    print(f"Connected to {target.title}: " + ", ".join(f"{name} {value}" for name, value in identity.items() if value))
-    passed, warned = True, False
+        return [vendor_result(v, v.ledger, [_check("credential", "FAILED", exc.reason)], strict) for v in vendors]
+    print(f"Connected to {target.title}: " + ", ".join(f"{name} {value}" for name, value in identity.items() if value),
+          file=out)
+    connected_as = {name: value for name, value in identity.items() if value}
+    results = []
     for vendor in vendors:
-        print()
-        print(f"{vendor.id} ({vendor.name})")
+        print(file=out)
+        print(f"{vendor.id} ({vendor.name})", file=out)
         try:
             problems = target.check(vendor, app.chart.ledger(vendor.id))
         except LedgerError as exc:
-            print(f"  FAILED   {exc.reason}")
-            passed = False
+            print(f"  FAILED   {exc.reason}", file=out)
+            results.append(vendor_result(vendor, vendor.ledger, [_check("configuration", "FAILED", exc.reason)], strict,
+                                         connected_as=connected_as))
             continue
+        checks = []
         for problem in problems:
-            print(f"  {'FAILED' if problem.is_error else 'WARNING':<8} {problem.format(with_severity=False)}")
-        errors = [p for p in problems if p.is_error]
-        warned = warned or len(errors) < len(problems)
-        passed = passed and not errors and not (strict and problems)
+            status = "FAILED" if problem.is_error else "WARNING"
+            print(f"  {status:<8} {problem.format(with_severity=False)}", file=out)
+            checks.append(_check(problem.column or "configuration", status, problem.format(with_severity=False)))
         if not problems:
-            print("  OK       company, accounts, VAT codes, department and project")
-    return passed, warned
+            what = "company, accounts, VAT codes, department and project"
+            print(f"  OK       {what}", file=out)
+            checks.append(_check(what, "OK"))
+        results.append(vendor_result(vendor, vendor.ledger, checks, strict, connected_as=connected_as))
+    return results

@@ -4,6 +4,7 @@ every vendor-day stands."""
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 import time
@@ -11,7 +12,7 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
 from settlement.cli import EXIT_CLAIMED, EXIT_CONFIGURATION, EXIT_CREDENTIAL
-from settlement.cli.common import iso_date, load_app
+from settlement.cli.common import add_json_option, iso_date, load_app, print_json
 
 # The handlers import the engine, the store and the ledger client themselves, so that registering
 # these commands (`settlement --help`) loads none of them.
@@ -38,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     catch.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
                        help="wait up to SECONDS for vendors another process is settling (default %(default)g: they are "
                             f"tried once more after the others, then skipped, exit {EXIT_CLAIMED})")
+    add_json_option(catch, "results {kind (day, payout, skipped, credential), vendor, date, status, message}")
     catch.set_defaults(handler=run_catch_up)
 
     status = subparsers.add_parser("status", help="where every vendor-day stands with Fiken")
@@ -51,6 +53,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     audit = subparsers.add_parser("audit", help="the audit log of posting attempts, lookups, reversals")
     audit.add_argument("--vendor", help="only this vendor (default: all)")
     audit.add_argument("--date", type=iso_date, help="only this business day YYYY-MM-DD (default: all)")
+    add_json_option(audit, "audit rows {at, vendor, date, action, key, detail}")
     audit.set_defaults(handler=show_audit)
 
 
@@ -111,15 +114,20 @@ def run_catch_up(args: argparse.Namespace) -> int:
     vendors = [app.vendor(args.vendor)] if args.vendor else list(app.vendors.values())
     now = now_utc()
     if args.dry_run:
-        return _dry_run(app, vendors, now, args.through)
+        return _dry_run(app, vendors, now, args.through, as_json=args.json)
+    # With --json, stdout holds the JSON list alone; what is said otherwise goes to stderr.
+    say = functools.partial(print, file=sys.stderr) if args.json else print
     # A vendor whose ledger credential cannot be used is said first and left out; the others go on.
     unusable = {vendor: str(problem) for vendor, problem in credential_problems(app, vendors).items()}
     for problem in dict.fromkeys(unusable.values()):
         names = ", ".join(v for v, p in unusable.items() if p == problem)
         print(f"settlement: {problem} (vendors {names}: not settled)", file=sys.stderr)
+    results = [result_json("credential", vendor, None, "credential", problem) for vendor, problem in unusable.items()]
     everyone, vendors = vendors, [v for v in vendors if v.id not in unusable]
     if unusable and not vendors:
         send_run_alerts(app, everyone)
+        if args.json:
+            print_json(results)
         return EXIT_CREDENTIAL
     ctx = posting_context(app)
     progress = Progress(sum(len(closed_days(v, now, args.through)) for v in vendors))
@@ -132,18 +140,23 @@ def run_catch_up(args: argparse.Namespace) -> int:
 
     payouts = payouts_after_days(app, vendors, targets=ctx.targets)
     if payouts:
-        print(f"payouts: {len(payouts)} checked, {sum(o.status == DOCUMENTED and 'already' not in o.message for o in payouts)} posted")
+        say(f"payouts: {len(payouts)} checked, {sum(o.status == DOCUMENTED and 'already' not in o.message for o in payouts)} posted")
     send_run_alerts(app, everyone, outcomes)  # once per condition, remembered in the store
     failed = [o for o in outcomes if o.stops_vendor]
     for outcome in failed:
-        print(f"{outcome.vendor}: stopped at {outcome.day} ({outcome.status}): {outcome.message}; later days wait")
+        say(f"{outcome.vendor}: stopped at {outcome.day} ({outcome.status}): {outcome.message}; later days wait")
     for vendor, holder in skipped:
         print(f"{vendor} is being settled by {holder}; skipped", file=sys.stderr)
-    waiting = _waiting_for_a_person(outcomes)
+    waiting = _waiting_for_a_person(outcomes, say)
     posted = sum(o.status == DOCUMENTED and o.message != "already settled" for o in outcomes)
-    print(f"catch-up done: {len(outcomes)} day(s) checked, {posted} posted or documented, {len(failed)} vendor(s) stopped"
+    say(f"catch-up done: {len(outcomes)} day(s) checked, {posted} posted or documented, {len(failed)} vendor(s) stopped"
           + (f", {len(skipped)} skipped (being settled by another process)" if skipped else "")
           + (f", {len(waiting)} day(s) missing or held" if waiting else ""))
+    results += [result_json("day", o.vendor, o.day, o.status, o.message) for o in outcomes]
+    results += [result_json("payout", o.vendor, o.day, o.status, o.message) for o in payouts]
+    results += [result_json("skipped", vendor, None, "skipped", f"being settled by {holder}") for vendor, holder in skipped]
+    if args.json:
+        print_json(results)
     if (failed or unusable) and all(credential_refused(o) for o in failed):
         if failed:
             print("the ledger refused a credential (see above): fix it (for Fiken: SETTLEMENT_FIKEN_TOKEN or "
@@ -152,7 +165,16 @@ def run_catch_up(args: argparse.Namespace) -> int:
     return 1 if failed or waiting else EXIT_CLAIMED if skipped else 0
 
 
-def _waiting_for_a_person(outcomes: list[Outcome]) -> list[Outcome]:
+def result_json(kind: str, vendor: str, day: date | None, status: str, message: str) -> dict:
+    """One entry of `catch-up --json`: kind "day" (a vendor-day settled or tried, or with --dry-run
+    what a run would do), "payout", "skipped" (another process settles the vendor) or "credential"
+    (the vendor's ledger credential cannot be used); the vendor, the day (YYYY-MM-DD or null), its
+    status (as `status --json` names it, or with --dry-run the step: would-post, ...) and why."""
+    return {"kind": kind, "vendor": vendor, "date": day.isoformat() if day else None, "status": status,
+            "message": message}
+
+
+def _waiting_for_a_person(outcomes: list[Outcome], say=print) -> list[Outcome]:
     """Say the days that wait for a person without stopping their vendor (missing, held)."""
     from settlement.domain.posting_rules import HELD, MISSING
 
@@ -165,25 +187,34 @@ def _waiting_for_a_person(outcomes: list[Outcome]) -> list[Outcome]:
         for vendor, days in by_vendor.items():
             what = ("no data for a day it is open: import it or `settlement day close`" if status == MISSING
                     else "changed after posting: waits for `settlement approve`")
-            print(f"{vendor}: {len(days)} day(s) {status} ({what}): {', '.join(days)}")
+            say(f"{vendor}: {len(days)} day(s) {status} ({what}): {', '.join(days)}")
     return waiting
 
 
-def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date | None = None) -> int:
+def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date | None = None,
+             as_json: bool = False) -> int:
     """What a run would do with each closed day (only `only`, when given); nothing is stored or sent.
-    1 when a day is blocked, missing or held (it needs a person), else 0."""
+    1 when a day is blocked, missing or held (it needs a person), else 0. With as_json the days are
+    printed as one JSON list (result_json, kind "day", status the step) instead of lines."""
     from settlement.domain.posting_rules import Step, next_step, voucher_digest
     from settlement.posting.catchup import closed_days
     from settlement.store.posting_state import PostingState
 
     state = PostingState(app.engine)
+    found: list[dict] = []
+
+    def say(vendor, day, status: str, text: str) -> None:
+        found.append(result_json("day", vendor.id, day, status, text))
+        if not as_json:
+            print(f"{vendor.id} {day}: {text}")
+
     needs_person = 0
     for vendor in vendors:
         for day in [only] if only else closed_days(vendor, now, through):
             current = state.get(vendor.id, day)
             voucher = app.voucher(vendor.id, day)
             if voucher.blocked:
-                print(f"{vendor.id} {day}: blocked: {voucher.errors[0].format(with_severity=False)}; later days wait")
+                say(vendor, day, "blocked", f"blocked: {voucher.errors[0].format(with_severity=False)}; later days wait")
                 needs_person += 1
                 break
             closed = vendor.closed_reason(day)
@@ -191,32 +222,37 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date 
                              expected=closed is None, hold=vendor.corrections == "hold")
             if step == Step.SETTLED_ALREADY:
                 if only:
-                    print(f"{vendor.id} {day}: already settled ({current.status}); nothing to do")
+                    say(vendor, day, "settled", f"already settled ({current.status}); nothing to do")
                 continue
             if step == Step.MISSING:
                 later = "; later days wait (strict_days)" if vendor.strict_days else ""
-                print(f"{vendor.id} {day}: missing: no data for a day it is open{later}")
+                say(vendor, day, "missing", f"missing: no data for a day it is open{later}")
                 needs_person += 1
                 if vendor.strict_days:
                     break
                 continue
             if step == Step.HOLD:
-                print(f"{vendor.id} {day}: held: the data changed after posting {current.settlement_key}; "
-                      f"waits for settlement approve --vendor {vendor.id} --date {day}")
+                say(vendor, day, "held", f"held: the data changed after posting {current.settlement_key}; "
+                                         f"waits for settlement approve --vendor {vendor.id} --date {day}")
                 needs_person += 1
                 continue
             if step == Step.DOCUMENT:
-                action = f"would attach the report to {current.settlement_key}"
+                status, action = "would-document", f"would attach the report to {current.settlement_key}"
             elif step == Step.CORRECT and voucher.is_empty:
-                action = f"would reverse {current.settlement_key} (the day has no sales any more)"
+                status, action = "would-reverse", f"would reverse {current.settlement_key} (the day has no sales any more)"
             elif step == Step.CORRECT:
+                status = "would-correct"
                 action = f"would correct (reverse {current.settlement_key}, post v{current.version + 1})"
             elif step == Step.RECORD_EMPTY:
+                status = "would-record-empty"
                 action = f"would record as empty (closed: {closed})" if closed else "would record as empty (no sales)"
             else:
                 total = voucher.total_debit
+                status = "would-post"
                 action = f"would post {total // 100}.{total % 100:02d} NOK debit/credit in {len(voucher.lines)} lines"
-            print(f"{vendor.id} {day}: {action}")
+            say(vendor, day, status, action)
+    if as_json:
+        print_json(found)
     return 1 if needs_person else 0
 
 
@@ -305,6 +341,11 @@ def show_audit(args: argparse.Namespace) -> int:
     from settlement.store.posting_state import PostingState
 
     app = load_app()
-    for row in PostingState(app.engine).audit(args.vendor, args.date):
+    rows = PostingState(app.engine).audit(args.vendor, args.date)
+    if args.json:
+        print_json([{"at": row.at.isoformat(), "vendor": row.vendor, "date": row.business_day.isoformat(),
+                     "action": row.action, "key": row.settlement_key, "detail": row.detail} for row in rows])
+        return 0
+    for row in rows:
         print(f"{row.at:%Y-%m-%d %H:%M:%S} {row.vendor} {row.business_day} {row.action:<12} {row.settlement_key} {row.detail}")
     return 0

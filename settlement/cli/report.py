@@ -1,6 +1,6 @@
 """`settlement report`: payment totals for reconciliation (CSV/XLSX), or one day's PDF report.
 
-    settlement report --vendor V --from D [--to D] [--format csv|xlsx] [--output FILE]
+    settlement report --vendor V --from D [--to D] [--format csv|xlsx | --json] [--output FILE]
     settlement report --vendor V --date D --pdf [--output FILE]
 
 `--date D` is short for `--from D --to D`. Without --output, CSV goes to standard output and a
@@ -15,7 +15,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from settlement.cli.common import iso_date, load_app
+from settlement.cli.common import add_json_option, iso_date, load_app, print_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,6 +32,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--format", choices=("csv", "xlsx"), default="csv", help="reconciliation file format (default %(default)s)")
     parser.add_argument("--pdf", action="store_true", help="write the day's settlement report as PDF instead")
     parser.add_argument("--payouts", action="store_true", help="the clearing accounts' open items instead (settlement.cli.payouts)")
+    add_json_option(parser, "rows {vendor, date, method, counterpart, account, account_name, receipts, paid, "
+                            "refunded, net, status} (amounts in øre) instead of CSV")
     parser.add_argument("--output", type=Path, metavar="FILE", help="where to write (default: see above)")
     parser.set_defaults(handler=report)
 
@@ -69,6 +71,9 @@ def report(args: argparse.Namespace) -> int:
     app = load_app()
     vendor = app.vendor(args.vendor)
     if args.pdf:
+        if args.json:
+            print("settlement report: --json lists the reconciliation rows; it does not go with --pdf", file=sys.stderr)
+            return 2
         if start != end:
             print("settlement report: --pdf makes the report of one day; give --date D", file=sys.stderr)
             return 2
@@ -78,12 +83,21 @@ def report(args: argparse.Namespace) -> int:
         target.write_bytes(app.render_pdf(day_report))
         print(f"{target}: settlement report of {vendor.id} {start}" + (" (BLOCKED: see Avvik)" if day_report.blocked else ""))
         return 0
+    if args.json and args.format == "xlsx":
+        print("settlement report: --json lists the rows; it does not go with --format xlsx", file=sys.stderr)
+        return 2
     if args.format == "xlsx" and args.output is None:
         print("settlement report: --format xlsx needs --output FILE", file=sys.stderr)
         return 2
     days_with_sales = [day for day in app.sales.days_with_sales(vendor.id) if start <= day <= end]
     rows = reconciliation_rows(app.day_report(vendor.id, day) for day in days_with_sales)
-    if args.format == "xlsx":
+    if args.json and args.output is None:
+        print_json([row_json(row) for row in rows])
+    elif args.json:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        with args.output.open("w", encoding="utf-8") as out:
+            print_json([row_json(row) for row in rows], out)
+    elif args.format == "xlsx":
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_bytes(to_xlsx(rows))
     elif args.output is not None:
@@ -104,3 +118,11 @@ def report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def row_json(row) -> dict:
+    """One reconciliation row (settlement.report.reconciliation.ReconciliationRow) as `--json`
+    lists it: amounts in øre, the day as YYYY-MM-DD, status "ok" or "sperret" (blocked)."""
+    return {"vendor": row.vendor, "date": row.day.isoformat(), "method": row.method, "counterpart": row.counterpart,
+            "account": row.account, "account_name": row.account_name, "receipts": row.receipts, "paid": row.paid,
+            "refunded": row.refunded, "net": row.net, "status": row.status}

@@ -201,3 +201,93 @@ def test_test_connection_json_says_a_refused_credential(posting_ws):
     assert status == 1
     assert results[0]["passed"] is False
     assert any(c["status"] == "FAILED" for c in results[0]["checks"])
+
+
+# --- one table of exit statuses -------------------------------------------------------------------------
+
+def test_the_readme_has_the_same_exit_table_as_the_code():
+    from settlement.cli.exit_codes import markdown_table
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme
+
+
+def test_settlement_help_ends_with_the_exit_table():
+    from settlement.cli.exit_codes import MEANINGS
+
+    result = _settlement("--help")
+    assert result.returncode == 0
+    table = result.stdout[result.stdout.index("exit status:"):]
+    flat = " ".join(table.split())
+    for code, meaning in MEANINGS:
+        assert f"{code} {meaning}" in flat, code
+
+
+def test_every_commands_help_points_to_the_exit_table():
+    """Run in a fresh interpreter: each command's --help as a user sees it."""
+    probe = """
+import contextlib, io, json, sys
+from settlement.cli import _commands, build_parser, main
+names = sorted({" ".join(p.prog.split()[1:]) for p in _commands(build_parser())})
+seen = {}
+for name in names:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            main([*name.split(), "--help"])
+        except SystemExit:
+            pass
+    seen[name] = " ".join(out.getvalue().split())
+print(json.dumps(seen))
+"""
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    helps = json.loads(result.stdout)
+    assert {"run", "catch-up", "import sales", "accounts check", "sandbox", "web adduser"} <= set(helps)
+    pointer = "the table is in `settlement --help`"
+    assert [name for name, text in helps.items() if pointer not in text or "3 a ledger, source or the database" not in text] == []
+
+
+def test_a_usage_error_exits_2():
+    assert _settlement("run", "--vendor").returncode == 2
+    assert _settlement("no-such-command").returncode == 2
+
+
+def test_run_exits_3_when_the_ledger_is_unavailable_and_0_once_it_is_back(posting_ws):
+    ws, sb = posting_ws, posting_ws.sandbox
+    _import_normal_day(ws)
+    ws.extra_env["SETTLEMENT_FIKEN_RETRY_ATTEMPTS"] = "1"
+    sb.faults.error_rate(1.0, statuses=(503,))
+    down = ws.run("run", "--vendor", VENDOR, "--date", DAY)
+    sb.faults.clear()
+    assert down.returncode == 3, down.stdout + down.stderr
+    assert "try again later" in down.stderr and "Traceback" not in down.stderr
+    assert sb.journal_entries("demo-as") == []
+    back = ws.run("run", "--vendor", VENDOR, "--date", DAY)
+    assert back.returncode == 0, back.stdout + back.stderr
+    assert len(sb.journal_entries("demo-as")) == 1
+
+
+def test_run_refused_by_the_ledger_exits_1_not_3(posting_ws):
+    """A refusal is the data's problem (a person must look), not the ledger's availability."""
+    ws, sb = posting_ws, posting_ws.sandbox
+    _import_normal_day(ws)
+    sb.faults.error_rate(1.0, statuses=(400,))
+    refused = ws.run("run", "--vendor", VENDOR, "--date", DAY)
+    sb.faults.clear()
+    assert refused.returncode == 1, refused.stdout + refused.stderr
+
+
+def test_import_woocommerce_exits_3_when_the_shop_does_not_answer(workspace, woo_shop):
+    from tests.fixtures_woo import run_woo_cli
+
+    woo_shop.fail_next(503, times=10, retry_after=0)  # more than the client's retries
+    result = run_woo_cli(workspace, woo_shop, "import", "woocommerce", "--vendor", "nettbutikk")
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "HTTP 503" in result.stderr and "try again later" in result.stderr
+
+
+def test_import_woocommerce_refused_key_stays_1(workspace, woo_shop):
+    from tests.fixtures_woo import run_woo_cli
+
+    result = run_woo_cli(workspace, woo_shop, "import", "woocommerce", "--vendor", "nettbutikk", secret="cs_wrong")
+    assert result.returncode == 1, result.stdout + result.stderr

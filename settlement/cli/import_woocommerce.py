@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from settlement.cli import EXIT_CONFIGURATION, EXIT_UNAVAILABLE
 from settlement.cli.common import iso_date, load_app, print_problems
 
 
@@ -32,13 +33,14 @@ def import_woocommerce(args: argparse.Namespace) -> int:
     vendor = app.vendor(args.vendor)
     if vendor.woocommerce is None:
         print(f"vendor {vendor.id} has no [woocommerce] table in {app.settings.vendors}", file=sys.stderr)
-        return 2
+        return EXIT_CONFIGURATION
     try:
         outcome = pull_webshop(app.engine, vendor, since=args.since, max_day_ore=app.max_day_ore)
     except WooError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        print(f"{vendor.id}: nothing imported from WooCommerce", file=sys.stderr)
-        return 1
+        later = "; try again later" if exc.unavailable else ""
+        print(f"{vendor.id}: nothing imported from WooCommerce{later}", file=sys.stderr)
+        return EXIT_UNAVAILABLE if exc.unavailable else 1
     sync = outcome.webshop
     print_problems(outcome.problems)
     window = f"modified after {sync.modified_after} UTC" if sync.modified_after else "all orders"

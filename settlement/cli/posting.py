@@ -11,7 +11,7 @@ import time
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
-from settlement.cli import EXIT_CLAIMED, EXIT_CONFIGURATION, EXIT_CREDENTIAL
+from settlement.cli import EXIT_CLAIMED, EXIT_CONFIGURATION, EXIT_CREDENTIAL, EXIT_UNAVAILABLE
 from settlement.cli.common import add_json_option, iso_date, load_app, print_json
 
 # The handlers import the engine, the store and the ledger client themselves, so that registering
@@ -68,7 +68,7 @@ def _print_outcome(outcome: Outcome) -> None:
 def run_day(args: argparse.Namespace) -> int:
     from settlement.posting.catchup import credential_refused, settle_guarded
     from settlement.posting.claims import claim_holder
-    from settlement.domain.posting_rules import SETTLED
+    from settlement.domain.posting_rules import POSTING, SETTLED
     from settlement.wiring import credential_problems, posting_context, send_run_alerts
 
     app = load_app()
@@ -102,12 +102,17 @@ def run_day(args: argparse.Namespace) -> int:
     send_run_alerts(app, [vendor], [outcome])  # once per condition, remembered in the store
     if credential_refused(outcome):
         return EXIT_CREDENTIAL
+    if outcome.status == POSTING:
+        # The ledger could not be reached or did not answer (down, rate limited, after the
+        # retries): nothing is lost, the next run looks the day up before sending anything.
+        print(f"{vendor.id} {args.date}: the ledger is unavailable; try again later", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     return 0 if outcome.status in SETTLED else 1
 
 
 def run_catch_up(args: argparse.Namespace) -> int:
     from settlement.posting.catchup import Progress, catch_up, closed_days, credential_refused
-    from settlement.domain.posting_rules import DOCUMENTED
+    from settlement.domain.posting_rules import DOCUMENTED, POSTING
     from settlement.wiring import credential_problems, posting_context, send_run_alerts
 
     app = load_app()
@@ -162,6 +167,11 @@ def run_catch_up(args: argparse.Namespace) -> int:
             print("the ledger refused a credential (see above): fix it (for Fiken: SETTLEMENT_FIKEN_TOKEN or "
                   "`settlement connect`), then run again", file=sys.stderr)
         return EXIT_CREDENTIAL
+    if failed and not waiting and all(o.status == POSTING and not o.credential_refused for o in failed):
+        # Every vendor that stopped did so because its ledger could not be reached (or did not
+        # answer): nothing is lost, the next run looks those days up first.
+        print("the ledger was unavailable (see above): try again later", file=sys.stderr)
+        return EXIT_UNAVAILABLE
     return 1 if failed or waiting else EXIT_CLAIMED if skipped else 0
 
 

@@ -29,11 +29,15 @@ MAX_RETRY_AFTER = 60.0
 
 
 class WooError(Exception):
-    """The shop could not be read (HTTP error, invalid JSON, bad URL or credentials)."""
+    """The shop could not be read (HTTP error, invalid JSON, bad URL or credentials).
 
-    def __init__(self, url: str, message: str):
+    unavailable: the shop did not answer, or still answered 429/5xx after the retries: a later
+    try may work (the CLI exits 3 then, not 1).
+    """
+
+    def __init__(self, url: str, message: str, *, unavailable: bool = False):
         super().__init__(f"{url}: {message}")
-        self.url = url
+        self.url, self.unavailable = url, unavailable
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +134,7 @@ class WooClient:
                 response = self.session.get(url, timeout=self.timeout, allow_redirects=False)
             except requests.RequestException as exc:
                 if attempt == self.retries:
-                    raise WooError(url, f"no answer after {attempt + 1} attempts: {exc}") from None
+                    raise WooError(url, f"no answer after {attempt + 1} attempts: {exc}", unavailable=True) from None
                 self.sleep(self.backoff * 2**attempt)
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
@@ -156,7 +160,8 @@ class WooClient:
             except ValueError:
                 detail = f": {response.text[:200]!r}" if response.text else ""
             hint = " (check the consumer key and secret and that the key may read orders)" if response.status_code in (401, 403) else ""
-            raise WooError(url, f"HTTP {response.status_code}{detail}{hint}")
+            raise WooError(url, f"HTTP {response.status_code}{detail}{hint}",
+                           unavailable=response.status_code in RETRY_STATUSES)
         try:
             return json.loads(response.text, parse_float=str)
         except ValueError as exc:

@@ -145,6 +145,22 @@ class Settings(BaseSettings):
         default=5, ge=1, description="Tries per Tripletex or PowerOffice request on 429, 5xx (reads) and network failures."
     )
 
+    # --- payment providers' APIs, for payouts (see docs/payouts.md) ----------------------------
+    stripe_secret_key: SecretStr | None = Field(
+        default=None, description="A Stripe (restricted, read-only) secret key; per account "
+        "SETTLEMENT_STRIPE_SECRET_KEY_<ACCOUNT> wins. Also the secrets file `settlement_stripe_secret_key`.")
+    stripe_base_url: str = Field(default="https://api.stripe.com", description="Stripe's API root.")
+    vipps_base_url: str = Field(default="https://api.vipps.no", description="Vipps MobilePay's API root "
+                                "(test: https://apitest.vipps.no).")
+    vipps_client_id: str | None = Field(default=None, description="Vipps MobilePay API client id (Report API).")
+    vipps_client_secret: SecretStr | None = Field(default=None, description="Vipps MobilePay API client secret.")
+    vipps_subscription_key: SecretStr | None = Field(default=None, description="Vipps MobilePay Ocp-Apim subscription key.")
+    vipps_msn: str | None = Field(default=None, description="Vipps merchant serial number sent with requests (optional).")
+    klarna_base_url: str = Field(default="https://api.klarna.com/settlements/v1",
+                                 description="Klarna's Settlements API root (playground: api.playground.klarna.com).")
+    klarna_username: str | None = Field(default=None, description="Klarna API username (the merchant's API credentials).")
+    klarna_password: SecretStr | None = Field(default=None, description="Klarna API password.")
+
     # --- settlement serve (see docs/serve.md) ---------------------------------------------------
     log_format: Literal["human", "json"] = Field(
         default="human", description="Log lines for people (`human`) or one JSON object per line (`json`)."

@@ -854,37 +854,85 @@ def payout_statuses(app: App, vendors=None) -> list:
     return statuses
 
 
-def stripe_api(account: str, environ=None):
+def stripe_api(account: str, environ=None, settings: Settings | None = None):
     """The Stripe API source of a vendor's Stripe account: the secret key from
     SETTLEMENT_STRIPE_SECRET_KEY_<ACCOUNT> (the account id upper-cased, e.g. ..._ACCT_123), else
     SETTLEMENT_STRIPE_SECRET_KEY; SETTLEMENT_STRIPE_BASE_URL for the sandbox. None without a key."""
     import os
 
-    from settlement.sources.payouts.stripe.api import DEFAULT_BASE_URL, StripeApi
+    from settlement.sources.payouts.stripe.api import StripeApi
 
+    settings = settings or load_settings()
     env = os.environ if environ is None else environ
-    key = env.get(f"SETTLEMENT_STRIPE_SECRET_KEY_{account.upper()}") or env.get("SETTLEMENT_STRIPE_SECRET_KEY")
+    key = env.get(f"SETTLEMENT_STRIPE_SECRET_KEY_{account.upper()}") or _secret(settings.stripe_secret_key)
     if not key:
         return None
-    return StripeApi(key, account, env.get("SETTLEMENT_STRIPE_BASE_URL") or DEFAULT_BASE_URL)
+    return StripeApi(key, account, settings.stripe_base_url)
 
 
-def pull_payouts(app: App, vendor: Vendor, since, until=None) -> tuple[list, dict]:
-    """Pull the payouts of the vendor's provider accounts that have an API configured (Stripe now)
-    and store them (each account's read all or nothing): (problems, {(provider, id): outcome})."""
+def vipps_api(account: str, settings: Settings | None = None):
+    """The Vipps MobilePay Report API source (SETTLEMENT_VIPPS_*), limited to the account's ledger
+    when the account names one; None without credentials."""
+    from settlement.sources.payouts.vipps.api import VippsReportApiSource
+    from settlement.sources.payouts.vipps.client import VippsReportClient
+
+    settings = settings or load_settings()
+    secret, key = _secret(settings.vipps_client_secret), _secret(settings.vipps_subscription_key)
+    if not (settings.vipps_client_id and secret and key):
+        return None
+    client = VippsReportClient(settings.vipps_base_url, client_id=settings.vipps_client_id, client_secret=secret,
+                               subscription_key=key, merchant_serial_number=settings.vipps_msn or account)
+    return VippsReportApiSource(client)
+
+
+def klarna_api(account: str, settings: Settings | None = None):
+    """The Klarna Settlements API source (SETTLEMENT_KLARNA_*); None without credentials."""
+    from settlement.sources.payouts.klarna.api import KlarnaSettlementsApiSource
+    from settlement.sources.payouts.klarna.client import KlarnaClient
+
+    settings = settings or load_settings()
+    password = _secret(settings.klarna_password)
+    if not (settings.klarna_username and password):
+        return None
+    return KlarnaSettlementsApiSource(KlarnaClient(settings.klarna_base_url, username=settings.klarna_username,
+                                                   password=password))
+
+
+# The payout APIs by provider: (account, settings) → a PayoutApiSource, or None when not configured.
+PAYOUT_APIS = {
+    "stripe": lambda account, settings: stripe_api(account, settings=settings),
+    "vipps": vipps_api,
+    "klarna": klarna_api,
+}
+# What to set for each provider's API, for the message when a pull is asked without it.
+PAYOUT_API_SETTINGS = {
+    "stripe": "SETTLEMENT_STRIPE_SECRET_KEY",
+    "vipps": "SETTLEMENT_VIPPS_CLIENT_ID, _CLIENT_SECRET and _SUBSCRIPTION_KEY",
+    "klarna": "SETTLEMENT_KLARNA_USERNAME and _PASSWORD",
+}
+
+
+def pull_payouts(app: App, vendor: Vendor, since, until=None, providers=None) -> tuple[list, dict]:
+    """Pull the payouts of the vendor's provider accounts whose API is configured and store them
+    (each account's read all or nothing): (problems, {(provider, id): outcome}). An API that
+    cannot be read is a problem of that account; the other accounts go on."""
     from settlement.domain.problems import error
     from settlement.store.payouts import PayoutStore
 
     problems, stored = [], {}
     for account in vendor.payouts:
-        if account.provider != "stripe":
+        if providers is not None and account.provider not in providers:
             continue
-        api = stripe_api(account.account)
+        api = PAYOUT_APIS[account.provider](account.account, app.settings)
         if api is None:
-            problems.append(error(f"vendor {vendor.id}: no Stripe secret key for account {account.account} "
-                                  "(SETTLEMENT_STRIPE_SECRET_KEY)"))
+            problems.append(error(f"vendor {vendor.id}: no {account.provider} API credentials for account "
+                                  f"{account.account} ({PAYOUT_API_SETTINGS[account.provider]})"))
             continue
-        read = api.fetch(since, until)
+        try:
+            read = api.fetch(since, until)
+        except Exception as exc:  # noqa: BLE001: each provider's own "could not read" error
+            problems.append(error(f"vendor {vendor.id}: {account.provider} account {account.account} not read: {exc}"))
+            continue
         problems.extend(read.problems)
         if read.ok:
             stored.update(PayoutStore(app.engine).store(read).outcomes)
@@ -893,17 +941,18 @@ def pull_payouts(app: App, vendor: Vendor, since, until=None) -> tuple[list, dic
 
 def payouts_after_days(app: App, vendors, *, targets=None, log=None) -> list:
     """The hook `catch-up` and `serve` call after a vendor's days: pull the payouts of the last
-    PAYOUT_PULL_DAYS from the APIs that have a key (Stripe), then post every due payout. Problems
+    PAYOUT_PULL_DAYS from the provider APIs that are configured, then post every due payout. Problems
     of a pull are logged (the files already imported still post). Returns the payouts' Outcomes."""
     from datetime import timedelta
 
     chosen = [v for v in vendors if v.payouts]
     for vendor in chosen:
-        if any(a.provider == "stripe" and stripe_api(a.account) is not None for a in vendor.payouts):
+        configured = {a.provider for a in vendor.payouts if PAYOUT_APIS[a.provider](a.account, app.settings) is not None}
+        if configured:
             since = max(vendor.enabled_since, vendor_today(vendor) - timedelta(days=PAYOUT_PULL_DAYS))
-            problems, _ = pull_payouts(app, vendor, since)
+            problems, _ = pull_payouts(app, vendor, since, providers=configured)
             for problem in problems:
-                if log is not None and problem.is_error and "no Stripe secret key" not in problem.message:
+                if log is not None and problem.is_error:
                     log.warning("%s: payouts: %s", vendor.id, problem)
     return post_due_payouts(app, chosen, targets=targets)
 

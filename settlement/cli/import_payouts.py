@@ -59,14 +59,15 @@ def import_payouts(args: argparse.Namespace) -> int:
 def _pull(args: argparse.Namespace) -> int:
     from settlement.wiring import pull_payouts
 
-    if args.provider != "stripe" or args.files or not args.since or not args.vendor:
-        print("settlement import payouts --api: --provider stripe --vendor V --since D, and no FILE", file=sys.stderr)
+    if args.files or not args.since or not args.vendor:
+        print("settlement import payouts --api: --provider stripe|vipps|klarna --vendor V --since D, and no FILE",
+              file=sys.stderr)
         return 2
     app = load_app()
     vendor = app.vendor(args.vendor)
-    problems, stored = pull_payouts(app, vendor, args.since, args.until)
+    problems, stored = pull_payouts(app, vendor, args.since, args.until, providers={args.provider})
     print_problems(problems)
     counts = {what: sum(1 for v in stored.values() if v == what) for what in ("new", "changed", "unchanged")}
-    print(f"{vendor.id}: {len(stored)} stripe payout(s) from the API: {counts['new']} new, {counts['changed']} changed, "
-          f"{counts['unchanged']} unchanged")
+    print(f"{vendor.id}: {len(stored)} {args.provider} payout(s) from the API: {counts['new']} new, "
+          f"{counts['changed']} changed, {counts['unchanged']} unchanged")
     return 1 if any(p.is_error for p in problems) else 0

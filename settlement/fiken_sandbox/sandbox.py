@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
 
-from settlement.fiken_sandbox import bookkeeping
+from settlement.fiken_sandbox import bookkeeping, persist
 from settlement.fiken_sandbox import postings as pst
 from settlement.fiken_sandbox.errors import ApiError
 from settlement.fiken_sandbox.oauth import DEFAULT_ACCESS_TOKEN_LIFETIME, Tokens
@@ -21,25 +23,66 @@ class FikenSandbox(SandboxLifetime):
 
     api_prefix = API_PREFIX
 
-    def __init__(self, server: SandboxServer, max_seconds: float) -> None:
+    def __init__(self, server: SandboxServer, max_seconds: float, identity: dict[str, str] | None = None,
+                 state_file: Path | None = None) -> None:
+        """identity: the credentials a saved state had (the tokens themselves are in server.tokens);
+        None makes new ones. state_file: where the state is kept (None: in memory only)."""
         self._serve_in_thread(server, max_seconds, "fiken-sandbox")
         self.state: State = server.state
         self.tokens: Tokens = server.tokens
-        self.personal_token = self.tokens.add_personal_token(PRIMARY_USER)
-        self.other_personal_token = self.tokens.add_personal_token(SECOND_USER)  # the second user
-        self.client_id, self.client_secret = self.tokens.add_client()
+        if identity is None:
+            self.personal_token = self.tokens.add_personal_token(PRIMARY_USER)
+            self.other_personal_token = self.tokens.add_personal_token(SECOND_USER)  # the second user
+            self.client_id, self.client_secret = self.tokens.add_client()
+        else:
+            self.personal_token, self.other_personal_token = identity["personal_token"], identity["other_personal_token"]
+            self.client_id, self.client_secret = identity["client_id"], identity["client_secret"]
+        self.state_file = state_file
+        self._save_lock = threading.Lock()  # one snapshot and write at a time, in order
+        if state_file is not None:
+            server.on_change = self.save
+            self.save()  # the file exists (and says these credentials) from the start
 
     @classmethod
     def start(cls, port: int = 0, max_seconds: float = DEFAULT_MAX_SECONDS, *,
               one_sided_credit_vat: str = "net", rate_limit_per_second: int | None = 4,
               rate_limit_mode: str = "slow", error_body: str = "json",
-              access_token_lifetime: int = DEFAULT_ACCESS_TOKEN_LIFETIME) -> "FikenSandbox":
-        """Seed a fresh sandbox and serve it on 127.0.0.1:port (0 = any free port) in a thread."""
+              access_token_lifetime: int = DEFAULT_ACCESS_TOKEN_LIFETIME,
+              state_file: str | Path | None = None) -> "FikenSandbox":
+        """Serve a sandbox on 127.0.0.1:port (0 = any free port) in a thread: freshly seeded, or
+        with the state kept in `state_file` when that file exists (it is then written after every
+        request that may change something, and at stop). persist.StateFileError when the file is
+        not a sandbox state."""
         config = SandboxConfig(one_sided_credit_vat, rate_limit_per_second, rate_limit_mode, error_body)
-        state = State()
-        seed(state)
-        server = SandboxServer(port, state, Tokens(access_token_lifetime), config)
-        return cls(server, max_seconds)._launch()
+        path = Path(state_file) if state_file is not None else None
+        if path is not None and path.exists():
+            state, tokens, identity = persist.read(path)
+            tokens.access_token_lifetime = access_token_lifetime
+        else:
+            state, tokens, identity = State(), Tokens(access_token_lifetime), None
+            seed(state)
+        server = SandboxServer(port, state, tokens, config)
+        return cls(server, max_seconds, identity, path)._launch()
+
+    # --- keeping the state ----------------------------------------------------------------------
+
+    @property
+    def identity(self) -> dict[str, str]:
+        """The sandbox's own credentials, as a state file keeps them."""
+        return {"personal_token": self.personal_token, "other_personal_token": self.other_personal_token,
+                "client_id": self.client_id, "client_secret": self.client_secret}
+
+    def save(self) -> None:
+        """Write the whole state to state_file (atomically); nothing without a state file."""
+        if self.state_file is None:
+            return
+        with self._save_lock:
+            persist.write(self.state_file, persist.snapshot(self.state, self.tokens, self.identity))
+
+    def stop(self) -> None:
+        """Stop serving (see SandboxLifetime.stop), then write the state one last time."""
+        super().stop()
+        self.save()
 
     # --- addresses ---------------------------------------------------------------------------
 
@@ -93,10 +136,12 @@ class FikenSandbox(SandboxLifetime):
     def revoke(self, token: str) -> None:
         """Make a token fail with 401 (an OAuth token: its whole grant, refresh token included)."""
         self.tokens.revoke(token)
+        self.save()
 
     def expire(self, token: str) -> None:
         """Let an OAuth access token expire now (its refresh token still works)."""
         self.tokens.expire(token)
+        self.save()
 
     def decline_next_consent(self) -> None:
         """The next /oauth/authorize redirects with error=access_denied."""
@@ -109,6 +154,7 @@ class FikenSandbox(SandboxLifetime):
     def set_api_access(self, slug: str, enabled: bool) -> None:
         with self.state.lock:
             self._company(slug).has_api_access = enabled
+        self.save()
 
     def add_journal_entry(self, slug: str, date: str, description: str, lines: list[dict], *,
                           api_prefix: bool = False, open: bool = False) -> dict:
@@ -129,4 +175,6 @@ class FikenSandbox(SandboxLifetime):
             text = (pst.API_PREFIX + description) if api_prefix else description
             transaction = bookkeeping.book(self.state, company, description, "General Journal Entry",
                                            [(text, date, postings)], open_=open)
-            return transaction_view(company, transaction, self.base_url)
+            view = transaction_view(company, transaction, self.base_url)
+        self.save()
+        return view

@@ -8,6 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
@@ -86,6 +87,9 @@ class SandboxServer(LoopbackServer):
         super().__init__(port, _Handler)
         self.state, self.tokens, self.config = state, tokens, config
         self.traffic = Traffic()
+        # Called after every request that may have changed the state or the tokens, before it
+        # is answered (FikenSandbox saves its state file there); None: nothing to do.
+        self.on_change: Callable[[], None] | None = None
 
 
 class _Handler(RecordingHandler):
@@ -114,6 +118,8 @@ class _Handler(RecordingHandler):
                 reply, drop = self._api(path[len(API_PREFIX):], query, raw, token)
             else:
                 reply = self._error(ApiError(404, f"No such resource: {path}"))
+        if self.command not in ("GET", "HEAD") and self.server.on_change is not None:
+            self.server.on_change()  # before the answer: what a client was told is kept
         content_type = reply.content_type
         if content_type == "application/json":
             content_type += "; charset=utf-8"

@@ -7,7 +7,6 @@ transaction, saleResult, attachment).
 
 from __future__ import annotations
 
-import itertools
 import threading
 from dataclasses import dataclass, field
 from datetime import date
@@ -105,29 +104,40 @@ class Company:
         }
 
 
+# Where each id counter starts: large ids, like Fiken's.
+FIRST_IDS = {"transaction": 14_462_737_001, "entry": 5_200_001, "sale": 7_300_001, "payment": 2_880_001}
+
+
 class State:
-    """Everything the sandbox knows. Ids come from global counters, like Fiken's large ids."""
+    """Everything the sandbox knows. Ids come from global counters, like Fiken's large ids.
+
+    next_ids: the next id of each kind (FIRST_IDS' keys); plain numbers so that a saved state
+    (settlement.fiken_sandbox.persist) goes on where it stopped.
+    """
 
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.users: dict[str, User] = {}
         self.companies: dict[str, Company] = {}
-        self._transaction_ids = itertools.count(14_462_737_001)
-        self._entry_ids = itertools.count(5_200_001)
-        self._sale_ids = itertools.count(7_300_001)
-        self._payment_ids = itertools.count(2_880_001)
+        self.next_ids: dict[str, int] = dict(FIRST_IDS)
+
+    def _take(self, kind: str) -> int:
+        with self.lock:
+            taken = self.next_ids[kind]
+            self.next_ids[kind] = taken + 1
+            return taken
 
     def next_transaction_id(self) -> int:
-        return next(self._transaction_ids)
+        return self._take("transaction")
 
     def next_entry_id(self) -> int:
-        return next(self._entry_ids)
+        return self._take("entry")
 
     def next_sale_id(self) -> int:
-        return next(self._sale_ids)
+        return self._take("sale")
 
     def next_payment_id(self) -> int:
-        return next(self._payment_ids)
+        return self._take("payment")
 
 
 def today() -> str:

@@ -1,6 +1,10 @@
 """A vendor's drop folder: complete exports put there are imported once, then moved out of the way.
 
-`<folder>/*.xml` are SAF-T Cash Register exports, `<folder>/*.csv` generic receipt CSVs. Each file
+`<folder>/*.xml` are SAF-T Cash Register exports, `<folder>/*.csv` generic receipt CSVs, unless the
+file is a payment provider's payout report: a file that one of settlement.sources.payouts.FILE_SOURCES
+recognises (`sniff`: Vipps MobilePay XML/CSV/XLSX, Stripe's payout reconciliation CSV, Klarna's
+settlement CSV) is imported as that provider's payouts for the folder's vendor (its account in
+vendors.toml `payouts`), all or nothing, like `settlement import payouts`. Each file
 is imported once by content (SHA-256, remembered in the database): a file whose content was
 imported before is not imported again. Afterwards the file moves to `processed/`, or to `failed/`
 with `<name>.error.txt` beside it listing every problem. A file that cannot be imported because of
@@ -40,7 +44,10 @@ from settlement.domain.problems import Problem, error
 from settlement.store import seen_files
 from settlement.sources.generic_csv import CsvSource
 from settlement.sources.importing import import_file, refusal
+from settlement.sources.payouts import FILE_SOURCES
+from settlement.sources.payouts.importing import import_file as import_payout_file
 from settlement.sources.saft import SaftSource
+from settlement.store.payouts import PayoutStore
 from settlement.domain.vendors import Vendor
 
 PROCESSED, FAILED = "processed", "failed"
@@ -49,6 +56,9 @@ IGNORED_SUFFIXES = (".part", ".tmp", ".error.txt") + MARKERS
 IMPORTED, DUPLICATE, REJECTED, WAITING = "imported", "duplicate", "failed", "waiting"
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 _SOURCES = {"saft": SaftSource(), "csv": CsvSource()}
+# Extensions a payout report comes with (a Vipps portal XLSX is nothing else); what decides is `sniff`.
+_PAYOUT_SUFFIXES = (".xml", ".csv", ".xlsx")
+_HEAD = 64 * 1024  # enough for every payout format's sniff but the XLSX's (an XLSX is read whole)
 
 
 @dataclass
@@ -68,8 +78,19 @@ class DroppedFile:
 
 
 def source_of(path: Path) -> str:
-    """`saft`, `csv`, or `unknown` by the file's extension."""
+    """`saft`, `csv`, or `unknown` by the file's extension (a payout report is told by its content)."""
     return {".xml": "saft", ".csv": "csv"}.get(path.suffix.lower(), "unknown")
+
+
+def payout_provider(data: bytes, name: str) -> str | None:
+    """The provider whose payout report format recognises the bytes (its start will do but for an
+    XLSX), or None: then the file is a sales file, read by its extension."""
+    if not name.lower().endswith(_PAYOUT_SUFFIXES):
+        return None
+    for provider, sources in FILE_SOURCES.items():
+        if any(source.sniff(data, name) for source in sources):
+            return provider
+    return None
 
 
 def _ignored(name: str) -> bool:
@@ -207,8 +228,8 @@ class _Changed(Exception):
 
 
 def _read(path: Path, listed: os.stat_result, keep: bool) -> tuple[str, bytes]:
-    """The file's SHA-256 and (with `keep`) its bytes, read through O_NOFOLLOW, provided it is the
-    file that was listed and it did not change while being read."""
+    """The file's SHA-256 and its bytes (without `keep` only the first _HEAD of them), read through
+    O_NOFOLLOW, provided it is the file that was listed and it did not change while being read."""
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError as exc:
@@ -223,11 +244,12 @@ def _read(path: Path, listed: os.stat_result, keep: bool) -> tuple[str, bytes]:
         while chunk := os.read(fd, 1 << 20):
             digest.update(chunk)
             size += len(chunk)
-            if keep:
+            if keep or size - len(chunk) < _HEAD:
                 chunks.append(chunk)
         if _identity(os.fstat(fd)) != _identity(before) or size != before.st_size:
             raise _Changed("it changed while it was read")
-        return digest.hexdigest(), b"".join(chunks)
+        data = b"".join(chunks)
+        return digest.hexdigest(), data if keep else data[:_HEAD]
     finally:
         os.close(fd)
 
@@ -237,15 +259,27 @@ def process_file(app: App, vendor: Vendor, path: Path, listed: os.stat_result | 
     source = source_of(path)
     listed = listed or os.lstat(path)
     try:
-        sha256, data = _read(path, listed, keep=source == "csv")
+        # A CSV or XLSX whole (small, and read from these bytes); of a SAF-T file only its start.
+        sha256, data = _read(path, listed, keep=source == "csv" or path.suffix.lower() == ".xlsx")
+        provider = payout_provider(data, path.name)
+        if provider is not None and source == "saft":
+            sha256, data = _read(path, listed, keep=True)
     except _Changed as exc:
         return DroppedFile(path.name, source, WAITING, f"not taken: {exc}; looked at again", ready_in=0.0)
+    if provider is not None:
+        source = f"payouts:{provider}"
     earlier = seen_files.imported_before(app.engine, vendor.id, sha256)
     if earlier is not None:
         result = DroppedFile(path.name, source, DUPLICATE, f"same content as {shown(earlier.name)}, imported {earlier.imported_at:%Y-%m-%d %H:%M}; not imported again")
     elif source == "unknown":
-        problem = error("not a SAF-T export (.xml) or a generic receipt CSV (.csv); nothing imported", file=str(path))
+        problem = error("not a SAF-T export (.xml) or a generic receipt CSV (.csv), nor a payout report this "
+                        "product reads (Vipps MobilePay XML/CSV/XLSX, Stripe's payout reconciliation CSV, Klarna's "
+                        "settlement CSV); nothing imported", file=str(path))
         result = DroppedFile(path.name, source, REJECTED, problem.message, problems=[problem])
+    elif provider is not None:
+        result = _import_payouts(app, vendor, path, provider, data)
+        if result.outcome == IMPORTED:
+            seen_files.remember(app.engine, vendor.id, sha256, shown(path.name)[:512])
     else:
         result = _import(app, vendor, path, source, data)
         if result.outcome == IMPORTED:
@@ -290,6 +324,20 @@ def _import(app: App, vendor: Vendor, path: Path, kind: str, data: bytes) -> Dro
     problems = outcome.found + [p for v in sorted(outcome.rechecked) for p in outcome.rechecked[v]]
     return DroppedFile(path.name, kind, IMPORTED, detail or "no sales transactions", days=outcome.days,
                        vendors=set(outcome.vendors), problems=problems)
+
+
+def _import_payouts(app: App, vendor: Vendor, path: Path, provider: str, data: bytes) -> DroppedFile:
+    """Store the report's payouts as the vendor's (its account of the provider), all or nothing;
+    the next posting of the vendor's payouts books them (a changed one as a correction)."""
+    source = f"payouts:{provider}"
+    outcome = import_payout_file(PayoutStore(app.engine), provider, path, list(app.vendors.values()), vendor, data=data)
+    if not outcome.ok:
+        errors = [p for p in outcome.problems if p.is_error]
+        return DroppedFile(path.name, source, REJECTED,
+                           f"{provider} payout report with {len(errors)} problem(s); nothing imported",
+                           problems=outcome.problems)
+    detail = f"{len(outcome.stored)} {provider} payout(s): {outcome.summary()}"
+    return DroppedFile(path.name, source, IMPORTED, detail, vendors={vendor.id}, problems=outcome.problems)
 
 
 def _move(path: Path, into: str) -> Path:

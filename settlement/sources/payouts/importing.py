@@ -64,12 +64,12 @@ def default_account(provider: str, vendors: list[Vendor], vendor: Vendor | None,
 
 
 def import_file(store: PayoutStore, provider: str, path: Path, vendors: list[Vendor],
-                vendor: Vendor | None = None) -> FileImport:
-    """Read one file and store its payouts, all or nothing."""
+                vendor: Vendor | None = None, data: bytes | None = None) -> FileImport:
+    """Read one file (or its bytes `data`, already read) and store its payouts, all or nothing."""
     file = str(path)
     outcome = FileImport(file)
     try:
-        data = path.read_bytes()
+        data = path.read_bytes() if data is None else data
     except OSError as exc:
         outcome.problems.append(error(f"cannot read the file: {exc.strerror or exc}", file=file))
         return outcome

@@ -643,8 +643,9 @@ def send_run_alerts(app: App, vendors, outcomes=(), now=None) -> int:
     import logging
     from datetime import datetime, timezone
 
-    from settlement.posting.alerts import Scope, credential_conditions, day_conditions, send_alerts
+    from settlement.posting.alerts import Scope, credential_conditions, day_conditions, payout_conditions, send_alerts
     from settlement.store.alerts import AlertBook
+    from settlement.store.payouts import PayoutPostingState
     from settlement.store.posting_state import PostingState
 
     vendors = list(vendors)
@@ -660,8 +661,11 @@ def send_run_alerts(app: App, vendors, outcomes=(), now=None) -> int:
         scoped = {v.id: v for v in vendors}
         states = [s for s in (state.all(vendors[0].id) if len(vendors) == 1 else state.all()) if s.vendor in scoped]
         days = day_conditions(states, scoped, now, config.missing_grace)
-        return send_alerts(AlertBook(app.engine), channels, days + credentials, Scope(frozenset(scoped), working),
-                           app.vendors, {(s.vendor, s.business_day): str(s.status) for s in states},
+        shares = [s for s in PayoutPostingState(app.engine).all() if s.vendor in scoped]
+        resolutions = {(s.vendor, s.business_day): str(s.status) for s in states}
+        resolutions.update({(s.vendor, f"{s.provider}:{s.payout_id}"): str(s.status) for s in shares})
+        return send_alerts(AlertBook(app.engine), channels, days + credentials + payout_conditions(shares, scoped),
+                           Scope(frozenset(scoped), working), app.vendors, resolutions,
                            ledger_title=lambda v: _LEDGER_TITLES.get(v.ledger, v.ledger))
     except Exception:  # the database or a bug: logged; the run's own result stands
         logging.getLogger("settlement.alerts").exception("alerts could not be evaluated; the next run tries again")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from settlement.posting.alerts import CORRECTION_BLOCKED, CREDENTIAL, MISSING, Alert
+from settlement.posting.alerts import CORRECTION_BLOCKED, CREDENTIAL, MISSING, PAYOUT, Alert
 
 _WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
 _MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
@@ -47,6 +47,8 @@ def render(alert: Alert) -> Message:
     condition = alert.condition
     if condition.kind == CREDENTIAL:
         return _credential(alert)
+    if condition.kind == PAYOUT:
+        return _payout(alert)
     store, day = _store(alert), norwegian_date(condition.day) if condition.day else ""
     if alert.recovered:
         now = _STATUS.get(alert.resolution, alert.resolution or "i orden")
@@ -84,6 +86,32 @@ def _day_texts(alert: Alert, store: str) -> tuple[str, str]:
                 f"avslutt dagen med `settlement day close --vendor {condition.vendor} --date "
                 f"{condition.day.isoformat() if condition.day else ''} --reason \"stengt\"`.")
     return (f"Dagen har status {condition.kind}.", f"Se `settlement status --vendor {condition.vendor}`.")
+
+
+_PROVIDERS = {"stripe": "Stripe", "vipps": "Vipps MobilePay", "klarna": "Klarna"}
+
+
+def _payout(alert: Alert) -> Message:
+    """A payout of a provider that is not booked (blocked, refused, not corrected), or its recovery."""
+    condition, ledger, store = alert.condition, _ledger(alert), _store(alert)
+    provider, _, payout_id = condition.subject.partition(":")
+    which = f"utbetalingen {payout_id} fra {_PROVIDERS.get(provider, provider)}"
+    day = norwegian_date(condition.day) if condition.day else ""
+    if alert.recovered:
+        now = ("bokført, med utbetalingsrapporten vedlagt" if alert.resolution == "documented"
+               else _STATUS.get(alert.resolution, alert.resolution or "i orden"))
+        title = f"Løst: {store}, {which}"
+        return Message(title, f"{title}\n\n{which[0].upper()}{which[1:]} ({day}) trenger ikke lenger hjelp. "
+                              f"Status nå: {now}.")
+    title = f"Utbetaling trenger hjelp: {store}, {which}"
+    text = (f"{title}\n\n{which[0].upper()}{which[1:]} med bankdato {day} er ikke bokført i {ledger}, og "
+            "klareringskontoen står med beløpet til det er gjort.\n\n"
+            f"Årsak: {condition.reason or 'ikke oppgitt'}\n\n"
+            "Hva du gjør: rett det årsaken nevner (kontoplanen chart_of_accounts, kontoen under `payouts` i "
+            f"vendors.toml, eller det {ledger} avviste), og kjør `settlement payouts post --vendor "
+            f"{condition.vendor}`. Se `settlement payouts status --vendor {condition.vendor}`. "
+            "Du får en ny melding når det er løst.")
+    return Message(title, text)
 
 
 def _credential(alert: Alert) -> Message:

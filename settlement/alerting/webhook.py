@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import requests
 
 from settlement.alerting.messages import render
-from settlement.posting.alerts import Alert
+from settlement.posting.alerts import CREDENTIAL, PAYOUT, Alert
 
 TIMEOUT = (5.0, 15.0)  # (connect, read) seconds
 
@@ -36,7 +36,8 @@ def webhook_body(alert: Alert) -> dict:
             "vendor_name": alert.vendor_name or None,
             "date": condition.day.isoformat() if condition.day else None,
             "reason": condition.reason or None,
-            "credential": condition.subject or None,
+            "credential": condition.subject if condition.kind == CREDENTIAL else None,
+            "payout": condition.subject if condition.kind == PAYOUT else None,  # "<provider>:<payout id>"
             "affected": list(condition.affected),
             "status_now": alert.resolution or None,
         },

@@ -153,6 +153,11 @@ def run_catch_up(args: argparse.Namespace) -> int:
     for vendor, holder in skipped:
         print(f"{vendor} is being settled by {holder}; skipped", file=sys.stderr)
     waiting = _waiting_for_a_person(outcomes, say)
+    from settlement.posting.alerts import payout_outcome_stuck
+
+    stuck = [o for o in payouts if payout_outcome_stuck(o)]  # not booked: a person decides (payouts status)
+    for outcome in stuck:
+        say(f"{outcome.vendor}: payout not booked ({outcome.status}): {outcome.message}")
     posted = sum(o.status == DOCUMENTED and o.message != "already settled" for o in outcomes)
     say(f"catch-up done: {len(outcomes)} day(s) checked, {posted} posted or documented, {len(failed)} vendor(s) stopped"
           + (f", {len(skipped)} skipped (being settled by another process)" if skipped else "")
@@ -167,12 +172,12 @@ def run_catch_up(args: argparse.Namespace) -> int:
             print("the ledger refused a credential (see above): fix it (for Fiken: SETTLEMENT_FIKEN_TOKEN or "
                   "`settlement connect`), then run again", file=sys.stderr)
         return EXIT_CREDENTIAL
-    if failed and not waiting and all(o.status == POSTING and not o.credential_refused for o in failed):
+    if failed and not waiting and not stuck and all(o.status == POSTING and not o.credential_refused for o in failed):
         # Every vendor that stopped did so because its ledger could not be reached (or did not
         # answer): nothing is lost, the next run looks those days up first.
         print("the ledger was unavailable (see above): try again later", file=sys.stderr)
         return EXIT_UNAVAILABLE
-    return 1 if failed or waiting else EXIT_CLAIMED if skipped else 0
+    return 1 if failed or waiting or stuck else EXIT_CLAIMED if skipped else 0
 
 
 def result_json(kind: str, vendor: str, day: date | None, status: str, message: str) -> dict:

@@ -7,7 +7,9 @@ a recovery message, one already announced is left alone. Because what was told i
 database, a restart, a second `catch-up` or another replica does not repeat it.
 
 Conditions: a day `blocked`, `failed`, `correction-failed` (or `correction-blocked`), a day `missing`
-past its grace, and a ledger credential refused. A channel that fails (a webhook answering 500, an
+past its grace, a ledger credential refused, and a payout that is not booked because it is blocked
+(a ledger key it needs is not in the chart, its items do not add up), refused by the ledger or not
+corrected (kind `payout`, one condition per vendor's share of a payout whatever its status). A channel that fails (a webhook answering 500, an
 SMTP server down) is logged and tried again by the next run, at most MAX_ATTEMPTS times; it never
 stops settling. The channels themselves (webhook, e-mail) are in settlement.alerting, made by
 settlement.wiring; this module sees them only as `AlertChannel`s.
@@ -19,7 +21,7 @@ import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from settlement.domain.posting_rules import BLOCKED, CORRECTION_FAILED, DOCUMENTED, FAILED, POSTED, DayState
 from settlement.domain.vendors import Vendor
@@ -31,16 +33,22 @@ log = logging.getLogger(__name__)
 CORRECTION_BLOCKED = "correction-blocked"  # a correction into a period the ledger has locked
 MISSING = "missing"
 CREDENTIAL = "credential"
+PAYOUT = "payout"
 # The day statuses that are a condition of their own (a missing day also needs its grace to pass).
 DAY_CONDITIONS = frozenset({str(BLOCKED), str(FAILED), str(CORRECTION_FAILED), CORRECTION_BLOCKED, MISSING})
+# The statuses of a payout's posting that need a person (the payout is not booked, or not corrected).
+PAYOUT_CONDITIONS = frozenset({str(BLOCKED), str(FAILED), str(CORRECTION_FAILED), CORRECTION_BLOCKED})
 
 
 @dataclass(frozen=True)
 class Condition:
-    """Something that needs a person: a vendor-day in a bad state, or a credential refused.
+    """Something that needs a person: a vendor-day in a bad state, a credential refused, or a payout
+    that is not booked.
 
-    kind: the day's status ("blocked", "failed", ...) or "credential".
-    subject: the credential's label for a credential ("the Fiken credential"); "" for a day.
+    kind: the day's status ("blocked", "failed", ...), "credential" or "payout".
+    subject: the credential's label for a credential ("the Fiken credential"); for a payout
+        "<provider>:<payout id>"; "" for a day.
+    day: a day's date; for a payout the date it is booked on (its bank date).
     affected: for a credential, the vendors it stops.
     """
 
@@ -56,6 +64,8 @@ class Condition:
         """What makes it the same condition in every run and process."""
         if self.kind == CREDENTIAL:
             return f"{CREDENTIAL}|{self.subject}"
+        if self.kind == PAYOUT:  # the same payout whatever its status (blocked, then refused)
+            return f"{PAYOUT}|{self.vendor}|{self.day.isoformat() if self.day else ''}|{self.subject}"
         return f"{self.kind}|{self.vendor}|{self.day.isoformat() if self.day else ''}"
 
 
@@ -122,6 +132,25 @@ def day_conditions(states: Iterable[DayState], vendors: Mapping[str, Vendor], no
     return found
 
 
+def payout_conditions(states: Iterable[Any], vendors: Mapping[str, Vendor]) -> list[Condition]:
+    """The payouts of `vendors` whose posting needs a person (PAYOUT_CONDITIONS), from their
+    posting states (settlement.store.payouts.PayoutState: vendor, business_day, provider,
+    payout_id, status, reason); the reason says the status and why."""
+    found = []
+    for state in states:
+        status = str(state.status)
+        if state.vendor in vendors and status in PAYOUT_CONDITIONS:
+            found.append(Condition(PAYOUT, f"{status}: {state.reason}", state.vendor, state.business_day,
+                                   f"{state.provider}:{state.payout_id}"))
+    return found
+
+
+def payout_outcome_stuck(outcome: Outcome) -> bool:
+    """Whether a payout's Outcome of this run leaves it for a person (blocked, refused, not
+    corrected): `catch-up` exits 1 for it."""
+    return str(outcome.status) in PAYOUT_CONDITIONS
+
+
 def credential_conditions(vendors: Iterable[Vendor], refused: Mapping[str, str], outcomes: Iterable[Outcome],
                           label: Callable[[Vendor], str]) -> tuple[list[Condition], frozenset[str]]:
     """The credentials refused now, and the labels of those that worked in this run.
@@ -155,12 +184,13 @@ def credential_conditions(vendors: Iterable[Vendor], refused: Mapping[str, str],
 
 
 def send_alerts(book: AlertBook, channels: Iterable[AlertChannel], conditions: Iterable[Condition], scope: Scope,
-                vendors: Mapping[str, Vendor], resolutions: Mapping[tuple[str, date], str] | None = None,
+                vendors: Mapping[str, Vendor], resolutions: Mapping[tuple[str, date | str], str] | None = None,
                 ledger_title: Callable[[Vendor], str] = lambda v: v.ledger) -> int:
     """Record the conditions that hold now and send what each channel owes; the messages sent.
 
     A condition known to a channel, inside `scope` and not among `conditions`, has cleared: its
-    recovery is due (with the day's status now from `resolutions`, by (vendor, day)). Every
+    recovery is due (with the day's status now from `resolutions`, by (vendor, day), a payout's by
+    (vendor, "<provider>:<payout id>")). Every
     message a channel owes is sent, also those of earlier runs and other vendors (retries).
     Never raises for a channel's failure: it is logged and counted.
     """
@@ -175,7 +205,8 @@ def send_alerts(book: AlertBook, channels: Iterable[AlertChannel], conditions: I
         for key, state in book.states(channel.name).items():
             kind, vendor, day = _parts(key)
             if state == RAISED and key not in current and scope.covers(key, kind, vendor):
-                book.clear(channel.name, key, resolutions.get((vendor, day), "") if day else "")
+                which = (vendor, _subject(key)) if kind == PAYOUT else (vendor, day)
+                book.clear(channel.name, key, resolutions.get(which, "") if day or kind == PAYOUT else "")
         for due in book.due(channel.name):
             if not book.take(due):
                 continue  # another process is sending it
@@ -204,13 +235,24 @@ def _parts(key: str) -> tuple[str, str, date | None]:
     if kind == CREDENTIAL:
         return kind, "", None
     vendor, _, day = rest.partition("|")
+    if kind == PAYOUT:
+        day = day.partition("|")[0]
     return kind, vendor, date.fromisoformat(day) if day else None
+
+
+def _subject(key: str) -> str:
+    """The subject of a condition key: a credential's label, a payout's "<provider>:<id>", else ""."""
+    kind, _, rest = key.partition("|")
+    if kind == CREDENTIAL:
+        return rest
+    if kind == PAYOUT:
+        return rest.split("|", 2)[2] if rest.count("|") >= 2 else ""
+    return ""
 
 
 def _alert(due: Due, vendors: Mapping[str, Vendor], ledger_title: Callable[[Vendor], str]) -> Alert:
     kind, vendor_id, day = _parts(due.key)
-    condition = Condition(kind, due.reason, vendor_id, day, due.key.partition("|")[2] if kind == CREDENTIAL else "",
-                          due.affected)
+    condition = Condition(kind, due.reason, vendor_id, day, _subject(due.key), due.affected)
     vendor = vendors.get(vendor_id)
     # A credential's ledger is that of the vendors it stops (they share it).
     ledger_of = vendor or next((vendors[v] for v in due.affected if v in vendors), None)

@@ -108,7 +108,8 @@ def main(demo_dir: Path = DEMO_DIR) -> int:
         first = next(iter(app.vendors.values()))
         first_day = min(app.sales.days_with_sales(first.id))
         print(f"\nThe daily voucher of {first.name} on {first_day}, as it will be posted:\n")
-        print(render_table(app.voucher(first.id, first_day), first.name))
+        voucher = app.voucher(first.id, first_day)
+        print(render_table(voucher, first.name, app.booking_for(first, voucher), app.target_for(first).title))
 
         now = datetime.now(timezone.utc)
         print(f"\nCatch-up: every closed day from enabled_since through {WEEK_END}, oldest first")

@@ -34,10 +34,12 @@ from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher
 from settlement.posting.faults import crash_point
 from settlement.posting.ledger import (
-    Booking, CredentialRefused, LedgerAmbiguous, LedgerError, LedgerRefused, LedgerTarget, describe_ref,
+    Booking, CredentialRefused, LedgerError, LedgerRefused, LedgerTarget, describe_ref,
 )
 # The day's steps, shared: they read and write only the state, the ledger target and ctx.state.
-from settlement.posting.settle import Outcome, adopt_parts, begin_part, no_claim, reverse_posted, send_part_once
+from settlement.posting.settle import (
+    Outcome, adopt_parts, begin_part, keep_and_attach, no_claim, reverse_posted, send_part_once,
+)
 from settlement.store.payouts import PayoutPostingState
 
 log = logging.getLogger(__name__)
@@ -185,39 +187,8 @@ def _document(ctx: PayoutPostingContext, target: LedgerTarget, vendor: Vendor, s
     """Keep the payout's report locally and attach it to the posting (once: after an interrupted
     run, an attachment already there is taken for it)."""
     pdf = ctx.report(vendor, state, share, voucher, booking, ctx.generated_at)
-    filename = report_filename(state)
-    local = ctx.report_dir / vendor.id / "payouts" / filename
-    try:
-        local.parent.mkdir(parents=True, exist_ok=True)
-        local.write_bytes(pdf)
-    except OSError as exc:
-        state.reason = f"posted, but the report could not be kept at {local}: {exc.strerror or exc}"
-        ctx.state.save(state, "report-not-kept", state.reason)
-        return Outcome(vendor.id, state.business_day, POSTED, state.reason)
-    try:
-        if resumed and state.posted_somewhere:
-            existing = target.find_attachment(vendor, state.ref)
-            if existing is not None:
-                state.status, state.attachment, state.reason = DOCUMENTED, existing, ""
-                ctx.state.save(state, "documented", f"report already attached in {target.title} ({existing})")
-                return Outcome(vendor.id, state.business_day, DOCUMENTED, _ids(state))
-        try:
-            location = target.attach(vendor, state.ref, filename, pdf)
-        except LedgerAmbiguous as exc:
-            ctx.state.save(state, "unclear", f"attachment: {exc}; looking for it in {target.title}")
-            location = target.find_attachment(vendor, state.ref)
-            if location is None:
-                raise
-        if location is None:
-            return Outcome(vendor.id, state.business_day, POSTED, "nothing to attach to")
-    except LedgerError as exc:
-        state.reason = f"posted, but the report could not be attached: {exc.reason}"
-        ctx.state.save(state, "attach-failed", state.reason)
-        return Outcome(vendor.id, state.business_day, POSTED, state.reason)
-    crash_point("after_attach")
-    state.status, state.attachment, state.reason = DOCUMENTED, location, ""
-    ctx.state.save(state, "documented", f"{filename} → {location}; kept at {local}")
-    return Outcome(vendor.id, state.business_day, DOCUMENTED, _ids(state))
+    local = ctx.report_dir / vendor.id / "payouts" / report_filename(state)
+    return keep_and_attach(ctx.state, target, vendor, state, pdf, local, resumed, _ids)
 
 
 def _ids(state: PayoutState) -> str:

@@ -300,41 +300,51 @@ def _document(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: 
     """
     pdf = ctx.report(vendor, state, voucher, booking, ctx.generated_at)
     filename = f"dagsoppgjor-{vendor.id}-{state.business_day.isoformat()}-v{state.version}.pdf"
-    local = ctx.report_dir / vendor.id / filename
+    return keep_and_attach(ctx.state, target, vendor, state, pdf, ctx.report_dir / vendor.id / filename, resumed,
+                           _ids)
+
+
+def keep_and_attach(store, target: LedgerTarget, vendor: Vendor, state: DayState, pdf: bytes, local: Path,
+                    resumed: bool, ids: Callable[[DayState], str]) -> Outcome:
+    """Keep a posting's report at `local` and attach it to the posting (a day's or a payout's):
+    `documented`, or `posted` with the reason when it could not be kept or attached. `resumed`: an
+    earlier run posted it and may have attached the report before it stopped (looked for first).
+    `ids`: the posting described for the outcome."""
+    filename = local.name
     try:
         local.parent.mkdir(parents=True, exist_ok=True)
         local.write_bytes(pdf)
     except OSError as exc:
-        # A full disk or a read-only volume: the day is posted and stays so; the report is made
-        # again and attached on the next run.
+        # A full disk or a read-only volume: the posting stands; the report is made again and
+        # attached on the next run.
         state.reason = f"posted, but the report could not be kept at {local}: {exc.strerror or exc}"
-        ctx.state.save(state, "report-not-kept", state.reason)
+        store.save(state, "report-not-kept", state.reason)
         return Outcome(vendor.id, state.business_day, POSTED, state.reason)
     try:
         if resumed and state.posted_somewhere:
             existing = target.find_attachment(vendor, state.ref)
             if existing is not None:
                 state.status, state.attachment, state.reason = DOCUMENTED, existing, ""
-                ctx.state.save(state, "documented", f"report already attached in {target.title} ({existing})")
-                return Outcome(vendor.id, state.business_day, DOCUMENTED, _ids(state))
+                store.save(state, "documented", f"report already attached in {target.title} ({existing})")
+                return Outcome(vendor.id, state.business_day, DOCUMENTED, ids(state))
         try:
             location = target.attach(vendor, state.ref, filename, pdf)
         except LedgerAmbiguous as exc:
-            ctx.state.save(state, "unclear", f"attachment: {exc}; looking for it in {target.title}")
+            store.save(state, "unclear", f"attachment: {exc}; looking for it in {target.title}")
             location = target.find_attachment(vendor, state.ref)
             if location is None:
                 raise
         if location is None:
             return Outcome(vendor.id, state.business_day, POSTED, "nothing to attach to")
     except LedgerError as exc:
-        # The day stays `posted`: the next run looks for the attachment before uploading again.
+        # It stays `posted`: the next run looks for the attachment before uploading again.
         state.reason = f"posted, but the report could not be attached: {exc.reason}"
-        ctx.state.save(state, "attach-failed", state.reason)
+        store.save(state, "attach-failed", state.reason)
         return Outcome(vendor.id, state.business_day, POSTED, state.reason)
     crash_point("after_attach")
     state.status, state.attachment, state.reason = DOCUMENTED, location, ""
-    ctx.state.save(state, "documented", f"{filename} → {location}; kept at {local}")
-    return Outcome(vendor.id, state.business_day, DOCUMENTED, _ids(state))
+    store.save(state, "documented", f"{filename} → {location}; kept at {local}")
+    return Outcome(vendor.id, state.business_day, DOCUMENTED, ids(state))
 
 
 def _ids(state: DayState) -> str:

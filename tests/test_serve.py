@@ -243,3 +243,20 @@ def test_sigterm_finishes_the_posting_in_flight_records_it_and_exits_0(serve_ws)
     assert sum(key("bergen-bryggen", DAY1) in d for d in descriptions) == 1
     assert sum(key("bergen-bryggen", DAY2) in d for d in descriptions) == 1
     assert sb.overlaps() == []
+
+
+def test_a_restart_logs_only_what_changed_not_every_settled_day(serve_ws):
+    """The second start-up run finds every day settled: one summary line per vendor, no line per day."""
+    ws = serve_ws
+    ws.write("drop/bergen/day1.csv", receipts_csv(DAY1, receipts=1))
+    first = ws.start()
+    first.wait_for(r"vendor=bergen-bryggen run done")
+    first.wait_for(r"vendor=oslo-sentrum run done")
+    assert first.stop() == 0
+    assert re.search(r"day=\S+ key=\S+ documented", first.log), "the first run logs the day it posted"
+    second = ws.start()
+    second.wait_for(r"vendor=bergen-bryggen run done: 3 day\(s\) checked")
+    second.wait_for(r"vendor=oslo-sentrum run done")
+    assert second.stop() == 0
+    assert "already settled" not in second.log
+    assert not re.search(r"day=\S+ key=\S+ (documented|empty)", second.log), second.log

@@ -206,6 +206,12 @@ class Service:
                                run_date=datetime.now(timezone.utc) + timedelta(seconds=CLAIM_RETRY_SECONDS))
 
     def _settled(self, outcome: Outcome) -> None:
+        if outcome.message == "already settled":
+            # Nothing was done for this day: no log line, no count (a run over a long history
+            # would otherwise log every settled day since enabled_since).
+            if self.stopping.is_set():
+                raise Stopping
+            return
         state = PostingState(self.engine()).get(outcome.vendor, outcome.day)
         # Days with nothing posted (empty, blocked) are named by the key their posting would carry.
         key = state.settlement_key or settlement_key(outcome.vendor, outcome.day, state.version)

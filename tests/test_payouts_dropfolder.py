@@ -5,6 +5,11 @@ have, or with a bad row, goes to failed/ with its reasons; a sales CSV beside it
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
+
+from settlement.serve.dropfolder import payout_provider
 from tests.test_payout_sources_klarna import GOOD_ROWS, _csv as klarna_csv
 from tests.test_payouts_support import Row, sales_csv, stripe_csv
 from tests.test_serve import DAY1, DAY2, key, serve_ws, vendors_toml  # noqa: F401  (serve_ws: the fixture)
@@ -82,3 +87,18 @@ def test_a_payout_report_dropped_again_is_not_imported_twice(serve_ws):
     assert (drop / "processed" / "a.csv").exists() and (drop / "processed" / "b.csv").exists()
     assert serve.log.count("imported payouts:stripe") == 1, serve.log
     assert "skipped payouts:stripe: same content as a.csv" in serve.log
+
+
+SHARED_VIPPS = Path(__file__).resolve().parents[1].parent / "shared" / "payments" / "vipps"
+
+
+@pytest.mark.skipif(not SHARED_VIPPS.is_dir(), reason="../shared/payments/vipps (Vipps' example reports) is not here")
+def test_vipps_reports_are_told_from_sales_files_by_their_content():
+    for name in ("Example-Gross.xml", "Vipps-oppgjorsrapport-16655-2018-09-23.xml", "settlement-report.csv",
+                 "Vipps-oppgjorsrapport-16655-2018-09-23.xlsx", "vipps-settlement-example.xlsx"):
+        assert payout_provider((SHARED_VIPPS / name).read_bytes(), name) == "vipps", name
+    assert payout_provider(klarna_csv(GOOD_ROWS), "k.csv") == "klarna"
+    assert payout_provider(sales_csv([("S-1", "2026-11-02T12:00:00", 100)]).encode(), "day.csv") is None
+    assert payout_provider(b'<?xml version="1.0"?><AuditFile xmlns="urn:StandardAuditFile-Taxation-CashRegister:NO"/>',
+                           "saft.xml") is None
+    assert payout_provider((SHARED_VIPPS / "settlement-report.csv").read_bytes(), "report.txt") is None  # by extension too

@@ -963,3 +963,151 @@ def payouts_after_days(app: App, vendors, *, targets=None, log=None) -> list:
 
 # How far back each run asks the providers' APIs (a payout's report can change for a few days).
 PAYOUT_PULL_DAYS = 14
+
+
+# --- The checks `accounts check` and `test-connection` make (the CLI and the web page) ------------
+
+def accounts_check(app: App) -> list[Problem]:
+    """Every problem `settlement accounts check` lists for `app` (loaded without validating): the
+    loading problems, closing warnings, chart warnings and sub-account notes. Reads only the
+    configuration, never the database or a ledger."""
+    from settlement.domain.chart import chart_warnings, sub_account_notes
+    from settlement.domain.vendors import closing_warnings
+
+    problems = app.problems + closing_warnings(list(app.vendors.values()), str(app.settings.vendors))
+    problems += chart_warnings(app.chart)
+    problems += sub_account_notes(app.chart, {v.id: v.ledger for v in app.vendors.values()})
+    return problems
+
+
+def check_ledger_connections(app: App, vendors, strict: bool = False, out=None, err=None) -> list[dict]:
+    """`settlement test-connection` for `vendors`: each credential they use, then each vendor's
+    company, accounts and VAT codes in its ledger, grouped per (ledger, credential). Returns the
+    vendor results (connection_result) as `--json` lists them; the human text goes to `out` (default
+    stdout), a credential's failure to `err` (default stderr). Tokens are never written."""
+    import sys
+
+    out, err = out or sys.stdout, err or sys.stderr
+    groups: dict[tuple[str, str | None], list] = {}
+    for vendor in vendors:
+        groups.setdefault((vendor.ledger, vendor.credential), []).append(vendor)
+    results: list[dict] = []
+    for (ledger, credential), group in groups.items():
+        if len(groups) > 1:
+            print(f"== {ledger}" + (f", credential {credential}" if credential else "") + " ==", file=out)
+        check = _test_fiken if ledger == "fiken" else _test_ledger
+        results += check(app, credential, group, strict, out, err)
+        if len(groups) > 1:
+            print(file=out)
+    return results
+
+
+def connection_result(vendor, ledger: str, checks: list[dict], strict: bool, *, connected_as: dict | None = None,
+                      company: dict | None = None) -> dict:
+    """One vendor's test-connection result: the vendor, its ledger and credential, who the credential
+    is connected as, its company there, each check {name, status (OK, WARNING, FAILED, SKIPPED),
+    reason, details}, and whether it passed (every check OK, or WARNING unless strict)."""
+    allowed = {"OK"} if strict else {"OK", "WARNING"}  # a SKIPPED check did not pass either
+    return {"vendor": vendor.id, "name": vendor.name, "ledger": ledger, "credential": vendor.credential,
+            "connected_as": connected_as, "company": company, "checks": checks,
+            "passed": all(c["status"] in allowed for c in checks)}
+
+
+def _check(name: str, status: str, reason: str = "", details=()) -> dict:
+    return {"name": name, "status": status, "reason": reason, "details": list(details)}
+
+
+def print_fiken_report(report, out, err) -> None:
+    """Fiken's ConnectionReport as `test-connection` prints it."""
+    import sys
+
+    from settlement.targets.fiken.connection_check import Status
+
+    if report.user is not None:
+        print(f"Connected to Fiken as {report.user.name} ({report.user.email})", file=out)
+    for vendor_report in report.vendors:
+        vendor, company = vendor_report.vendor, vendor_report.company
+        print(file=out)
+        if company is not None:
+            number = company.organization_number or "none"
+            print(f"{vendor.id} ({vendor.name}): {company.name}, slug {company.slug}, "
+                  f"organisation number {number}", file=out)
+        else:
+            print(f"{vendor.id} ({vendor.name}): company {vendor.fiken_company!r}", file=out)
+        for check in vendor_report.checks:
+            reason = f": {check.reason}" if check.reason and check.status is not Status.OK else ""
+            print(f"  {check.status.value:<8} {check.name}{reason}", file=out)
+            for detail in check.details:
+                print(f"             {detail}", file=out)
+    if report.failure:
+        print(f"error: {report.failure}", file=err if out is sys.stdout else out)
+
+
+def _test_fiken(app: App, credential, vendors, strict: bool, out, err) -> list[dict]:
+    from settlement.targets.fiken.connection_check import check_connection
+    from settlement.targets.fiken.errors import FikenError
+
+    try:
+        client = fiken_access(app.settings).client() if credential is None else fiken_client(app.settings, credential=credential)
+    except FikenError as exc:
+        print(f"error: {exc}", file=err)
+        return [connection_result(v, "fiken", [_check("credential", "FAILED", str(exc))], strict) for v in vendors]
+    report = check_connection(client, vendors, {v.id: app.chart.ledger(v.id) for v in vendors})
+    print_fiken_report(report, out, err)
+    user = {"name": report.user.name, "email": report.user.email} if report.user is not None else None
+    results = []
+    for vendor_report in report.vendors:
+        company = vendor_report.company
+        checks = [_check(c.name, c.status.value, c.reason, c.details) for c in vendor_report.checks]
+        results.append(connection_result(vendor_report.vendor, "fiken", checks, strict, connected_as=user, company=None
+                                         if company is None else {"name": company.name, "slug": company.slug,
+                                                                  "organization_number": company.organization_number}))
+    seen = {result["vendor"] for result in results}
+    for vendor in vendors:  # the connection failed before this vendor was reached
+        if vendor.id not in seen:
+            results.append(connection_result(vendor, "fiken", [_check("connection", "FAILED",
+                                                                      report.failure or "not checked")],
+                                             strict, connected_as=user))
+    if report.failure:  # said for the whole credential, even when each vendor was reached
+        for result in results:
+            if not any(c["status"] == "FAILED" for c in result["checks"]):
+                result["checks"].append(_check("connection", "FAILED", report.failure))
+                result["passed"] = False
+    return results
+
+
+def _test_ledger(app: App, credential, vendors, strict: bool, out, err) -> list[dict]:
+    """Tripletex, PowerOffice: who we are connected as, then each vendor's target.check()."""
+    from settlement.posting.ledger import LedgerError
+
+    target = app.target_for(vendors[0])
+    try:
+        identity = target.identity()
+    except LedgerError as exc:
+        print(f"error: {target.title}: {exc}", file=err)
+        return [connection_result(v, v.ledger, [_check("credential", "FAILED", exc.reason)], strict) for v in vendors]
+    print(f"Connected to {target.title}: " + ", ".join(f"{name} {value}" for name, value in identity.items() if value),
+          file=out)
+    connected_as = {name: value for name, value in identity.items() if value}
+    results = []
+    for vendor in vendors:
+        print(file=out)
+        print(f"{vendor.id} ({vendor.name})", file=out)
+        try:
+            problems = target.check(vendor, app.chart.ledger(vendor.id))
+        except LedgerError as exc:
+            print(f"  FAILED   {exc.reason}", file=out)
+            results.append(connection_result(vendor, vendor.ledger, [_check("configuration", "FAILED", exc.reason)],
+                                             strict, connected_as=connected_as))
+            continue
+        checks = []
+        for problem in problems:
+            status = "FAILED" if problem.is_error else "WARNING"
+            print(f"  {status:<8} {problem.format(with_severity=False)}", file=out)
+            checks.append(_check(problem.column or "configuration", status, problem.format(with_severity=False)))
+        if not problems:
+            what = "company, accounts, VAT codes, department and project"
+            print(f"  OK       {what}", file=out)
+            checks.append(_check(what, "OK"))
+        results.append(connection_result(vendor, vendor.ledger, checks, strict, connected_as=connected_as))
+    return results

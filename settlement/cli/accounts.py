@@ -27,13 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def check_accounts(args: argparse.Namespace) -> int:
-    from settlement.domain.chart import chart_warnings, sub_account_notes
-    from settlement.domain.vendors import closing_warnings
+    from settlement.wiring import accounts_check
 
     app = load_app(validate=False)
-    problems = app.problems + closing_warnings(list(app.vendors.values()), str(app.settings.vendors))
-    problems += chart_warnings(app.chart)
-    problems += sub_account_notes(app.chart, {v.id: v.ledger for v in app.vendors.values()})
+    problems = accounts_check(app)
     errors = sum(p.is_error for p in problems)
     if getattr(args, "json", False):  # the list alone on stdout; the exit status says the rest
         print_json([problem_json(p) for p in ordered(problems)])

@@ -61,6 +61,7 @@ def test_a_blocked_payout_fails_catch_up_shows_in_status_and_is_alerted_once(ale
     status, out, err = ws.invoke("catch-up", "--through", DAY)
     assert status == 1, out + err
     assert "bergen-bryggen: payout not booked (blocked): stripe payout po_1: " in out, out + err
+    assert "stripe payout po_1: stripe payout po_1" not in out, "the payout is named once"
     assert "ledger key 'payment_stripe_eu' is not in the ledger of bergen-bryggen" in out
     [body] = ws.receiver.bodies
     facts = body["settlement"]

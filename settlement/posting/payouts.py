@@ -106,7 +106,8 @@ def settle_payout(ctx: PayoutPostingContext, vendor: Vendor, payout: Payout, acc
                 state.status = BLOCKED
             state.reason = reason
             ctx.state.save(state, "blocked", reason)
-        return Outcome(vendor.id, share.paid_on, BLOCKED, f"{what}: {reason}")
+        # The voucher's errors name the payout already ("stripe payout po_1: ledger key …").
+        return Outcome(vendor.id, share.paid_on, BLOCKED, reason if reason.startswith(what) else f"{what}: {reason}")
     target = ctx.targets(vendor)
     digest = voucher_digest(voucher, MODE)
     step = next_step(state, voucher, digest)

@@ -38,7 +38,9 @@ URLS = Map([
     Rule("/login", endpoint="login", methods=["GET", "POST"]),
     Rule("/logout", endpoint="logout", methods=["POST"]),
     Rule("/static/style.css", endpoint="style"),
+    Rule("/payouts", endpoint="payouts"),
     Rule("/store/<vendor>", endpoint="store"),
+    Rule("/store/<vendor>/test-connection", endpoint="test_connection", methods=["POST"]),
     Rule("/store/<vendor>/day/<day>", endpoint="day"),
     Rule("/store/<vendor>/day/<day>/report.pdf", endpoint="pdf"),
     Rule("/store/<vendor>/day/<day>/receipt/<path:receipt>", endpoint="receipt"),
@@ -80,6 +82,9 @@ class WebApp:
         self.users_limiter = LoginLimiter(max_failures=USER_FAILURES)
         self.address_limiter = LoginLimiter(max_failures=ADDRESS_FAILURES)
         self.templates = _environment()
+        from settlement.web.checks_view import ConnectionTests
+
+        self.connection_tests = ConnectionTests()  # the last test-connection per store, this process only
 
     # --- WSGI ----------------------------------------------------------------------------------
     def __call__(self, environ, start_response):
@@ -224,12 +229,30 @@ class WebApp:
                          state_options=list(states.KNOWN) + [s for s in overview.states if s not in states.KNOWN])
 
     def on_store(self, request, app, user, session, vendor):
+        from settlement.web.checks_view import accounts_check_for
         from settlement.web.store_view import build_store
-
-        view = build_store(app, self._vendor(app, vendor), datetime.now(timezone.utc))
         from settlement.web.svg import takings_chart
 
-        return self.page(request, session, "store.html", user=user, s=view, chart=takings_chart(view.days))
+        view = build_store(app, self._vendor(app, vendor), datetime.now(timezone.utc))
+        return self.page(request, session, "store.html", user=user, s=view, chart=takings_chart(view.days),
+                         check=accounts_check_for(app, view.vendor.id), tested=self.connection_tests.get(view.vendor.id))
+
+    def on_test_connection(self, request, app, user, session, vendor):
+        from settlement.web.checks_view import run_connection_test
+
+        vendor = self._vendor(app, vendor)
+        if not user.is_operator:
+            log.warning("web page: %s (viewer) refused test-connection on %s", user.name, vendor)
+            raise Forbidden(f"{user.name} er leser (viewer): bare en operatør kan teste tilkoblingen.")
+        tested = run_connection_test(app, vendor, user.name)
+        self.connection_tests.put(vendor, tested)
+        log.info("web page: %s: test-connection %s: %s", user.name, vendor, "passed" if tested.result["passed"] else "failed")
+        return redirect(f"/store/{vendor}#connection", code=303)
+
+    def on_payouts(self, request, app, user, session):
+        from settlement.web.payouts_view import build_payouts
+
+        return self.page(request, session, "payouts.html", user=user, views=build_payouts(app))
 
     def on_day(self, request, app, user, session, vendor, day, message: str = "", ok: bool = True):
         from settlement.web.actions import available

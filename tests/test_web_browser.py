@@ -64,7 +64,11 @@ def browser(tmp_path):
 def shoot(driver, tmp_path: Path, name: str) -> Path:
     """A screenshot of the whole page (the window made as tall as the page first)."""
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(1400, min(max(int(height) + 40, 600), 4000))
+    size = min(max(int(height) + 40, 600), 4000)
+    driver.set_window_size(1400, size)
+    inner = int(driver.execute_script("return window.innerHeight"))
+    if inner < int(height) and size < 4000:  # the window's own bars take part of its height
+        driver.set_window_size(1400, min(size + int(height) - inner, 4000))
     driver.execute_script("window.scrollTo(0, 0)")
     path = tmp_path / f"{name}.png"
     driver.save_screenshot(str(path))

@@ -53,10 +53,12 @@ class Forbidden(Exception):
 
 
 def _environment() -> Environment:
+    from settlement.web.payouts_view import reason_nb
+
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
     env.filters.update(nok=lambda ore: format_nok(int(ore or 0)), label=states.label, css=states.css_class,
                        hint=states.hint, basename=lambda path: Path(str(path)).name,
-                       weekday=lambda day: WEEKDAYS[day.weekday()])
+                       weekday=lambda day: WEEKDAYS[day.weekday()], reason_nb=reason_nb)
     return env
 
 

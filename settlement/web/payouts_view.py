@@ -7,6 +7,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from settlement.domain import payout_matching as m
+
+# The reasons `payouts status` gives (English, as the CLI and its JSON keep them), in Norwegian for
+# the page; a reason not listed here (a ledger's refusal, say) is shown as it is.
+REASONS = {
+    m.NOT_PAID_OUT: "salget er ikke utbetalt (ennå)",
+    m.NO_SALE: "innbetaling uten salg (bokført utenfor dette produktet?)",
+    m.REFUND_WITHOUT_RETURN: "refusjon hos leverandøren uten retur i salgsdataene",
+    m.CURRENCY_RESIDUAL: "valutadifferanse",
+    m.ROUNDING_RESIDUAL: "øreavrunding",
+    m.AMOUNT_DIFFERS: "utbetalt beløp avviker fra salget",
+    m.CHARGEBACK: "tilbakeføring (chargeback): regnskapsføreren avgjør",
+    m.ADJUSTMENT: "justering fra leverandøren: regnskapsføreren avgjør",
+    m.OTHER: "post leverandøren kaller noe annet: regnskapsføreren avgjør",
+    # why a payout is not booked yet (settlement.wiring.payout_statuses)
+    "in transit: booked on its bank date": "underveis: bokføres på bankdatoen",
+    "paid before enabled_since: not booked by this product": "utbetalt før enabled_since: bokføres ikke av dette produktet",
+    "due: the next run books it": "forfalt: neste kjøring bokfører den",
+}
+
+
+def reason_nb(reason: str) -> str:
+    """A reason of `payouts status` in Norwegian, where it is one of the known ones."""
+    return REASONS.get(reason, reason)
+
 
 @dataclass(frozen=True)
 class PayoutLine:
@@ -22,7 +47,7 @@ class PayoutLine:
     account: str
     paid_on: date
     net: int
-    fees: int  # negative: what the shop paid the provider
+    fees: int  # what the shop paid the provider (positive, as the clearing account's figures)
     state: str
     reason: str
     settlement_key: str
@@ -60,7 +85,7 @@ def build_payouts(app) -> list[VendorPayouts]:
             status = str(state.status) if state is not None and state.status else "waiting"
             reason = waiting.get(payout.payout_id, "") or (state.reason if state is not None else "")
             lines.append(PayoutLine(
-                payout.provider, payout.payout_id, payout.account, payout.paid_on, share.net, share.fees, status,
+                payout.provider, payout.payout_id, payout.account, payout.paid_on, share.net, -share.fees, status,
                 reason, state.settlement_key if state is not None else "", state.version if state is not None else 0,
                 ledger_facts(vendor, state) if state is not None else None,
                 {k: v for k, v in state.ref.items() if v is not None} if state is not None else {}))

@@ -38,6 +38,10 @@ def _month(vendor: str, seed: int, unpaid_from: date | None):
 
 def test_a_month_for_two_vendors_returns_each_clearing_account_to_its_open_items(posting_ws):
     ws, sb = posting_ws, posting_ws.sandbox
+    # Some 300 ledger requests: Fiken's pace of 4 a second (client and sandbox) would take over a
+    # minute; the pace is tested with the Fiken client and the replica tests, here it only costs time.
+    sb.config.rate_limit_per_second = None
+    ws.extra_env["SETTLEMENT_FIKEN_REQUESTS_PER_SECOND"] = "1000"
     with_payouts(ws)
     bergen_receipts, bergen_rows = _month("bergen-bryggen", 1, unpaid_from=date(2026, 11, 26))
     oslo_receipts, oslo_rows = _month("oslo-sentrum", 2, unpaid_from=None)

@@ -28,7 +28,7 @@ if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
 from selenium.webdriver.chrome.options import Options  # noqa: E402
 from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.expected_conditions import staleness_of  # noqa: E402
+from selenium.common.exceptions import WebDriverException  # noqa: E402
 from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 
@@ -88,17 +88,31 @@ def log_in(driver, site, name: str, then: str = PERIOD) -> None:
     assert "/login" not in driver.current_url, driver.page_source[:400]
 
 
+def _replaced(element):
+    """A wait condition: the page holding `element` has been replaced by the next one. Asking an
+    element of a page that is gone raises: StaleElementReferenceException, or, while chromedriver is
+    between two documents, "Node with given id does not belong to the document" (a plain
+    WebDriverException); both mean the same here."""
+    def check(_driver) -> bool:
+        try:
+            element.is_enabled()
+        except WebDriverException:
+            return True
+        return False
+    return check
+
+
 def follow(driver, element) -> None:
     """Click a link (or button) and wait until the next page has replaced this one."""
     element.click()
-    WebDriverWait(driver, 120).until(staleness_of(element))
+    WebDriverWait(driver, 120).until(_replaced(element))
 
 
 def submit(driver, button_id: str) -> None:
     """Click a form's button and wait until the next page has replaced this one."""
     button = driver.find_element(By.ID, button_id)
     button.click()
-    WebDriverWait(driver, 120).until(staleness_of(button))
+    WebDriverWait(driver, 120).until(_replaced(button))
 
 
 def cell(driver, store: str, day: str):

@@ -27,19 +27,13 @@ from settlement.domain.payout_config import PayoutAccount
 from settlement.domain.payout_voucher import PayoutState, build_payout_voucher, key_id, share_of, voucher_key
 from settlement.domain.payouts import Payout
 from settlement.domain.posting_rules import (
-    BLOCKED, CORRECTION_BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, POSTED, POSTING, Step, next_step,
-    voucher_digest,
+    BLOCKED, CORRECTION_BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, POSTED, POSTING, Step, next_step, voucher_digest,
 )
 from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher
-from settlement.posting.faults import crash_point
-from settlement.posting.ledger import (
-    Booking, CredentialRefused, LedgerError, LedgerRefused, LedgerTarget, describe_ref,
-)
+from settlement.posting.ledger import Booking, LedgerError, LedgerTarget, describe_ref
 # The day's steps, shared: they read and write only the state, the ledger target and ctx.state.
-from settlement.posting.settle import (
-    Outcome, adopt_parts, begin_part, keep_and_attach, no_claim, reverse_posted, send_part_once,
-)
+from settlement.posting.settle import Outcome, keep_and_attach, no_claim, reverse_posted, send_booking
 from settlement.store.payouts import PayoutPostingState
 
 log = logging.getLogger(__name__)
@@ -148,33 +142,8 @@ def _post(ctx: PayoutPostingContext, target: LedgerTarget, vendor: Vendor, state
     if not uncertain:
         state.business_day = voucher.day  # the date it is booked on, and looked up by
     booking = target.render(vendor, replace(voucher, day=state.business_day), ctx.ledgers(vendor), key)
-    if uncertain:
-        try:
-            adopt_parts(ctx, target, vendor, state, booking)
-        except LedgerError as exc:
-            state.reason = f"could not look {key} up in {target.title}: {exc.reason}"
-            ctx.state.save(state, "lookup-failed", state.reason)
-            return Outcome(vendor.id, state.business_day, POSTING, state.reason, isinstance(exc, CredentialRefused))
-    state.settlement_key, state.mode, state.digest = key, MODE, digest
-    state.target, state.booking = target.name, booking.to_json()
-    try:
-        for part in booking.parts:
-            if state.ref.get(part.ref_key) is None:
-                begin_part(ctx, state, part.name)
-                state.ref.update(send_part_once(ctx, target, vendor, state, booking, part))
-        state.ref = dict(target.complete(vendor, booking, state.ref))
-    except LedgerRefused as exc:
-        state.status, state.reason = FAILED, f"{target.title} refused the posting of {what}: {exc}"
-        ctx.state.save(state, "refused", state.reason)
-        return Outcome(vendor.id, state.business_day, FAILED, state.reason)
-    except LedgerError as exc:
-        state.reason = exc.reason
-        ctx.state.save(state, "interrupted", state.reason)
-        return Outcome(vendor.id, state.business_day, POSTING, state.reason, isinstance(exc, CredentialRefused))
-    state.status, state.reason = POSTED, ""
-    ctx.state.save(state, "posted", _ids(state))
-    crash_point("after_record")
-    return _document(ctx, target, vendor, state, share, voucher, booking)
+    stopped = send_booking(ctx, target, vendor, state, booking, MODE, digest, uncertain, f"the posting of {what}", _ids)
+    return stopped or _document(ctx, target, vendor, state, share, voucher, booking)
 
 
 def report_filename(state: PayoutState) -> str:

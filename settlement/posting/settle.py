@@ -210,16 +210,26 @@ def _post(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayS
           digest: str) -> Outcome:
     key = settlement_key(vendor.id, state.business_day, state.version)
     booking = ctx.booking(vendor, voucher, key)
-    uncertain = state.status == POSTING
-    if uncertain and state.settlement_key == key:
+    uncertain = state.status == POSTING and state.settlement_key == key
+    stopped = send_booking(ctx, target, vendor, state, booking, vendor.posting, digest, uncertain, "the posting", _ids)
+    return stopped or _document(ctx, target, vendor, state, voucher, booking)
+
+
+def send_booking(ctx, target: LedgerTarget, vendor: Vendor, state: DayState, booking: Booking, mode: str,
+                 digest: str, uncertain: bool, what: str, ids: Callable[[DayState], str]) -> Outcome | None:
+    """Send a booking exactly once (a day's or a payout's) and record it `posted`; None when it is,
+    else the Outcome that stops here. `uncertain`: an earlier run began sending this key, so its
+    parts are looked up in the ledger first. `what` names the posting in a refusal."""
+    key = booking.key
+    if uncertain:
         try:
             adopt_parts(ctx, target, vendor, state, booking)
         except LedgerError as exc:
-            # Nothing is sent while we cannot tell what the ledger holds; the day stays `posting`.
+            # Nothing is sent while we cannot tell what the ledger holds; the state stays `posting`.
             state.reason = f"could not look {key} up in {target.title}: {exc.reason}"
             ctx.state.save(state, "lookup-failed", state.reason)
             return Outcome(vendor.id, state.business_day, POSTING, state.reason, isinstance(exc, CredentialRefused))
-    state.settlement_key, state.mode, state.digest = key, vendor.posting, digest
+    state.settlement_key, state.mode, state.digest = key, mode, digest
     state.target, state.booking = target.name, booking.to_json()
     try:
         for part in booking.parts:
@@ -228,7 +238,7 @@ def _post(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayS
                 state.ref.update(send_part_once(ctx, target, vendor, state, booking, part))
         state.ref = dict(target.complete(vendor, booking, state.ref))
     except LedgerRefused as exc:
-        state.status, state.reason = FAILED, f"{target.title} refused the posting: {exc}"
+        state.status, state.reason = FAILED, f"{target.title} refused {what}: {exc}"
         ctx.state.save(state, "refused", state.reason)
         return Outcome(vendor.id, state.business_day, FAILED, state.reason)
     except LedgerError as exc:
@@ -237,9 +247,9 @@ def _post(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayS
         ctx.state.save(state, "interrupted", state.reason)
         return Outcome(vendor.id, state.business_day, POSTING, state.reason, isinstance(exc, CredentialRefused))
     state.status, state.reason = POSTED, ""
-    ctx.state.save(state, "posted", _ids(state))
+    ctx.state.save(state, "posted", ids(state))
     crash_point("after_record")
-    return _document(ctx, target, vendor, state, voucher, booking)
+    return None
 
 
 def begin_part(ctx: PostingContext, state: DayState, what: str) -> None:

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo bench bench-1m bench-daily bench-posting bench-ledgers bench-saft bench-replicas clean
+.PHONY: test demo catalogs messages bench bench-1m bench-daily bench-posting bench-ledgers bench-saft bench-replicas clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,10 +12,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-test: $(STAMP)
+# The message catalogs (settlement/locale/*/LC_MESSAGES/settlement.po), compiled for gettext.
+CATALOGS_PO := $(wildcard settlement/locale/*/LC_MESSAGES/settlement.po)
+CATALOGS_MO := $(CATALOGS_PO:.po=.mo)
+
+catalogs: $(CATALOGS_MO)
+
+%/LC_MESSAGES/settlement.mo: %/LC_MESSAGES/settlement.po $(STAMP)
+	$(BIN)/pybabel compile --statistics -D settlement -i $< -o $@
+
+# For developers: put new and changed texts into the catalogs (then translate the empty ones;
+# tests/test_translations.py fails while any is left).
+messages: $(STAMP)
+	$(BIN)/pybabel extract --no-default-keywords -k tr -k ntr:1,2 -k N_ -F babel.cfg --sort-by-file \
+		--project settlement --no-wrap --no-location --add-comments=Translators: -o settlement/locale/settlement.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --no-wrap -D settlement -i settlement/locale/settlement.pot -d settlement/locale
+
+test: $(STAMP) catalogs
 	$(BIN)/python -m pytest -q
 
-demo: $(STAMP)
+demo: $(STAMP) catalogs
 	$(BIN)/python -m settlement.demo
 
 # Benchmarks print their figures; each takes minutes.

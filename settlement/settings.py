@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -24,6 +24,18 @@ class Settings(BaseSettings):
         extra="ignore",
     )
 
+    language: str = Field(
+        default="nb",
+        description="Language of everything a person reads (problems, status, accounts check, alerts, the PDF "
+        "reports and exports): `nb` (norsk bokmål) or `en` (English). `--help` is English.",
+    )
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str) -> str:
+        from settlement.i18n import normalize
+
+        return normalize(value)  # its ValueError names the choices
     database_url: str = Field(
         default="sqlite:///data/settlement.db",
         description="SQLAlchemy URL of the local sales store (SQLite file under ./data by default).",

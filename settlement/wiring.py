@@ -14,6 +14,7 @@ from typing import Any
 
 from typing import TYPE_CHECKING
 
+from settlement import i18n
 from settlement.configuration import load_chart, load_vendors
 from settlement.domain.chart import Chart
 from settlement.domain.money import MAX_BOUND_ORE, AmountError, format_nok, parse_amount
@@ -51,6 +52,7 @@ class App:
     def load(cls, settings: Settings | None = None) -> "App":
         """Load vendors and chart of accounts; problems are kept for `accounts check` to show."""
         settings = settings or load_settings()
+        i18n.install(settings.language)  # before anything is said about the configuration
         vendors, problems = load_vendors(settings.vendors)
         chart, chart_problems = load_chart(settings.chart_of_accounts, [v.id for v in vendors])
         app = cls(settings, {v.id: v for v in vendors}, chart, problems + chart_problems)

@@ -35,6 +35,8 @@ class Workspace:
             SETTLEMENT_REPORT_DIR=str(self.path / "data" / "reports"),
             # Drop-folder files written by a test are complete; tests of the settle period set it.
             SETTLEMENT_DROP_SETTLE_SECONDS="0",
+            # English source texts, as conftest.py says; a test of the Norwegian sets nb in extra_env.
+            SETTLEMENT_LANGUAGE="en",
         )
         env.update(self.extra_env)
         return env

@@ -189,6 +189,7 @@ def settlement_env(folder: Path, database_url: str, **extra: str) -> dict[str, s
     env = {k: v for k, v in os.environ.items() if not k.startswith("SETTLEMENT_")}
     env.update(
         SETTLEMENT_DATABASE_URL=database_url,
+        SETTLEMENT_LANGUAGE="en",  # the English source texts (conftest.py)
         SETTLEMENT_CHART_OF_ACCOUNTS=str(folder / "chart_of_accounts"),
         SETTLEMENT_VENDORS=str(folder / "vendors.toml"),
         SETTLEMENT_REPORT_DIR=str(folder / "data" / "reports"),

@@ -60,6 +60,7 @@ def _env(path: Path, sandbox: FikenSandbox) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SETTLEMENT_")}
     env.update(
         SETTLEMENT_DATABASE_URL=f"sqlite:///{path / 'data' / 'settlement.db'}",
+        SETTLEMENT_LANGUAGE="en",  # the English source texts (conftest.py)
         SETTLEMENT_CHART_OF_ACCOUNTS=str(path / "chart_of_accounts"),
         SETTLEMENT_VENDORS=str(path / "vendors.toml"),
         SETTLEMENT_REPORT_DIR=str(path / "data" / "reports"),

@@ -107,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     """Run a subcommand; its handler returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    _install_language()
     if os.environ.get("SETTLEMENT_LOG_LEVEL", "").strip().upper() == "DEBUG" and args.command != "serve":
         logging.basicConfig(level=logging.DEBUG)  # tracebacks kept from the terminal otherwise
     try:
@@ -121,6 +122,20 @@ def main(argv: list[str] | None = None) -> int:
         if status is None:
             raise  # a bug: its traceback is what helps
         return status
+
+
+def _install_language() -> None:
+    """Speak the chosen language from the first message on.
+
+    Read from the environment here, before the settings are loaded (which a command may never
+    do): wiring installs it again from the settings, .env included, and reports a bad value there.
+    """
+    from settlement import i18n
+
+    try:
+        i18n.install(os.environ.get("SETTLEMENT_LANGUAGE"))
+    except i18n.UnknownLanguage:
+        pass
 
 
 def _loaded(module: str, name: str) -> type | None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from settlement.domain.text import tr
+
 
 class Severity(str, Enum):
     """An error blocks what it concerns; a warning is reported and work goes on."""
@@ -56,12 +58,12 @@ class Problem:
         """`file:line: [warning: ]message (column …, value …)`."""
         parts = []
         if self.column:
-            parts.append(f"column {self.column!r}")
+            parts.append(tr("column {column!r}", column=self.column))
         if self.value is not None:
-            parts.append(f"value {self.value!r}")
+            parts.append(tr("value {value!r}", value=self.value))
         detail = f" ({', '.join(parts)})" if parts else ""
         prefix = f"{self.location()}: " if self.location() else ""
-        kind = "warning: " if with_severity and not self.is_error else ""
+        kind = tr("warning: ") if with_severity and not self.is_error else ""
         return f"{prefix}{kind}{self.message}{detail}"
 
 

@@ -20,10 +20,12 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
     && python -m pip install --no-cache-dir -r /tmp/requirements.txt \
     && rm /tmp/requirements.txt
 
-# 2. The application itself (no dependencies left to fetch).
+# 2. The application itself (no dependencies left to fetch), its message catalogs compiled first
+#    (Babel came with the dependencies) so that the bokmål texts are read from settlement.mo.
 COPY README.md ./
 COPY settlement ./settlement
-RUN python -m pip install --no-cache-dir --no-deps . && rm -rf build settlement.egg-info
+RUN pybabel compile --statistics -D settlement -d settlement/locale \
+    && python -m pip install --no-cache-dir --no-deps . && rm -rf build settlement.egg-info
 
 # 3. Default configuration (mount your own read-only over /config) and a non-root user owning /data only.
 COPY chart_of_accounts /config/chart_of_accounts

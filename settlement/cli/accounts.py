@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from settlement.cli.common import add_json_option, load_app, ordered, print_json, print_problems, problem_json
+from settlement.domain.text import ntr, tr
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,10 +38,10 @@ def check_accounts(args: argparse.Namespace) -> int:
         return 1 if errors else 0
     print_problems(problems)
     if errors:
-        print(f"{errors} problem(s) found")
+        print(ntr("{n} problem(s) found", "{n} problem(s) found", errors))
         return 1
-    print(f"OK: {len(app.vendors)} vendor(s), {len(app.chart.default_ledger)} ledger keys, "
-          f"{len(app.chart.default_mapping)} mapping rows")
+    print(tr("OK: {vendors} vendor(s), {keys} ledger keys, {rows} mapping rows", vendors=len(app.vendors),
+             keys=len(app.chart.default_ledger), rows=len(app.chart.default_mapping)))
     return 0
 
 
@@ -48,23 +49,28 @@ def show_accounts(args: argparse.Namespace) -> int:
     app = load_app()
     vendor = app.vendor(args.vendor)
     ledger = app.chart.ledger(vendor.id)
-    print(f"Effective ledger for {vendor.id} ({vendor.name})")
-    print(f"{'key':<18} {'account':<12} {'from':<9} name")
+    print(tr("Effective ledger for {vendor} ({name})", vendor=vendor.id, name=vendor.name))
+    print(_heading((tr("key"), 18), (tr("account"), 12), (tr("from"), 9), (tr("name"), 0)))
     for key in sorted(ledger, key=lambda k: (ledger[k].account, k)):
         row = ledger[key]
-        origin = "override" if row.overridden else "default"
+        origin = tr("override") if row.overridden else tr("default")
         print(f"{key:<18} {row.account:<12} {origin:<9} {row.name}   [{row.where()}]")
     mapping = app.chart.mapping(vendor.id)
     print()
-    print(f"Mapping ({len(mapping)} codes)")
-    print(f"{'source':<8} {'code':<12} {'key':<18} account")
+    print(tr("Mapping ({n} codes)", n=len(mapping)))
+    print(_heading((tr("source"), 8), (tr("code"), 12), (tr("key"), 18), (tr("account"), 0)))
     overridden = app.chart.vendor_mappings.get(vendor.id, {})
     for ident in sorted(mapping):
         row = mapping[ident]
         account = ledger[row.key].account if row.key in ledger else "?"
-        mark = "  (override)" if ident in overridden else ""
+        mark = "  (" + tr("override") + ")" if ident in overridden else ""
         print(f"{row.source:<8} {row.code:<12} {row.key:<18} {account}{mark}")
     return 0
+
+
+def _heading(*columns: tuple[str, int]) -> str:
+    """A table's heading: each (label, width) padded to its width, one space between them."""
+    return " ".join(label.ljust(width) for label, width in columns)
 
 
 def export_accounts(args: argparse.Namespace) -> int:
@@ -72,14 +78,18 @@ def export_accounts(args: argparse.Namespace) -> int:
 
     app = load_app()
     if args.vendor is None:
-        ledger, mapping, whose = app.chart.default_ledger, app.chart.default_mapping, "the default chart"
+        ledger, mapping, vendor_id = app.chart.default_ledger, app.chart.default_mapping, None
     else:
         vendor = app.vendor(args.vendor)
-        ledger, mapping, whose = app.chart.ledger(vendor.id), app.chart.mapping(vendor.id), f"{vendor.id}'s chart"
+        ledger, mapping, vendor_id = app.chart.ledger(vendor.id), app.chart.mapping(vendor.id), vendor.id
     try:
         write_chart_workbook(args.xlsx, ledger.values(), mapping.values())
     except OSError as exc:
-        print(f"{args.xlsx}: cannot write the workbook: {exc.strerror or exc}", file=sys.stderr)
+        print(tr("{file}: cannot write the workbook: {reason}", file=args.xlsx, reason=exc.strerror or exc), file=sys.stderr)
         return 2
-    print(f"Wrote {whose} to {args.xlsx}: {len(ledger)} ledger keys, {len(mapping)} mapping rows")
+    counts = {"file": args.xlsx, "keys": len(ledger), "rows": len(mapping)}
+    if vendor_id is None:
+        print(tr("Wrote the default chart to {file}: {keys} ledger keys, {rows} mapping rows", **counts))
+    else:
+        print(tr("Wrote {vendor}'s chart to {file}: {keys} ledger keys, {rows} mapping rows", vendor=vendor_id, **counts))
     return 0

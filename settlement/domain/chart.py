@@ -23,6 +23,7 @@ from pathlib import PurePath
 
 from settlement.domain.csvfile import CsvTable, SheetRows, decode, parse_csv, parse_sheet
 from settlement.domain.problems import Problem, error, warning
+from settlement.domain.text import tr
 
 # Always fullmatch, and only ASCII digits (`\d` would take Arabic-Indic digits too).
 ACCOUNT = re.compile(r"[0-9]{4}(:[0-9]{5})?")
@@ -135,18 +136,18 @@ def _read_ledger(data: ChartFile, file: str, overridden: bool) -> _Read:
         key, account, name = row.get("key"), row.get("account"), row.get("name")
         where = {"file": table.file, "line": row.line}
         if not KEY.fullmatch(key):
-            problems.append(error("bad ledger key (use lower-case letters, digits and _)", column=table.heading("key"), value=key, **where))
+            problems.append(error(tr("bad ledger key (use lower-case letters, digits and _)"), column=table.heading("key"), value=key, **where))
             read.refused.add(key.casefold())
             continue
         if not ACCOUNT.fullmatch(account):
             problems.append(
-                error(f"bad account number for key {key!r}: expected NNNN or NNNN:NNNNN", column=table.heading("account"),
+                error(tr("bad account number for key {key!r}: expected NNNN or NNNN:NNNNN", key=key), column=table.heading("account"),
                       value=account, **where)
             )
             read.refused.add(key.casefold())
             continue
         if key in rows:
-            problems.append(error(f"duplicate key {key!r} (first defined on line {rows[key].line})", column=table.heading("key"),
+            problems.append(error(tr("duplicate key {key!r} (first defined on line {line})", key=key, line=rows[key].line), column=table.heading("key"),
                                   value=key, **where))
             continue
         rows[key] = LedgerRow(key, account, name, table.file, row.line, overridden)
@@ -164,16 +165,17 @@ def _read_mapping(data: ChartFile, file: str) -> _Read:
         source, code, key = row.get("source").lower(), row.get("code"), row.get("key")
         where = {"file": table.file, "line": row.line}
         if source not in MAPPING_SOURCES:
-            problems.append(error(f"source must be one of {', '.join(MAPPING_SOURCES)}", column=table.heading("source"),
+            problems.append(error(tr("source must be one of {sources}", sources=", ".join(MAPPING_SOURCES)), column=table.heading("source"),
                                   value=source, **where))
             continue
         if not code:
-            problems.append(error("empty code", column=table.heading("code"), **where))
+            problems.append(error(tr("empty code"), column=table.heading("code"), **where))
             continue
         ident = (source, code_key(code))
         if ident in rows:
             problems.append(
-                error(f"duplicate mapping for {source} code {code!r} (first on line {rows[ident].line})",
+                error(tr("duplicate mapping for {source} code {code!r} (first on line {line})", source=source, code=code,
+                         line=rows[ident].line),
                       column=table.heading("code"), value=code, **where)
             )
             continue
@@ -195,7 +197,8 @@ def _parts(folder: str, files: Mapping[str, ChartFile]) -> tuple[dict[str, tuple
     problems: list[Problem] = []
     for part, names in found.items():
         if len(names) > 1:
-            problems.append(error(f"both {' and '.join(names)} are in the folder; keep only one of them",
+            problems.append(error(tr("both {first} and {second} are in the folder; keep only one of them", first=names[0],
+                                     second=" and ".join(names[1:])),
                                   file=str(PurePath(folder) / names[0])))
             continue
         parts[part] = (str(PurePath(folder) / names[0]), files[names[0]])
@@ -219,7 +222,7 @@ def build_chart(folder: str, files: Mapping[str, ChartFile], vendor_ids: list[st
     else:
         default = _Read({}, [], readable=False)
         if default_path not in conflicted:
-            default.problems.append(error("default ledger not found", file=default_path))
+            default.problems.append(error(tr("default ledger not found"), file=default_path))
     key_columns: dict[str, str] = {}  # mapping file → its key column's name, for the reference checks
     if "mapping" in parts:
         mapping = _read_mapping(parts["mapping"][1], parts["mapping"][0])
@@ -227,7 +230,7 @@ def build_chart(folder: str, files: Mapping[str, ChartFile], vendor_ids: list[st
     else:
         mapping = _Read({}, [])
         if mapping_path not in conflicted:
-            mapping.problems.append(error("mapping file not found", file=mapping_path))
+            mapping.problems.append(error(tr("mapping file not found"), file=mapping_path))
     problems += default.problems + mapping.problems
 
     vendor_ledgers: dict[str, _Read] = {}
@@ -240,7 +243,7 @@ def build_chart(folder: str, files: Mapping[str, ChartFile], vendor_ids: list[st
         vendor_id = base.removesuffix(".mapping") if is_mapping else base
         if vendor_id not in known:
             problems.append(
-                error(f"override for vendor {vendor_id!r}, which is not in the vendors file", file=path)
+                error(tr("override for vendor {vendor!r}, which is not in the vendors file", vendor=vendor_id), file=path)
             )
             continue
         if is_mapping:
@@ -269,13 +272,13 @@ def _check_references(chart: Chart, default_path: str, vendor_ids: list[str], de
     refused = default.refused.union(*(r.refused for r in vendor_ledgers.values()))
     for key in RESERVED_KEYS:
         if key not in chart.default_ledger and key.casefold() not in default.refused:
-            problems.append(error(f"missing reserved key {key!r}", file=default_path))
+            problems.append(error(tr("missing reserved key {key!r}", key=key), file=default_path))
     for row in chart.default_mapping.values():
         if row.key not in chart.default_ledger and row.key.casefold() not in refused and not all(
             row.key in chart.vendor_ledgers.get(v, {}) for v in vendor_ids or [""]
         ):
             problems.append(
-                error(f"mapping to unknown key {row.key!r}", file=row.file, line=row.line,
+                error(tr("mapping to unknown key {key!r}", key=row.key), file=row.file, line=row.line,
                       column=key_columns.get(row.file, "key"), value=row.key)
             )
     for vendor_id, mapping in chart.vendor_mappings.items():
@@ -286,8 +289,8 @@ def _check_references(chart: Chart, default_path: str, vendor_ids: list[str], de
         for row in mapping.values():
             if row.key not in ledger and row.key.casefold() not in refused:
                 problems.append(
-                    error(f"mapping to unknown key {row.key!r}", file=row.file, line=row.line,
-                      column=key_columns.get(row.file, "key"), value=row.key)
+                    error(tr("mapping to unknown key {key!r}", key=row.key), file=row.file, line=row.line,
+                          column=key_columns.get(row.file, "key"), value=row.key)
                 )
     return problems
 
@@ -309,8 +312,9 @@ def chart_warnings(chart: Chart) -> list[Problem]:
         for saft in SAFT_CODES.get(row.source, ()):
             if saft[1:] == code:
                 problems.append(warning(
-                    f"{row.source} code {code!r} looks like the SAF-T code {saft!r} with its first digit lost "
-                    f"(Excel drops leading zeros); if {saft!r} is meant, write it so (as text in Excel: '{saft})",
+                    tr("{source} code {code!r} looks like the SAF-T code {saft!r} with its first digit lost "
+                       "(Excel drops leading zeros); if {saft!r} is meant, write it so (as text in Excel: '{typed})",
+                       source=row.source, code=code, saft=saft, typed=saft),
                     file=row.file, line=row.line, column="code", value=row.code,
                 ))
     return problems
@@ -336,8 +340,9 @@ def sub_account_notes(chart: Chart, vendors: Mapping[str, str]) -> list[Problem]
     accounts = ", ".join(f"{account} → {account.split(':')[0]}" for account in sorted(seen))
     names = ", ".join(sorted(set().union(*seen.values())))
     return [warning(
-        f"Fiken sub-accounts are booked to their plain account for the vendors on Tripletex or PowerOffice "
-        f"({names}): {accounts}; on a customer or supplier ledger account the sub-account number names the "
-        "customer or supplier; give those vendors other accounts in chart_of_accounts/vendors/<vendor id>.csv if meant",
+        tr("Fiken sub-accounts are booked to their plain account for the vendors on Tripletex or PowerOffice "
+           "({vendors}): {accounts}; on a customer or supplier ledger account the sub-account number names the "
+           "customer or supplier; give those vendors other accounts in chart_of_accounts/vendors/{file} if meant",
+           vendors=names, accounts=accounts, file="<vendor id>.csv"),
         file=chart.folder,
     )]

@@ -22,6 +22,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 
 _BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -108,9 +109,10 @@ def _separator(header: str) -> str:
 
 def _character_problem(char: str) -> str:
     if "\ud800" <= char <= "\udfff":
-        return (f"byte 0x{ord(char) - 0xDC00:02X} is not a character in UTF-8 or Windows-1252; "
-                "save the file as UTF-8")
-    return f"control character U+{ord(char):04X} is not allowed in a CSV field"
+        byte = "0x%02X" % (ord(char) - 0xDC00)
+        return tr("byte {byte} is not a character in UTF-8 or Windows-1252; save the file as UTF-8", byte=byte)
+    character = "U+%04X" % ord(char)
+    return tr("control character {character} is not allowed in a CSV field", character=character)
 
 
 def _column_of(fields: list[str], columns: tuple[str, ...], test) -> tuple[str | None, str | None]:
@@ -140,9 +142,9 @@ def _split(line: str, number: int, sep: str, columns: tuple[str, ...], file: str
     except csv.Error as exc:
         if len(line) > FIELD_LIMIT:
             column, value = _column_of(line.split(sep), columns, lambda v: len(v) > FIELD_LIMIT)
-            return None, error(f"a field is longer than {FIELD_LIMIT} characters", file=file, line=number,
+            return None, error(tr("a field is longer than {limit} characters", limit=FIELD_LIMIT), file=file, line=number,
                                column=column, value=_shown(value))
-        return None, error(f"not a readable CSV line: {exc}", file=file, line=number)
+        return None, error(tr("not a readable CSV line: {reason}", reason=exc), file=file, line=number)
 
 
 def _cell_problem(values: Sequence[str], number: int, columns: tuple[str, ...], file: str) -> Problem | None:
@@ -153,7 +155,7 @@ def _cell_problem(values: Sequence[str], number: int, columns: tuple[str, ...], 
         return error(_character_problem(bad.group()), file=file, line=number, column=column, value=_shown(value))
     column, value = _column_of(list(values), columns, lambda v: len(v) > FIELD_LIMIT)
     if value is not None:
-        return error(f"a field is longer than {FIELD_LIMIT} characters", file=file, line=number,
+        return error(tr("a field is longer than {limit} characters", limit=FIELD_LIMIT), file=file, line=number,
                      column=column, value=_shown(value))
     return None
 
@@ -173,7 +175,8 @@ def _table(header: tuple[int, Sequence[str]], records: Iterable[tuple[int, Seque
     if aliases and twice:
         # 'konto' beside 'account': which one holds the accounts is not ours to guess.
         first = written[columns.index(aliases.get(twice[0], twice[0]))]
-        return None, [error(f"columns {first!r} and {twice[0]!r} are the same column; keep one",
+        return None, [error(tr("columns {first!r} and {second!r} are the same column; keep one", first=first,
+                               second=twice[0]),
                             file=file, line=header_line)]
     missing = [c for c in required if c not in columns]
     if missing:
@@ -181,7 +184,7 @@ def _table(header: tuple[int, Sequence[str]], records: Iterable[tuple[int, Seque
             written.pop()
         return None, [
             error(
-                f"missing column(s) {', '.join(missing)}; found {', '.join(written)}",
+                tr("missing column(s) {missing}; found {found}", missing=", ".join(missing), found=", ".join(written)),
                 file=file,
                 line=header_line,
             )
@@ -201,7 +204,8 @@ def _table(header: tuple[int, Sequence[str]], records: Iterable[tuple[int, Seque
             values += [""] * (width - len(values))
         elif len(values) > width and any(v.strip() for v in values[width:]):
             problems.append(
-                error(f"row has {len(values)} fields but the header has {width}", file=file, line=number)
+                error(tr("row has {fields} fields but the header has {width}", fields=len(values), width=width),
+                      file=file, line=number)
             )
             continue
         rows.append(CsvRow(number, dict(zip(columns, values))))
@@ -225,7 +229,7 @@ def parse_csv(text: str, file: str, required: tuple[str, ...],
             header = (header_line, fields)
             break
     if header is None:
-        return None, [error(f"file is empty (expected columns: {', '.join(required)})", file=file)]
+        return None, [error(tr("file is empty (expected columns: {columns})", columns=", ".join(required)), file=file)]
     columns = tuple(c.strip().lower() for c in header[1])
     records = ((number, *_split(line, number, sep, columns, file)) for number, line in lines)
     return _table(header, records, file, required, aliases or {})
@@ -238,7 +242,7 @@ def parse_sheet(sheet: SheetRows, file: str, required: tuple[str, ...],
         return None, [error(sheet.unreadable, file=file)]
     content = [(n, cells) for n, cells in sheet.rows if not _is_blank(cells) and not cells[0].strip().startswith("#")]
     if not content:
-        return None, [error(f"file is empty (expected columns: {', '.join(required)})", file=file)]
+        return None, [error(tr("file is empty (expected columns: {columns})", columns=", ".join(required)), file=file)]
     (header_line, header), rest = content[0], content[1:]
     problem = _cell_problem(header, header_line, (), file)
     if problem is not None:

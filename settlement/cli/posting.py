@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from settlement.cli import EXIT_CLAIMED, EXIT_CONFIGURATION, EXIT_CREDENTIAL, EXIT_UNAVAILABLE
 from settlement.cli.common import add_json_option, iso_date, load_app, print_json
+from settlement.domain.text import language, ntr, show_day, show_moment, tr
 
 # The handlers import the engine, the store and the ledger client themselves, so that registering
 # these commands (`settlement --help`) loads none of them.
@@ -62,7 +63,13 @@ def now_utc() -> datetime:
 
 
 def _print_outcome(outcome: Outcome) -> None:
-    print(f"{outcome.vendor} {outcome.day}: {outcome.status}" + (f" ({outcome.message})" if outcome.message else ""))
+    from settlement.posting.status import state_word
+
+    if outcome.message:
+        print(tr("{vendor} {day}: {status} ({message})", vendor=outcome.vendor, day=outcome.day,
+                 status=state_word(outcome.status), message=outcome.message))
+    else:
+        print(tr("{vendor} {day}: {status}", vendor=outcome.vendor, day=outcome.day, status=state_word(outcome.status)))
 
 
 def run_day(args: argparse.Namespace) -> int:
@@ -74,10 +81,12 @@ def run_day(args: argparse.Namespace) -> int:
     app = load_app()
     vendor = app.vendor(args.vendor)
     if args.date < vendor.enabled_since:
-        print(f"{vendor.id} {args.date}: before enabled_since {vendor.enabled_since}; never settled", file=sys.stderr)
+        print(tr("{vendor} {day}: before enabled_since {since}; never settled", vendor=vendor.id, day=args.date,
+                 since=vendor.enabled_since), file=sys.stderr)
         return 1
     if not vendor.is_closed(args.date, now_utc()):
-        print(f"{vendor.id} {args.date}: the business day has not closed yet", file=sys.stderr)
+        print(tr("{vendor} {day}: the business day has not closed yet", vendor=vendor.id, day=args.date),
+              file=sys.stderr)
         return 1
     if args.dry_run:
         return _dry_run(app, [vendor], now_utc(), None, only=args.date)
@@ -95,7 +104,8 @@ def run_day(args: argparse.Namespace) -> int:
                 break
             holder = claim_holder(ctx.claim, vendor.id)
         if time.monotonic() >= deadline:
-            print(f"{vendor.id} is being settled by {holder}; {args.date} skipped, try again later", file=sys.stderr)
+            print(tr("{vendor} is being settled by {holder}; {day} skipped, try again later", vendor=vendor.id,
+                     holder=holder, day=args.date), file=sys.stderr)
             return EXIT_CLAIMED
         time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
     _print_outcome(outcome)
@@ -105,7 +115,8 @@ def run_day(args: argparse.Namespace) -> int:
     if outcome.status == POSTING:
         # The ledger could not be reached or did not answer (down, rate limited, after the
         # retries): nothing is lost, the next run looks the day up before sending anything.
-        print(f"{vendor.id} {args.date}: the ledger is unavailable; try again later", file=sys.stderr)
+        print(tr("{vendor} {day}: the ledger is unavailable; try again later", vendor=vendor.id, day=args.date),
+              file=sys.stderr)
         return EXIT_UNAVAILABLE
     return 0 if outcome.status in SETTLED else 1
 
@@ -126,7 +137,8 @@ def run_catch_up(args: argparse.Namespace) -> int:
     unusable = {vendor: str(problem) for vendor, problem in credential_problems(app, vendors).items()}
     for problem in dict.fromkeys(unusable.values()):
         names = ", ".join(v for v, p in unusable.items() if p == problem)
-        print(f"settlement: {problem} (vendors {names}: not settled)", file=sys.stderr)
+        print(tr("settlement: {problem} (vendors {names}: not settled)", problem=problem, names=names),
+              file=sys.stderr)
     results = [result_json("credential", vendor, None, "credential", problem) for vendor, problem in unusable.items()]
     everyone, vendors = vendors, [v for v in vendors if v.id not in unusable]
     if unusable and not vendors:
@@ -141,27 +153,38 @@ def run_catch_up(args: argparse.Namespace) -> int:
                         on_claimed=lambda vendor, holder: skipped.append((vendor, holder)),
                         claim_wait=max(args.wait, 0.0), group_by=lambda v: (v.ledger, v.credential))
     progress.finish()
+    from settlement.posting.settle import ALREADY_SETTLED
+    from settlement.posting.status import state_word
     from settlement.wiring import payouts_after_days  # payment providers' payouts, after the days
 
     payouts = payouts_after_days(app, vendors, targets=ctx.targets)
     if payouts:
-        say(f"payouts: {len(payouts)} checked, {sum(o.status == DOCUMENTED and 'already' not in o.message for o in payouts)} posted")
+        booked = sum(o.status == DOCUMENTED and not o.message.endswith(tr(ALREADY_SETTLED)) for o in payouts)
+        say(tr("payouts: {checked} checked, {posted} posted", checked=len(payouts), posted=booked))
     send_run_alerts(app, everyone, outcomes)  # once per condition, remembered in the store
     failed = [o for o in outcomes if o.stops_vendor]
     for outcome in failed:
-        say(f"{outcome.vendor}: stopped at {outcome.day} ({outcome.status}): {outcome.message}; later days wait")
+        say(tr("{vendor}: stopped at {day} ({status}): {message}; later days wait", vendor=outcome.vendor,
+               day=outcome.day, status=state_word(outcome.status), message=outcome.message))
     for vendor, holder in skipped:
-        print(f"{vendor} is being settled by {holder}; skipped", file=sys.stderr)
+        print(tr("{vendor} is being settled by {holder}; skipped", vendor=vendor, holder=holder), file=sys.stderr)
     waiting = _waiting_for_a_person(outcomes, say)
     from settlement.posting.alerts import payout_outcome_stuck
 
     stuck = [o for o in payouts if payout_outcome_stuck(o)]  # not booked: a person decides (payouts status)
     for outcome in stuck:
-        say(f"{outcome.vendor}: payout not booked ({outcome.status}): {outcome.message}")
-    posted = sum(o.status == DOCUMENTED and o.message != "already settled" for o in outcomes)
-    say(f"catch-up done: {len(outcomes)} day(s) checked, {posted} posted or documented, {len(failed)} vendor(s) stopped"
-          + (f", {len(skipped)} skipped (being settled by another process)" if skipped else "")
-          + (f", {len(waiting)} day(s) missing or held" if waiting else ""))
+        say(tr("{vendor}: payout not booked ({status}): {message}", vendor=outcome.vendor,
+               status=state_word(outcome.status), message=outcome.message))
+    posted = sum(o.status == DOCUMENTED and o.message != tr(ALREADY_SETTLED) for o in outcomes)
+    done = tr("catch-up done: {checked}, {posted}, {stopped}",
+              checked=ntr("{n} day(s) checked", "{n} day(s) checked", len(outcomes)),
+              posted=tr("{n} posted or documented", n=posted),
+              stopped=ntr("{n} vendor(s) stopped", "{n} vendor(s) stopped", len(failed)))
+    if skipped:
+        done += tr(", {n} skipped (being settled by another process)", n=len(skipped))
+    if waiting:
+        done += ntr(", {n} day(s) missing or held", ", {n} day(s) missing or held", len(waiting))
+    say(done)
     results += [result_json("day", o.vendor, o.day, o.status, o.message) for o in outcomes]
     results += [result_json("payout", o.vendor, o.day, o.status, o.message) for o in payouts]
     results += [result_json("skipped", vendor, None, "skipped", f"being settled by {holder}") for vendor, holder in skipped]
@@ -169,13 +192,13 @@ def run_catch_up(args: argparse.Namespace) -> int:
         print_json(results)
     if (failed or unusable) and all(credential_refused(o) for o in failed):
         if failed:
-            print("the ledger refused a credential (see above): fix it (for Fiken: SETTLEMENT_FIKEN_TOKEN or "
-                  "`settlement connect`), then run again", file=sys.stderr)
+            print(tr("the ledger refused a credential (see above): fix it (for Fiken: SETTLEMENT_FIKEN_TOKEN or "
+                     "`settlement connect`), then run again"), file=sys.stderr)
         return EXIT_CREDENTIAL
     if failed and not waiting and not stuck and all(o.status == POSTING and not o.credential_refused for o in failed):
         # Every vendor that stopped did so because its ledger could not be reached (or did not
         # answer): nothing is lost, the next run looks those days up first.
-        print("the ledger was unavailable (see above): try again later", file=sys.stderr)
+        print(tr("the ledger was unavailable (see above): try again later"), file=sys.stderr)
         return EXIT_UNAVAILABLE
     return 1 if failed or waiting or stuck else EXIT_CLAIMED if skipped else 0
 
@@ -198,11 +221,17 @@ def _waiting_for_a_person(outcomes: list[Outcome], say=print) -> list[Outcome]:
         by_vendor: dict[str, list[str]] = {}
         for outcome in waiting:
             if outcome.status == status:
-                by_vendor.setdefault(outcome.vendor, []).append(outcome.day.isoformat())
+                by_vendor.setdefault(outcome.vendor, []).append(show_day(outcome.day))
         for vendor, days in by_vendor.items():
-            what = ("no data for a day it is open: import it or `settlement day close`" if status == MISSING
-                    else "changed after posting: waits for `settlement approve`")
-            say(f"{vendor}: {len(days)} day(s) {status} ({what}): {', '.join(days)}")
+            if status == MISSING:
+                say(ntr("{vendor}: {n} day(s) missing (no data for a day it is open: import it or "
+                        "`settlement day close`): {days}",
+                        "{vendor}: {n} day(s) missing (no data for a day it is open: import it or "
+                        "`settlement day close`): {days}", len(days), vendor=vendor, days=", ".join(days)))
+            else:
+                say(ntr("{vendor}: {n} day(s) held (changed after posting: waits for `settlement approve`): {days}",
+                        "{vendor}: {n} day(s) held (changed after posting: waits for `settlement approve`): {days}",
+                        len(days), vendor=vendor, days=", ".join(days)))
     return waiting
 
 
@@ -213,6 +242,7 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date 
     printed as one JSON list (result_json, kind "day", status the step) instead of lines."""
     from settlement.domain.posting_rules import Step, next_step, voucher_digest
     from settlement.posting.catchup import closed_days
+    from settlement.posting.status import state_word
     from settlement.store.posting_state import PostingState
 
     state = PostingState(app.engine)
@@ -221,7 +251,7 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date 
     def say(vendor, day, status: str, text: str) -> None:
         found.append(result_json("day", vendor.id, day, status, text))
         if not as_json:
-            print(f"{vendor.id} {day}: {text}")
+            print(tr("{vendor} {day}: {text}", vendor=vendor.id, day=day, text=text))
 
     needs_person = 0
     for vendor in vendors:
@@ -229,7 +259,8 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date 
             current = state.get(vendor.id, day)
             voucher = app.voucher(vendor.id, day)
             if voucher.blocked:
-                say(vendor, day, "blocked", f"blocked: {voucher.errors[0].format(with_severity=False)}; later days wait")
+                say(vendor, day, "blocked", tr("blocked: {problem}; later days wait",
+                                               problem=voucher.errors[0].format(with_severity=False)))
                 needs_person += 1
                 break
             closed = vendor.closed_reason(day)
@@ -237,34 +268,41 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date 
                              expected=closed is None, hold=vendor.corrections == "hold")
             if step == Step.SETTLED_ALREADY:
                 if only:
-                    say(vendor, day, "settled", f"already settled ({current.status}); nothing to do")
+                    say(vendor, day, "settled", tr("already settled ({status}); nothing to do",
+                                                   status=state_word(current.status)))
                 continue
             if step == Step.MISSING:
-                later = "; later days wait (strict_days)" if vendor.strict_days else ""
-                say(vendor, day, "missing", f"missing: no data for a day it is open{later}")
+                say(vendor, day, "missing", tr("missing: no data for a day it is open; later days wait (strict_days)")
+                    if vendor.strict_days else tr("missing: no data for a day it is open"))
                 needs_person += 1
                 if vendor.strict_days:
                     break
                 continue
             if step == Step.HOLD:
-                say(vendor, day, "held", f"held: the data changed after posting {current.settlement_key}; "
-                                         f"waits for settlement approve --vendor {vendor.id} --date {day}")
+                say(vendor, day, "held", tr("held: the data changed after posting {key}; waits for settlement approve "
+                                            "--vendor {vendor} --date {date}", key=current.settlement_key,
+                                            vendor=vendor.id, date=day.isoformat()))
                 needs_person += 1
                 continue
             if step == Step.DOCUMENT:
-                status, action = "would-document", f"would attach the report to {current.settlement_key}"
+                status, action = "would-document", tr("would attach the report to {key}", key=current.settlement_key)
             elif step == Step.CORRECT and voucher.is_empty:
-                status, action = "would-reverse", f"would reverse {current.settlement_key} (the day has no sales any more)"
+                status, action = "would-reverse", tr("would reverse {key} (the day has no sales any more)",
+                                                     key=current.settlement_key)
             elif step == Step.CORRECT:
                 status = "would-correct"
-                action = f"would correct (reverse {current.settlement_key}, post v{current.version + 1})"
+                action = tr("would correct (reverse {key}, post v{version})", key=current.settlement_key,
+                            version=current.version + 1)
             elif step == Step.RECORD_EMPTY:
                 status = "would-record-empty"
-                action = f"would record as empty (closed: {closed})" if closed else "would record as empty (no sales)"
+                action = (tr("would record as empty (closed: {why})", why=closed) if closed
+                          else tr("would record as empty (no sales)"))
             else:
                 total = voucher.total_debit
                 status = "would-post"
-                action = f"would post {total // 100}.{total % 100:02d} NOK debit/credit in {len(voucher.lines)} lines"
+                action = ntr("would post {amount} NOK debit/credit in {n} lines",
+                             "would post {amount} NOK debit/credit in {n} lines", len(voucher.lines),
+                             amount=f"{total // 100}.{total % 100:02d}")
             say(vendor, day, status, action)
     if as_json:
         print_json(found)
@@ -317,16 +355,20 @@ def check_status(app: App, vendor_ids: list[str], *, as_json: bool = False) -> i
 def print_status(app: App, vendor_ids: list[str], out: TextIO | None = None) -> None:
     """The status table: one row per vendor, then the settled, blocked and corrected days."""
     from settlement.domain.posting_rules import DOCUMENTED, EMPTY, FAILED, POSTED, POSTING
-    from settlement.posting.status import JSON_REF_KEYS
+    from settlement.posting.status import JSON_REF_KEYS, shown_state, state_word
 
     out = out or sys.stdout
     rows = _status_rows(app, vendor_ids)
-    print(f"{'vendor':<20} {'last settled':<12} {'waiting':>7} {'missing':>7} {'blocked':>7} {'held':>4} "
-          f"{'corrections':>11}", file=out)
+    # Each column as wide as its heading in the language shown (at least as wide as in English).
+    headings = [(tr("vendor"), 20), (tr("last settled"), 12), (tr("waiting"), 7), (tr("missing"), 7),
+                (tr("blocked"), 7), (tr("held"), 4), (tr("corrections"), 11)]
+    widths = [max(width, len(heading)) for heading, width in headings]
+    print(" ".join([headings[0][0].ljust(widths[0]), headings[1][0].ljust(widths[1])]
+                   + [heading.rjust(width) for (heading, _), width in zip(headings[2:], widths[2:])]), file=out)
     for row in rows:
-        print(f"{row.vendor:<20} {row.last_settled.isoformat() if row.last_settled else '-':<12} "
-              f"{len(row.waiting):>7} {len(row.missing):>7} {len(row.attention):>7} {len(row.held):>4} "
-              f"{len(row.corrections):>11}", file=out)
+        counts = (len(row.waiting), len(row.missing), len(row.attention), len(row.held), len(row.corrections))
+        print(" ".join([row.vendor.ljust(widths[0]), (show_day(row.last_settled) if row.last_settled else "-").ljust(widths[1])]
+                       + [str(count).rjust(width) for count, width in zip(counts, widths[2:])]), file=out)
     for row in rows:
         for day in row.days:
             if day.status in (DOCUMENTED, POSTED, EMPTY):
@@ -334,22 +376,30 @@ def print_status(app: App, vendor_ids: list[str], out: TextIO | None = None) -> 
                 names = JSON_REF_KEYS + tuple(k for k in day.ref if k not in JSON_REF_KEYS)
                 ids = ", ".join(f"{k} {day.ref[k]}" for k in names if day.ref.get(k))
                 why = f" ({day.reason})" if day.status == EMPTY and day.reason else ""
-                print(f"  {row.vendor} {day.business_day} {day.status:<10} {day.settlement_key} {ids}".rstrip() + why,
-                      file=out)
+                status = shown_state(day.status)
+                print(f"  {row.vendor} {show_day(day.business_day)} {status:<10} {day.settlement_key} {ids}".rstrip()
+                      + why, file=out)
         if row.missing:
-            print(f"  {row.vendor} MISSING {len(row.missing)} day(s): {', '.join(m.day.isoformat() for m in row.missing)}",
+            print("  " + ntr("{vendor} MISSING {n} day(s): {days}", "{vendor} MISSING {n} day(s): {days}",
+                             len(row.missing), vendor=row.vendor, days=", ".join(show_day(m.day) for m in row.missing)),
                   file=out)
         for missing in row.missing:
-            print(f"  {row.vendor} {missing.day} MISSING: {missing.reason}", file=out)
+            print("  " + tr("{vendor} {day} MISSING: {reason}", vendor=row.vendor, day=missing.day,
+                            reason=missing.reason), file=out)
         for held in row.held:
-            print(f"  {row.vendor} {held.day} HELD: {held.reason}", file=out)
+            print("  " + tr("{vendor} {day} HELD: {reason}", vendor=row.vendor, day=held.day, reason=held.reason),
+                  file=out)
         for blocked in row.attention:
-            attempts = f" (after {blocked.attempts} attempt(s))" if blocked.status in (FAILED, POSTING) else ""
-            print(f"  {row.vendor} {blocked.day} {blocked.status.upper()}{attempts}: {blocked.reason}", file=out)
+            attempts = (ntr(" (after {n} attempt(s))", " (after {n} attempt(s))", blocked.attempts)
+                        if blocked.status in (FAILED, POSTING) else "")
+            print(f"  {row.vendor} {show_day(blocked.day)} {shown_state(blocked.status).upper()}{attempts}: "
+                  f"{blocked.reason}", file=out)
         for correction in row.corrections:
-            print(f"  {row.vendor} {correction.day} corrected {correction.count}x, now {correction.key}", file=out)
+            print("  " + tr("{vendor} {day} corrected {count}x, now {key}", vendor=row.vendor, day=correction.day,
+                            count=correction.count, key=correction.key), file=out)
         for changed in row.changed:
-            print(f"  {row.vendor} {changed.day} CHANGED (was {changed.status}): {changed.reason}", file=out)
+            print("  " + tr("{vendor} {day} CHANGED (was {status}): {reason}", vendor=row.vendor, day=changed.day,
+                            status=state_word(changed.status), reason=changed.reason), file=out)
 
 
 def show_audit(args: argparse.Namespace) -> int:
@@ -361,6 +411,13 @@ def show_audit(args: argparse.Namespace) -> int:
         print_json([{"at": row.at.isoformat(), "vendor": row.vendor, "date": row.business_day.isoformat(),
                      "action": row.action, "key": row.settlement_key, "detail": row.detail} for row in rows])
         return 0
+    english = language().code == "en"
     for row in rows:
-        print(f"{row.at:%Y-%m-%d %H:%M:%S} {row.vendor} {row.business_day} {row.action:<12} {row.settlement_key} {row.detail}")
+        if english:
+            at = f"{row.at:%Y-%m-%d %H:%M:%S}"
+        else:  # in the vendor's zone, with the offset (a vendor no longer configured: UTC)
+            moment = row.at if row.at.tzinfo else row.at.replace(tzinfo=timezone.utc)
+            vendor = app.vendors.get(row.vendor)
+            at = show_moment(moment.astimezone(vendor.tz) if vendor else moment)
+        print(f"{at} {row.vendor} {show_day(row.business_day)} {row.action:<12} {row.settlement_key} {row.detail}")
     return 0

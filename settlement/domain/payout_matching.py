@@ -24,19 +24,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from settlement.domain.payouts import ItemKind, Payout, PayoutItem
+from settlement.domain.text import N_
 
 # Up to this many øre a reference-matched difference is a rounding residual, not a wrong amount.
 ROUNDING_ORE = 100
 
-NOT_PAID_OUT = "sale not paid out (yet)"
-NO_SALE = "capture with no sale (booked outside this product?)"
-REFUND_WITHOUT_RETURN = "refund made at the provider without a return in the sales"
-CURRENCY_RESIDUAL = "currency residual"
-ROUNDING_RESIDUAL = "rounding residual"
-AMOUNT_DIFFERS = "paid out amount differs from the sale"
-CHARGEBACK = "chargeback: the accountant decides"
-ADJUSTMENT = "adjustment by the provider: the accountant decides"
-OTHER = "item the provider names otherwise: the accountant decides"
+NOT_PAID_OUT = N_("sale not paid out (yet)")
+NO_SALE = N_("capture with no sale (booked outside this product?)")
+REFUND_WITHOUT_RETURN = N_("refund made at the provider without a return in the sales")
+CURRENCY_RESIDUAL = N_("currency residual")
+ROUNDING_RESIDUAL = N_("rounding residual")
+AMOUNT_DIFFERS = N_("paid out amount differs from the sale")
+CHARGEBACK = N_("chargeback: the accountant decides")
+ADJUSTMENT = N_("adjustment by the provider: the accountant decides")
+OTHER = N_("item the provider names otherwise: the accountant decides")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from settlement.domain.payout_config import PayoutAccount
 from settlement.domain.payouts import ItemKind, Payout, payout_key
 from settlement.domain.posting_rules import DayState
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.domain.vat import UnknownVatCode, rate_on, vat_in_gross
 from settlement.domain.voucher import Voucher, VoucherLine
 
@@ -78,8 +79,9 @@ def build_payout_voucher(vendor_id: str, payout: Payout, account: PayoutAccount,
     errors: list[Problem] = list(payout.consistency_problems())
     for key in (account.net_to, FEE_KEY, account.payment, account.adjustments):
         if key and key not in ledger:
-            errors.append(error(f"{payout.provider} payout {payout.payout_id}: ledger key {key!r} is not in the "
-                                f"ledger of {vendor_id}", ref=payout.payout_id))
+            errors.append(error(tr("{provider} payout {payout}: ledger key {key!r} is not in the ledger of {vendor}",
+                                   provider=payout.provider, payout=payout.payout_id, key=key, vendor=vendor_id),
+                                ref=payout.payout_id))
     if errors:
         return Voucher(vendor_id, payout.paid_on, (), (), tuple(errors))
     fees = [i for i in payout.items if i.kind is ItemKind.FEE]
@@ -96,7 +98,8 @@ def build_payout_voucher(vendor_id: str, payout: Payout, account: PayoutAccount,
                 vat = vat_in_gross(abs(fee_total), rate_on(account.fee_vat, payout.paid_on)) * (1 if fee_total > 0 else -1)
             except UnknownVatCode as exc:
                 return Voucher(vendor_id, payout.paid_on, (), (), (error(
-                    f"{payout.provider} payout {payout.payout_id}: fee_vat {account.fee_vat!r}: {exc}", ref=payout.payout_id),))
+                    tr("{provider} payout {payout}: fee_vat {code!r}: {problem}", provider=payout.provider,
+                       payout=payout.payout_id, code=account.fee_vat, problem=str(exc)), ref=payout.payout_id),))
         lines.append(_line("fee", FEE_KEY, ledger[FEE_KEY], fee_total, tuple(sorted({i.reference for i in fees})),
                            len(fees), account.fee_vat, abs(vat)))
     moved_total = -sum(i.amount for i in moved)
@@ -110,7 +113,8 @@ def build_payout_voucher(vendor_id: str, payout: Payout, account: PayoutAccount,
     residual = sum(line.debit - line.credit for line in lines)
     if residual:  # cannot happen with consistent items; never post a voucher that does not balance
         return Voucher(vendor_id, payout.paid_on, (), (), (error(
-            f"{payout.provider} payout {payout.payout_id}: the voucher does not balance ({residual} øre)"),))
+            tr("{provider} payout {payout}: the voucher does not balance ({residual} øre)", provider=payout.provider,
+               payout=payout.payout_id, residual=residual)),))
     return Voucher(vendor_id, payout.paid_on, tuple(lines))
 
 

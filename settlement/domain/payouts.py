@@ -98,13 +98,15 @@ class Payout:
         """Whether the items add up to the net the provider says it paid (øre exact)."""
         from settlement.domain.money import format_nok
         from settlement.domain.problems import error
+        from settlement.domain.text import tr
 
         total = sum(item.amount for item in self.items)
         if total == self.net:
             return []
         return [error(
-            f"{self.provider} payout {self.payout_id}: its items add up to {format_nok(total)} but the payout "
-            f"is {format_nok(self.net)} (difference {format_nok(self.net - total)})",
+            tr("{provider} payout {payout}: its items add up to {total} but the payout is {net} (difference "
+               "{difference})", provider=self.provider, payout=self.payout_id, total=format_nok(total),
+               net=format_nok(self.net), difference=format_nok(self.net - total)),
             file=self.source or None, ref=self.payout_id,
         )]
 

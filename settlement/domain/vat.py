@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from settlement.domain.money import round_half_up_div
+from settlement.domain.text import tr
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,10 +51,10 @@ def rate_on(code: str, day: date) -> VatRate:
     """The rate of a VAT code on a day."""
     entries = VAT_TABLE.get(code)
     if entries is None:
-        raise UnknownVatCode(f"unknown VAT code {code!r} (sales codes: {', '.join(VAT_TABLE)})")
+        raise UnknownVatCode(tr("unknown VAT code {code!r} (sales codes: {codes})", code=code, codes=", ".join(VAT_TABLE)))
     valid = [entry for entry in entries if entry.since <= day]
     if not valid:
-        raise UnknownVatCode(f"VAT code {code!r} has no known rate on {day.isoformat()}")
+        raise UnknownVatCode(tr("VAT code {code!r} has no known rate on {day}", code=code, day=day))
     return max(valid, key=lambda entry: entry.since)
 
 

@@ -14,6 +14,7 @@ from settlement.domain.chart import LedgerRow, MappingRow, code_key
 from settlement.domain.money import format_nok
 from settlement.domain.problems import Problem, error, warning
 from settlement.domain.sales import LineType, SummaryRow
+from settlement.domain.text import ntr, tr
 from settlement.domain.vat import UnknownVatCode, rate_on, vat_on_net
 
 # Order of sections on the voucher (and in previews and reports).
@@ -184,7 +185,9 @@ def _refs_text(refs: set[str] | tuple[str, ...], limit: int = 5) -> str:
     """The first `limit` refs in order, and how many more."""
     ordered = sorted(refs)
     shown = ", ".join(ordered[:limit])
-    return shown + (f" and {len(ordered) - limit} more" if len(ordered) > limit else "")
+    if len(ordered) <= limit:
+        return shown
+    return tr("{shown} and {n} more", shown=shown, n=len(ordered) - limit)
 
 
 def build_voucher(
@@ -219,7 +222,8 @@ def build_voucher(
                 fallbacks.setdefault((source, row.code), set()).add(row.fallback_code)
             continue
         if key not in ledger:
-            errors.append(error(f"ledger key {key!r} (for code {row.code!r}) is not in the ledger of {vendor}"))
+            errors.append(error(tr("ledger key {key!r} (for code {code!r}) is not in the ledger of {vendor}",
+                                   key=key, code=row.code, vendor=vendor)))
             continue
         # Revenue and liabilities are credit-positive; payments are debit-positive.
         credit_sign = -1 if section == "payment" else 1
@@ -232,12 +236,19 @@ def build_voucher(
     for (source, code), refs in sorted(unmapped.items()):
         # Name every code that was tried: the SAF-T code behind the exporter's own one, too.
         tried = [code, *sorted(fallbacks.get((source, code), ()))]
-        advice = (f"tried {', '.join(repr(c) for c in tried)}; add one of them to mapping.csv" if len(tried) > 1
-                  else "add it to mapping.csv")
+        advice = (tr("tried {codes}; add one of them to mapping.csv", codes=", ".join(repr(c) for c in tried))
+                  if len(tried) > 1 else tr("add it to mapping.csv"))
+        if source == "payment":
+            text = ntr("payment code {code!r} has no mapping ({advice}); used by {n} receipt(s): {refs}",
+                       "payment code {code!r} has no mapping ({advice}); used by {n} receipt(s): {refs}",
+                       len(refs), code=code, advice=advice, refs=_refs_text(refs))
+        else:
+            text = ntr("group code {code!r} has no mapping ({advice}); used by {n} receipt(s): {refs}",
+                       "group code {code!r} has no mapping ({advice}); used by {n} receipt(s): {refs}",
+                       len(refs), code=code, advice=advice, refs=_refs_text(refs))
         errors.append(
             error(
-                f"{source} code {code!r} has no mapping ({advice}); used by {len(refs)} "
-                f"receipt(s): {_refs_text(refs)}",
+                text,
                 column="code", value=code, ref=_refs_text(refs, 1),
             )
         )
@@ -253,7 +264,8 @@ def build_voucher(
             try:
                 fiken_vat = vat_on_net(gross - vat, rate_on(vat_code, day))
             except UnknownVatCode as exc:
-                errors.append(error(f"{exc}; used by {_refs_text(group.all_refs())}", column="vat_code", value=vat_code))
+                errors.append(error(tr("{problem}; used by {refs}", problem=str(exc), refs=_refs_text(group.all_refs())),
+                                    column="vat_code", value=vat_code))
         lines.append(
             VoucherLine(
                 section=section, key=group.key, account=account, name=ledger_row.name, vat_code=vat_code,
@@ -267,7 +279,8 @@ def build_voucher(
     if residual and not errors:
         total_debit = sum(line.debit for line in lines)
         total_credit = sum(line.credit for line in lines)
-        totals = f"debit {format_nok(total_debit)}, credit {format_nok(total_credit)}, difference {format_nok(residual)} NOK"
+        totals = tr("debit {debit}, credit {credit}, difference {difference} NOK", debit=format_nok(total_debit),
+                    credit=format_nok(total_credit), difference=format_nok(residual))
         if abs(residual) <= tolerance and "difference" in ledger:
             row = ledger["difference"]
             lines.append(
@@ -276,12 +289,14 @@ def build_voucher(
                     debit=residual if residual > 0 else 0, credit=-residual if residual < 0 else 0,
                 )
             )
-            warnings.append(warning(f"{vendor} {day}: the day does not balance ({totals}); booked to {row.account} {row.name}"))
+            warnings.append(warning(tr("{vendor} {day}: the day does not balance ({totals}); booked to {account} {name}",
+                                       vendor=vendor, day=day, totals=totals, account=row.account, name=row.name)))
         else:
             errors.append(
                 error(
-                    f"{vendor} {day}: the day does not balance ({totals}); more than the tolerance "
-                    f"{format_nok(tolerance)} NOK, so the day is blocked"
+                    tr("{vendor} {day}: the day does not balance ({totals}); more than the tolerance "
+                       "{tolerance} NOK, so the day is blocked",
+                       vendor=vendor, day=day, totals=totals, tolerance=format_nok(tolerance))
                 )
             )
     lines.sort(key=lambda line: (SECTIONS.index(line.section), line.account, line.vat_code or ""))

@@ -25,7 +25,9 @@ from typing import Any, Protocol
 
 from settlement.domain.posting_rules import BLOCKED, CORRECTION_FAILED, DOCUMENTED, FAILED, POSTED, DayState
 from settlement.domain.vendors import Vendor
-from settlement.posting.settle import Outcome
+from settlement.domain.text import tr
+from settlement.posting.settle import ALREADY_SETTLED, Outcome
+from settlement.posting.status import state_word
 from settlement.store.alerts import MAX_ATTEMPTS, RAISED, AlertBook, Due
 
 log = logging.getLogger(__name__)
@@ -140,7 +142,8 @@ def payout_conditions(states: Iterable[Any], vendors: Mapping[str, Vendor]) -> l
     for state in states:
         status = str(state.status)
         if state.vendor in vendors and status in PAYOUT_CONDITIONS:
-            found.append(Condition(PAYOUT, f"{status}: {state.reason}", state.vendor, state.business_day,
+            found.append(Condition(PAYOUT, tr("{status}: {reason}", status=state_word(status), reason=state.reason),
+                                   state.vendor, state.business_day,
                                    f"{state.provider}:{state.payout_id}"))
     return found
 
@@ -176,7 +179,7 @@ def credential_conditions(vendors: Iterable[Vendor], refused: Mapping[str, str],
             reasons.setdefault(label(vendor), outcome.message)
             if outcome.vendor not in affected.setdefault(label(vendor), []):
                 affected[label(vendor)].append(outcome.vendor)
-        elif outcome.status in (POSTED, DOCUMENTED) and outcome.message != "already settled":
+        elif outcome.status in (POSTED, DOCUMENTED) and outcome.message != tr(ALREADY_SETTLED):
             working.add(label(vendor))  # the ledger took a request with this credential
     conditions = [Condition(CREDENTIAL, reason, subject=name, affected=tuple(affected[name]))
                   for name, reason in reasons.items()]

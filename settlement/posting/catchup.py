@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from settlement.posting.ledger import CredentialRefused, LedgerError
 from settlement.posting.claims import claim_holder
 from settlement.posting.settle import Outcome, PostingContext, settle_day
+from settlement.domain.text import tr
 from settlement.domain.vendors import Vendor
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,11 @@ class Progress:
         width = 30
         filled = width * self.done // max(self.total, 1)
         bar = "#" * filled + "." * (width - filled)
-        what = "already settled" if outcome.message == "already settled" else outcome.status
+        from settlement.posting.settle import ALREADY_SETTLED
+        from settlement.posting.status import shown_state
+
+        already = tr(ALREADY_SETTLED)
+        what = already if outcome.message == already else shown_state(outcome.status)
         text = f"[{bar}] {self.done}/{self.total} {outcome.vendor} {outcome.day} {what}"
         if self.tty:
             print("\r" + text.ljust(100), end="" if self.done < self.total else "\n", file=self.stream, flush=True)
@@ -96,10 +101,11 @@ def settle_guarded(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
     except Exception as exc:  # one day's failure must not stop the others; the reason is kept
         log.debug("%s %s: settling raised", vendor.id, day, exc_info=True)
         if isinstance(exc, LedgerError):
-            message = f"{ctx.targets(vendor).title}: {exc.reason}; the next run picks the day up where it stopped"
+            message = tr("{ledger}: {problem}; the next run picks the day up where it stopped",
+                         ledger=ctx.targets(vendor).title, problem=exc.reason)
         else:
-            message = (f"unexpected error {type(exc).__name__}: {exc}; the next run tries again "
-                       "(this is a bug: SETTLEMENT_LOG_LEVEL=DEBUG shows where)")
+            message = tr("unexpected error {error}: {problem}; the next run tries again (this is a bug: "
+                         "SETTLEMENT_LOG_LEVEL=DEBUG shows where)", error=type(exc).__name__, problem=str(exc))
         _remember(ctx, vendor, day, message)
         return ErrorOutcome(vendor.id, day, ERROR, message, isinstance(exc, CredentialRefused))
 
@@ -153,7 +159,7 @@ def catch_up(
         time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
     for vendor in waiting:
         if on_claimed:
-            on_claimed(vendor.id, holders.get(vendor.id, "another process"))
+            on_claimed(vendor.id, holders.get(vendor.id, tr("another process")))
     return outcomes
 
 

@@ -30,6 +30,7 @@ from sqlalchemy.engine import Engine
 from settlement.store.file_locks import (
     describe_holder, lock_folder, open_lock_file, read_text, this_process, try_lock, write_text,
 )
+from settlement.domain.text import tr
 from settlement.posting.settle import no_claim
 
 Claim = Callable[[str], AbstractContextManager[bool]]
@@ -64,7 +65,7 @@ class AdvisoryClaims:
 
 
     def holder(self, vendor_id: str) -> str:
-        return "another replica"
+        return tr("another replica")
 
 
 class FileClaims:
@@ -100,7 +101,7 @@ class FileClaims:
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except OSError:
-            return "another process"
+            return tr("another process")
         try:
             return describe_holder(read_text(fd))
         finally:
@@ -110,7 +111,7 @@ class FileClaims:
 def claim_holder(claim: Claim, vendor_id: str) -> str:
     """Who holds `vendor_id` under `claim`, in words, for messages."""
     holder = getattr(claim, "holder", None)
-    return holder(vendor_id) if holder is not None else "another process"
+    return holder(vendor_id) if holder is not None else tr("another process")
 
 
 def claims_for(engine: Engine) -> Claim:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from settlement.domain.posting_rules import CORRECTABLE, DOCUMENTED, EMPTY, HELD, POSTED, voucher_digest
+from settlement.domain.text import tr
 from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher
 from settlement.store.posting_state import PostingState
@@ -35,14 +36,16 @@ class Foreseen:
 
     def line(self) -> str:
         """What the next run does with the day, in one line."""
-        where = f"{self.vendor} {self.day.isoformat()}"
         if self.status == EMPTY:
-            return f"{where}: was settled empty and has data now: the next run posts it"
+            return tr("{vendor} {day}: was settled empty and has data now: the next run posts it", vendor=self.vendor,
+                      day=self.day)
         if self.held:
-            return (f"{where}: posted as {self.key}; its data changed: held (corrections = \"hold\") until "
-                    f"settlement approve --vendor {self.vendor} --date {self.day.isoformat()}; then the next run "
-                    f"reverses it and posts v{self.next_version}")
-        return f"{where}: posted as {self.key}; its data changed: the next run reverses it and posts v{self.next_version}"
+            return tr("{vendor} {day}: posted as {key}; its data changed: held (corrections = \"hold\") until "
+                      "settlement approve --vendor {vendor} --date {date}; then the next run reverses it and posts "
+                      "v{version}", vendor=self.vendor, day=self.day, key=self.key, date=self.day.isoformat(),
+                      version=self.next_version)
+        return tr("{vendor} {day}: posted as {key}; its data changed: the next run reverses it and posts v{version}",
+                  vendor=self.vendor, day=self.day, key=self.key, version=self.next_version)
 
 
 def foresee_corrections(state: PostingState, vendor: Vendor, days: Iterable[date],

@@ -29,6 +29,7 @@ from settlement.domain.payouts import Payout
 from settlement.domain.posting_rules import (
     BLOCKED, CORRECTION_BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, POSTED, POSTING, Step, next_step, voucher_digest,
 )
+from settlement.domain.text import tr
 from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher
 from settlement.posting.ledger import Booking, LedgerError, LedgerTarget, describe_ref
@@ -75,7 +76,7 @@ def post_payouts(ctx: PayoutPostingContext, vendor: Vendor) -> list[Outcome]:
     today = ctx.today(vendor)
     with ctx.claim(vendor.id) as granted:
         if not granted:
-            return [Outcome(vendor.id, today, "", "another process is settling this vendor")]
+            return [Outcome(vendor.id, today, "", tr("another process is settling this vendor"))]
         for payout, account in ctx.payouts(vendor):
             if due(vendor, payout, today):
                 outcomes.append(settle_payout(ctx, vendor, payout, account))
@@ -92,7 +93,7 @@ def settle_payout(ctx: PayoutPostingContext, vendor: Vendor, payout: Payout, acc
     share = share_of(payout, account)
     voucher = build_payout_voucher(vendor.id, share, account, ctx.ledgers(vendor))
     state = ctx.state.get(payout.provider, payout.payout_id, vendor.id, share.paid_on)
-    what = f"{payout.provider} payout {payout.payout_id}"
+    what = tr("{provider} payout {payout}", provider=payout.provider, payout=payout.payout_id)
     if voucher.blocked:
         reason = "; ".join(p.format(with_severity=False) for p in voucher.errors)
         if state.reason != reason:
@@ -101,19 +102,20 @@ def settle_payout(ctx: PayoutPostingContext, vendor: Vendor, payout: Payout, acc
             state.reason = reason
             ctx.state.save(state, "blocked", reason)
         # The voucher's errors name the payout already ("stripe payout po_1: ledger key …").
-        return Outcome(vendor.id, share.paid_on, BLOCKED, reason if reason.startswith(what) else f"{what}: {reason}")
+        return Outcome(vendor.id, share.paid_on, BLOCKED, reason if reason.startswith(what) else tr("{what}: {reason}", what=what, reason=reason))
     target = ctx.targets(vendor)
     digest = voucher_digest(voucher, MODE)
     step = next_step(state, voucher, digest)
     if step == Step.SETTLED_ALREADY:
-        return Outcome(vendor.id, state.business_day, state.status, f"{what}: already settled")
+        return Outcome(vendor.id, state.business_day, state.status, tr("{what}: already settled", what=what))
     if step == Step.DOCUMENT:
         return _document(ctx, target, vendor, state, share, voucher, Booking.from_json(state.booking), resumed=True)
     if step == Step.CORRECT:
         lock = target.locked(vendor, state.business_day) if hasattr(target, "locked") else None
         if lock is not None:
-            reason = (f"{what} changed after posting, but {target.title} has locked {state.business_day.isoformat()} "
-                      f"({lock}); nothing was sent: reopen the period or correct by hand, then run again")
+            reason = tr("{what} changed after posting, but {ledger} has locked {day} ({lock}); nothing was sent: "
+                        "reopen the period or correct by hand, then run again", what=what, ledger=target.title,
+                        day=state.business_day, lock=lock)
             if state.status != CORRECTION_BLOCKED or state.reason != reason:
                 state.status, state.reason = CORRECTION_BLOCKED, reason
                 ctx.state.save(state, "correction-blocked", reason)
@@ -122,27 +124,29 @@ def settle_payout(ctx: PayoutPostingContext, vendor: Vendor, payout: Payout, acc
             reverse_posted(ctx, target, vendor, state, why=f"{what} changed after posting")
         except LedgerError as exc:
             state.status = CORRECTION_FAILED
-            state.reason = (f"{what} changed after posting, but {target.title} did not reverse "
-                            f"{state.settlement_key} ({exc}); correct by hand, then run again")
+            state.reason = tr("{what} changed after posting, but {ledger} did not reverse {key} ({problem}); "
+                              "correct by hand, then run again", what=what, ledger=target.title,
+                              key=state.settlement_key, problem=str(exc))
             ctx.state.save(state, "reverse-failed", state.reason)
             return Outcome(vendor.id, state.business_day, CORRECTION_FAILED, state.reason)
         step = next_step(state, voucher, digest)
     if step == Step.RECORD_EMPTY:
         state.status, state.digest, state.reason, state.mode = EMPTY, digest, "", MODE
-        ctx.state.save(state, "empty", f"{what}: nothing to book")
-        return Outcome(vendor.id, share.paid_on, EMPTY, f"{what}: nothing to book")
+        message = tr("{what}: nothing to book", what=what)
+        ctx.state.save(state, "empty", message)
+        return Outcome(vendor.id, share.paid_on, EMPTY, message)
     return _post(ctx, target, vendor, state, share, account, voucher, digest)
 
 
 def _post(ctx: PayoutPostingContext, target: LedgerTarget, vendor: Vendor, state: PayoutState, share: Payout,
           account: PayoutAccount, voucher: Voucher, digest: str) -> Outcome:
     key = voucher_key(share, account, vendor.id, state.version)
-    what = f"{share.provider} payout {share.payout_id}"
+    what = tr("{provider} payout {payout}", provider=share.provider, payout=share.payout_id)
     uncertain = state.status == POSTING and state.settlement_key == key
     if not uncertain:
         state.business_day = voucher.day  # the date it is booked on, and looked up by
     booking = target.render(vendor, replace(voucher, day=state.business_day), ctx.ledgers(vendor), key)
-    stopped = send_booking(ctx, target, vendor, state, booking, MODE, digest, uncertain, f"the posting of {what}", _ids)
+    stopped = send_booking(ctx, target, vendor, state, booking, MODE, digest, uncertain, tr("the posting of {what}", what=what), _ids)
     return stopped or _document(ctx, target, vendor, state, share, voucher, booking)
 
 
@@ -163,7 +167,8 @@ def _document(ctx: PayoutPostingContext, target: LedgerTarget, vendor: Vendor, s
 
 def _ids(state: PayoutState) -> str:
     described = describe_ref(state.ref)
-    return f"{state.subject}: key {state.settlement_key}" + (f", {described}" if described else "")
+    key = tr("{subject}: key {key}", subject=state.subject, key=state.settlement_key)
+    return f"{key}, {described}" if described else key
 
 
 __all__ = ["PayoutPostingContext", "due", "post_payouts", "settle_payout", "key_id"]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from settlement.domain.posting_rules import APPROVED, DOCUMENTED, EMPTY, HELD, MISSING, POSTED, DayState, voucher_digest
+from settlement.domain.text import tr
 from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher
 
@@ -61,8 +62,12 @@ def approve(state, claim: Claim, vendor: Vendor, day: date, voucher: Voucher, wh
         changed = current.status in (POSTED, DOCUMENTED) and current.digest != voucher_digest(voucher, vendor.posting)
         if current.status != HELD and not changed:
             return Decision(NOT_APPLICABLE, current.status)
-        detail = (f"approved by {who}" + (f": {reason.strip()}" if reason.strip() else "")
-                  + f"; the next run reverses {current.settlement_key} and posts v{current.version + 1}")
+        if reason.strip():
+            detail = tr("approved by {who}: {reason}; the next run reverses {key} and posts v{version}", who=who,
+                        reason=reason.strip(), key=current.settlement_key, version=current.version + 1)
+        else:
+            detail = tr("approved by {who}; the next run reverses {key} and posts v{version}", who=who,
+                        key=current.settlement_key, version=current.version + 1)
         before = current.status
         current.status, current.reason = APPROVED, detail
         state.save(current, "approved", detail)
@@ -83,7 +88,7 @@ def close_day(state, claim: Claim, vendor: Vendor, day: date, voucher: Voucher, 
             return Decision(HAS_DATA, current.status, "blocked" if voucher.blocked else str(len(voucher.lines)))
         if current.status not in ("", MISSING, EMPTY):
             return Decision(NOT_APPLICABLE, current.status)
-        detail = f"closed by {who}: {reason.strip()}"
+        detail = tr("closed by {who}: {reason}", who=who, reason=reason.strip())
         before = current.status
         current.status, current.reason, current.mode = EMPTY, detail, vendor.posting
         current.digest = voucher_digest(voucher, vendor.posting)

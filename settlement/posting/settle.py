@@ -31,6 +31,7 @@ from settlement.domain.posting_rules import (
     POSTED, POSTING,
     DayState, Step, next_step, settled_status, voucher_digest,
 )
+from settlement.domain.text import N_, tr
 from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher
 from settlement.posting.faults import crash_point
@@ -59,6 +60,10 @@ class Outcome:
         return self.status in NEEDS_ATTENTION or self.holds_vendor
 
 
+# The message of a day found settled already (catch-up counts the days it did not post by it).
+ALREADY_SETTLED = N_("already settled")
+
+
 def no_claim(vendor_id: str) -> AbstractContextManager[bool]:
     """The claim for a single process: always granted."""
     return nullcontext(True)
@@ -75,17 +80,18 @@ def no_confirmation(vendor: Vendor, day: date) -> str | None:
 
 def missing_reason(vendor: Vendor, day: date) -> str:
     """Why an open day with no data waits, and what ends the wait."""
-    return (f"no sales data for {day.isoformat()}, a day {vendor.id} is open (open_days, closed_dates, holidays): "
-            "import the day's export, or if the shop was closed: settlement day close "
-            f'--vendor {vendor.id} --date {day.isoformat()} --reason "..."'
-            + ("; later days wait (strict_days)" if vendor.strict_days else ""))
+    reason = tr("no sales data for {day}, a day {vendor} is open (open_days, closed_dates, holidays): import the "
+                "day's export, or if the shop was closed: settlement day close --vendor {vendor} --date {date} "
+                "--reason \"...\"", day=day, vendor=vendor.id, date=day.isoformat())
+    return reason + tr("; later days wait (strict_days)") if vendor.strict_days else reason
 
 
 def held_reason(vendor: Vendor, state: DayState) -> str:
     """Why a changed posted day waits, and what ends the wait."""
-    return (f"data changed after posting; corrections = \"hold\": nothing is reversed until "
-            f"settlement approve --vendor {vendor.id} --date {state.business_day.isoformat()} "
-            f"(then the next run reverses {state.settlement_key} and posts v{state.version + 1})")
+    return tr("data changed after posting; corrections = \"hold\": nothing is reversed until settlement approve "
+              "--vendor {vendor} --date {date} (then the next run reverses {key} and posts v{version})",
+              vendor=vendor.id, date=state.business_day.isoformat(), key=state.settlement_key,
+              version=state.version + 1)
 
 
 @dataclass
@@ -141,9 +147,9 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
     if state.status in (HELD, APPROVED) and step in (Step.SETTLED_ALREADY, Step.DOCUMENT):
         # The data went back to what was posted: nothing to correct any more.
         state.status, state.reason = settled_status(state), ""
-        ctx.state.save(state, "unchanged", "the data is again what was posted: no correction needed")
+        ctx.state.save(state, "unchanged", tr("the data is again what was posted: no correction needed"))
     if step == Step.SETTLED_ALREADY:
-        return Outcome(vendor.id, day, state.status, "already settled")
+        return Outcome(vendor.id, day, state.status, tr(ALREADY_SETTLED))
     if step == Step.DOCUMENT:
         return _document(ctx, target, vendor, state, voucher, _sent_booking(ctx, vendor, state, voucher), resumed=True)
     if step == Step.MISSING:
@@ -162,8 +168,9 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
         lock = target.locked(vendor, day)
         if lock is not None:
             # The ledger would refuse the reversal (and the new version): send nothing, say why.
-            reason = (f"the data changed after posting, but {target.title} has locked {day.isoformat()} ({lock}); "
-                      f"nothing was sent: reopen the period in {target.title} or correct by hand, then run again")
+            reason = tr("the data changed after posting, but {ledger} has locked {day} ({lock}); nothing was sent: "
+                        "reopen the period in {ledger} or correct by hand, then run again",
+                        ledger=target.title, day=day, lock=lock)
             if state.status != CORRECTION_BLOCKED or state.reason != reason:
                 state.status, state.reason = CORRECTION_BLOCKED, reason
                 ctx.state.save(state, "correction-blocked", reason)
@@ -173,9 +180,9 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
         except LedgerError as exc:
             # The posted version stays in the ledger untouched; nothing new is posted until it is reversed.
             state.status = CORRECTION_FAILED
-            state.reason = (f"the data changed after posting, but {target.title} did not reverse "
-                            f"{state.settlement_key} ({exc}); reopen the period in {target.title} or correct "
-                            "by hand, then run again")
+            state.reason = tr("the data changed after posting, but {ledger} did not reverse {key} ({problem}); "
+                              "reopen the period in {ledger} or correct by hand, then run again",
+                              ledger=target.title, key=state.settlement_key, problem=str(exc))
             ctx.state.save(state, "reverse-failed", state.reason)
             return Outcome(vendor.id, day, CORRECTION_FAILED, state.reason)
         # After the reversal a day without data is what the changed data says: settled empty.
@@ -184,17 +191,18 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
         # Why there is nothing: closed by the calendar, or the source said so (a correction that
         # left the day without sales is the source saying so too).
         why = closed or ctx.confirmed_empty(vendor, day)
-        message = f"closed ({why}): nothing to post" if why else "no sales: nothing to post"
+        message = tr("closed ({why}): nothing to post", why=why) if why else tr("no sales: nothing to post")
         state.status, state.digest, state.reason, state.mode = EMPTY, digest, "", vendor.posting
         ctx.state.save(state, "empty", message)
         return Outcome(vendor.id, day, EMPTY, message)
     outcome = _post(ctx, target, vendor, state, voucher, digest)
     if closed is not None and outcome.status in (POSTED, DOCUMENTED):
         # Settled as the data says, but a person should know the calendar and the data disagree.
-        warning = f"{vendor.id} {day.isoformat()} is a closed day ({closed}) but has sales; settled as usual"
+        warning = tr("{vendor} {day} is a closed day ({closed}) but has sales; settled as usual",
+                     vendor=vendor.id, day=day, closed=closed)
         log.warning("%s", warning)
         ctx.state.save(state, "closed-day-data", warning)
-        return replace(outcome, message=f"{outcome.message}; warning: {warning}")
+        return replace(outcome, message=tr("{message}; warning: {warning}", message=outcome.message, warning=warning))
     return outcome
 
 
@@ -211,7 +219,7 @@ def _post(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayS
     key = settlement_key(vendor.id, state.business_day, state.version)
     booking = ctx.booking(vendor, voucher, key)
     uncertain = state.status == POSTING and state.settlement_key == key
-    stopped = send_booking(ctx, target, vendor, state, booking, vendor.posting, digest, uncertain, "the posting", _ids)
+    stopped = send_booking(ctx, target, vendor, state, booking, vendor.posting, digest, uncertain, tr("the posting"), _ids)
     return stopped or _document(ctx, target, vendor, state, voucher, booking)
 
 
@@ -226,7 +234,8 @@ def send_booking(ctx, target: LedgerTarget, vendor: Vendor, state: DayState, boo
             adopt_parts(ctx, target, vendor, state, booking)
         except LedgerError as exc:
             # Nothing is sent while we cannot tell what the ledger holds; the state stays `posting`.
-            state.reason = f"could not look {key} up in {target.title}: {exc.reason}"
+            state.reason = tr("could not look {key} up in {ledger}: {problem}", key=key, ledger=target.title,
+                              problem=exc.reason)
             ctx.state.save(state, "lookup-failed", state.reason)
             return Outcome(vendor.id, state.business_day, POSTING, state.reason, isinstance(exc, CredentialRefused))
     state.settlement_key, state.mode, state.digest = key, mode, digest
@@ -238,7 +247,8 @@ def send_booking(ctx, target: LedgerTarget, vendor: Vendor, state: DayState, boo
                 state.ref.update(send_part_once(ctx, target, vendor, state, booking, part))
         state.ref = dict(target.complete(vendor, booking, state.ref))
     except LedgerRefused as exc:
-        state.status, state.reason = FAILED, f"{target.title} refused {what}: {exc}"
+        state.status, state.reason = FAILED, tr("{ledger} refused {what}: {problem}", ledger=target.title,
+                                                 what=what, problem=str(exc))
         ctx.state.save(state, "refused", state.reason)
         return Outcome(vendor.id, state.business_day, FAILED, state.reason)
     except LedgerError as exc:
@@ -256,7 +266,7 @@ def begin_part(ctx: PostingContext, state: DayState, what: str) -> None:
     """Record `posting` (and count the attempt) before anything is sent."""
     state.status = POSTING
     state.attempts += 1
-    ctx.state.save(state, "sending", f"{what} attempt {state.attempts}")
+    ctx.state.save(state, "sending", tr("{what} attempt {n}", what=what, n=state.attempts))
     crash_point("before_send", what)
 
 
@@ -266,11 +276,13 @@ def send_part_once(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, st
     try:
         ref = target.send(vendor, booking, part)
     except LedgerAmbiguous as exc:
-        ctx.state.save(state, "unclear", f"{part.name}: {exc}; looking the key up in {target.title}")
+        ctx.state.save(state, "unclear", tr("{part}: {problem}; looking the key up in {ledger}", part=part.name,
+                                            problem=str(exc), ledger=target.title))
         found = target.find(vendor, booking, part, state.business_day)
         if found is None:
             raise
-        ctx.state.save(state, "adopted", f"{part.name} {found[part.ref_key]} found in {target.title} after an unclear answer")
+        ctx.state.save(state, "adopted", tr("{part} {id} found in {ledger} after an unclear answer", part=part.name,
+                                            id=found[part.ref_key], ledger=target.title))
         return found
     crash_point("after_send", part.name)
     ctx.state.save(state, "sent", f"{part.name} {ref[part.ref_key]}")
@@ -286,14 +298,15 @@ def adopt_parts(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state
         if found is not None:
             state.ref.update(found)
             what = "transaction" if part.ref_key == "transaction_id" else part.name
-            ctx.state.save(state, "adopted", f"{what} {found[part.ref_key]} found in {target.title}")
-    ctx.state.save(state, "looked-up", f"after an interrupted run: {_ids(state)}")
+            ctx.state.save(state, "adopted", tr("{part} {id} found in {ledger}", part=what, id=found[part.ref_key],
+                                                ledger=target.title))
+    ctx.state.save(state, "looked-up", tr("after an interrupted run: {ids}", ids=_ids(state)))
 
 
 def reverse_posted(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayState, why: str) -> None:
     """Reverse a posted version visibly, then make room for the next version of the key."""
     target.reverse(vendor, state.ref, f"Korrigering: {why}; erstattes av v{state.version + 1} {state.settlement_key}")
-    detail = f"reversed {_ids(state)}: {why}"
+    detail = tr("reversed {ids}: {why}", ids=_ids(state), why=why)
     state.version += 1
     state.corrections += 1
     state.status, state.ref, state.booking = "", {}, None
@@ -327,7 +340,8 @@ def keep_and_attach(store, target: LedgerTarget, vendor: Vendor, state: DayState
     except OSError as exc:
         # A full disk or a read-only volume: the posting stands; the report is made again and
         # attached on the next run.
-        state.reason = f"posted, but the report could not be kept at {local}: {exc.strerror or exc}"
+        state.reason = tr("posted, but the report could not be kept at {path}: {problem}", path=str(local),
+                          problem=exc.strerror or str(exc))
         store.save(state, "report-not-kept", state.reason)
         return Outcome(vendor.id, state.business_day, POSTED, state.reason)
     try:
@@ -335,28 +349,32 @@ def keep_and_attach(store, target: LedgerTarget, vendor: Vendor, state: DayState
             existing = target.find_attachment(vendor, state.ref)
             if existing is not None:
                 state.status, state.attachment, state.reason = DOCUMENTED, existing, ""
-                store.save(state, "documented", f"report already attached in {target.title} ({existing})")
+                store.save(state, "documented", tr("report already attached in {ledger} ({location})",
+                                                   ledger=target.title, location=existing))
                 return Outcome(vendor.id, state.business_day, DOCUMENTED, ids(state))
         try:
             location = target.attach(vendor, state.ref, filename, pdf)
         except LedgerAmbiguous as exc:
-            store.save(state, "unclear", f"attachment: {exc}; looking for it in {target.title}")
+            store.save(state, "unclear", tr("attachment: {problem}; looking for it in {ledger}", problem=str(exc),
+                                            ledger=target.title))
             location = target.find_attachment(vendor, state.ref)
             if location is None:
                 raise
         if location is None:
-            return Outcome(vendor.id, state.business_day, POSTED, "nothing to attach to")
+            return Outcome(vendor.id, state.business_day, POSTED, tr("nothing to attach to"))
     except LedgerError as exc:
         # It stays `posted`: the next run looks for the attachment before uploading again.
-        state.reason = f"posted, but the report could not be attached: {exc.reason}"
+        state.reason = tr("posted, but the report could not be attached: {problem}", problem=exc.reason)
         store.save(state, "attach-failed", state.reason)
         return Outcome(vendor.id, state.business_day, POSTED, state.reason)
     crash_point("after_attach")
     state.status, state.attachment, state.reason = DOCUMENTED, location, ""
-    store.save(state, "documented", f"{filename} → {location}; kept at {local}")
+    store.save(state, "documented", tr("{file} → {location}; kept at {path}", file=filename, location=location,
+                                       path=str(local)))
     return Outcome(vendor.id, state.business_day, DOCUMENTED, ids(state))
 
 
 def _ids(state: DayState) -> str:
     described = describe_ref(state.ref)
-    return f"key {state.settlement_key}" + (f", {described}" if described else "")
+    key = tr("key {key}", key=state.settlement_key)
+    return f"{key}, {described}" if described else key

@@ -13,6 +13,8 @@ from datetime import date, datetime
 from typing import Any
 
 from settlement.domain.posting_rules import HELD, MISSING, NEEDS_ATTENTION, SETTLED, DayState
+from settlement.domain import text
+from settlement.domain.text import N_, tr
 from settlement.domain.vendors import Vendor
 from settlement.posting.catchup import closed_days
 from settlement.store.posting_state import PostingState
@@ -22,7 +24,34 @@ from settlement.store.posting_state import PostingState
 JSON_REF_KEYS = ("sale_id", "transaction_id", "journal_entry_id")
 
 CHANGED = "changed"
-CHANGED_REASON = "data changed after posting: the next run corrects it"
+CHANGED_REASON = N_("data changed after posting: the next run corrects it")
+
+# The states the web page does not name (settlement.web.states.KNOWN names the others), in bokmål.
+_MORE_STATES_NB = {
+    "correction-blocked": "Korrigering stoppet",
+    "error": "Feil",
+    "ledger credential": "Tilgang til regnskapssystemet",
+    "settled": "Gjort opp",
+    "skipped": "Hoppet over",
+    "credential": "Tilgang",
+}
+
+
+def shown_state(status: str) -> str:
+    """A day's state as a person reads it: the state itself in English, the web page's label in
+    bokmål ("blocked" → "Stoppet"); a state no one named is shown as it is."""
+    if text.language().code == "en":
+        return status
+    from settlement.web.states import KNOWN, label  # the same words as the web page's
+
+    if status in KNOWN:
+        return label(status)
+    return _MORE_STATES_NB.get(status, status)
+
+
+def state_word(status: str) -> str:
+    """A state inside a sentence: the state itself in English, the label in lower case in bokmål."""
+    return status if text.language().code == "en" else shown_state(status).lower()
 
 # The digest of a vendor-day's voucher as the store holds it now (voucher_digest), or None when it
 # cannot be told; passed in so that this module reads no sales.
@@ -137,7 +166,7 @@ def vendor_status(vendor: Vendor, days: Iterable[DayState], now: datetime,
         corrections=tuple(Correction(s.business_day, s.version, s.settlement_key, s.corrections)
                           for s in ordered if s.corrections),
         days=ordered,
-        changed=tuple(Changed(d, known[d].status) for d in sorted(settled)
+        changed=tuple(Changed(d, known[d].status, tr(CHANGED_REASON)) for d in sorted(settled)
                       if digests is not None and _differs(digests(vendor, d), known[d].digest)),
         missing=tuple(Attention(s.business_day, s.status, s.reason, s.attempts)
                       for s in ordered if s.status == MISSING),
@@ -172,8 +201,13 @@ class CheckProblem:
     reason: str
 
     def line(self) -> str:
-        where = f"{self.vendor} {self.day.isoformat()} " if self.vendor and self.day else ""
-        return f"{where}{self.status}: {self.reason}" if self.reason else f"{where}{self.status}"
+        status = state_word(self.status)
+        if self.vendor and self.day:
+            if self.reason:
+                return tr("{vendor} {day} {status}: {reason}", vendor=self.vendor, day=self.day, status=status,
+                          reason=self.reason)
+            return tr("{vendor} {day} {status}", vendor=self.vendor, day=self.day, status=status)
+        return tr("{status}: {reason}", status=status, reason=self.reason) if self.reason else status
 
     def to_json(self) -> dict[str, Any]:
         return {"vendor": self.vendor, "date": self.day.isoformat() if self.day else None,

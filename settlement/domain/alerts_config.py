@@ -33,6 +33,7 @@ from datetime import timedelta
 from typing import Any
 
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 
 ALERTS_KEY = "alerts"  # the top-level table
 VENDOR_ALERT_KEYS = frozenset({"alerts_to"})  # the keys a [[vendors]] table may carry for alerts
@@ -95,21 +96,22 @@ def _line_of(text: str, pattern: str) -> int | None:
 
 def _addresses(value: Any, what: str) -> tuple[str, ...]:
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{what} must be a list of e-mail addresses, like [\"regnskap@example.no\"]")
+        raise ValueError(tr("{key} must be a list of e-mail addresses, like {example}", key=what,
+                            example='["regnskap@example.no"]'))
     found = tuple(v.strip() for v in value)
     for address in found:
         if not _ADDRESS.fullmatch(address):
-            raise ValueError(f"{what}: {address!r} is not an e-mail address")
+            raise ValueError(tr("{key}: {address!r} is not an e-mail address", key=what, address=address))
     return found
 
 
 def _webhooks(value: Any) -> tuple[str, ...]:
     if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-        raise ValueError('must be a list of URLs, like ["https://hooks.slack.com/services/..."]')
+        raise ValueError(tr("must be a list of URLs, like {example}", example='["https://hooks.slack.com/services/..."]'))
     urls = tuple(v.strip() for v in value)
     for url in urls:
         if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
-            raise ValueError(f"{url!r} is not an http(s) URL")
+            raise ValueError(tr("{url!r} is not an http(s) URL", url=url))
     return urls
 
 
@@ -117,34 +119,34 @@ def _grace(value: Any) -> timedelta:
     """"30m", "2h", "1h30m" or "0m" (at most 48h)."""
     match = re.fullmatch(r"(?:([0-9]{1,2})h)?(?:([0-9]{1,4})m)?", value.strip()) if isinstance(value, str) else None
     if match is None or not value.strip():
-        raise ValueError('must be a duration like "30m", "2h" or "1h30m"')
+        raise ValueError(tr('must be a duration like "30m", "2h" or "1h30m"'))
     grace = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0))
     if grace > timedelta(hours=48):
-        raise ValueError(f"{value.strip()!r} is longer than 48h")
+        raise ValueError(tr("{value!r} is longer than {hours}h", value=value.strip(), hours=48))
     return grace
 
 
 def _email(value: Any) -> EmailConfig:
     if not isinstance(value, dict):
-        raise ValueError("must be a table [alerts.email]")
+        raise ValueError(tr("must be a table [alerts.email]"))
     unknown = sorted(set(value) - set(_EMAIL_KEYS))
     if unknown:
-        raise ValueError(f"unknown key {unknown[0]!r} (expected {', '.join(_EMAIL_KEYS)})")
+        raise ValueError(tr("unknown key {key!r} (expected {keys})", key=unknown[0], keys=", ".join(_EMAIL_KEYS)))
     for key in ("host", "from", "to"):
         if key not in value:
-            raise ValueError(f"missing required key {key!r}")
+            raise ValueError(tr("missing required key {key!r}", key=key))
     host = value["host"]
     if not isinstance(host, str) or not host.strip():
-        raise ValueError("host must be the SMTP server's name")
+        raise ValueError(tr("host must be the SMTP server's name"))
     port = value.get("port", 587)
     if isinstance(port, bool) or not isinstance(port, int) or not 0 < port < 65536:
-        raise ValueError("port must be a port number (587 for submission with STARTTLS, 465 is not supported)")
+        raise ValueError(tr("port must be a port number (587 for submission with STARTTLS, 465 is not supported)"))
     starttls = value.get("starttls", True)
     if not isinstance(starttls, bool):
-        raise ValueError("starttls must be true or false")
+        raise ValueError(tr("starttls must be true or false"))
     user = value.get("user", "")
     if not isinstance(user, str):
-        raise ValueError("user must be a text")
+        raise ValueError(tr("user must be a text"))
     [sender] = _addresses([value["from"]], "from")
     return EmailConfig(host.strip(), sender, _addresses(value["to"], "to"), port, starttls, user.strip())
 
@@ -161,29 +163,29 @@ def parse_alerts(document: Mapping[str, Any], text: str, file: str) -> tuple[Ale
     email = None
     if not isinstance(table, dict):
         table = {}
-        problems.append(error("`alerts` must be a table [alerts]", file=file, line=line))
+        problems.append(error(tr("`alerts` must be a table [alerts]"), file=file, line=line))
     grace = timedelta(0)
     for key in sorted(set(table) - {"webhooks", "email", "missing_grace"}):
-        problems.append(error(f"[alerts]: unknown key {key!r} (expected webhooks, missing_grace, [alerts.email])",
+        problems.append(error(tr("[alerts]: unknown key {key!r} (expected webhooks, missing_grace, [alerts.email])", key=key),
                               file=file,
                               line=_line_of(text, rf"^{re.escape(key)}\s*=") or line, column=key))
     if "webhooks" in table:
         try:
             webhooks = _webhooks(table["webhooks"])
         except ValueError as exc:
-            problems.append(error(f"[alerts]: key 'webhooks' {exc}", file=file, column="webhooks",
+            problems.append(error(tr("[alerts]: key 'webhooks' {reason}", reason=exc), file=file, column="webhooks",
                                   line=_line_of(text, r"^webhooks\s*=") or line))
     if "missing_grace" in table:
         try:
             grace = _grace(table["missing_grace"])
         except ValueError as exc:
-            problems.append(error(f"[alerts]: key 'missing_grace' {exc}", file=file, column="missing_grace",
+            problems.append(error(tr("[alerts]: key 'missing_grace' {reason}", reason=exc), file=file, column="missing_grace",
                                   line=_line_of(text, r"^missing_grace\s*=") or line))
     if "email" in table:
         try:
             email = _email(table["email"])
         except ValueError as exc:
-            problems.append(error(f"[alerts.email]: {exc}", file=file,
+            problems.append(error(tr("[alerts.email]: {reason}", reason=exc), file=file,
                                   line=_line_of(text, r"^\[\s*alerts\.email\s*\]") or line))
     recipients: dict[str, tuple[str, ...]] = {}
     entries = document.get("vendors", [])
@@ -194,12 +196,12 @@ def parse_alerts(document: Mapping[str, Any], text: str, file: str) -> tuple[Ale
         try:
             recipients[label] = _addresses(entry["alerts_to"], "alerts_to")
         except ValueError as exc:
-            problems.append(error(f"vendor {label}: key 'alerts_to': {exc}", file=file, ref=label,
+            problems.append(error(tr("vendor {vendor}: key 'alerts_to': {reason}", vendor=label, reason=exc), file=file, ref=label,
                                   column="alerts_to", line=_line_of(text, r"^alerts_to\s*=")))
             continue
         if "email" not in table:
-            problems.append(error(f"vendor {label}: key 'alerts_to' needs an [alerts.email] table (the SMTP "
-                                  "server its alerts are sent through)", file=file, ref=label, column="alerts_to",
+            problems.append(error(tr("vendor {vendor}: key 'alerts_to' needs an [alerts.email] table (the SMTP "
+                                     "server its alerts are sent through)", vendor=label), file=file, ref=label, column="alerts_to",
                                   line=_line_of(text, r"^alerts_to\s*=")))
     return AlertsConfig(webhooks, email, recipients, grace), problems
 

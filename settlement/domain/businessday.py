@@ -17,6 +17,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
 
+from settlement.domain.text import tr
+
 
 def business_day(moment: datetime, tz: ZoneInfo, day_start: time) -> date:
     """The business day an aware instant belongs to."""
@@ -52,12 +54,13 @@ def parse_timestamp(text: str, tz: ZoneInfo) -> datetime:
     """
     value = text.strip()
     if not value.isascii():
-        raise ValueError(f"not an ISO 8601 timestamp: {text!r}")
+        raise ValueError(tr("not an ISO 8601 timestamp: {value!r}", value=text))
     if value.endswith(("Z", "z")):
         value = value[:-1] + "+00:00"
     moment = datetime.fromisoformat(value)
     if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
-        raise TimestampError(f"year {moment.year} is not plausible (expected {EARLIEST_YEAR} to {LATEST_YEAR})")
+        raise TimestampError(tr("year {year} is not plausible (expected {earliest} to {latest})", year=moment.year,
+                                earliest=EARLIEST_YEAR, latest=LATEST_YEAR))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(timezone.utc)

@@ -15,10 +15,16 @@ from datetime import date
 from typing import Any
 
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import N_, tr
 
 EVERY_DAY = frozenset(range(7))
 HOLIDAY_CALENDARS = ("NO",)  # the public-holiday calendars `holidays` may name
 WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+# Why a vendor is closed on a weekday it does not open, by weekday (Monday 0); tr() when shown.
+_CLOSED_ON = (N_("closed on Mondays (open_days)"), N_("closed on Tuesdays (open_days)"),
+              N_("closed on Wednesdays (open_days)"), N_("closed on Thursdays (open_days)"),
+              N_("closed on Fridays (open_days)"), N_("closed on Saturdays (open_days)"),
+              N_("closed on Sundays (open_days)"))
 
 # Weekday names as people write them, English and Norwegian, long and short (Monday is 0).
 _WEEKDAYS = {
@@ -40,7 +46,7 @@ def parse_weekdays(value: Any) -> frozenset[int]:
     Raises ValueError naming what is not a weekday.
     """
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-        raise ValueError('must be a list of weekdays like ["mon", "tue", "wed", "thu", "fri", "sat"]')
+        raise ValueError(tr("must be a list of weekdays like {example}", example='["mon", "tue", "wed", "thu", "fri", "sat"]'))
     days, unknown = set(), []
     for name in value:
         key = name.strip().casefold().rstrip(".")
@@ -49,8 +55,8 @@ def parse_weekdays(value: Any) -> frozenset[int]:
         else:
             unknown.append(name)
     if unknown:
-        raise ValueError(f"names no weekday: {', '.join(repr(u) for u in unknown)} "
-                         "(e.g. mon, tue, ... or man, tir, ons, tor, fre, lør, søn)")
+        raise ValueError(tr("names no weekday: {names} (e.g. mon, tue, ... or man, tir, ons, tor, fre, lør, søn)",
+                            names=", ".join(repr(u) for u in unknown)))
     return frozenset(days)
 
 
@@ -59,7 +65,8 @@ def parse_closed_dates(value: Any) -> tuple[date | str, ...]:
     list or one file name → the dates and the file names, in the order given."""
     items = [value] if isinstance(value, str) else value
     if not isinstance(items, list):
-        raise ValueError('must be a list of dates like [2026-12-24, 2026-12-31] and/or CSV file names ("stengt.csv")')
+        raise ValueError(tr("must be a list of dates like {example} and/or CSV file names ({file})",
+                            example="[2026-12-24, 2026-12-31]", file='"stengt.csv"'))
     parsed: list[date | str] = []
     for item in items:
         if isinstance(item, date) and not hasattr(item, "hour"):
@@ -68,11 +75,11 @@ def parse_closed_dates(value: Any) -> tuple[date | str, ...]:
             try:
                 parsed.append(date.fromisoformat(item.strip()))
             except ValueError:
-                raise ValueError(f"{item!r} is not a date YYYY-MM-DD") from None
+                raise ValueError(tr("{value!r} is not a date YYYY-MM-DD", value=item)) from None
         elif isinstance(item, str) and item.strip().lower().endswith(".csv"):
             parsed.append(item.strip())
         else:
-            raise ValueError(f"{item!r} is neither a date YYYY-MM-DD nor a CSV file name (.csv)")
+            raise ValueError(tr("{value!r} is neither a date YYYY-MM-DD nor a CSV file name (.csv)", value=item))
     return tuple(parsed)
 
 
@@ -94,7 +101,7 @@ def parse_dates_csv(text: str, file: str) -> tuple[list[tuple[date, str]], list[
         try:
             day = date.fromisoformat(first)
         except ValueError:
-            problems.append(error(f"{first!r} is not a date YYYY-MM-DD", file=file, line=number, value=first))
+            problems.append(error(tr("{value!r} is not a date YYYY-MM-DD", value=first), file=file, line=number, value=first))
             continue
         found.append((day, rest.strip().strip('"') or "closed_dates"))
     return found, problems
@@ -115,5 +122,5 @@ def closed_reason(open_days: frozenset[int], closed: Iterable[tuple[date, str]],
     if why is not None:
         return why
     if day.weekday() not in open_days:
-        return f"closed on {WEEKDAY_NAMES[day.weekday()]}s (open_days)"
+        return tr(_CLOSED_ON[day.weekday()])
     return None

@@ -18,6 +18,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from settlement.domain.text import tr
+
 PROVIDERS = ("stripe", "vipps", "klarna")
 # Where the net of a payout is booked: the bank, or money on its way to it (the bank
 # reconciliation then moves it), by ledger key.
@@ -63,14 +65,17 @@ def _text(entry: dict, name: str, where: str, required: bool = True) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         value = str(value)  # a Vipps merchant serial number written as a number
     if not isinstance(value, str) or (required and not value.strip()):
-        raise ValueError(f"{where}: {name!r} must be a non-empty text" if required else f"{where}: {name!r} must be a text")
+        if required:
+            raise ValueError(tr("{where}: {name!r} must be a non-empty text", where=where, name=name))
+        raise ValueError(tr("{where}: {name!r} must be a text", where=where, name=name))
     return value.strip()
 
 
 def _key(entry: dict, name: str, where: str, default: str) -> str:
     value = _text(entry, name, where, required=False) or default
     if value and not _LEDGER_KEY.fullmatch(value):
-        raise ValueError(f"{where}: {name!r} must be a ledger key such as \"payment_stripe\" (got {value!r})")
+        raise ValueError(tr('{where}: {name!r} must be a ledger key such as "payment_stripe" (got {value!r})',
+                            where=where, name=name, value=value))
     return value
 
 
@@ -78,35 +83,39 @@ def parse_payouts(value: Any) -> tuple[PayoutAccount, ...]:
     """vendors.toml `payouts`: a list of tables (or one table); ValueError names the entry and field."""
     entries = [value] if isinstance(value, dict) else value
     if not isinstance(entries, list) or not entries:
-        raise ValueError('must be a list of tables such as [{ provider = "stripe", account = "acct_1", '
-                         'payment = "payment_stripe" }]')
+        raise ValueError(tr("must be a list of tables such as {example}",
+                            example='[{ provider = "stripe", account = "acct_1", payment = "payment_stripe" }]'))
     accounts: list[PayoutAccount] = []
     for number, entry in enumerate(entries, start=1):
-        where = f"entry {number}"
+        where = tr("entry {number}", number=number)
         if not isinstance(entry, dict):
-            raise ValueError(f"{where} must be a table with provider, account and payment")
+            raise ValueError(tr("{where} must be a table with provider, account and payment", where=where))
         unknown = sorted(set(entry) - _FIELDS)
         if unknown:
-            raise ValueError(f"{where}: unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(_FIELDS))}")
+            raise ValueError(tr("{where}: unknown field(s) {fields}; allowed: {allowed}", where=where,
+                                fields=", ".join(unknown), allowed=", ".join(sorted(_FIELDS))))
         provider = _text(entry, "provider", where)
         if provider not in PROVIDERS:
-            raise ValueError(f"{where}: provider {provider!r} is not one of {', '.join(PROVIDERS)}")
+            raise ValueError(tr("{where}: provider {provider!r} is not one of {options}", where=where, provider=provider,
+                                options=", ".join(PROVIDERS)))
         fee_vat = _text(entry, "fee_vat", where, required=False) or None
         if fee_vat is not None and not fee_vat.isdigit():
-            raise ValueError(f"{where}: fee_vat must be a VAT code such as \"1\" (got {fee_vat!r})")
+            raise ValueError(tr('{where}: fee_vat must be a VAT code such as "1" (got {value!r})', where=where, value=fee_vat))
         net_to = _key(entry, "net_to", where, "payout_bank")
         if net_to not in NET_KEYS:
-            raise ValueError(f"{where}: net_to must be one of {', '.join(NET_KEYS)}")
+            raise ValueError(tr("{where}: net_to must be one of {options}", where=where, options=", ".join(NET_KEYS)))
         account = PayoutAccount(
             provider=provider, account=_text(entry, "account", where), payment=_key(entry, "payment", where, ""),
             store_ref=_text(entry, "store_ref", where, required=False), fee_vat=fee_vat, net_to=net_to,
             adjustments=_key(entry, "adjustments", where, ""),
         )
         if not account.payment:
-            raise ValueError(f"{where}: missing field 'payment' (the clearing account's ledger key, e.g. payment_stripe)")
+            raise ValueError(tr("{where}: missing field 'payment' (the clearing account's ledger key, e.g. payment_stripe)",
+                                where=where))
         if any(a.provider == account.provider and a.account == account.account and a.store_ref == account.store_ref
                for a in accounts):
-            raise ValueError(f"{where}: {provider} account {account.account!r} is named twice")
+            raise ValueError(tr("{where}: {provider} account {account!r} is named twice", where=where, provider=provider,
+                                account=account.account))
         accounts.append(account)
     return tuple(accounts)
 

@@ -27,6 +27,7 @@ from settlement.domain.businessday import closing_instant, last_closed_day
 from settlement.domain.calendar import EVERY_DAY, HOLIDAY_CALENDARS, closed_reason, parse_closed_dates, parse_weekdays
 from settlement.domain.payout_config import PayoutAccount, parse_payouts
 from settlement.domain.problems import Problem, error, warning
+from settlement.domain.text import tr
 
 VENDOR_ID = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")  # always fullmatch: `$` would let "shop\n" through
 POSTING_MODES = ("journal", "cash_sale")
@@ -157,7 +158,7 @@ class Vendor:
 
 def _text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be a non-empty text")
+        raise ValueError(tr("must be a non-empty text"))
     return value.strip()
 
 
@@ -165,7 +166,7 @@ def _vendor_id(value: Any) -> str:
     _text(value)
     text = value  # not stripped: an id is used as it is in file names and commands
     if not VENDOR_ID.fullmatch(text):
-        raise ValueError("must be lower-case letters, digits, '-' or '_' (it is used in file names)")
+        raise ValueError(tr("must be lower-case letters, digits, '-' or '_' (it is used in file names)"))
     return text
 
 
@@ -174,7 +175,7 @@ def _timezone(value: Any) -> str:
     try:
         ZoneInfo(text)
     except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {text!r} (e.g. Europe/Oslo)") from None
+        raise ValueError(tr("unknown time zone {zone!r} (e.g. Europe/Oslo)", zone=text)) from None
     return text
 
 
@@ -183,16 +184,16 @@ def _clock(value: Any) -> time:
         return value
     text = _text(value)
     if not re.fullmatch(r"[0-9]{1,2}:[0-9]{2}", text):
-        raise ValueError(f"{text!r} is not a time of day HH:MM")
+        raise ValueError(tr("{value!r} is not a time of day HH:MM", value=text))
     hours, minutes = map(int, text.split(":"))
     if hours > 23 or minutes > 59:
-        raise ValueError(f"{text!r} is not a time of day HH:MM")
+        raise ValueError(tr("{value!r} is not a time of day HH:MM", value=text))
     return time(hours, minutes)
 
 
 def _duration(value: Any) -> timedelta:
     """`"30m"`, `"2h"`, `"1h30m"` (or `"0m"`) → a timedelta of at most MAX_SETTLE_DELAY."""
-    hint = 'must be a duration like "30m", "2h" or "1h30m"'
+    hint = tr('must be a duration like "30m", "2h" or "1h30m"')
     if not isinstance(value, str):
         raise ValueError(hint)
     match = re.fullmatch(r"(?:([0-9]{1,2})h)?(?:([0-9]{1,4})m)?", value.strip())
@@ -200,7 +201,7 @@ def _duration(value: Any) -> timedelta:
         raise ValueError(hint)
     delay = timedelta(hours=int(match[1] or 0), minutes=int(match[2] or 0))
     if delay > MAX_SETTLE_DELAY:
-        raise ValueError(f"{value.strip()!r} is longer than {MAX_SETTLE_DELAY.seconds // 3600}h")
+        raise ValueError(tr("{value!r} is longer than {hours}h", value=value.strip(), hours=MAX_SETTLE_DELAY.seconds // 3600))
     return delay
 
 
@@ -212,14 +213,14 @@ def _date(value: Any) -> date:
             return date.fromisoformat(value.strip())
         except ValueError:
             pass
-    raise ValueError("must be a date YYYY-MM-DD")
+    raise ValueError(tr("must be a date YYYY-MM-DD"))
 
 
 def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         text = _text(value)
         if text not in options:
-            raise ValueError(f"{text!r} is not one of {', '.join(options)}")
+            raise ValueError(tr("{value!r} is not one of {options}", value=text, options=", ".join(options)))
         return text
 
     return parse
@@ -227,7 +228,7 @@ def _choice(options: tuple[str, ...]) -> Callable[[Any], str]:
 
 def _project_id(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise ValueError("must be the Fiken projectId, a positive whole number")
+        raise ValueError(tr("must be the Fiken projectId, a positive whole number"))
     return value
 
 
@@ -237,28 +238,28 @@ def _dimension(value: Any) -> str:
         return str(value)
     text = _text(value)
     if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,31}", text):
-        raise ValueError(f"{text!r} is not a department or project number as the ledger shows it")
+        raise ValueError(tr("{value!r} is not a department or project number as the ledger shows it", value=text))
     return text
 
 
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise ValueError("must be true or false")
+        raise ValueError(tr("must be true or false"))
     return value
 
 
 def _registers(value: Any) -> tuple[SaftRegister, ...]:
     if not isinstance(value, list):
-        raise ValueError('must be a list like [{company = "999999999", register = "1"}]')
+        raise ValueError(tr('must be a list like {example}', example='[{company = "999999999", register = "1"}]'))
     registers = []
     for item in value:
         if isinstance(item, str):
             item = {"register": item}
         if not isinstance(item, dict) or "register" not in item:
-            raise ValueError("each entry needs at least `register`")
+            raise ValueError(tr("each entry needs at least `register`"))
         unknown = set(item) - {"company", "location", "register", "profile"}
         if unknown:
-            raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))} in a register entry")
+            raise ValueError(tr("unknown field(s) {fields} in a register entry", fields=", ".join(sorted(unknown))))
         fields = {k: str(v).strip() for k, v in item.items() if k != "profile"}
         if "profile" in item:
             fields["profile"] = _saft_profile(item["profile"])
@@ -268,17 +269,18 @@ def _registers(value: Any) -> tuple[SaftRegister, ...]:
 
 def _currency_conversion(value: Any) -> CurrencyConversion:
     if not isinstance(value, dict):
-        raise ValueError('must be a table like {rate_source = "order_meta", meta_key = "_exchange_rate"} '
-                         'or {rate_source = "file", file = "rates.csv"}')
+        raise ValueError(tr("must be a table like {example} or {other}",
+                            example='{rate_source = "order_meta", meta_key = "_exchange_rate"}',
+                            other='{rate_source = "file", file = "rates.csv"}'))
     unknown = set(value) - {"rate_source", "meta_key", "file"}
     if unknown:
-        raise ValueError(f"has unknown field(s) {', '.join(sorted(unknown))}")
+        raise ValueError(tr("has unknown field(s) {fields}", fields=", ".join(sorted(unknown))))
     source = value.get("rate_source")
     if source not in RATE_SOURCES:
-        raise ValueError(f"needs rate_source = one of {', '.join(RATE_SOURCES)}")
+        raise ValueError(tr("needs rate_source = one of {options}", options=", ".join(RATE_SOURCES)))
     needed = "meta_key" if source == "order_meta" else "file"
     if not isinstance(value.get(needed), str) or not value[needed].strip():
-        raise ValueError(f"with rate_source = {source!r} needs {needed}")
+        raise ValueError(tr("with rate_source = {source!r} needs {needed}", source=source, needed=needed))
     return CurrencyConversion(source, **{needed: value[needed].strip()})
 
 
@@ -286,30 +288,32 @@ def _saft_profile(value: Any) -> tuple[str, ...]:
     """"standard", one quirk, or a list of quirks (SAFT_QUIRKS) → the quirks, sorted."""
     names = [value] if isinstance(value, str) else value
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-        raise ValueError(f'must be "standard", or one or a list of: {", ".join(SAFT_QUIRKS)}')
+        raise ValueError(tr('must be "standard", or one or a list of: {quirks}', quirks=", ".join(SAFT_QUIRKS)))
     quirks = {n.strip() for n in names} - {"standard"}
     unknown = sorted(quirks - set(SAFT_QUIRKS))
     if unknown:
-        raise ValueError(f"names unknown SAF-T quirk(s) {', '.join(unknown)} (known: standard, {', '.join(SAFT_QUIRKS)})")
+        raise ValueError(tr("names unknown SAF-T quirk(s) {unknown} (known: standard, {known})", unknown=", ".join(unknown),
+                            known=", ".join(SAFT_QUIRKS)))
     return tuple(sorted(quirks))
 
 
 def _woocommerce(value: Any) -> WooCommerceConfig:
     if not isinstance(value, dict):
-        raise ValueError("must be a table with url and credentials")
+        raise ValueError(tr("must be a table with url and credentials"))
     allowed = {"url", "credentials", "trigger_status", "group_by", "sku_prefix_length"}
     unknown = set(value) - allowed
     if unknown:
-        raise ValueError(f"unknown field(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
+        raise ValueError(tr("unknown field(s) {fields}; allowed: {allowed}", fields=", ".join(sorted(unknown)),
+                            allowed=", ".join(sorted(allowed))))
     for needed in ("url", "credentials"):
         if needed not in value:
-            raise ValueError(f"missing field {needed!r}")
+            raise ValueError(tr("missing field {field!r}", field=needed))
     url = _text(value["url"]).rstrip("/")
     if not re.match(r"^https?://", url):
-        raise ValueError(f"url {url!r} must start with https://")
+        raise ValueError(tr("url {url!r} must start with https://", url=url))
     length = value.get("sku_prefix_length", 2)
     if not isinstance(length, int) or isinstance(length, bool) or length < 1:
-        raise ValueError("sku_prefix_length must be a positive whole number")
+        raise ValueError(tr("sku_prefix_length must be a positive whole number"))
     return WooCommerceConfig(
         url=url,
         credentials=_vendor_id(value["credentials"]),
@@ -382,14 +386,14 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        return [], [error(f"not valid TOML: {exc}", file=file)]
+        return [], [error(tr("not valid TOML: {reason}", reason=exc), file=file)]
     problems: list[Problem] = []
     unknown_top = set(document) - {"vendors", ALERTS_KEY}
     for key in sorted(unknown_top):
-        problems.append(error(f"unknown top-level key {key!r} (expected [[vendors]] tables)", file=file))
+        problems.append(error(tr("unknown top-level key {key!r} (expected [[vendors]] tables)", key=key), file=file))
     entries = document.get("vendors", [])
     if not isinstance(entries, list):
-        return [], problems + [error("`vendors` must be [[vendors]] tables", file=file)]
+        return [], problems + [error(tr("`vendors` must be [[vendors]] tables"), file=file)]
     vendors: list[Vendor] = []
     seen_ids: set[str] = set()
     for index, entry in enumerate(entries):
@@ -407,43 +411,43 @@ def parse_vendors(text: str, file: str) -> tuple[list[Vendor], list[Problem]]:
         values: dict[str, Any] = dict(_DEFAULTS)
         ok = True
         for key in sorted(set(entry) - set(_KEYS) - VENDOR_ALERT_KEYS):  # alerts_to: alerts_config
-            problems.append(error(f"vendor {label}: unknown key {key!r}", column=key, **at(key)))
+            problems.append(error(tr("vendor {vendor}: unknown key {key!r}", vendor=label, key=key), column=key, **at(key)))
             ok = False
         for key, (parse, required) in _KEYS.items():
             if key not in entry:
                 if required or (key == "fiken_company" and entry.get("ledger", "fiken") == "fiken"):
-                    problems.append(error(f"vendor {label}: missing required key {key!r}", column=key, **where))
+                    problems.append(error(tr("vendor {vendor}: missing required key {key!r}", vendor=label, key=key), column=key, **where))
                     ok = False
                 continue
             try:
                 values[key] = parse(entry[key])
             except ValueError as exc:
                 problems.append(
-                    error(f"vendor {label}: key {key!r} {exc}", column=key, value=str(entry[key]), **at(key))
+                    error(tr("vendor {vendor}: key {key!r} {reason}", vendor=label, key=key, reason=exc), column=key, value=str(entry[key]), **at(key))
                 )
                 ok = False
         ledger = values.get("ledger", "fiken")
         if ok and ledger == "fiken" and "department" in values:
-            problems.append(error(f"vendor {label}: key 'department' is for Tripletex and PowerOffice vendors "
-                                  "(Fiken's journal lines carry no department)", column="department", **at("department")))
+            problems.append(error(tr("vendor {vendor}: key 'department' is for Tripletex and PowerOffice vendors "
+                                     "(Fiken's journal lines carry no department)", vendor=label), column="department", **at("department")))
             ok = False
         if ok and ledger == "fiken" and "project" in values:
-            problems.append(error(f"vendor {label}: key 'project' is for Tripletex and PowerOffice vendors; on Fiken "
-                                  'use fiken_project with posting = "cash_sale"', column="project", **at("project")))
+            problems.append(error(tr("vendor {vendor}: key 'project' is for Tripletex and PowerOffice vendors; on Fiken "
+                                     'use fiken_project with posting = "cash_sale"', vendor=label), column="project", **at("project")))
             ok = False
         for key in FIKEN_ONLY_KEYS:
             if ok and ledger != "fiken" and key in entry:
-                problems.append(error(f"vendor {label}: key {key!r} is for Fiken vendors only (this vendor has "
-                                      f'ledger = "{ledger}")', column=key, **at(key)))
+                problems.append(error(tr('vendor {vendor}: key {key!r} is for Fiken vendors only (this vendor has '
+                                         'ledger = "{ledger}")', vendor=label, key=key, ledger=ledger), column=key, **at(key)))
                 ok = False
         if ok and values["id"] in seen_ids:
-            problems.append(error(f"vendor {label}: id is used twice", column="id", **at("id")))
+            problems.append(error(tr("vendor {vendor}: id is used twice", vendor=label), column="id", **at("id")))
             ok = False
         if ok and values.get("posting") == "journal" and values.get("fiken_project"):
             problems.append(
                 error(
-                    f"vendor {label}: key 'fiken_project' needs posting = \"cash_sale\" "
-                    "(journal lines cannot carry a project through the Fiken API)",
+                    tr("vendor {vendor}: key 'fiken_project' needs posting = \"cash_sale\" "
+                       "(journal lines cannot carry a project through the Fiken API)", vendor=label),
                     column="fiken_project",
                     **at("fiken_project"),
                 )
@@ -464,10 +468,10 @@ def closing_warnings(vendors: list[Vendor], file: str) -> list[Problem]:
         if vendor.woocommerce is None or vendor.webshop_via_pos or vendor.closing_time == vendor.day_start:
             continue
         problems.append(warning(
-            f"vendor {vendor.id}: closes at {vendor.closing_time:%H:%M}, before its business day ends at "
-            f"{vendor.day_start:%H:%M}, but pulls a webshop that sells around the clock: every order after "
-            f"the closing corrects a posted day; give the webshop a vendor of its own with "
-            f'closing_time = day_start (e.g. both "00:00")',
+            tr("vendor {vendor}: closes at {closing}, before its business day ends at {day_start}, but pulls a "
+               "webshop that sells around the clock: every order after the closing corrects a posted day; give the "
+               'webshop a vendor of its own with closing_time = day_start (e.g. both "00:00")',
+               vendor=vendor.id, closing=vendor.closing_time.strftime("%H:%M"), day_start=vendor.day_start.strftime("%H:%M")),
             file=file, line=vendor.source_line, column="closing_time", ref=vendor.id,
         ))
     return problems
@@ -479,5 +483,6 @@ def parse_vendors_file(data: bytes, file: str) -> tuple[list[Vendor], list[Probl
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        return [], [error(f"byte 0x{data[exc.start]:02X} is not UTF-8; save the file as UTF-8", file=file, line=line)]
+        byte = "0x%02X" % data[exc.start]
+        return [], [error(tr("byte {byte} is not UTF-8; save the file as UTF-8", byte=byte), file=file, line=line)]
     return parse_vendors(text, file)

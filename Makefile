@@ -22,9 +22,11 @@ catalogs: $(CATALOGS_MO)
 	$(BIN)/pybabel compile --statistics -D settlement -i $< -o $@
 
 # For developers: put new and changed texts into the catalogs (then translate the empty ones;
-# tests/test_translations.py fails while any is left).
+# tests/test_translations.py fails while any is left). tr, ntr and N_ mark the Python's texts;
+# _, gettext and ngettext are Jinja's, for the web page's templates (babel.cfg).
 messages: $(STAMP)
-	$(BIN)/pybabel extract --no-default-keywords -k tr -k ntr:1,2 -k N_ -F babel.cfg --sort-by-file \
+	$(BIN)/pybabel extract --no-default-keywords -k tr -k ntr:1,2 -k N_ -k _ -k gettext -k ngettext:1,2 \
+		-F babel.cfg --sort-by-file \
 		--project settlement --no-wrap --no-location --add-comments=Translators: -o settlement/locale/settlement.pot .
 	$(BIN)/pybabel update --no-fuzzy-matching --no-wrap -D settlement -i settlement/locale/settlement.pot -d settlement/locale
 

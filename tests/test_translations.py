@@ -19,16 +19,21 @@ from settlement.domain import text
 from tests.conftest import ROOT
 
 CATALOG = ROOT / "settlement" / "locale" / "nb" / "LC_MESSAGES" / "settlement.po"
-# What `make messages` passes to pybabel extract.
-KEYWORDS = {"tr": None, "ntr": (1, 2), "N_": None}
+# What `make messages` passes to pybabel extract: tr, ntr and N_ of the Python, and Jinja's own
+# _, gettext and ngettext of the web page's templates (babel.cfg).
+KEYWORDS = {"tr": None, "ntr": (1, 2), "N_": None, "_": None, "gettext": None, "ngettext": (1, 2)}
+# The templates' values are written %(name)s (Jinja's new-style gettext, settlement/web/app.py).
+PERCENT_FIELD = re.compile(r"%\((\w+)\)[sd]")
 
 
 def _said_in_code() -> dict[str, str]:
     """Each marked text of the code (plural: its singular) → where it is first said."""
     found: dict[str, str] = {}
-    mapping = [("settlement/*_sandbox/**", "ignore"), ("settlement/**.py", "python")]
+    mapping = [("settlement/*_sandbox/**", "ignore"), ("settlement/**.py", "python"),
+               ("settlement/web/templates/**.html", "jinja2")]
+    options = {"settlement/web/templates/**.html": {"extensions": "jinja2.ext.i18n"}}
     for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map=mapping, keywords=KEYWORDS, comment_tags=("Translators:",)
+        str(ROOT), method_map=mapping, options_map=options, keywords=KEYWORDS, comment_tags=("Translators:",)
     ):
         singular = message[0] if isinstance(message, tuple) else message
         found.setdefault(singular, f"{filename}:{lineno}")
@@ -42,8 +47,10 @@ def catalog():
 
 
 def _fields(template: str) -> set[str]:
+    """The {values} of a text, and its %(values)s (a template's)."""
     return {f"{name}!{conversion}" if conversion else name
-            for _literal, name, _spec, conversion in string.Formatter().parse(template) if name is not None}
+            for _literal, name, _spec, conversion in string.Formatter().parse(template) if name is not None
+            } | {f"%({name})" for name in PERCENT_FIELD.findall(template)}
 
 
 def test_every_text_of_the_code_is_in_the_catalog(catalog):

@@ -180,7 +180,7 @@ def test_an_operator_retries_a_failed_day_and_the_audit_trail_says_who(site, bro
     submit(browser, "retry")  # posting to the sandbox takes a moment
     assert browser.find_element(By.ID, "state").get_attribute("data-state") == "documented", browser.page_source[:2000]
     audit = browser.find_element(By.ID, "audit").text
-    assert "web-retry" in audit and "asked by anna on the web page" in audit
+    assert "web-retry" in audit and "bedt om av anna på nettsiden" in audit  # written in bokmål
     assert "documented" in audit
     assert not browser.find_elements(By.ID, "retry")
 
@@ -192,7 +192,7 @@ def test_an_operator_approves_a_held_correction_and_the_audit_trail_says_who(sit
     submit(browser, "approve")
     assert browser.find_element(By.ID, "state").get_attribute("data-state") == "approved"
     audit = browser.find_element(By.ID, "audit").text
-    assert "approved by anna on the web page: sen kvittering fra kassen" in audit
+    assert "godkjent av anna på nettsiden: sen kvittering fra kassen" in audit
     assert "held" in audit  # the run that held it, before
 
 

@@ -50,17 +50,22 @@ class Site:
     process: subprocess.Popen | None = None
     extra: dict = field(default_factory=dict)
 
-    def cli(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, "-m", "settlement", *args], cwd=self.path, env=self.env, input=stdin,
+    def cli(self, *args: str, stdin: str | None = None, language: str = "en") -> subprocess.CompletedProcess:
+        """A command of the installation, in English unless asked (what these tests read of the CLI; the page is
+        bokmål)."""
+        result = subprocess.run([sys.executable, "-m", "settlement", *args], cwd=self.path,
+                                env=dict(self.env, SETTLEMENT_LANGUAGE=language), input=stdin,
                                 capture_output=True, text=True, timeout=300)
         return result
 
 
-def _env(path: Path, sandbox: FikenSandbox) -> dict[str, str]:
+def _env(path: Path, sandbox: FikenSandbox, language: str = "nb") -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SETTLEMENT_")}
     env.update(
         SETTLEMENT_DATABASE_URL=f"sqlite:///{path / 'data' / 'settlement.db'}",
-        SETTLEMENT_LANGUAGE="en",  # the English source texts (conftest.py)
+        # The page these tests read is in bokmål, the product's default (tests/test_web_en.py reads
+        # it in English); Site.cli runs the commands in English.
+        SETTLEMENT_LANGUAGE=language,
         SETTLEMENT_CHART_OF_ACCOUNTS=str(path / "chart_of_accounts"),
         SETTLEMENT_VENDORS=str(path / "vendors.toml"),
         SETTLEMENT_REPORT_DIR=str(path / "data" / "reports"),
@@ -296,18 +301,42 @@ def test_the_address_limit_holds_whatever_names_are_tried():
     assert limiter.blocked("user:d", "addr:10.0.0.7") and not limiter.blocked("user:d", "addr:10.0.0.8")
 
 
-def _in_process(site: Site, **changes):
-    """The page in this process on a free port, with changed settings (real HTTP all the same)."""
+class _InProcess:
+    """The page started in this process; stop() ends it and gives the tests back their English."""
+
+    def __init__(self, server):
+        self._server = server
+        self.url = server.url
+
+    def stop(self) -> None:
+        from settlement.domain import text
+
+        try:
+            self._server.stop()
+        finally:
+            text.install(text.ENGLISH)
+
+
+def _in_process(site: Site, language: str = "nb", **changes):
+    """The page in this process on a free port, with changed settings (real HTTP all the same).
+
+    App.load installs the language (bokmål, as the page of `settlement web` is here) for this whole
+    process; the caller's server.stop() installs English again."""
+    from settlement.domain import text
     from settlement.settings import Settings
     from settlement.web.server import start_web
     from settlement.wiring import App, web_config
 
     settings = Settings(database_url=site.env["SETTLEMENT_DATABASE_URL"], chart_of_accounts=site.path / "chart_of_accounts",
                         vendors=site.path / "vendors.toml", report_dir=site.path / "data" / "reports",
-                        web_users=site.path / "users.toml", web_port=0)
+                        web_users=site.path / "users.toml", web_port=0, language=language)
     config = replace(web_config(settings), **changes)
-    app = App.load(settings)
-    return start_web(config, lambda: app)
+    try:
+        app = App.load(settings)
+        return _InProcess(start_web(config, lambda: app))
+    except BaseException:
+        text.install(text.ENGLISH)
+        raise
 
 
 def test_secure_cookies_when_behind_tls(site):
@@ -358,7 +387,7 @@ def test_an_operator_closes_a_day_without_data_with_a_reason(site):
                           data={"csrf": csrf_of(page.text), "reason": "stengt for varetelling"}, timeout=30)
     assert answer.status_code == 200 and 'data-state="empty"' in answer.text
     audit = site.cli("audit", "--vendor", "bergen-bryggen", "--date", "2026-11-05").stdout
-    assert "day-closed" in audit and "closed by anna on the web page: stengt for varetelling" in audit
+    assert "day-closed" in audit and "stengt av anna på nettsiden: stengt for varetelling" in audit  # written in bokmål
     # A day with sales cannot be closed: said on the page, nothing written.
     page = session.get(site.url + "store/oslo-sentrum/day/2026-11-03", timeout=30)
     assert 'id="close"' not in page.text

@@ -181,7 +181,8 @@ def test_only_an_operator_tests_the_connection_with_a_valid_form(site):
 
 
 def test_the_connection_test_shows_the_ledgers_checks_with_its_time(site):
-    expected = json.loads(_ok(site.cli("test-connection", "--vendor", VENDOR, "--json")))[0]
+    # In the page's language: a check's name is text a person reads.
+    expected = json.loads(_ok(site.cli("test-connection", "--vendor", VENDOR, "--json", language="nb")))[0]
     operator = login(site, "anna")
     page = operator.get(site.url + f"store/{VENDOR}", timeout=60).text
     assert "Test tilkoblingen" in page
@@ -202,7 +203,7 @@ def test_the_connection_test_shows_the_ledgers_checks_with_its_time(site):
     assert 'id="connection-none"' in viewer.get(site.url + f"store/{OTHER}", timeout=60).text
     assert 'id="connection-result"' in viewer.get(site.url + f"store/{VENDOR}", timeout=60).text
     audit = _ok(site.cli("audit", "--vendor", VENDOR))
-    assert "web-test-connection" in audit and "asked by anna on the web page" in audit
+    assert "web-test-connection" in audit and "bedt om av anna på nettsiden" in audit  # written in bokmål
 
 
 def test_a_failing_ledger_shows_as_failed(site):

@@ -14,6 +14,7 @@ from datetime import date
 from settlement.domain.posting_rules import (
     CORRECTION_BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, HELD, MISSING, POSTED, POSTING,
 )
+from settlement.domain.text import tr
 from settlement.store.posting_state import PostingState
 
 RETRYABLE = frozenset({FAILED, CORRECTION_FAILED, CORRECTION_BLOCKED, POSTING})
@@ -57,23 +58,33 @@ def settle_again(app, vendor_id: str, day: date, user: str, action: str) -> Done
     current = state.get(vendor.id, day)
     wanted = RETRYABLE if action == "retry" else {POSTED}
     if current.status not in wanted:
-        return Done(False, f"{action}: ikke mulig når dagen er {current.status or 'ikke gjort opp'}")
+        if current.status:
+            return Done(False, tr("{action}: not possible when the day is {status}", action=action, status=current.status))
+        return Done(False, tr("{action}: not possible when the day is not settled", action=action))
     problem = credential_problems(app, [vendor]).get(vendor.id)
     if problem:
         return Done(False, f"{action}: {problem}")
     ctx = posting_context(app)
     with ctx.claim(vendor.id) as claimed:
         if not claimed:
-            return Done(False, f"{vendor.id} gjøres opp av en annen prosess nå; prøv igjen om litt")
-        what = "retry" if action == "retry" else "re-attach the report"
-        state.save(current, f"web-{action}", f"{what} asked by {user} on the web page")
+            return Done(False, _claimed_elsewhere(vendor.id))
+        # The audit log's detail is written in the installed language, as settlement.posting.person does.
+        detail = (tr("retry asked by {user} on the web page", user=user) if action == "retry"
+                  else tr("re-attach the report asked by {user} on the web page", user=user))
+        state.save(current, f"web-{action}", detail)
         outcome = settle_guarded(ctx, vendor, day)
     send_run_alerts(app, [vendor], [outcome])
     return Done(outcome.status in (POSTED, DOCUMENTED, EMPTY),
                 f"{outcome.status}" + (f": {outcome.message}" if outcome.message else ""))
 
 
-_CLAIMED_ELSEWHERE = "{vendor} gjøres opp av en annen prosess nå; prøv igjen om litt"
+def _on_the_page(user: str) -> str:
+    """Who decided, as the audit log's detail names them ("approved by anna on the web page: ...")."""
+    return tr("{user} on the web page", user=user)
+
+
+def _claimed_elsewhere(vendor_id: str) -> str:
+    return tr("{vendor} is being settled by another process now; try again shortly", vendor=vendor_id)
 
 
 def approve(app, vendor_id: str, day: date, user: str, reason: str) -> Done:
@@ -82,13 +93,15 @@ def approve(app, vendor_id: str, day: date, user: str, reason: str) -> Done:
 
     vendor = app.vendor(vendor_id)
     decision = person.approve(PostingState(app.engine), _claims(app), vendor, day, app.voucher(vendor.id, day),
-                              f"{user} on the web page", reason)
+                              _on_the_page(user), reason)
     if decision.kind == person.CLAIMED:
-        return Done(False, _CLAIMED_ELSEWHERE.format(vendor=vendor.id))
+        return Done(False, _claimed_elsewhere(vendor.id))
     if decision.kind == person.ALREADY:
-        return Done(True, "allerede godkjent; neste kjøring korrigerer dagen")
+        return Done(True, tr("already approved; the next run corrects the day"))
     if decision.kind != person.DONE:
-        return Done(False, f"ingenting å godkjenne ({decision.status or 'ikke gjort opp'})")
+        if decision.status:
+            return Done(False, tr("nothing to approve ({status})", status=decision.status))
+        return Done(False, tr("nothing to approve (not settled)"))
     return Done(True, decision.detail)
 
 
@@ -98,13 +111,18 @@ def close_day(app, vendor_id: str, day: date, user: str, reason: str) -> Done:
 
     vendor = app.vendor(vendor_id)
     decision = person.close_day(PostingState(app.engine), _claims(app), vendor, day, app.voucher(vendor.id, day),
-                                f"{user} on the web page", reason)
+                                _on_the_page(user), reason)
     if decision.kind == person.DONE:
         return Done(True, decision.detail)
-    return Done(False, {
-        person.CLAIMED: _CLAIMED_ELSEWHERE.format(vendor=vendor.id),
-        person.NO_REASON: "skriv hvorfor dagen ikke har salg",
-        person.BEFORE_ENABLED: f"før enabled_since {vendor.enabled_since}",
-        person.HAS_DATA: "dagen har salgsdata: stenging er for en dag uten data",
-        person.NOT_APPLICABLE: f"dagen er {decision.status}: bare en manglende dag kan stenges",
-    }[decision.kind])
+    if decision.kind == person.CLAIMED:
+        return Done(False, _claimed_elsewhere(vendor.id))
+    if decision.kind == person.NO_REASON:
+        return Done(False, tr("write why the day has no sales"))
+    if decision.kind == person.BEFORE_ENABLED:
+        # The date as the page shows every date (ISO), in either language.
+        return Done(False, tr("before enabled_since {enabled_since}", enabled_since=vendor.enabled_since.isoformat()))
+    if decision.kind == person.HAS_DATA:
+        return Done(False, tr("the day has sales data: closing is for a day without data"))
+    if decision.kind == person.NOT_APPLICABLE:
+        return Done(False, tr("the day is {status}: only a missing day can be closed", status=decision.status))
+    raise KeyError(decision.kind)

@@ -21,7 +21,9 @@ from werkzeug.routing import Map, Rule
 from werkzeug.utils import redirect
 from werkzeug.wrappers import Request, Response
 
+from settlement.domain import text
 from settlement.domain.money import format_nok
+from settlement.domain.text import N_, tr
 from settlement.web import states
 from settlement.web.ratelimit import LoginLimiter
 from settlement.web.security import same_origin, secure
@@ -31,7 +33,7 @@ from settlement.web.users import User, UsersFileError, read_users, verify_passwo
 log = logging.getLogger("settlement.web")
 HERE = Path(__file__).resolve().parent
 USER_FAILURES, ADDRESS_FAILURES = 5, 30  # failed logins allowed in 5 minutes per name and per address
-WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
+WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"), N_("Sunday"))
 
 URLS = Map([
     Rule("/", endpoint="overview"),
@@ -52,13 +54,25 @@ class Forbidden(Exception):
     """A request refused with 403 and a sentence saying why."""
 
 
-def _environment() -> Environment:
-    from settlement.web.payouts_view import reason_nb
+def _gettext(message: str) -> str:
+    return text.language().gettext(message)
 
-    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True))
+
+def _ngettext(singular: str, plural: str, n: int) -> str:
+    return text.language().ngettext(singular, plural, n)
+
+
+def _environment() -> Environment:
+    """The templates' environment: `{{ _("English text") }}` is shown in the language installed when
+    the page is rendered (Jinja's i18n extension, new-style gettext: values as %(name)s)."""
+    from settlement.web.payouts_view import shown_reason
+
+    env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
+                      extensions=["jinja2.ext.i18n"])
+    env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)
     env.filters.update(nok=lambda ore: format_nok(int(ore or 0)), label=states.label, css=states.css_class,
                        hint=states.hint, basename=lambda path: Path(str(path)).name,
-                       weekday=lambda day: WEEKDAYS[day.weekday()], reason_nb=reason_nb)
+                       weekday=lambda day: tr(WEEKDAYS[day.weekday()]), shown_reason=shown_reason)
     return env
 
 
@@ -95,13 +109,13 @@ class WebApp:
         try:
             response = self.dispatch(request)
         except Forbidden as exc:
-            response = self.page(request, None, "error.html", status=403, title="Ingen tilgang", message=str(exc))
+            response = self.page(request, None, "error.html", status=403, title=tr("No access"), message=str(exc))
         except HTTPException as exc:
             response = exc.get_response(environ)
         except Exception:
             log.exception("web page: %s %s failed", request.method, request.path)
-            response = self.page(request, None, "error.html", status=500, title="Feil",
-                                 message="Siden kunne ikke vises (se loggen).")
+            response = self.page(request, None, "error.html", status=500, title=tr("Error"),
+                                 message=tr("The page could not be shown (see the log)."))
         return secure(response, cache=request.path == "/static/style.css")(environ, start_response)
 
     def dispatch(self, request: Request) -> Response:
@@ -119,7 +133,7 @@ class WebApp:
             user = self._user(session)
             if user is None:
                 if request.method != "GET":
-                    raise Forbidden("Du må være logget inn.")
+                    raise Forbidden(tr("You must be logged in."))
                 target = request.full_path.rstrip("?")
                 return redirect("/login" + (f"?next={quote(target, safe='/')}" if target != "/" else ""))
         if request.method == "POST":
@@ -130,8 +144,8 @@ class WebApp:
             return response
         app = self.current_app()
         if app is None:
-            return self.page(request, session, "error.html", status=503, title="Ikke klar", user=user,
-                             message="Konfigurasjonen er ikke lastet ennå (se /readyz).")
+            return self.page(request, session, "error.html", status=503, title=tr("Not ready"), user=user,
+                             message=tr("The configuration is not loaded yet (see /readyz)."))
         handler = getattr(self, f"on_{endpoint}")
         response = handler(request, app, user, session, **values)
         if self.config.auth == "header":
@@ -144,7 +158,7 @@ class WebApp:
             return read_users(self.config.users_file)
         except UsersFileError as exc:
             log.error("web page: %s", exc)
-            raise Forbidden("Brukerfilen kan ikke leses (se loggen).") from None
+            raise Forbidden(tr("The users file cannot be read (see the log).")) from None
 
     def _user(self, session: Session | None) -> User | None:
         if session is None or not session.user:
@@ -155,20 +169,20 @@ class WebApp:
         """Header mode: the proxy in front names the user; only a trusted proxy is believed."""
         address = request.remote_addr or ""
         if not any(_same_address(address, proxy) for proxy in self.config.trusted_proxies):
-            raise Forbidden("Denne adressen får ikke logge inn med innloggingsheaderen.")
+            raise Forbidden(tr("This address may not log in with the login header."))
         name = (request.headers.get(self.config.auth_header) or "").strip()
         user = self._users().get(name) if name else None
         if user is None:
-            raise Forbidden("Ukjent bruker." if name else "Ingen bruker i innloggingsheaderen.")
+            raise Forbidden(tr("Unknown user.") if name else tr("No user in the login header."))
         if session is None or session.user != user.name:
             session = new_session(user.name)
         return user, session
 
     def _check_form(self, request: Request, session: Session | None) -> None:
         if not same_origin(request.headers.get("Origin"), request.host):
-            raise Forbidden("Skjemaet kom fra et annet nettsted.")
+            raise Forbidden(tr("The form came from another site."))
         if session is None or not same_token(session.csrf, request.form.get("csrf")):
-            raise Forbidden("Skjemaet er utløpt eller forfalsket (CSRF): last siden på nytt og prøv igjen.")
+            raise Forbidden(tr("The form has expired or is forged (CSRF): reload the page and try again."))
 
     def _set_cookie(self, response: Response, session: Session) -> None:
         response.set_cookie(COOKIE, self.signer.dump(session), max_age=LIFETIME_SECONDS, path="/", httponly=True,
@@ -176,6 +190,7 @@ class WebApp:
 
     def page(self, request, session, template: str, status: int = 200, **values) -> Response:
         values.setdefault("user", None)
+        values.setdefault("lang", text.language().code)
         html = self.templates.get_template(template).render(csrf=session.csrf if session else "", **values)
         return Response(html, status=status, mimetype="text/html")
 
@@ -195,13 +210,13 @@ class WebApp:
         if self.users_limiter.blocked(user_key) or self.address_limiter.blocked(address_key):
             log.warning("web page: login for %r from %s refused: too many failures", name, request.remote_addr)
             return self.page(request, session, "login.html", status=429, next=target,
-                             error="For mange mislykkede forsøk. Vent noen minutter.")
+                             error=tr("Too many failed attempts. Wait a few minutes."))
         user = self._users().get(name)
         if not verify_password(user, request.form.get("password", "")):
             self.users_limiter.failed(user_key)
             self.address_limiter.failed(address_key)
             return self.page(request, session, "login.html", status=401, next=target,
-                             error="Feil brukernavn eller passord.")
+                             error=tr("Wrong user name or password."))
         log.info("web page: %s logged in from %s", user.name, request.remote_addr)
         fresh = new_session(user.name)  # a new token at login: a planted cookie is worth nothing
         response = redirect(target, code=303)
@@ -245,7 +260,7 @@ class WebApp:
         vendor = self._vendor(app, vendor)
         if not user.is_operator:
             log.warning("web page: %s (viewer) refused test-connection on %s", user.name, vendor)
-            raise Forbidden(f"{user.name} er leser (viewer): bare en operatør kan teste tilkoblingen.")
+            raise Forbidden(tr("{user} is a viewer: only an operator can test the connection.", user=user.name))
         tested = run_connection_test(app, vendor, user.name)
         self.connection_tests.put(vendor, tested)
         log.info("web page: %s: test-connection %s: %s", user.name, vendor, "passed" if tested.result["passed"] else "failed")
@@ -292,7 +307,7 @@ class WebApp:
         vendor, day = self._vendor(app, vendor), _day(day)
         if not user.is_operator:
             log.warning("web page: %s (viewer) refused %s on %s %s", user.name, action, vendor, day)
-            raise Forbidden(f"{user.name} er leser (viewer): bare en operatør kan gjøre dette.")
+            raise Forbidden(tr("{user} is a viewer: only an operator can do this.", user=user.name))
         reason = " ".join(request.form.get("reason", "").split())[:300]
         if action in ("retry", "reattach"):
             done = actions.settle_again(app, vendor, day, user.name, action)

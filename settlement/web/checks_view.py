@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from settlement.domain.text import tr
+
 
 @dataclass(frozen=True)
 class AccountsCheck:
@@ -49,7 +51,7 @@ def accounts_check_for(app, vendor_id: str) -> AccountsCheck:
     try:
         problems = accounts_check(App.load(app.settings))
     except Exception as exc:  # noqa: BLE001: shown on the page; the page itself must still answer
-        return AccountsCheck([], [], f"konfigurasjonen kunne ikke leses: {exc}")
+        return AccountsCheck([], [], tr("the configuration could not be read: {problem}", problem=exc))
     owners = [(_owner(p), p) for p in problems]
     return AccountsCheck([p for who, p in owners if who == vendor_id], [p for who, p in owners if who is None])
 
@@ -86,7 +88,7 @@ def run_connection_test(app, vendor_id: str, user: str) -> ConnectionTest:
     from settlement.wiring import check_ledger_connections
 
     vendor = app.vendor(vendor_id)
-    _audit(app, vendor, "web-test-connection", f"test-connection asked by {user} on the web page")
+    _audit(app, vendor, "web-test-connection", tr("test-connection asked by {user} on the web page", user=user))
     out = io.StringIO()
     try:
         (result,) = check_ledger_connections(app, [vendor], out=out, err=out)

@@ -8,29 +8,24 @@ from dataclasses import dataclass
 from datetime import date
 
 from settlement.domain import payout_matching as m
+from settlement.domain.text import N_, tr
 
-# The reasons `payouts status` gives (English, as the CLI and its JSON keep them), in Norwegian for
-# the page; a reason not listed here (a ledger's refusal, say) is shown as it is.
-REASONS = {
-    m.NOT_PAID_OUT: "salget er ikke utbetalt (ennå)",
-    m.NO_SALE: "innbetaling uten salg (bokført utenfor dette produktet?)",
-    m.REFUND_WITHOUT_RETURN: "refusjon hos leverandøren uten retur i salgsdataene",
-    m.CURRENCY_RESIDUAL: "valutadifferanse",
-    m.ROUNDING_RESIDUAL: "øreavrunding",
-    m.AMOUNT_DIFFERS: "utbetalt beløp avviker fra salget",
-    m.CHARGEBACK: "tilbakeføring (chargeback): regnskapsføreren avgjør",
-    m.ADJUSTMENT: "justering fra leverandøren: regnskapsføreren avgjør",
-    m.OTHER: "post leverandøren kaller noe annet: regnskapsføreren avgjør",
-    # why a payout is not booked yet (settlement.wiring.payout_statuses)
-    "in transit: booked on its bank date": "underveis: bokføres på bankdatoen",
-    "paid before enabled_since: not booked by this product": "utbetalt før enabled_since: bokføres ikke av dette produktet",
-    "due: the next run books it": "forfalt: neste kjøring bokfører den",
-}
+# The reasons `payouts status` gives (English, as the CLI and its JSON keep them), shown on the page
+# in the installed language: the matching's own (marked for the catalog in payout_matching) and
+# why a payout is not booked yet (settlement.wiring.payout_statuses). A reason not listed here (a
+# ledger's refusal, say) is shown as it is.
+REASONS = frozenset({
+    m.NOT_PAID_OUT, m.NO_SALE, m.REFUND_WITHOUT_RETURN, m.CURRENCY_RESIDUAL, m.ROUNDING_RESIDUAL,
+    m.AMOUNT_DIFFERS, m.CHARGEBACK, m.ADJUSTMENT, m.OTHER,
+    N_("in transit: booked on its bank date"),
+    N_("paid before enabled_since: not booked by this product"),
+    N_("due: the next run books it"),
+})
 
 
-def reason_nb(reason: str) -> str:
-    """A reason of `payouts status` in Norwegian, where it is one of the known ones."""
-    return REASONS.get(reason, reason)
+def shown_reason(reason: str) -> str:
+    """A reason of `payouts status` in the installed language, where it is one of the known ones."""
+    return tr(reason) if reason in REASONS else reason
 
 
 @dataclass(frozen=True)

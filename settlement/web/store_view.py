@@ -6,10 +6,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from settlement.domain.text import N_, tr
 from settlement.web.overview import takings
 
 CHART_DAYS = 60
-WEEKDAYS = ("man", "tir", "ons", "tor", "fre", "lør", "søn")
+WEEKDAYS = (N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun"))
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ def build_store(app, vendor_id: str, now: datetime) -> StoreView:
     ledger = sorted(app.chart.ledger(vendor.id).values(), key=lambda row: row.key)
     mapping = sorted(app.chart.mapping(vendor.id).values(), key=lambda row: (row.source, row.code))
     return StoreView(
-        vendor, credential_label(vendor), ", ".join(WEEKDAYS[d] for d in sorted(vendor.open_days)),
+        vendor, credential_label(vendor), ", ".join(tr(WEEKDAYS[d]) for d in sorted(vendor.open_days)),
         [(d, why) for d, why in vendor.closed if d >= now.date() - timedelta(days=CHART_DAYS)][:30],
         ledger, mapping, series, sum(amount for _, amount in series))
 

@@ -19,6 +19,7 @@ from settlement.configuration import load_chart, load_vendors
 from settlement.domain.chart import Chart
 from settlement.domain.money import MAX_BOUND_ORE, AmountError, format_nok, parse_amount
 from settlement.domain.problems import Problem
+from settlement.domain.text import N_, tr
 from settlement.settings import Settings, load_settings
 from settlement.domain.vendors import Vendor
 
@@ -74,9 +75,10 @@ class App:
         try:
             return self.vendors[vendor_id]
         except KeyError:
-            known = ", ".join(sorted(self.vendors)) or "none"
+            known = ", ".join(sorted(self.vendors)) or tr("none")
             raise ConfigurationError(
-                [Problem(f"unknown vendor {vendor_id!r} (known: {known})", file=str(self.settings.vendors))]
+                [Problem(tr("unknown vendor {vendor!r} (known: {known})", vendor=vendor_id, known=known),
+                         file=str(self.settings.vendors))]
             ) from None
 
     @cached_property
@@ -109,7 +111,8 @@ class App:
             ore = 0
         if ore <= 0:
             raise ConfigurationError([Problem(
-                f"SETTLEMENT_{name.upper()} must be an amount in NOK from 0,01 to {format_nok(MAX_BOUND_ORE, thousands='')}",
+                tr("{setting} must be an amount in NOK from 0,01 to {most}", setting=f"SETTLEMENT_{name.upper()}",
+                   most=format_nok(MAX_BOUND_ORE, thousands='')),
                 value=text,
             )])
         return ore
@@ -286,8 +289,8 @@ def fiken_client(settings: Settings, *, on_request=None, credential: str | None 
         token = fiken_personal_token(settings, credential)
         if token is None:
             raise configure.MissingCredential(
-                f"no Fiken credential {credential!r}: set {credential_env_name('fiken', credential, 'token')} "
-                "(a personal API token of that company's user) or its secrets file")
+                tr("no Fiken credential {credential!r}: set {setting} (a personal API token of that company's user) "
+                   "or its secrets file", credential=credential, setting=credential_env_name('fiken', credential, 'token')))
         tokens = configure.token_source(token, fiken_token_store(settings), None, timeout=fiken_timeouts(settings))
     return configure.fiken_client(
         settings.fiken_base_url,
@@ -403,7 +406,9 @@ class LedgerTargets:
 def credential_label(vendor: Vendor) -> str:
     """'Tripletex credential bergen-franchise', or 'the Fiken credential' for the default one."""
     title = {"fiken": "Fiken", "tripletex": "Tripletex", "poweroffice": "PowerOffice"}[vendor.ledger]
-    return f"{title} credential {vendor.credential}" if vendor.credential else f"the {title} credential"
+    if vendor.credential:
+        return tr("{ledger} credential {credential}", ledger=title, credential=vendor.credential)
+    return tr("the {ledger} credential", ledger=title)
 
 
 def credential_problems(app: App, vendors) -> dict[str, Any]:
@@ -996,7 +1001,8 @@ def check_ledger_connections(app: App, vendors, strict: bool = False, out=None, 
     results: list[dict] = []
     for (ledger, credential), group in groups.items():
         if len(groups) > 1:
-            print(f"== {ledger}" + (f", credential {credential}" if credential else "") + " ==", file=out)
+            shown = tr("{ledger}, credential {credential}", ledger=ledger, credential=credential) if credential else ledger
+            print(f"== {shown} ==", file=out)
         check = _test_fiken if ledger == "fiken" else _test_ledger
         results += check(app, credential, group, strict, out, err)
         if len(groups) > 1:
@@ -1019,6 +1025,20 @@ def _check(name: str, status: str, reason: str = "", details=()) -> dict:
     return {"name": name, "status": status, "reason": reason, "details": list(details)}
 
 
+# Who a Tripletex or PowerOffice credential is connected as, by the identity's names (--json keeps them).
+_IDENTITY_WORDS = {"employee": N_("employee"), "employee_id": N_("employee_id"), "company": N_("company"),
+                   "company_id": N_("company_id"), "organization_number": N_("organization_number"),
+                   "client": N_("client"), "client_id": N_("client_id"), "subscriptions": N_("subscriptions")}
+# A check's status as test-connection's column shows it (--json keeps the English value).
+_STATUS_WORDS = {"OK": N_("OK"), "FAILED": N_("FAILED"), "WARNING": N_("WARNING"), "SKIPPED": N_("SKIPPED")}
+
+
+def shown_status(status: str) -> str:
+    """'FAILED' in its column (padded to 8), in the installed language: 'FEIL    '."""
+    word = tr(_STATUS_WORDS[status]) if status in _STATUS_WORDS else status
+    return f"{word:<8}"
+
+
 def print_fiken_report(report, out, err) -> None:
     """Fiken's ConnectionReport as `test-connection` prints it."""
     import sys
@@ -1026,23 +1046,24 @@ def print_fiken_report(report, out, err) -> None:
     from settlement.targets.fiken.connection_check import Status
 
     if report.user is not None:
-        print(f"Connected to Fiken as {report.user.name} ({report.user.email})", file=out)
+        print(tr("Connected to Fiken as {name} ({email})", name=report.user.name, email=report.user.email), file=out)
     for vendor_report in report.vendors:
         vendor, company = vendor_report.vendor, vendor_report.company
         print(file=out)
         if company is not None:
-            number = company.organization_number or "none"
-            print(f"{vendor.id} ({vendor.name}): {company.name}, slug {company.slug}, "
-                  f"organisation number {number}", file=out)
+            number = company.organization_number or tr("none")
+            print(tr("{vendor} ({name}): {company}, slug {slug}, organisation number {number}", vendor=vendor.id,
+                     name=vendor.name, company=company.name, slug=company.slug, number=number), file=out)
         else:
-            print(f"{vendor.id} ({vendor.name}): company {vendor.fiken_company!r}", file=out)
+            print(tr("{vendor} ({name}): company {slug!r}", vendor=vendor.id, name=vendor.name,
+                     slug=vendor.fiken_company), file=out)
         for check in vendor_report.checks:
             reason = f": {check.reason}" if check.reason and check.status is not Status.OK else ""
-            print(f"  {check.status.value:<8} {check.name}{reason}", file=out)
+            print(f"  {shown_status(check.status.value)} {check.name}{reason}", file=out)
             for detail in check.details:
                 print(f"             {detail}", file=out)
     if report.failure:
-        print(f"error: {report.failure}", file=err if out is sys.stdout else out)
+        print(tr("error: {why}", why=report.failure), file=err if out is sys.stdout else out)
 
 
 def _test_fiken(app: App, credential, vendors, strict: bool, out, err) -> list[dict]:
@@ -1052,7 +1073,7 @@ def _test_fiken(app: App, credential, vendors, strict: bool, out, err) -> list[d
     try:
         client = fiken_access(app.settings).client() if credential is None else fiken_client(app.settings, credential=credential)
     except FikenError as exc:
-        print(f"error: {exc}", file=err)
+        print(tr("error: {why}", why=exc), file=err)
         return [connection_result(v, "fiken", [_check("credential", "FAILED", str(exc))], strict) for v in vendors]
     report = check_connection(client, vendors, {v.id: app.chart.ledger(v.id) for v in vendors})
     print_fiken_report(report, out, err)
@@ -1068,7 +1089,7 @@ def _test_fiken(app: App, credential, vendors, strict: bool, out, err) -> list[d
     for vendor in vendors:  # the connection failed before this vendor was reached
         if vendor.id not in seen:
             results.append(connection_result(vendor, "fiken", [_check("connection", "FAILED",
-                                                                      report.failure or "not checked")],
+                                                                      report.failure or tr("not checked"))],
                                              strict, connected_as=user))
     if report.failure:  # said for the whole credential, even when each vendor was reached
         for result in results:
@@ -1086,10 +1107,10 @@ def _test_ledger(app: App, credential, vendors, strict: bool, out, err) -> list[
     try:
         identity = target.identity()
     except LedgerError as exc:
-        print(f"error: {target.title}: {exc}", file=err)
+        print(tr("error: {why}", why=f"{target.title}: {exc}"), file=err)
         return [connection_result(v, v.ledger, [_check("credential", "FAILED", exc.reason)], strict) for v in vendors]
-    print(f"Connected to {target.title}: " + ", ".join(f"{name} {value}" for name, value in identity.items() if value),
-          file=out)
+    shown = ", ".join(f"{tr(_IDENTITY_WORDS.get(name, name))} {value}" for name, value in identity.items() if value)
+    print(tr("Connected to {ledger}: {identity}", ledger=target.title, identity=shown), file=out)
     connected_as = {name: value for name, value in identity.items() if value}
     results = []
     for vendor in vendors:
@@ -1098,18 +1119,18 @@ def _test_ledger(app: App, credential, vendors, strict: bool, out, err) -> list[
         try:
             problems = target.check(vendor, app.chart.ledger(vendor.id))
         except LedgerError as exc:
-            print(f"  FAILED   {exc.reason}", file=out)
+            print(f"  {shown_status('FAILED')} {exc.reason}", file=out)
             results.append(connection_result(vendor, vendor.ledger, [_check("configuration", "FAILED", exc.reason)],
                                              strict, connected_as=connected_as))
             continue
         checks = []
         for problem in problems:
             status = "FAILED" if problem.is_error else "WARNING"
-            print(f"  {status:<8} {problem.format(with_severity=False)}", file=out)
+            print(f"  {shown_status(status)} {problem.format(with_severity=False)}", file=out)
             checks.append(_check(problem.column or "configuration", status, problem.format(with_severity=False)))
         if not problems:
-            what = "company, accounts, VAT codes, department and project"
-            print(f"  OK       {what}", file=out)
+            what = tr("company, accounts, VAT codes, department and project")
+            print(f"  {shown_status('OK')} {what}", file=out)
             checks.append(_check(what, "OK"))
         results.append(connection_result(vendor, vendor.ledger, checks, strict, connected_as=connected_as))
     return results

@@ -14,6 +14,7 @@ import os
 import sys
 
 from settlement.cli.common import add_json_option, load_app, print_json
+from settlement.domain.text import tr
 
 # The handlers import the Fiken client (requests, OAuth) themselves: `--help` loads none of it.
 
@@ -38,7 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _fail(message: str) -> int:
-    print(f"error: {message}", file=sys.stderr)
+    print(tr("error: {why}", why=message), file=sys.stderr)
     return 1
 
 
@@ -58,27 +59,28 @@ def run_connect(args: argparse.Namespace) -> int:
         request = begin(config)
     except (FikenError, ValueError, OSError) as exc:
         return _fail(str(exc))
-    print("Open this address in a browser, log in to Fiken and approve access:", flush=True)
+    print(tr("Open this address in a browser, log in to Fiken and approve access:"), flush=True)
     print(f"  {request.url}", flush=True)
     try:
         if server is not None:
-            print(f"Waiting for Fiken's redirect on {server.redirect_uri} ...", flush=True)
+            print(tr("Waiting for Fiken's redirect on {uri} ...", uri=server.redirect_uri), flush=True)
             redirect_url = server.wait()
         else:
-            redirect_url = input("Paste the address the browser was sent to: ")
+            redirect_url = input(tr("Paste the address the browser was sent to: "))
         code = code_from_redirect(redirect_url, request.state)
         token = exchange_code(config, code, request.state, timeout=fiken.timeout)
     except (CallbackTimeout, OAuthError) as exc:
-        return _fail(f"not connected: {exc}")
+        return _fail(tr("not connected: {why}", why=exc))
     except EOFError:
-        return _fail("not connected: no redirect URL was pasted")
+        return _fail(tr("not connected: no redirect URL was pasted"))
     store = fiken.store
     store.save(token)
     try:
         user = fiken.client().user()
     except FikenError as exc:
-        return _fail(f"the token was stored in {store.describe()} but does not work: {exc}")
-    print(f"Connected to Fiken as {user.name} ({user.email}). Token stored in {store.describe()} (owner-only).")
+        return _fail(tr("the token was stored in {store} but does not work: {why}", store=store.describe(), why=exc))
+    print(tr("Connected to Fiken as {name} ({email}). Token stored in {store} (owner-only).", name=user.name,
+             email=user.email, store=store.describe()))
     return 0
 
 
@@ -91,17 +93,17 @@ def run_disconnect(_args: argparse.Namespace) -> int:
     store = fiken.store
     token = store.load()
     if not token:
-        print(f"Not connected (no token in {store.describe()}).")
+        print(tr("Not connected (no token in {store}).", store=store.describe()))
         return 0
-    note = "access revoked"
+    note = tr("access revoked")
     try:
         revoke_token(fiken.oauth(), token.get("access_token", ""), timeout=fiken.timeout)
     except OAuthError as exc:
-        note = f"revocation failed ({exc}); revoke the app in Fiken under Rediger konto › Sikkerhet if needed"
+        note = tr("revocation failed ({why}); revoke the app in Fiken under Rediger konto › Sikkerhet if needed", why=exc)
     except FikenError as exc:
         return _fail(str(exc))
     store.delete()
-    print(f"Disconnected: {note}; token deleted from {store.describe()}.")
+    print(tr("Disconnected: {note}; token deleted from {store}.", note=note, store=store.describe()))
     return 0
 
 
@@ -121,9 +123,9 @@ def run_test_connection(args: argparse.Namespace) -> int:
         warned = any(c["status"] == "WARNING" for result in results for c in result["checks"])
         print(file=out)
         if not passed:
-            print("Some checks did not pass (see above).", file=out)
+            print(tr("Some checks did not pass (see above)."), file=out)
         else:
-            print("All checks passed, with warnings (see above)." if warned else "All checks passed.", file=out)
+            print(tr("All checks passed, with warnings (see above).") if warned else tr("All checks passed."), file=out)
     if args.json:
         print_json(results)
     return 0 if passed else 1

@@ -9,6 +9,8 @@ import shlex
 import sys
 from pathlib import Path
 
+from settlement.domain.text import tr
+
 DEFAULT_MAX_SECONDS = 3600
 
 
@@ -43,10 +45,10 @@ def run_sandbox(args: argparse.Namespace) -> int:
     from settlement.cli import EXIT_CONFIGURATION
 
     if args.max_seconds <= 0:
-        raise SystemExit("--max-seconds must be positive")
+        raise SystemExit(tr("--max-seconds must be positive"))
     if args.ledger != "fiken":
         if args.state is not None:
-            print("settlement sandbox: --state keeps the Fiken sandbox's state only", file=sys.stderr)
+            print(tr("settlement sandbox: --state keeps the Fiken sandbox's state only"), file=sys.stderr)
             return EXIT_CONFIGURATION
         return _run_other(args)
     try:
@@ -55,25 +57,25 @@ def run_sandbox(args: argparse.Namespace) -> int:
     except StateFileError as exc:
         print(f"settlement sandbox: {exc}", file=sys.stderr)
         return EXIT_CONFIGURATION
-    print(f"Fiken sandbox running at {sandbox.base_url}", flush=True)
-    print(f"  personal token:  {sandbox.personal_token}")
-    print(f"  OAuth client id: {sandbox.client_id}")
-    print(f"  client secret:   {sandbox.client_secret}")
-    print(f"  authorize URL:   {sandbox.authorize_url}")
-    print(f"  token URL:       {sandbox.token_url}")
-    print(f"  revoke URL:      {sandbox.revoke_url}")
-    print(f"  companies:       demo-as, demo-prosjekt-as, uten-api-as")
+    print(tr("{ledger} sandbox running at {url}", ledger="Fiken", url=sandbox.base_url), flush=True)
+    rows = [(tr("personal token:"), sandbox.personal_token), (tr("OAuth client id:"), sandbox.client_id),
+            (tr("client secret:"), sandbox.client_secret), (tr("authorize URL:"), sandbox.authorize_url),
+            (tr("token URL:"), sandbox.token_url), (tr("revoke URL:"), sandbox.revoke_url),
+            (tr("companies:"), "demo-as, demo-prosjekt-as, uten-api-as")]
     if args.state is not None:
-        print(f"  state kept in:   {args.state} (bookings and tokens survive a restart)")
-    print("Paste into your shell (the base URL changes with the port unless --port is given):")
+        rows.append((tr("state kept in:"), tr("{file} (bookings and tokens survive a restart)", file=args.state)))
+    width = max(17, max(len(label) for label, _ in rows) + 1)
+    for label, value in rows:
+        print(f"  {label:<{width}}{value}")
+    print(tr("Paste into your shell (the base URL changes with the port unless --port is given):"))
     print(export_line(f"SETTLEMENT_FIKEN_BASE_URL={sandbox.base_url}"))
     print(export_line(f"SETTLEMENT_FIKEN_TOKEN={sandbox.personal_token}"), flush=True)
-    print(f"Stops by itself after {args.max_seconds:g} s, or press Ctrl-C.", flush=True)
+    print(tr("Stops by itself after {seconds} s, or press Ctrl-C.", seconds=f"{args.max_seconds:g}"), flush=True)
     try:
         while not sandbox.wait(0.5):
             pass
     except KeyboardInterrupt:
-        print("Stopping.")
+        print(tr("Stopping."))
     finally:
         sandbox.stop()
     return 0
@@ -87,22 +89,22 @@ def _run_other(args: argparse.Namespace) -> int:
         from settlement.poweroffice_sandbox import PowerOfficeSandbox as Sandbox
         title = "PowerOffice Go"
     sandbox = Sandbox.start(port=args.port, max_seconds=args.max_seconds)
-    print(f"{title} sandbox running at {sandbox.base_url}", flush=True)
-    print("Paste into your shell (first company):")
+    print(tr("{ledger} sandbox running at {url}", ledger=title, url=sandbox.base_url), flush=True)
+    print(tr("Paste into your shell (first company):"))
     for line in sandbox.settings_lines(0):
         print(export_line(line))
     first = sandbox.settings_lines(0)
     prefix = f"SETTLEMENT_{args.ledger.upper()}_"
-    print('A second company, as the named credential "franchise" (a vendor with credential = "franchise"):')
+    print(tr('A second company, as the named credential "franchise" (a vendor with credential = "franchise"):'))
     for line in sandbox.settings_lines(1):
         if line not in first:  # what differs is that company's own secret
             print(export_line(f"{prefix}FRANCHISE_{line.removeprefix(prefix)}"))
-    print(f"Stops by itself after {args.max_seconds:g} s, or press Ctrl-C.", flush=True)
+    print(tr("Stops by itself after {seconds} s, or press Ctrl-C.", seconds=f"{args.max_seconds:g}"), flush=True)
     try:
         while not sandbox.wait(0.5):
             pass
     except KeyboardInterrupt:
-        print("Stopping.")
+        print(tr("Stopping."))
     finally:
         sandbox.stop()
     return 0

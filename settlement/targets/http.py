@@ -22,6 +22,7 @@ from urllib.parse import quote
 import requests
 from urllib3.exceptions import NameResolutionError, NewConnectionError
 
+from settlement.domain.text import N_, tr
 from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.redaction import RedactingFilter
 from settlement.targets.retry import RetryPolicy
@@ -98,12 +99,21 @@ def nothing_was_sent(exc: requests.RequestException) -> bool:
 def connection_failure(exc: requests.RequestException) -> str:
     """The cause of a failed connection in plain words."""
     if caused_by(exc, ConnectionRefusedError):
-        return "connection refused"
+        return tr("connection refused")
     if caused_by(exc, NameResolutionError):
-        return "host name not found (DNS)"
+        return tr("host name not found (DNS)")
     if isinstance(exc, requests.exceptions.SSLError):
-        return "TLS handshake failed"
-    return "connection failed"
+        return tr("TLS handshake failed")
+    return tr("connection failed")
+
+
+def joined(names) -> str:
+    """'A and B' (and 'A and B and C'), in the installed language."""
+    names = [str(name) for name in names]
+    shown = names[0] if names else ""
+    for name in names[1:]:
+        shown = tr("{first} and {second}", first=shown, second=name)
+    return shown
 
 
 def expand(base_url: str, template: str, path_params: Mapping[str, Any] | None) -> str:
@@ -127,8 +137,8 @@ class AttemptLoop:
     connection_error: type[Exception]  # "cannot reach …"
     redaction: type[RedactingFilter]  # installed on the ledger's loggers when a transport is built
     per_second = 4  # the pace of the default gate (settlement.targets.pacing.LocalGate)
-    ambiguous_advice = ""  # what to do about an ambiguous write, appended to its message
-    dropped_cause = "the connection dropped after the request was sent"
+    ambiguous_advice = ""  # what to do about an ambiguous write, appended to its message (marked with N_)
+    dropped_cause = N_("the connection dropped after the request was sent")
 
     def __init__(self, base_url: str, *, gate: RequestGate | None = None, connect_timeout: float = 5.0,
                  read_timeout: float = 30.0, retry: RetryPolicy | None = None,
@@ -179,19 +189,25 @@ class AttemptLoop:
         if nothing_was_sent(exc) or method in IDEMPOTENT:
             if self._back_off(attempt):
                 return
-            cause = "timed out" if timed_out else self._unreachable_cause(exc)
-            raise self.connection_error(f"cannot reach {self.ledger}: {cause}", **context) from None
-        cause = "no answer within the read timeout" if timed_out else self.dropped_cause
+            cause = tr("timed out") if timed_out else self._unreachable_cause(exc)
+            raise self.connection_error(tr("cannot reach {ledger}: {cause}", ledger=self.ledger, cause=cause),
+                                        **context) from None
+        cause = tr("no answer within the read timeout") if timed_out else tr(self.dropped_cause)
         raise self.errors.AmbiguousResult(
-            f"{self.ledger} may or may not have carried out this {method}: {cause}{self.ambiguous_advice}",
+            tr("{ledger} may or may not have carried out this {method}: {cause}{advice}", ledger=self.ledger,
+               method=method, cause=cause, advice=self._advice()),
             **context) from None
+
+    def _advice(self) -> str:
+        return tr(self.ambiguous_advice) if self.ambiguous_advice else ""
 
     def _after_server_error(self, status: int, method: str, context: dict, attempt: int) -> None:
         """After a 5xx: return when a read is to be tried again, else raise."""
         if method not in IDEMPOTENT:
             raise self.errors.AmbiguousResult(
-                f"{self.ledger} answered {status} to a {method}; it may or may not have been carried out"
-                f"{self.ambiguous_advice}", **context)
+                tr("{ledger} answered {status} to a {method}; it may or may not have been carried out{advice}",
+                   ledger=self.ledger, status=status, method=method, advice=self._advice()), **context)
         if self._back_off(attempt):
             return
-        raise self.errors.ServerError(f"{self.ledger} kept failing ({status}) after {attempt} attempt(s)", **context)
+        raise self.errors.ServerError(tr("{ledger} kept failing ({status}) after {attempt} attempt(s)",
+                                         ledger=self.ledger, status=status, attempt=attempt), **context)

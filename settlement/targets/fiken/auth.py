@@ -16,6 +16,7 @@ from typing import Protocol
 
 from pydantic import SecretStr
 
+from settlement.domain.text import tr
 from settlement.targets.fiken.errors import ReconnectRequired
 from settlement.targets.fiken.oauth import OAuthConfig, OAuthError, refresh_token
 from settlement.targets.fiken.token_store import TokenStore
@@ -59,7 +60,7 @@ class PersonalToken:
         return False
 
     def reconnect_hint(self) -> str:
-        return (
+        return tr(
             "Fiken refused the personal API token (wrong or revoked); create a new one under "
             "Rediger konto → API and set SETTLEMENT_FIKEN_TOKEN"
         )
@@ -97,7 +98,7 @@ class OAuthToken:
             self._token = self._store.load()
             if not self._token or not self._token.get("access_token"):
                 raise ReconnectRequired(
-                    f"no Fiken OAuth token stored in {self._store.describe()}: run `settlement connect`"
+                    tr("no Fiken OAuth token stored in {store}: run `settlement connect`", store=self._store.describe())
                 )
         return self._token
 
@@ -142,7 +143,7 @@ class OAuthToken:
         return fresh
 
     def reconnect_hint(self) -> str:
-        return "Fiken access was revoked or has expired: run `settlement connect` to connect again"
+        return tr("Fiken access was revoked or has expired: run `settlement connect` to connect again")
 
     def __repr__(self) -> str:
         return f"OAuthToken(store={self._store.describe()})"

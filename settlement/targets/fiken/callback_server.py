@@ -12,6 +12,8 @@ import time
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlsplit, urlunsplit
 
+from settlement.domain.text import tr
+
 PAGE = (
     "<!doctype html><meta charset=utf-8><title>settlement</title>"
     "<p>{message}</p><p>You can close this window and return to the terminal.</p>"
@@ -63,8 +65,8 @@ class CallbackServer:
             loopback = False
         if parts.scheme != "http" or not loopback:
             raise ValueError(
-                f"redirect URI {redirect_uri!r} is not a loopback http address; use --paste, or set "
-                "SETTLEMENT_FIKEN_REDIRECT_URI to e.g. http://127.0.0.1:8765/callback"
+                tr("redirect URI {uri!r} is not a loopback http address; use --paste, or set "
+                   "SETTLEMENT_FIKEN_REDIRECT_URI to e.g. http://127.0.0.1:8765/callback", uri=redirect_uri)
             )
         bind_host = "127.0.0.1" if host == "localhost" else host
         self._server = _Server((bind_host, parts.port or 80), _Handler)
@@ -81,7 +83,7 @@ class CallbackServer:
             while self._server.received is None:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
-                    raise CallbackTimeout(f"no answer from the browser within {self.lifetime:.0f} s")
+                    raise CallbackTimeout(tr("no answer from the browser within {seconds} s", seconds=f"{self.lifetime:.0f}"))
                 self._server.timeout = min(remaining, 1.0)
                 self._server.handle_request()
             return self._server.received

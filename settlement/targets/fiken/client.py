@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from settlement.domain.text import tr
 from settlement.targets.fiken.auth import TokenSource
 from settlement.targets.fiken.errors import UnexpectedResponse
 from settlement.targets.pacing import RequestGate
@@ -65,8 +66,8 @@ def id_from_location(response: requests.Response, what: str) -> int:
     match = _NUMERIC_TAIL.search(location)
     if not match:
         raise UnexpectedResponse(
-            f"Fiken created the {what} but sent no usable Location header ({location!r}); "
-            "do not create it again, look it up in Fiken",
+            tr("Fiken created the {what} but sent no usable Location header ({location!r}); "
+               "do not create it again, look it up in Fiken", what=what, location=location),
             method=response.request.method or "", url=response.url, status=response.status_code,
         )
     return int(match.group(1))
@@ -232,6 +233,6 @@ class FikenClient:
         )
         location = response.headers.get("Location", "")
         if not location:
-            raise UnexpectedResponse("Fiken stored the attachment but sent no Location header",
+            raise UnexpectedResponse(tr("Fiken stored the attachment but sent no Location header"),
                                      method="POST", url=response.url, status=response.status_code)
         return location

@@ -12,6 +12,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from settlement.domain.text import tr
+from settlement.targets.http import joined
 from settlement.targets.fiken.auth import OAuthToken, PersonalToken, TokenSource
 from settlement.targets.fiken.client import FikenClient
 from settlement.targets.fiken.errors import AuthenticationError, ReconnectRequired
@@ -39,8 +41,8 @@ def oauth_config(
     missing = [name for name, value in (("fiken_client_id", client_id), ("fiken_client_secret", client_secret))
                if not value]
     if missing:
-        names = " and ".join(f"SETTLEMENT_{n.upper()}" for n in missing)
-        raise MissingCredential(f"OAuth needs {names} (the app's registration with Fiken)")
+        names = joined(f"SETTLEMENT_{n.upper()}" for n in missing)
+        raise MissingCredential(tr("OAuth needs {settings} (the app's registration with Fiken)", settings=names))
     return OAuthConfig(
         client_id=client_id,
         client_secret=client_secret,
@@ -72,12 +74,13 @@ def token_source(
     if personal_token is not None and personal_token.get_secret_value().strip():
         return PersonalToken(personal_token)
     if oauth is None:
-        raise MissingCredential(
+        raise MissingCredential(tr(
             "no Fiken credential: set SETTLEMENT_FIKEN_TOKEN (personal API token) or configure OAuth "
             "(SETTLEMENT_FIKEN_CLIENT_ID/SECRET) and run `settlement connect`"
-        )
+        ))
     if store.load() is None:
-        raise ReconnectRequired(f"not connected to Fiken (no token in {store.describe()}): run `settlement connect`")
+        raise ReconnectRequired(tr("not connected to Fiken (no token in {store}): run `settlement connect`",
+                                    store=store.describe()))
     return OAuthToken(oauth(), store, timeout=timeout)
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from enum import Enum
 
 from settlement.domain.chart import LedgerRow
+from settlement.domain.text import N_, ntr, show, tr
 from settlement.targets.fiken.client import Company, FikenClient, FikenUser
 from settlement.targets.fiken.errors import (
     AuthenticationError,
@@ -27,6 +28,9 @@ from settlement.domain.vendors import Vendor
 
 # How many foreign bookings are listed by name; the rest are counted.
 SHOWN_EXAMPLES = 5
+# The names of the checks that are also said when skipped (tr where a check is made).
+ACCOUNTS_CHECK = N_("every ledger account exists in Fiken's chart of accounts")
+FOREIGN_CHECK = N_("no bookings from others")
 
 
 class Status(str, Enum):
@@ -78,36 +82,39 @@ def missing_accounts(ledger: Mapping[str, LedgerRow], codes: Iterable[str]) -> l
 
 
 def accounts_check(ledger: Mapping[str, LedgerRow], codes: Iterable[str]) -> CheckResult:
-    name = "every ledger account exists in Fiken's chart of accounts"
+    name = tr(ACCOUNTS_CHECK)
     missing = missing_accounts(ledger, codes)
     if not missing:
-        return CheckResult(name, Status.OK, f"{len(ledger)} ledger keys")
-    lines = tuple(f"missing account {r.account} (ledger key {r.key}, {r.where()})" for r in missing)
-    return CheckResult(name, Status.FAILED, f"{len(missing)} account(s) missing in Fiken", lines)
+        return CheckResult(name, Status.OK, ntr("{n} ledger keys", "{n} ledger keys", len(ledger)))
+    lines = tuple(tr("missing account {account} (ledger key {key}, {where})", account=r.account, key=r.key,
+                     where=r.where()) for r in missing)
+    return CheckResult(name, Status.FAILED,
+                       ntr("{n} account(s) missing in Fiken", "{n} account(s) missing in Fiken", len(missing)), lines)
 
 
 def api_access_check(company: Company) -> CheckResult:
-    name = "API module active (hasApiAccess)"
+    name = tr("API module active (hasApiAccess)")
     if company.has_api_access:
         return CheckResult(name, Status.OK)
     return CheckResult(
         name, Status.FAILED,
-        f"the API module is not active for {company.slug}: activate it in Fiken under "
-        "Innstillinger › Tilleggstjenester › API",
+        tr("the API module is not active for {company}: activate it in Fiken under "
+           "Innstillinger › Tilleggstjenester › API", company=company.slug),
     )
 
 
 def start_date_check(enabled_since: date, accounting_start: date | None) -> CheckResult:
-    name = "enabled_since is not before the company's accounting start"
+    name = tr("enabled_since is not before the company's accounting start")
     if accounting_start is None:
-        return CheckResult(name, Status.WARNING, "Fiken did not report accountingStartDate; not checked")
+        return CheckResult(name, Status.WARNING, tr("Fiken did not report accountingStartDate; not checked"))
     if enabled_since < accounting_start:
         return CheckResult(
             name, Status.FAILED,
-            f"enabled_since {enabled_since} is before the accounting start {accounting_start}; "
-            "Fiken cannot book days before it (move enabled_since in vendors.toml)",
+            tr("enabled_since {enabled_since} is before the accounting start {start}; "
+               "Fiken cannot book days before it (move enabled_since in vendors.toml)",
+               enabled_since=enabled_since, start=accounting_start),
         )
-    return CheckResult(name, Status.OK, f"{enabled_since} ≥ {accounting_start}")
+    return CheckResult(name, Status.OK, f"{show(enabled_since)} ≥ {show(accounting_start)}")
 
 
 def foreign_bookings(journal_entries: Iterable[dict], sales: Iterable[dict]) -> tuple[list[dict], list[dict]]:
@@ -126,48 +133,62 @@ def foreign_bookings(journal_entries: Iterable[dict], sales: Iterable[dict]) -> 
 
 
 def foreign_check(enabled_since: date, journal_entries: Iterable[dict], sales: Iterable[dict]) -> CheckResult:
-    name = f"no bookings from others dated on or after enabled_since {enabled_since}"
+    name = tr("no bookings from others dated on or after enabled_since {enabled_since}", enabled_since=enabled_since)
     entries, foreign_sales = foreign_bookings(journal_entries, sales)
     if not entries and not foreign_sales:
         return CheckResult(name, Status.OK)
     examples = [
-        f"journal entry {e.get('journalEntryNumber') or e.get('journalEntryId')} on {e.get('date')}: {e.get('description', '')!r}"
+        tr("journal entry {number} on {day}: {description!r}", number=e.get('journalEntryNumber') or e.get('journalEntryId'),
+           day=_day(e.get('date')), description=e.get('description', ''))
         for e in entries
-    ] + [f"sale {s.get('saleNumber') or s.get('saleId')} on {s.get('date')}" for s in foreign_sales]
+    ] + [tr("sale {number} on {day}", number=s.get('saleNumber') or s.get('saleId'), day=_day(s.get('date')))
+         for s in foreign_sales]
     shown = tuple(examples[:SHOWN_EXAMPLES])
     if len(examples) > SHOWN_EXAMPLES:
-        shown += (f"... and {len(examples) - SHOWN_EXAMPLES} more",)
+        shown += (tr("... and {count} more", count=len(examples) - SHOWN_EXAMPLES),)
+    held = ntr("{n} journal entry", "{n} journal entries", len(entries))
     return CheckResult(
         name, Status.WARNING,
-        f"Fiken already holds {len(entries)} journal entr{'y' if len(entries) == 1 else 'ies'} and "
-        f"{len(foreign_sales)} sale(s) on or after {enabled_since} that settlement did not create: "
-        "risk of booking the same days twice",
+        tr("Fiken already holds {entries} and {sales} sale(s) on or after {enabled_since} that settlement did not "
+           "create: risk of booking the same days twice",
+           entries=held, sales=len(foreign_sales), enabled_since=enabled_since),
         shown,
     )
 
 
+def _day(value):
+    """Fiken's ISO date as a date (shown the language's way), or the value as it came."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) else value
+    except ValueError:
+        return value
+
+
 def project_check(project_id: int, projects: Iterable[dict] | None, slug: str) -> CheckResult:
     """The vendor's fiken_project exists in the company (None: the project module is not active)."""
-    name = f"project {project_id} exists"
+    name = tr("project {project} exists", project=project_id)
     if projects is None:
         return CheckResult(
             name, Status.FAILED,
-            f"the project module is not active for {slug} (402), but vendors.toml sets fiken_project; "
-            "activate it in Fiken or remove fiken_project",
+            tr("the project module is not active for {company} (402), but vendors.toml sets fiken_project; "
+               "activate it in Fiken or remove fiken_project", company=slug),
         )
     found = next((p for p in projects if p.get("projectId") == project_id), None)
     if found is None:
-        known = ", ".join(f"{p.get('projectId')} ({p.get('name')})" for p in projects) or "none"
-        return CheckResult(name, Status.FAILED, f"no project {project_id} in {slug}; it has: {known}")
+        known = ", ".join(f"{p.get('projectId')} ({p.get('name')})" for p in projects) or tr("none")
+        return CheckResult(name, Status.FAILED, tr("no project {project} in {company}; it has: {known}",
+                                                   project=project_id, company=slug, known=known))
     if found.get("completed"):
-        return CheckResult(name, Status.WARNING, f"project {project_id} ({found.get('name')}) is marked completed")
+        return CheckResult(name, Status.WARNING, tr("project {project} ({name}) is marked completed",
+                                                    project=project_id, name=found.get("name")))
     return CheckResult(name, Status.OK, str(found.get("name") or ""))
 
 
 def describe_failure(exc: FikenError, base_url: str) -> str:
     """A plain-words cause for a failure that stops all checks."""
     if isinstance(exc, FikenConnectionError):
-        return f"cannot reach Fiken at {base_url}: {exc.message.removeprefix('cannot reach Fiken: ')}"
+        return tr("cannot reach Fiken at {url}: {cause}", url=base_url,
+                  cause=exc.message.removeprefix(tr("cannot reach {ledger}: {cause}", ledger="Fiken", cause="")))
     if isinstance(exc, AuthenticationError):
         return exc.message
     return str(exc)
@@ -176,21 +197,22 @@ def describe_failure(exc: FikenError, base_url: str) -> str:
 # --- fetching and combining -----------------------------------------------------------------------
 
 def _find_company(client: FikenClient, slug: str) -> tuple[Company | None, CheckResult]:
-    name = "token works and company reachable"
+    name = tr("token works and company reachable")
     try:
         company = client.company(slug)
     except NotFoundError:
-        known = ", ".join(sorted(c.slug for c in client.companies())) or "none"
+        known = ", ".join(sorted(c.slug for c in client.companies())) or tr("none")
         return None, CheckResult(
             name, Status.FAILED,
-            f"unknown company slug {slug!r}: this credential reaches {known} (fix fiken_company in vendors.toml)",
+            tr("unknown company slug {slug!r}: this credential reaches {known} (fix fiken_company in vendors.toml)",
+               slug=slug, known=known),
         )
     except ForbiddenError as exc:
         # Without the API module Fiken refuses company endpoints; the list still shows the company.
         listed = {c.slug: c for c in client.companies()}
         if slug in listed:
-            return listed[slug], CheckResult(name, Status.OK, f"listed, but {exc.message}")
-        return None, CheckResult(name, Status.FAILED, f"access to {slug!r} refused: {exc}")
+            return listed[slug], CheckResult(name, Status.OK, tr("listed, but {why}", why=exc.message))
+        return None, CheckResult(name, Status.FAILED, tr("access to {slug!r} refused: {why}", slug=slug, why=exc))
     return company, CheckResult(name, Status.OK)
 
 
@@ -206,8 +228,8 @@ def check_vendor(client: FikenClient, vendor: Vendor, ledger: Mapping[str, Ledge
     report.checks.append(access)
     report.checks.append(start_date_check(vendor.enabled_since, company.accounting_start_date))
     if access.status is not Status.OK:
-        for name in ("every ledger account exists in Fiken's chart of accounts", "no bookings from others"):
-            report.checks.append(CheckResult(name, Status.SKIPPED, "needs the API module"))
+        for name in (ACCOUNTS_CHECK, FOREIGN_CHECK):
+            report.checks.append(CheckResult(tr(name), Status.SKIPPED, tr("needs the API module")))
         return report
     try:
         codes = [a.get("code", "") for a in client.accounts(company.slug)]
@@ -222,7 +244,7 @@ def check_vendor(client: FikenClient, vendor: Vendor, ledger: Mapping[str, Ledge
                 projects = None
             report.checks.append(project_check(vendor.fiken_project, projects, company.slug))
     except (ModuleNotActive, ForbiddenError) as exc:
-        report.checks.append(CheckResult("reading accounts and bookings", Status.FAILED, str(exc)))
+        report.checks.append(CheckResult(tr("reading accounts and bookings"), Status.FAILED, str(exc)))
     return report
 
 
@@ -238,6 +260,6 @@ def check_connection(
         try:
             report.vendors.append(check_vendor(client, vendor, ledgers[vendor.id]))
         except FikenError as exc:
-            report.failure = f"vendor {vendor.id}: {describe_failure(exc, client.base_url)}"
+            report.failure = tr("vendor {vendor}: {why}", vendor=vendor.id, why=describe_failure(exc, client.base_url))
             break
     return report

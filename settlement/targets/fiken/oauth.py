@@ -29,6 +29,7 @@ from pydantic import SecretStr
 from requests.auth import HTTPBasicAuth
 from requests_oauthlib import OAuth2Session
 
+from settlement.domain.text import tr
 from settlement.targets.fiken.redaction import install_redaction
 
 
@@ -122,13 +123,14 @@ def code_from_redirect(redirect_url: str, expected_state: str) -> str:
     query = parse_qs(urlsplit(redirect_url.strip()).query)
     state = (query.get("state") or [""])[0]
     if not hmac.compare_digest(state.encode(), expected_state.encode()):
-        raise OAuthError("the redirect's state does not match this connect attempt; refusing it (start `settlement connect` again)")
+        raise OAuthError(tr("the redirect's state does not match this connect attempt; refusing it "
+                            "(start `settlement connect` again)"))
     if "error" in query:
         description = (query.get("error_description") or [""])[0]
-        raise OAuthError(f"Fiken refused the authorization: {query['error'][0]} {description}".strip())
+        raise OAuthError(tr("Fiken refused the authorization: {why}", why=f"{query['error'][0]} {description}".strip()))
     code = (query.get("code") or [""])[0]
     if not code:
-        raise OAuthError("the redirect URL carries no authorization code")
+        raise OAuthError(tr("the redirect URL carries no authorization code"))
     return code
 
 
@@ -147,10 +149,10 @@ def _failure(exc: Exception) -> OAuthError:
         text = exc.description or exc.error
         return OAuthError(f"{exc.error}: {text}" if text != exc.error else str(exc.error))
     if isinstance(exc, requests.ConnectionError):
-        return OAuthError("cannot reach Fiken's token endpoint (connection failed)")
+        return OAuthError(tr("cannot reach Fiken's token endpoint (connection failed)"))
     if isinstance(exc, requests.Timeout):
-        return OAuthError("Fiken's token endpoint did not answer in time")
-    return OAuthError(f"unexpected answer from the token endpoint ({type(exc).__name__})")
+        return OAuthError(tr("Fiken's token endpoint did not answer in time"))
+    return OAuthError(tr("unexpected answer from the token endpoint ({kind})", kind=type(exc).__name__))
 
 
 def exchange_code(config: OAuthConfig, code: str, state: str, *, timeout=(5.0, 30.0)) -> dict:
@@ -194,6 +196,6 @@ def revoke_token(config: OAuthConfig, access_token: str, *, timeout=(5.0, 30.0))
     except requests.RequestException as exc:
         raise _failure(exc) from None
     if response.status_code == 401:
-        raise OAuthError("the token was already revoked or has expired")
+        raise OAuthError(tr("the token was already revoked or has expired"))
     if not response.ok:
-        raise OAuthError(f"Fiken answered {response.status_code} to the revocation")
+        raise OAuthError(tr("Fiken answered {status} to the revocation", status=response.status_code))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 
+from settlement.domain.text import tr
 from settlement.domain.chart import LedgerRow
 from settlement.domain.problems import Problem
 from settlement.domain.vendors import Vendor
@@ -232,7 +233,8 @@ class FikenTarget:
             raise ledger_error(exc) from exc
         problems = []
         for check in report.checks:
-            text = f"Fiken company {vendor.fiken_company}: {check.name}: {check.reason}".rstrip(": ")
+            text = tr("Fiken company {company}: {check}", company=vendor.fiken_company,
+                      check=f"{check.name}: {check.reason}".rstrip(": "))
             if check.status is Status.FAILED:
                 problems.append(error(text, ref=vendor.id))
             elif check.status is Status.WARNING:

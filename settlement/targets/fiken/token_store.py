@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 from typing import Protocol
 
+from settlement.domain.text import tr
+
 
 class TokenStore(Protocol):
     """Keeps one OAuth token."""
@@ -44,9 +46,9 @@ class TokenFileStore:
         try:
             token = json.loads(text)
         except json.JSONDecodeError:
-            raise ValueError(f"{self.path}: the token file is damaged; run `settlement connect` again") from None
+            raise ValueError(tr("{file}: the token file is damaged; run `settlement connect` again", file=self.path)) from None
         if not isinstance(token, dict):
-            raise ValueError(f"{self.path}: the token file is damaged; run `settlement connect` again")
+            raise ValueError(tr("{file}: the token file is damaged; run `settlement connect` again", file=self.path))
         return token
 
     def save(self, token: dict) -> None:
@@ -96,7 +98,7 @@ class DatabaseTokenStore:
         self.table, self.name, self.adopt = table, name, adopt
 
     def describe(self) -> str:
-        return f"the database (oauth_token {self.name!r})"
+        return tr("the database (oauth_token {name!r})", name=self.name)
 
     def load(self) -> dict | None:
         token = self.table.load(self.name)

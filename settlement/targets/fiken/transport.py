@@ -17,6 +17,7 @@ from typing import Any
 
 import requests
 
+from settlement.domain.text import N_, tr
 from settlement.targets.fiken import errors
 from settlement.targets.fiken.auth import TokenSource
 from settlement.targets.fiken.redaction import RedactingFilter
@@ -51,7 +52,7 @@ class Transport(AttemptLoop):
     errors = errors
     connection_error = errors.FikenConnectionError
     redaction = RedactingFilter
-    ambiguous_advice = "; check in Fiken before trying again"
+    ambiguous_advice = N_("; check in Fiken before trying again")
 
     def __init__(self, base_url: str, token: TokenSource, **options: Any):
         """options: the gate, timeouts, retry policy, on_request hook, session, sleep and rng (AttemptLoop)."""
@@ -124,7 +125,8 @@ class Transport(AttemptLoop):
             if status == 429:
                 if self._wait_for_429(attempt, parse_retry_after(response.headers.get("Retry-After"))):
                     continue
-                raise errors.RateLimited(f"Fiken kept answering 429 Too Many Requests after {attempt} attempt(s)", **context)
+                raise errors.RateLimited(tr("{ledger} kept answering 429 Too Many Requests after {attempt} attempt(s)",
+                                            ledger="Fiken", attempt=attempt), **context)
             if status >= 500:
                 self._after_server_error(status, method, context, attempt)
                 continue
@@ -133,11 +135,12 @@ class Transport(AttemptLoop):
 
 def _client_error(status: int, detail: str, context: dict) -> errors.FikenError:
     if status == 402 or (status == 403 and "module" in detail.lower()):
-        return errors.ModuleNotActive(f"a Fiken module needed for this is not active ({status})", **context)
+        return errors.ModuleNotActive(tr("a Fiken module needed for this is not active ({status})", status=status), **context)
     if status == 403:
-        return errors.ForbiddenError("Fiken refused access (403): the credential may not use this company or resource", **context)
+        return errors.ForbiddenError(tr("Fiken refused access (403): the credential may not use this company or resource"),
+                                     **context)
     if status == 404:
-        return errors.NotFoundError("not found in Fiken (404)", **context)
+        return errors.NotFoundError(tr("not found in {ledger} (404)", ledger="Fiken"), **context)
     if status in (400, 409, 415, 422):
-        return errors.ValidationError(f"Fiken refused the request ({status})", **context)
-    return errors.UnexpectedResponse(f"unexpected answer from Fiken ({status})", **context)
+        return errors.ValidationError(tr("{ledger} refused the request ({status})", ledger="Fiken", status=status), **context)
+    return errors.UnexpectedResponse(tr("unexpected answer from {ledger} ({status})", ledger="Fiken", status=status), **context)

@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 import requests
 
+from settlement.domain.text import tr
+from settlement.targets.http import joined
 from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.poweroffice import errors
 from settlement.targets.retry import RetryPolicy, parse_retry_after
@@ -77,7 +79,7 @@ class ClientCredentials:
 
     def _hint(self) -> str:
         names = [setting_name(f, self.credential_label) for f in ("application_key", "client_key")]
-        return f"check {' and '.join(names)}"
+        return tr("check {settings}", settings=joined(names))
 
     def _fetch(self) -> None:
         attempt = 0
@@ -96,13 +98,13 @@ class ClientCredentials:
                 if attempt < self.retry.attempts:
                     self._sleep(self.retry.backoff(attempt, self._rng))
                     continue
-                raise errors.PowerOfficeConnectionError("cannot reach PowerOffice's token endpoint", **context) from None
+                raise errors.PowerOfficeConnectionError(tr("cannot reach PowerOffice's token endpoint"), **context) from None
             status = response.status_code
             if status == 200:
                 body = _json(response)
                 token, lifetime = body.get("access_token"), body.get("expires_in")
                 if not isinstance(token, str) or not token:
-                    raise errors.UnexpectedResponse("PowerOffice's token answer has no access_token", **context)
+                    raise errors.UnexpectedResponse(tr("PowerOffice's token answer has no access_token"), **context)
                 seconds = float(lifetime) if isinstance(lifetime, (int, float)) and lifetime > 0 else 600.0
                 self._token = token
                 self._renew_at = self._clock() + seconds - min(RENEW_MARGIN_SECONDS, seconds / 10)
@@ -116,15 +118,16 @@ class ClientCredentials:
                     self._sleep(max(wait, 1.0) if status == 429 else wait)
                     continue
                 kind = errors.RateLimited if status == 429 else errors.ServerError
-                raise kind(f"PowerOffice's token endpoint kept answering {status}", status=status, **context)
+                raise kind(tr("PowerOffice's token endpoint kept answering {status}", status=status), status=status, **context)
             if status == 401:
                 name = setting_name("subscription_key", self.credential_label)
                 raise errors.AuthenticationError(
-                    f"PowerOffice refused the subscription key (401): check {name}", status=status,
+                    tr("PowerOffice refused the subscription key (401): check {setting}", setting=name), status=status,
                     detail=str(body.get("message") or "")[:200], **context)
             error = str(body.get("error") or "")
             raise errors.AuthenticationError(
-                f"PowerOffice refused the integration's keys ({status} {error or 'no token'}): {self._hint()}",
+                tr("PowerOffice refused the integration's keys ({status} {error}): {hint}", status=status,
+                   error=error or tr("no token"), hint=self._hint()),
                 status=status, detail=str(body.get("error_description") or "")[:200], **context)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import requests
 
+from settlement.domain.text import tr
 from settlement.targets.pacing import RequestGate
 from settlement.targets.poweroffice.auth import ClientCredentials
 from settlement.targets.poweroffice.errors import UnexpectedResponse
@@ -28,7 +29,7 @@ def _body(response: requests.Response) -> Any:
     try:
         return response.json()
     except ValueError:
-        raise UnexpectedResponse("PowerOffice answered with a body that is not JSON",
+        raise UnexpectedResponse(tr("PowerOffice answered with a body that is not JSON"),
                                  method=response.request.method or "", url=response.url,
                                  status=response.status_code) from None
 
@@ -122,8 +123,8 @@ class PowerOfficeClient:
         """POST /Vouchers/ManualJournals; returns the ManualVoucherDto Go created (201)."""
         created = _body(self.transport.send("POST", "/Vouchers/ManualJournals", json=body))
         if not isinstance(created, dict) or not created.get("Id"):
-            raise UnexpectedResponse("PowerOffice created the voucher but its answer has no Id; look it up by "
-                                     "its reference before posting again", method="POST",
+            raise UnexpectedResponse(tr("PowerOffice created the voucher but its answer has no Id; look it up by "
+                                        "its reference before posting again"), method="POST",
                                      url=self.base_url + "/Vouchers/ManualJournals")
         return created
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from settlement.domain.text import tr
+from settlement.targets.http import joined
 from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.poweroffice.auth import ClientCredentials, setting_name
 from settlement.targets.poweroffice.client import PowerOfficeClient
@@ -23,7 +25,7 @@ def _setting(field: str, credential_label: str) -> str:
     are the integration's, the same for every company); its client key does not."""
     name = setting_name(field, credential_label)
     if credential_label != "default" and field != "client_key":
-        return f"{name} (or {setting_name(field)})"
+        return tr("{setting} (or {default})", setting=name, default=setting_name(field))
     return name
 
 
@@ -45,8 +47,9 @@ def poweroffice_client(
     values = {"application_key": application_key, "client_key": client_key, "subscription_key": subscription_key}
     missing = [field for field, value in values.items() if not (value or "").strip()]
     if missing:
-        names = " and ".join(_setting(field, credential_label) for field in missing)
-        raise MissingCredential(f"PowerOffice Go needs {names} (credential {credential_label})")
+        names = joined(_setting(field, credential_label) for field in missing)
+        raise MissingCredential(tr("PowerOffice Go needs {settings} (credential {credential})", settings=names,
+                                   credential=credential_label))
     gate = gate or LocalGate(REQUESTS_PER_SECOND)
     retry = RetryPolicy(attempts=retry_attempts)
     credentials = ClientCredentials(token_url, application_key.strip(), client_key.strip(), subscription_key.strip(),

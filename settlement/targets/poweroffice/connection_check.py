@@ -12,6 +12,7 @@ from datetime import date
 
 from settlement.domain.chart import LedgerRow
 from settlement.domain.problems import Problem, error, warning
+from settlement.domain.text import N_, tr
 from settlement.domain.vendors import Vendor
 from settlement.targets.poweroffice.errors import ForbiddenError
 from settlement.targets.poweroffice.payloads import NO_VAT, SUBLEDGERS, ledger_account
@@ -19,12 +20,12 @@ from settlement.targets.poweroffice.resolve import Resolver
 
 # What posting needs, each as the privileges that satisfy it (the spec's "Auth roles").
 NEEDED_PRIVILEGES = (
-    ("posting vouchers", ("ManualVoucher_Full",)),
-    ("finding them again", ("AccountTransaction", "AccountTransaction_Full")),
-    ("reversing them", ("YearEndVoucher_Full",)),
-    ("attaching the report", ("VoucherDocumentation_Full",)),
-    ("reading the chart of accounts", ("GeneralLedgerAccount", "GeneralLedgerAccount_Full")),
-    ("reading VAT codes and the lock date", ("CommonServices", "CommonServices_Full")),
+    (N_("posting vouchers"), ("ManualVoucher_Full",)),
+    (N_("finding them again"), ("AccountTransaction", "AccountTransaction_Full")),
+    (N_("reversing them"), ("YearEndVoucher_Full",)),
+    (N_("attaching the report"), ("VoucherDocumentation_Full",)),
+    (N_("reading the chart of accounts"), ("GeneralLedgerAccount", "GeneralLedgerAccount_Full")),
+    (N_("reading VAT codes and the lock date"), ("CommonServices", "CommonServices_Full")),
 )
 # Ledger keys whose lines carry no VAT (VAT code 0); the others carry the VAT code of the sales data.
 PLAIN_KEYS = frozenset({"settlement", "rounding", "tips", "gift_card", "difference"})
@@ -40,18 +41,24 @@ def privilege_problems(info: dict, vendor: Vendor) -> list[Problem]:
     invalid = set(info.get("InvalidPrivileges") or [])
     needed = list(NEEDED_PRIVILEGES)
     if vendor.department:
-        needed.append(("reading departments", ("Department", "Department_Full")))
+        needed.append((N_("reading departments"), ("Department", "Department_Full")))
     if vendor.project:
-        needed.append(("reading projects", ("Project", "Project_Full")))
+        needed.append((N_("reading projects"), ("Project", "Project_Full")))
     problems = []
     for purpose, names in needed:
         if valid.intersection(names):
             continue
         named = [n for n in names if n in invalid] or list(names)
-        problems.append(error(f"the integration lacks the privilege {' or '.join(named)} (for {purpose}) on "
-                              f"{info.get('ClientName') or 'the client'}: activate it in PowerOffice Go",
-                              ref=vendor.id))
+        problems.append(error(_lacks(named, purpose, info.get('ClientName')), ref=vendor.id))
     return problems
+
+
+def _lacks(named: list[str], purpose: str, client: str | None) -> str:
+    privilege = named[0] if named else ""
+    for name in named[1:]:
+        privilege = tr("{first} or {second}", first=privilege, second=name)
+    return tr("the integration lacks the privilege {privilege} (for {purpose}) on {client}: activate it in "
+              "PowerOffice Go", privilege=privilege, purpose=tr(purpose), client=client or tr("the client"))
 
 
 def account_problems(vendor: Vendor, ledger: Mapping[str, LedgerRow], accounts: Mapping[int, dict],
@@ -62,34 +69,42 @@ def account_problems(vendor: Vendor, ledger: Mapping[str, LedgerRow], accounts: 
     for key in sorted(ledger):
         row = ledger[key]
         fields = ledger_account(row.account)
-        where = f"ledger key {key} ({row.where()})"
+        where = tr("ledger key {key} ({where})", key=key, where=row.where())
         sub = next(((f, n) for f, n in fields.items() if f != "AccountNo"), None)
         if sub is not None:
             if sub not in contacts:
-                kind = "customer" if sub[0] == "CustomerAccountNo" else "supplier"
-                problems.append(error(f"PowerOffice has no {kind} number {sub[1]} for {row.account}, {where}",
-                                      ref=vendor.id))
+                said = (tr("PowerOffice has no customer number {number} for {account}, {where}", number=sub[1],
+                           account=row.account, where=where) if sub[0] == "CustomerAccountNo" else
+                        tr("PowerOffice has no supplier number {number} for {account}, {where}", number=sub[1],
+                           account=row.account, where=where))
+                problems.append(error(said, ref=vendor.id))
             continue
         number = fields["AccountNo"]
         account = accounts.get(number)
         if account is None:
-            problems.append(error(f"account {number} is not in PowerOffice's chart of accounts, {where}", ref=vendor.id))
+            problems.append(error(tr("account {account} is not in PowerOffice's chart of accounts, {where}",
+                                     account=number, where=where), ref=vendor.id))
             continue
         if account.get("IsActive") is False:
-            problems.append(error(f"account {number} is not active in PowerOffice, {where}", ref=vendor.id))
+            problems.append(error(tr("account {account} is not active in PowerOffice, {where}", account=number,
+                                     where=where), ref=vendor.id))
         locked = account.get("VatCode") if account.get("IsVatCodeLocked") else None
         if locked is not None and _plain(key) and str(locked) != NO_VAT:
-            problems.append(error(f"account {number} is locked to VAT code {locked} in PowerOffice, but its lines "
-                                  f"carry no VAT (code {NO_VAT}), {where}", ref=vendor.id))
+            problems.append(error(tr("account {account} is locked to VAT code {locked} in PowerOffice, but its lines "
+                                     "carry no VAT (code {none}), {where}", account=number, locked=locked, none=NO_VAT,
+                                     where=where), ref=vendor.id))
         elif locked is not None and not _plain(key):
-            problems.append(warning(f"account {number} is locked to VAT code {locked} in PowerOffice: only sales "
-                                    f"with that VAT code can be booked there, {where}", ref=vendor.id))
+            problems.append(warning(tr("account {account} is locked to VAT code {locked} in PowerOffice: only sales "
+                                       "with that VAT code can be booked there, {where}", account=number,
+                                       locked=locked, where=where), ref=vendor.id))
         if account.get("IsDepartmentRequired") and not vendor.department:
-            problems.append(error(f"account {number} requires a department in PowerOffice: set department for "
-                                  f"{vendor.id} in vendors.toml, {where}", ref=vendor.id))
+            problems.append(error(tr("account {account} requires a department in PowerOffice: set department for "
+                                     "{vendor} in vendors.toml, {where}", account=number, vendor=vendor.id,
+                                     where=where), ref=vendor.id))
         if account.get("IsProjectRequired") and not vendor.project:
-            problems.append(error(f"account {number} requires a project in PowerOffice: set project for "
-                                  f"{vendor.id} in vendors.toml, {where}", ref=vendor.id))
+            problems.append(error(tr("account {account} requires a project in PowerOffice: set project for "
+                                     "{vendor} in vendors.toml, {where}", account=number, vendor=vendor.id,
+                                     where=where), ref=vendor.id))
     return problems
 
 
@@ -98,25 +113,32 @@ def dimension_problem(kind: str, code: str | None, known: Mapping[str, dict], ve
         return []
     found = known.get(code)
     if found is None:
-        listed = ", ".join(sorted(known)) or "none"
-        return [error(f"PowerOffice has no {kind} {code} (vendors.toml {vendor.id}); it has: {listed}", ref=vendor.id)]
+        listed = ", ".join(sorted(known)) or tr("none")
+        said = (tr("PowerOffice has no department {code} (vendors.toml {vendor}); it has: {listed}", code=code,
+                   vendor=vendor.id, listed=listed) if kind == "department" else
+                tr("PowerOffice has no project {code} (vendors.toml {vendor}); it has: {listed}", code=code,
+                   vendor=vendor.id, listed=listed))
+        return [error(said, ref=vendor.id)]
     if found.get("IsActive") is False:
-        return [error(f"{kind} {code} is not active in PowerOffice", ref=vendor.id)]
+        said = (tr("department {code} is not active in PowerOffice", code=code) if kind == "department" else
+                tr("project {code} is not active in PowerOffice", code=code))
+        return [error(said, ref=vendor.id)]
     return []
 
 
 def lock_date_problem(lock: date | None, enabled_since: date, vendor: Vendor) -> list[Problem]:
     if lock is None or lock < enabled_since:
         return []
-    return [warning(f"PowerOffice's lock date is {lock.isoformat()}, on or after enabled_since "
-                    f"{enabled_since.isoformat()}: days up to {lock.isoformat()} can neither be posted nor "
-                    "corrected until the lock date is moved back", ref=vendor.id)]
+    return [warning(tr("PowerOffice's lock date is {lock}, on or after enabled_since {enabled_since}: days up to "
+                       "{lock} can neither be posted nor corrected until the lock date is moved back", lock=lock,
+                       enabled_since=enabled_since), ref=vendor.id)]
 
 
 def check_vendor(resolver: Resolver, vendor: Vendor, ledger: Mapping[str, LedgerRow]) -> list[Problem]:
     """Every check for one vendor; credential and network failures propagate."""
     client = resolver.client
-    problems = privilege_problems(client.client_information(), vendor)
+    lacking = privilege_problems(client.client_information(), vendor)
+    problems = list(lacking)
     try:
         numbers = {ledger_account(row.account)["AccountNo"] for row in ledger.values()}
         accounts = resolver.accounts(numbers)
@@ -127,14 +149,14 @@ def check_vendor(resolver: Resolver, vendor: Vendor, ledger: Mapping[str, Ledger
                 contacts.update({(field, n): c for n, c in resolver.contacts(field, wanted).items()})
         problems += account_problems(vendor, ledger, accounts, contacts)
         if NO_VAT not in resolver.vat_codes():
-            problems.append(error(f"PowerOffice has no VAT code {NO_VAT} (no VAT handling) for lines without VAT",
-                                  ref=vendor.id))
+            problems.append(error(tr("PowerOffice has no VAT code {code} (no VAT handling) for lines without VAT",
+                                     code=NO_VAT), ref=vendor.id))
         if vendor.department:
             problems += dimension_problem("department", vendor.department, resolver.departments(), vendor)
         if vendor.project:
             problems += dimension_problem("project", vendor.project, resolver.projects(), vendor)
         problems += lock_date_problem(client.lock_date(), vendor.enabled_since, vendor)
     except ForbiddenError as exc:
-        if not any(p.message.startswith("the integration lacks") for p in problems):
+        if not lacking:  # a refused read is explained by the privilege already named
             problems.append(error(str(exc), ref=vendor.id))
     return problems

@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import re
 
+from settlement.domain.text import N_, tr
 from settlement.targets.poweroffice.payloads import SECTION_LABELS
 
 _LINE_FIELD = re.compile(r"VoucherLines\[(\d+)\](?:\.(\w+))?", re.IGNORECASE)
 _SECTION_OF_LABEL = {label: section for section, label in SECTION_LABELS.items()}
+# A section as a refusal names it (tr where shown).
+_SECTION_WORDS = {"sale": N_("sale"), "shipping": N_("shipping"), "return": N_("return"), "tip": N_("tip"),
+                  "gift_card": N_("gift_card"), "payment": N_("payment"), "rounding": N_("rounding"),
+                  "difference": N_("difference"), "line": N_("line")}
 
 
 def describe_line(index: int, line: dict) -> str:
@@ -24,7 +29,8 @@ def describe_line(index: int, line: dict) -> str:
     for field in ("CustomerAccountNo", "SupplierAccountNo"):
         if field in line:
             account += f":{line[field]}"
-    return f"voucher line {index + 1} ({section}, account {account}, VAT code {line.get('VatCode', '?')})"
+    return tr("voucher line {row} ({section}, account {account}, VAT code {code})", row=index + 1,
+              section=tr(_SECTION_WORDS.get(section, section)), account=account, code=line.get('VatCode', '?'))
 
 
 def named_line(problem: dict | None, detail: str, body: dict) -> str | None:
@@ -39,5 +45,5 @@ def named_line(problem: dict | None, detail: str, body: dict) -> str | None:
         match = _LINE_FIELD.search(str(text))
         if match and int(match.group(1)) < len(lines):
             where = describe_line(int(match.group(1)), lines[int(match.group(1))])
-            return f"{match.group(2)} of {where}" if match.group(2) else where
+            return tr("{field} of {line}", field=match.group(2), line=where) if match.group(2) else where
     return None

@@ -7,6 +7,7 @@ know is refused here, naming the voucher line, rather than sent to be refused by
 
 from __future__ import annotations
 
+from settlement.domain.text import N_, tr
 from settlement.targets.poweroffice.client import PowerOfficeClient
 from settlement.targets.poweroffice.errors import ValidationError
 from settlement.targets.poweroffice.line_errors import describe_line
@@ -70,11 +71,12 @@ class Resolver:
         for i, line in enumerate(lines):
             out = {k: v for k, v in line.items() if k not in _NUMBER_FIELDS}
             out["AccountId"] = self._account_id(i, line, accounts)
-            out["VatId"] = self._id(i, line, "VatCode", self.vat_codes(), "VAT code")
+            out["VatId"] = self._id(i, line, "VatCode", self.vat_codes(), N_("PowerOffice has no VAT code {code}"))
             if "DepartmentCode" in line:
-                out["DepartmentId"] = self._id(i, line, "DepartmentCode", self.departments(), "department")
+                out["DepartmentId"] = self._id(i, line, "DepartmentCode", self.departments(),
+                                               N_("PowerOffice has no department {code}"))
             if "ProjectCode" in line:
-                out["ProjectId"] = self._id(i, line, "ProjectCode", self.projects(), "project")
+                out["ProjectId"] = self._id(i, line, "ProjectCode", self.projects(), N_("PowerOffice has no project {code}"))
             resolved.append(out)
         return {**body, "VoucherLines": resolved}
 
@@ -88,16 +90,18 @@ class Resolver:
                 contacts = self.contacts(field, {int(line[field])})
                 contact = contacts.get(int(line[field]))
                 if contact is None:
-                    kind = "customer" if field == "CustomerAccountNo" else "supplier"
-                    raise self._refuse(i, line, f"PowerOffice has no {kind} number {line[field]}")
+                    what = (tr("PowerOffice has no customer number {number}", number=line[field])
+                            if field == "CustomerAccountNo" else
+                            tr("PowerOffice has no supplier number {number}", number=line[field]))
+                    raise self._refuse(i, line, what)
                 return int(contact["Id"])
         account = accounts.get(number)
         if account is None:
-            raise self._refuse(i, line, f"account {number} is not in PowerOffice's chart of accounts")
+            raise self._refuse(i, line, tr("account {account} is not in PowerOffice's chart of accounts", account=number))
         return int(account["Id"])
 
     def _id(self, i: int, line: dict, field: str, known: dict[str, dict], what: str) -> int:
         found = known.get(str(line[field]))
         if found is None:
-            raise self._refuse(i, line, f"PowerOffice has no {what} {line[field]}")
+            raise self._refuse(i, line, tr(what, code=line[field]))
         return int(found["Id"])

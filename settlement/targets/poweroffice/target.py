@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date
 
+from settlement.domain.text import tr
 from settlement.domain.chart import LedgerRow
 from settlement.domain.problems import Problem
 from settlement.domain.vendors import Vendor
@@ -45,7 +46,7 @@ def ledger_error(exc: PowerOfficeError, body: dict | None = None) -> LedgerError
     if kind is LedgerRefused and body is not None:
         line = named_line(exc.problem, exc.detail, body)
         if line is not None and line not in message:
-            message = f"{message}; it concerns {line}"
+            message = tr("{message}; it concerns {line}", message=message, line=line)
     error = kind(message)
     error.kind = type(exc).__name__
     error.__cause__ = exc
@@ -108,7 +109,8 @@ class PowerOfficeTarget:
             found = self.find(vendor, booking, part, date.fromisoformat(part.body["VoucherDate"]))
             if found is not None:
                 return found
-            raise LedgerAmbiguous(f"{exc}; it is not (yet) listed in AccountTransactions, look it up again") from exc
+            raise LedgerAmbiguous(tr("{why}; it is not (yet) listed in AccountTransactions, look it up again",
+                                     why=exc)) from exc
         except PowerOfficeError as exc:
             raise ledger_error(exc, part.body) from exc
         return {"voucher_id": str(created["Id"]), "voucher_no": created.get("VoucherNo")}
@@ -143,7 +145,8 @@ class PowerOfficeTarget:
         except AlreadyReversed:
             return
         except NotFoundError as exc:
-            raise LedgerRefused(f"PowerOffice does not show voucher {voucher_id} to this integration: {exc}") from exc
+            raise LedgerRefused(tr("PowerOffice does not show voucher {voucher} to this integration: {why}",
+                                   voucher=voucher_id, why=exc)) from exc
         except PowerOfficeError as exc:
             raise ledger_error(exc) from exc
 
@@ -186,7 +189,7 @@ class PowerOfficeTarget:
         except PowerOfficeError as exc:
             raise ledger_error(exc) from exc
         if lock is not None and day <= lock:
-            return f"the lock date is {lock:%d.%m.%Y}"
+            return tr("the lock date is {lock}", lock=f"{lock:%d.%m.%Y}")
         return None
 
     def check(self, vendor: Vendor, ledger: Mapping[str, LedgerRow]) -> list[Problem]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 
+from settlement.domain.text import N_, tr
 from settlement.targets.http import IDEMPOTENT, AttemptLoop, SentRequest, caused_by, expand, shorten
 from settlement.targets.poweroffice import errors
 from settlement.targets.poweroffice.auth import ClientCredentials
@@ -62,7 +63,7 @@ class Transport(AttemptLoop):
     connection_error = errors.PowerOfficeConnectionError
     redaction = RedactingFilter
     per_second = 10
-    dropped_cause = "the connection dropped after sending"
+    dropped_cause = N_("the connection dropped after sending")
 
     def __init__(self, base_url: str, credentials: ClientCredentials, **options: Any):
         """options: the gate, timeouts, retry policy, on_request hook, session, sleep and rng (AttemptLoop)."""
@@ -70,7 +71,7 @@ class Transport(AttemptLoop):
         self.credentials = credentials
 
     def _unreachable_cause(self, exc: requests.RequestException) -> str:
-        return "connection refused" if caused_by(exc, ConnectionRefusedError) else "connection failed"
+        return tr("connection refused") if caused_by(exc, ConnectionRefusedError) else tr("connection failed")
 
     def send(self, method: str, template: str, path_params: Mapping[str, Any] | None = None, *,
              params: Mapping[str, Any] | None = None, json: Any = None, files: Any = None) -> requests.Response:
@@ -111,12 +112,13 @@ class Transport(AttemptLoop):
                     attempt -= 1  # renewing the token does not use up a transient-failure attempt
                     continue
                 raise errors.AuthenticationError(
-                    "PowerOffice refused the access token (401) even when freshly fetched", **context)
+                    tr("PowerOffice refused the access token (401) even when freshly fetched"), **context)
             if status == 429:
                 retry_after = parse_retry_after(response.headers.get("Retry-After"))
                 if self._wait_for_429(attempt, max(retry_after or 0.0, MIN_429_WAIT)):
                     continue
-                raise errors.RateLimited(f"PowerOffice kept answering 429 after {attempt} attempt(s)", **context)
+                raise errors.RateLimited(tr("PowerOffice kept answering 429 after {attempt} attempt(s)", attempt=attempt),
+                                         **context)
             if status >= 500:
                 self._after_server_error(status, method, context, attempt)
                 continue
@@ -127,14 +129,15 @@ def client_error(status: int, idempotent: bool, context: dict) -> errors.PowerOf
     text = (context.get("detail") or "").lower()
     if status == 403:
         return errors.ForbiddenError(
-            "PowerOffice refused access (403): the integration lacks a privilege on this client "
-            "(`settlement test-connection` lists the invalid privileges)", **context)
+            tr("PowerOffice refused access (403): the integration lacks a privilege on this client "
+               "(`settlement test-connection` lists the invalid privileges)"), **context)
     if status == 404 and idempotent:
-        return errors.NotFoundError("not found in PowerOffice (404)", **context)
+        return errors.NotFoundError(tr("not found in {ledger} (404)", ledger="PowerOffice"), **context)
     if status in (400, 404, 409, 415, 422):
         if "externalimportreference" in text and ("already" in text or "duplicate" in text or "unique" in text):
-            return errors.DuplicateReference("PowerOffice already has a voucher with this reference", **context)
+            return errors.DuplicateReference(tr("PowerOffice already has a voucher with this reference"), **context)
         if "already reversed" in text:
-            return errors.AlreadyReversed("the voucher is already reversed", **context)
-        return errors.ValidationError(f"PowerOffice refused the request ({status})", **context)
-    return errors.UnexpectedResponse(f"unexpected answer from PowerOffice ({status})", **context)
+            return errors.AlreadyReversed(tr("the voucher is already reversed"), **context)
+        return errors.ValidationError(tr("{ledger} refused the request ({status})", ledger="PowerOffice", status=status), **context)
+    return errors.UnexpectedResponse(tr("unexpected answer from {ledger} ({status})", ledger="PowerOffice", status=status),
+                                     **context)

@@ -14,6 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from settlement.domain.text import tr
+from settlement.targets.http import joined
+
 # A session is asked for this many days; it is renewed a day before its expirationDate so a
 # request never races the end of the day in Tripletex's time zone.
 SESSION_DAYS = 2
@@ -49,8 +52,8 @@ class SessionCredentials:
 
     def hint(self) -> str:
         """What to fix when the tokens are refused."""
-        return (f"Tripletex refused the tokens of credential '{self.credential_label}': check "
-                f"{self.settings[0]} and {self.settings[1]} (the employee token may be revoked or expired)")
+        return tr("Tripletex refused the tokens of credential {credential!r}: check {settings} (the employee "
+                  "token may be revoked or expired)", credential=self.credential_label, settings=joined(self.settings[:2]))
 
     def create_params(self) -> dict[str, str]:
         """The query of PUT /token/session/:create (contains secrets: never log it)."""

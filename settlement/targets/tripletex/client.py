@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 
+from settlement.domain.text import tr
 from settlement.targets.pacing import RequestGate
 from settlement.targets.retry import RetryPolicy
 from settlement.targets.tripletex import errors
@@ -46,13 +47,13 @@ class TripletexClient:
             return response.json()
         except ValueError:
             raise errors.UnexpectedResponse(
-                f"Tripletex answered {response.status_code} without JSON", method=response.request.method or "",
+                tr("Tripletex answered {status} without JSON", status=response.status_code), method=response.request.method or "",
                 url=response.url.split("?")[0], status=response.status_code) from None
 
     def _value(self, response: requests.Response) -> dict:
         body = self._json(response)
         if not isinstance(body, dict) or not isinstance(body.get("value"), dict):
-            raise errors.UnexpectedResponse("Tripletex's answer has no `value`", url=response.url.split("?")[0],
+            raise errors.UnexpectedResponse(tr("Tripletex's answer has no `value`"), url=response.url.split("?")[0],
                                             status=response.status_code)
         return body["value"]
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from settlement.domain.text import tr
+from settlement.targets.http import joined
 from settlement.targets.pacing import RequestGate
 from settlement.targets.retry import RetryPolicy
 from settlement.targets.tripletex.auth import SessionCredentials
@@ -44,7 +46,8 @@ def tripletex_client(base_url: str, consumer_token: str | None, employee_token: 
     employee = (employee_token or "").strip()
     missing = [name for name, value in zip(names, (consumer, employee)) if not value]
     if missing:
-        raise MissingCredential(f"no Tripletex credential '{credential_label}': set {' and '.join(missing)}")
+        raise MissingCredential(tr("no Tripletex credential {credential!r}: set {settings}",
+                                   credential=credential_label, settings=joined(missing)))
     credentials = SessionCredentials(consumer, employee, credential_label=credential_label, settings=names)
     return TripletexClient(base_url, credentials, gate=gate, connect_timeout=connect_timeout,
                            read_timeout=read_timeout, retry=RetryPolicy(attempts=retry_attempts),

@@ -14,6 +14,7 @@ import copy
 import threading
 from typing import Any
 
+from settlement.domain.text import tr
 from settlement.targets.tripletex.client import TripletexClient
 
 
@@ -84,7 +85,7 @@ def resolve_body(body: dict, ref: Reference) -> dict:
         number = posting["account"]["number"]
         account = ref.account(number)
         if account is None:
-            raise UnknownReference(index, "account", f"account {number} does not exist in Tripletex")
+            raise UnknownReference(index, "account", tr("account {account} does not exist in Tripletex", account=number))
         posting["account"] = {"id": account["id"]}
         sub = _sub_ledger_number(posting)
         posting.pop("customer", None)
@@ -93,27 +94,34 @@ def resolve_body(body: dict, ref: Reference) -> dict:
         if ledger_type in ("CUSTOMER", "VENDOR"):
             kind = "customer" if ledger_type == "CUSTOMER" else "supplier"
             if sub is None:
-                raise UnknownReference(index, kind, f"account {number} is a {kind} ledger in Tripletex; write the "
-                                       f"account as {number}:<{kind} number> in the ledger file")
+                raise UnknownReference(index, kind, tr(
+                    "account {account} is a customer ledger in Tripletex; write the account as "
+                    "{account}:<customer number> in the ledger file", account=number) if kind == "customer" else tr(
+                    "account {account} is a supplier ledger in Tripletex; write the account as "
+                    "{account}:<supplier number> in the ledger file", account=number))
             item = ref.customer(sub) if kind == "customer" else ref.supplier(sub)
             if item is None:
-                raise UnknownReference(index, kind, f"{kind} {sub} does not exist in Tripletex")
+                raise UnknownReference(index, kind, tr("customer {number} does not exist in Tripletex", number=sub)
+                                       if kind == "customer" else
+                                       tr("supplier {number} does not exist in Tripletex", number=sub))
             posting[kind] = {"id": item["id"]}
         code = posting["vatType"]["number"]
         vat = ref.vat_type(code)
         if vat is None:
-            raise UnknownReference(index, "vatType", f"VAT code {code} does not exist in Tripletex")
+            raise UnknownReference(index, "vatType", tr("VAT code {code} does not exist in Tripletex", code=code))
         posting["vatType"] = {"id": vat["id"]}
         if "department" in posting:
             number = posting["department"]["departmentNumber"]
             item = ref.department(number)
             if item is None:
-                raise UnknownReference(index, "department", f"department {number} does not exist in Tripletex")
+                raise UnknownReference(index, "department", tr("department {number} does not exist in Tripletex",
+                                                                     number=number))
             posting["department"] = {"id": item["id"]}
         if "project" in posting:
             number = posting["project"]["number"]
             item = ref.project(number)
             if item is None:
-                raise UnknownReference(index, "project", f"project {number} does not exist in Tripletex")
+                raise UnknownReference(index, "project", tr("project {number} does not exist in Tripletex",
+                                                                  number=number))
             posting["project"] = {"id": item["id"]}
     return resolved

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 
+from settlement.domain.text import tr
 from settlement.domain.chart import LedgerRow
 from settlement.domain.problems import Problem
 from settlement.domain.vendors import Vendor
@@ -44,7 +45,7 @@ def ledger_error(exc: TripletexError, body: dict | None = None) -> LedgerError:
     message = str(exc)
     if isinstance(exc, ValidationError) and exc.messages:
         reasons = "; ".join(_explain(m, body) for m in exc.messages)
-        message = f"{exc.message}: {reasons} ({exc.method} {exc.url})"
+        message = f"{exc.message}: {reasons} ({exc.method} {exc.url})"  # the parts are said in the language
     error = kind(message)
     error.kind = type(exc).__name__
     error.__cause__ = exc
@@ -55,15 +56,19 @@ def describe_posting(body: dict | None, index: int) -> str:
     """'voucher line 3 (Salg: Salgsinntekt, account 3000, VAT code 3)' for postings[index]."""
     postings = (body or {}).get("postings") or []
     if not 0 <= index < len(postings):
-        return f"posting {index + 1}"
+        return tr("posting {number}", number=index + 1)
     posting = postings[index]
     account = posting.get("account", {}).get("number", "?")
     for name, key in (("customer", "customerNumber"), ("supplier", "supplierNumber")):
         if name in posting:
             account = f"{account}:{posting[name][key]}"
     code = posting.get("vatType", {}).get("number")
-    vat = f", VAT code {code}" if code and code != "0" else ""
-    return f"voucher line {posting.get('row', index + 1)} ({posting.get('description', '')}, account {account}{vat})"
+    row, description = posting.get('row', index + 1), posting.get('description', '')
+    if code and code != "0":
+        return tr("voucher line {row} ({description}, account {account}, VAT code {code})", row=row,
+                  description=description, account=account, code=code)
+    return tr("voucher line {row} ({description}, account {account})", row=row, description=description,
+              account=account)
 
 
 def _explain(message: dict, body: dict | None) -> str:
@@ -72,7 +77,8 @@ def _explain(message: dict, body: dict | None) -> str:
     match = _POSTING_PATH.match(path)
     if match:
         return f"{describe_posting(body, int(match.group(1)))}: {field or path}: {text}"
-    return f"{field or path or 'voucher'}: {text}"
+    subject = field or path or tr("voucher")
+    return f"{subject}: {text}"
 
 
 class TripletexTarget:

@@ -23,6 +23,7 @@ from typing import Any
 
 import requests
 
+from settlement.domain.text import N_, tr
 from settlement.targets.http import AttemptLoop, SentRequest, connection_failure, expand, shorten
 from settlement.targets.retry import parse_retry_after
 from settlement.targets.tripletex import errors
@@ -62,7 +63,7 @@ class Transport(AttemptLoop):
     connection_error = errors.TripletexConnectionError
     redaction = RedactingFilter
     per_second = DEFAULT_PER_SECOND
-    ambiguous_advice = "; look the voucher up before trying again"
+    ambiguous_advice = N_("; look the voucher up before trying again")
 
     def __init__(self, base_url: str, credentials: SessionCredentials, **options: Any):
         """options: the gate, timeouts, retry policy, on_request hook, session, sleep and rng (AttemptLoop)."""
@@ -89,7 +90,7 @@ class Transport(AttemptLoop):
                 self._report(SentRequest("PUT", CREATE_SESSION, "connection_error", time.monotonic() - started,
                                          request_id, 1))
                 raise errors.TripletexConnectionError(
-                    f"cannot reach Tripletex to create a session: {connection_failure(exc)}",
+                    tr("cannot reach Tripletex to create a session: {cause}", cause=connection_failure(exc)),
                     method="PUT", url=self.base_url + CREATE_SESSION, request_id=request_id) from None
             self._report(SentRequest("PUT", CREATE_SESSION, response.status_code, time.monotonic() - started,
                                      request_id, 1))
@@ -100,12 +101,13 @@ class Transport(AttemptLoop):
                 raise errors.AuthenticationError(f"{self.credentials.hint()} ({response.status_code})",
                                                  detail=detail, **context)
             if response.status_code >= 500 or response.status_code == 429:
-                raise errors.ServerError(f"Tripletex could not create a session ({response.status_code})", **context)
+                raise errors.ServerError(tr("Tripletex could not create a session ({status})", status=response.status_code),
+                                         **context)
             try:
                 value = response.json()["value"]
                 token, expires = value["token"], date.fromisoformat(value["expirationDate"])
             except (ValueError, KeyError, TypeError):
-                raise errors.UnexpectedResponse("Tripletex's session answer has no token", **context) from None
+                raise errors.UnexpectedResponse(tr("Tripletex's session answer has no token"), **context) from None
             self.credentials.store(token, expires)
 
     # --- rate limit headers ----------------------------------------------------------------------
@@ -177,8 +179,8 @@ class Transport(AttemptLoop):
                     retry_after = parse_retry_after(response.headers.get("X-Rate-Limit-Reset"))
                 if self._wait_for_429(attempt, retry_after):
                     continue
-                raise errors.RateLimited(f"Tripletex kept answering 429 Too Many Requests after {attempt} attempt(s)",
-                                         **context)
+                raise errors.RateLimited(tr("{ledger} kept answering 429 Too Many Requests after {attempt} attempt(s)",
+                                            ledger="Tripletex", attempt=attempt), **context)
             if status >= 500:
                 self._after_server_error(status, method, context, attempt)
                 continue
@@ -188,10 +190,13 @@ class Transport(AttemptLoop):
 def _client_error(status: int, messages: list[dict], context: dict, credentials: SessionCredentials) -> errors.TripletexError:
     if status == 403:
         return errors.ForbiddenError(
-            f"Tripletex refused access (403) for credential '{credentials.credential_label}': the employee token "
-            "may lack an entitlement (e.g. Advanced Voucher) or access to this company", **context)
+            tr("Tripletex refused access (403) for credential {credential!r}: the employee token "
+               "may lack an entitlement (e.g. Advanced Voucher) or access to this company",
+               credential=credentials.credential_label), **context)
     if status == 404:
-        return errors.NotFoundError("not found in Tripletex (404)", **context)
+        return errors.NotFoundError(tr("not found in {ledger} (404)", ledger="Tripletex"), **context)
     if status in (400, 409, 415, 422):
-        return errors.ValidationError(f"Tripletex refused the request ({status})", messages=messages, **context)
-    return errors.UnexpectedResponse(f"unexpected answer from Tripletex ({status})", **context)
+        return errors.ValidationError(tr("{ledger} refused the request ({status})", ledger="Tripletex", status=status),
+                                      messages=messages, **context)
+    return errors.UnexpectedResponse(tr("unexpected answer from {ledger} ({status})", ledger="Tripletex", status=status),
+                                     **context)

@@ -18,6 +18,7 @@ from settlement.domain.chart import LEDGER_COLUMNS, MAPPING_COLUMNS, Chart, Ledg
 from settlement.domain.calendar import parse_dates_csv
 from settlement.domain.csvfile import SheetRows
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.domain.vendors import Vendor, parse_vendors_file
 
 # The sheets `write_chart_workbook` writes; a chart file's sheet of that name is read, else its first.
@@ -29,7 +30,7 @@ def load_vendors(path: Path) -> tuple[list[Vendor], list[Problem]]:
     """Read vendors.toml, with each vendor's closed dates (see vendor_calendar); a missing file is a
     problem, not an exception."""
     if not path.exists():
-        return [], [error("vendors file not found (set SETTLEMENT_VENDORS)", file=str(path))]
+        return [], [error(tr("vendors file not found (set SETTLEMENT_VENDORS)"), file=str(path))]
     vendors, problems = parse_vendors_file(path.read_bytes(), str(path))
     with_calendars = []
     for vendor in vendors:
@@ -57,11 +58,12 @@ def vendor_calendar(vendor: Vendor, vendors_file: Path, today: _dt.date | None =
         try:
             text = file.read_bytes().decode("utf-8-sig")
         except OSError as exc:
-            problems.append(error(f"vendor {vendor.id}: closed_dates file {file} cannot be read: "
-                                  f"{exc.strerror or exc}", **where))
+            problems.append(error(tr("vendor {vendor}: closed_dates file {file} cannot be read: {reason}", vendor=vendor.id,
+                                     file=file, reason=exc.strerror or exc), **where))
             continue
         except UnicodeDecodeError:
-            problems.append(error(f"vendor {vendor.id}: closed_dates file {file} is not UTF-8", **where))
+            problems.append(error(tr("vendor {vendor}: closed_dates file {file} is not UTF-8", vendor=vendor.id, file=file),
+                                  **where))
             continue
         found, bad = parse_dates_csv(text, str(file))
         closed += found
@@ -100,6 +102,12 @@ def chart_files(folder: Path) -> dict[str, bytes | SheetRows]:
     return files
 
 
+def _unreadable(exc: Exception) -> str:
+    """Why a workbook could not be read, cut to 300 characters."""
+    reason = type(exc).__name__ + ": " + str(exc)
+    return tr("not a readable Excel workbook (.xlsx): {reason}", reason=reason)[:300]
+
+
 def read_workbook(data: bytes, sheet: str) -> SheetRows:
     """The rows of a workbook's sheet named `sheet` (else its first sheet), every cell as text.
 
@@ -111,7 +119,7 @@ def read_workbook(data: bytes, sheet: str) -> SheetRows:
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl's failures on a damaged file are many and undocumented
-        return SheetRows(unreadable=f"not a readable Excel workbook (.xlsx): {type(exc).__name__}: {exc}"[:300])
+        return SheetRows(unreadable=_unreadable(exc))
     try:
         names = {name.casefold(): name for name in workbook.sheetnames}
         worksheet = workbook[names.get(sheet, workbook.sheetnames[0])]
@@ -120,7 +128,7 @@ def read_workbook(data: bytes, sheet: str) -> SheetRows:
         rows = tuple((number, tuple(_cell_text(v) for v in values))
                      for number, values in enumerate(worksheet.iter_rows(min_row=1, values_only=True), start=1))
     except Exception as exc:  # noqa: BLE001 - as above: a damaged sheet is the file's problem
-        return SheetRows(unreadable=f"not a readable Excel workbook (.xlsx): {type(exc).__name__}: {exc}"[:300])
+        return SheetRows(unreadable=_unreadable(exc))
     finally:
         workbook.close()
     return SheetRows(rows)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from settlement.domain.text import tr
+
 __all__ = ["parse_amount", "parse_decimal_ore", "format_nok", "round_half_up_div", "AmountError",
            "MAX_LINE_ORE", "MAX_DAY_ORE"]
 
@@ -47,7 +49,7 @@ def parse_amount(text: str, *, limit: int | None = MAX_LINE_ORE) -> int:
     cleaned = text.strip()
     sign, body = (cleaned[0], cleaned[1:]) if cleaned[:1] in ("+", "-") else ("", cleaned)
     if not _BODY.fullmatch(body) or body[0] in _GAPS:
-        raise AmountError(f"not an amount: {_shown(text)!r} (expected e.g. 123,45 or -16.40)")
+        raise AmountError(tr("not an amount: {amount!r} (expected e.g. 123,45 or -16.40)", amount=_shown(text)))
     marks = [c for c in body if c in ".,"]
     whole, frac = body, None
     if len(set(marks)) == 2:
@@ -55,22 +57,22 @@ def parse_amount(text: str, *, limit: int | None = MAX_LINE_ORE) -> int:
         thousands = "," if decimal == "." else "."
         whole, _, frac = body.rpartition(decimal)
         if marks.count(decimal) > 1 or not re.fullmatch(rf"[0-9]{{1,3}}(?:\{thousands}[0-9]{{3}})+", whole):
-            raise AmountError(f"not an amount: {_shown(text)!r} (thousands separators must group three digits, "
-                              f"and only one decimal mark may follow them)")
+            raise AmountError(tr("not an amount: {amount!r} (thousands separators must group three digits, "
+                                 "and only one decimal mark may follow them)", amount=_shown(text)))
         whole = whole.replace(thousands, "")
     elif len(marks) > 1:
         if not re.fullmatch(rf"[0-9]{{1,3}}(?:\{marks[0]}[0-9]{{3}})+", body):
-            raise AmountError(f"not an amount: {_shown(text)!r} (expected e.g. 123,45 or -16.40)")
+            raise AmountError(tr("not an amount: {amount!r} (expected e.g. 123,45 or -16.40)", amount=_shown(text)))
         whole = body.replace(marks[0], "")
     elif marks:
         whole, mark, frac = body.partition(marks[0])
         if re.fullmatch(r"[1-9][0-9]{0,2}", whole) and re.fullmatch(r"[0-9]{3}", frac):
             raise AmountError(_ambiguous(text, sign, whole, mark, frac))
     if (whole and not _GROUPED.fullmatch(whole)) or (frac is not None and not frac.isdigit()):
-        raise AmountError(f"not an amount: {_shown(text)!r} (expected e.g. 123,45 or -16.40)")
+        raise AmountError(tr("not an amount: {amount!r} (expected e.g. 123,45 or -16.40)", amount=_shown(text)))
     if frac and len(frac) > 2:
         if frac[2:].strip("0"):
-            raise AmountError(f"not an amount: {_shown(text)!r} (more than two decimals)")
+            raise AmountError(tr("not an amount: {amount!r} (more than two decimals)", amount=_shown(text)))
         frac = frac[:2]
     return _ore(text, sign, whole, frac, limit)
 
@@ -88,12 +90,17 @@ def _ore(text: str, sign: str, whole: str, frac: str | None, limit: int | None) 
 
 def _ambiguous(text: str, sign: str, whole: str, mark: str, frac: str) -> str:
     as_thousands = format_nok(int(whole + frac) * 100 * (-1 if sign == "-" else 1))
-    name = "decimal comma" if mark == "," else "decimal point"
     readings = as_thousands
     if not frac[2:].strip("0"):
-        readings += f" or {format_nok(int(whole + frac[:2]) * (-1 if sign == '-' else 1))}"
-    return (f"ambiguous amount {_shown(text)!r}: {mark!r} may separate thousands ({as_thousands}) or be the {name} "
-            f"({sign}{whole}{mark}{frac}); write it with two decimals ({readings})")
+        as_decimal = format_nok(int(whole + frac[:2]) * (-1 if sign == "-" else 1))
+        readings = tr("{first} or {second}", first=as_thousands, second=as_decimal)
+    values = {"amount": _shown(text), "mark": mark, "thousands": as_thousands, "written": sign + whole + mark + frac,
+              "readings": readings}
+    if mark == ",":
+        return tr("ambiguous amount {amount!r}: {mark!r} may separate thousands ({thousands}) or be the decimal comma "
+                  "({written}); write it with two decimals ({readings})", **values)
+    return tr("ambiguous amount {amount!r}: {mark!r} may separate thousands ({thousands}) or be the decimal point "
+              "({written}); write it with two decimals ({readings})", **values)
 
 
 def _shown(text: str) -> str:
@@ -102,8 +109,11 @@ def _shown(text: str) -> str:
 
 
 def _too_large(text: str, limit: int | None) -> str:
-    bound = f"{format_nok(limit)} NOK" if limit is not None else "what a whole number of øre can hold"
-    return f"amount {_shown(text)!r} is larger than the plausible bound of {bound} per line"
+    if limit is None:
+        return tr("amount {amount!r} is larger than the plausible bound of what a whole number of øre can hold per line",
+                  amount=_shown(text))
+    return tr("amount {amount!r} is larger than the plausible bound of {bound} NOK per line", amount=_shown(text),
+              bound=format_nok(limit))
 
 
 def parse_decimal_ore(text: str, *, limit: int | None = MAX_LINE_ORE) -> int:
@@ -114,11 +124,11 @@ def parse_decimal_ore(text: str, *, limit: int | None = MAX_LINE_ORE) -> int:
     """
     match = _DECIMAL.fullmatch(text.strip())
     if match is None or (match.group(2) is None and match.group(3) is None):
-        raise AmountError(f"not a decimal amount: {_shown(text)!r} (expected e.g. 514.20 or -0.4)")
+        raise AmountError(tr("not a decimal amount: {amount!r} (expected e.g. 514.20 or -0.4)", amount=_shown(text)))
     sign, whole, frac = match.groups()
     if frac and len(frac) > 2:
         if frac[2:].strip("0"):
-            raise AmountError(f"not an amount: {_shown(text)!r} (more than two decimals)")
+            raise AmountError(tr("not an amount: {amount!r} (more than two decimals)", amount=_shown(text)))
         frac = frac[:2]
     return _ore(text, sign, whole or "", frac, limit)
 

@@ -103,3 +103,59 @@ def test_an_unknown_language_is_a_settings_error_naming_settlement_language(work
     assert result.stdout == ""
     named = [line for line in result.stderr.splitlines() if line.strip().startswith("SETTLEMENT_LANGUAGE:")]
     assert len(named) == 1 and "'sv'" in named[0] and "nb, en" in named[0], result.stderr
+
+
+def test_vendors_file_problems_in_norwegian_name_file_vendor_and_key(workspace):
+    path = workspace.write(
+        "vendors.toml",
+        """
+[[vendors]]
+id = "ok-store"
+name = "OK"
+closing_time = "22:00"
+enabled_since = 2026-11-01
+fiken_company = "demo-as"
+
+[[vendors]]
+id = "bad-store"
+name = "Bad"
+timezone = "Europe/Osло"
+closing_time = "25:00"
+enabled_since = "yesterday"
+colour = "blue"
+open_days = ["mon", "funday"]
+""",
+    )
+    workspace.extra_env["SETTLEMENT_LANGUAGE"] = "nb"
+    status, out, err = workspace.invoke("accounts", "check")
+    assert status == 1
+    assert err.strip().splitlines() == [
+        f"{path}:9: butikk bad-store: den påkrevde nøkkelen 'fiken_company' mangler (kolonne 'fiken_company')",
+        f"{path}:12: butikk bad-store: nøkkelen 'timezone' ukjent tidssone 'Europe/Osло' (f.eks. Europe/Oslo) "
+        "(kolonne 'timezone', verdi 'Europe/Osло')",
+        f"{path}:13: butikk bad-store: nøkkelen 'closing_time' '25:00' er ikke et klokkeslett TT:MM "
+        "(kolonne 'closing_time', verdi '25:00')",
+        f"{path}:14: butikk bad-store: nøkkelen 'enabled_since' må være en dato ÅÅÅÅ-MM-DD "
+        "(kolonne 'enabled_since', verdi 'yesterday')",
+        f"{path}:15: butikk bad-store: ukjent nøkkel 'colour' (kolonne 'colour')",
+        f"{path}:16: butikk bad-store: nøkkelen 'open_days' er ingen ukedag: 'funday' (f.eks. man, tir, ons, tor, fre, "
+        "lør, søn eller mon, tue, ...) (kolonne 'open_days', verdi \"['mon', 'funday']\")",
+    ]
+    assert out.strip() == "6 problemer funnet"
+
+
+def test_accounts_show_in_norwegian_has_norwegian_headings(workspace):
+    workspace.write("chart_of_accounts/vendors/oslo-sentrum.csv", "key;account;name\npayment_card;1920:10002;Kort Oslo\n")
+    workspace.extra_env["SETTLEMENT_LANGUAGE"] = "nb"
+    status, out, _ = workspace.invoke("accounts", "show", "--vendor", "oslo-sentrum")
+    assert status == 0
+    lines = out.splitlines()
+    assert lines[0] == "Gjeldende kontoplan for oslo-sentrum (Oslo Sentrum)"
+    assert lines[1] == f"{'nøkkel':<18} {'konto':<12} {'fra':<9} navn"
+    card = next(line for line in lines if line.startswith("payment_card "))
+    assert "1920:10002" in card and " overstyrt " in card
+    high = next(line for line in lines if line.startswith("sales_high "))
+    assert " standard " in high
+    mapping = lines.index("") + 1
+    assert lines[mapping].startswith("Tilordning (") and lines[mapping].endswith(" koder)")
+    assert lines[mapping + 1] == f"{'kilde':<8} {'kode':<12} {'nøkkel':<18} konto"

@@ -7,6 +7,7 @@ from datetime import date
 
 from settlement.domain.chart import Chart
 from settlement.domain.problems import Problem, error, warning
+from settlement.domain.text import tr
 from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher, build_voucher
 from settlement.store.day_blocks import DayBlock, blocks_for
@@ -41,5 +42,5 @@ def voucher_for_day(sales: SalesStore, chart: Chart, vendor: Vendor, day: date, 
 def block_error(block: DayBlock) -> Problem:
     """A stored day block as the voucher's error: the source's problem, saying what it blocks."""
     p = block.problem
-    return error(f"{block.source}: {p.message}; the business day is blocked until the source imports it again "
-                 "without this problem", file=p.file, line=p.line, column=p.column, value=p.value, ref=p.ref)
+    return error(tr("{source}: {problem}; the business day is blocked until the source imports it again without this "
+                    "problem", source=block.source, problem=p.message), file=p.file, line=p.line, column=p.column, value=p.value, ref=p.ref)

@@ -16,6 +16,7 @@ import sys
 
 from settlement.cli import exit_codes
 from settlement.cli.exit_codes import EXIT_CLAIMED, EXIT_CONFIGURATION, EXIT_CREDENTIAL, EXIT_UNAVAILABLE
+from settlement.domain.text import tr
 
 # The exit statuses shared by the commands are settlement.cli.exit_codes (the table `--help` ends
 # with, and the README's "Exit status"); the modules import them from here as they always did.
@@ -158,19 +159,19 @@ def report_failure(exc: Exception) -> int | None:
     None for anything else (the caller re-raises it).
     """
     if _is(exc, ("settlement.wiring", "ConfigurationError")):
-        print("The configuration has errors:", file=sys.stderr)
+        print(tr("The configuration has errors:"), file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_CONFIGURATION
     if _is(exc, ("pydantic_core", "ValidationError")):  # what pydantic.ValidationError is
-        print("The settings have errors:", file=sys.stderr)
+        print(tr("The settings have errors:"), file=sys.stderr)
         for line in settings_problems(exc):
             print(f"  {line}", file=sys.stderr)
         return EXIT_CONFIGURATION
     if _is(exc, ("sqlalchemy.exc", "OperationalError")):
         # Infrastructure, not data: say so plainly. Postings already sent are found by their
         # settlement key on the next run, so nothing is posted twice.
-        print(f"settlement: database error: {exc.orig}", file=sys.stderr)
+        print(tr("settlement: database error: {problem}", problem=str(exc.orig)), file=sys.stderr)
         return EXIT_UNAVAILABLE
     if _is(exc, ("settlement.store.file_locks", "LockFolderError")):
         print(f"settlement: {exc}", file=sys.stderr)
@@ -185,7 +186,7 @@ def report_failure(exc: Exception) -> int | None:
         return EXIT_CREDENTIAL
     if _is(exc, ("settlement.posting.ledger", "LedgerUnavailable")):
         # A ledger that cannot be asked now (down, rate limited, unreachable): nothing was changed.
-        print(f"settlement: the ledger is unavailable: {exc.reason}; try again later", file=sys.stderr)
+        print(tr("settlement: the ledger is unavailable: {problem}; try again later", problem=exc.reason), file=sys.stderr)
         return EXIT_UNAVAILABLE
     return None
 
@@ -199,7 +200,7 @@ def settings_problems(exc) -> list[str]:
     lines = []
     for item in exc.errors():
         name = str(item["loc"][0]) if item.get("loc") else "?"
-        shown = "" if any(word in name for word in _UNQUOTED) else f" (got {str(item.get('input'))[:60]!r})"
+        shown = "" if any(word in name for word in _UNQUOTED) else tr(" (got {value!r})", value=str(item.get("input"))[:60])
         lines.append(f"SETTLEMENT_{name.upper()}: {item['msg']}{shown}")
     return lines
 

@@ -26,7 +26,9 @@ def iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from None
+        from settlement.domain.text import tr
+
+        raise argparse.ArgumentTypeError(tr("{text!r} is not a date YYYY-MM-DD", text=text)) from None
 
 
 def add_json_option(parser: argparse.ArgumentParser, shape: str) -> None:

@@ -13,6 +13,7 @@ import sys
 
 from settlement.cli import EXIT_CLAIMED
 from settlement.cli.common import iso_date, load_app
+from settlement.domain.text import tr
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -44,7 +45,7 @@ def _who() -> str:
     try:
         return getpass.getuser()
     except Exception:  # noqa: BLE001 - no login name in a bare container: the audit row still says it
-        return "a person"
+        return tr("a person")
 
 
 def close_day(args: argparse.Namespace) -> int:
@@ -57,21 +58,28 @@ def close_day(args: argparse.Namespace) -> int:
     claim = claims_for(app.engine)
     decision = person.close_day(PostingState(app.engine), claim, vendor, args.date, app.voucher(vendor.id, args.date),
                                 _who(), args.reason)
-    where = f"{vendor.id} {args.date}"
+    from settlement.posting.status import state_word
+
+    where = dict(vendor=vendor.id, day=args.date)
     if decision.kind == person.DONE:
-        print(f"{where}: settled empty ({decision.detail})")
+        print(tr("{vendor} {day}: settled empty ({detail})", detail=decision.detail, **where))
         return 0
     if decision.kind == person.CLAIMED:
-        print(f"{vendor.id} is being settled by {claim_holder(claim, vendor.id)}; try again later", file=sys.stderr)
+        print(tr("{vendor} is being settled by {holder}; try again later", vendor=vendor.id,
+                 holder=claim_holder(claim, vendor.id)), file=sys.stderr)
         return EXIT_CLAIMED
-    message = {
-        person.NO_REASON: "settlement day close: --reason must say why the day has no sales",
-        person.BEFORE_ENABLED: f"{where}: before enabled_since {vendor.enabled_since}; never settled",
-        person.HAS_DATA: f"{where}: " + ("is blocked" if decision.detail == "blocked"
-                                          else f"has sales data ({decision.detail} voucher line(s))")
-                         + "; day close is for a day without data",
-        person.NOT_APPLICABLE: f"{where}: {decision.status}; only a day that is missing or not settled yet can be closed",
-    }[decision.kind]
+    if decision.kind == person.NO_REASON:
+        message = tr("settlement day close: --reason must say why the day has no sales")
+    elif decision.kind == person.BEFORE_ENABLED:
+        message = tr("{vendor} {day}: before enabled_since {since}; never settled", since=vendor.enabled_since, **where)
+    elif decision.kind == person.HAS_DATA and decision.detail == "blocked":
+        message = tr("{vendor} {day}: is blocked; day close is for a day without data", **where)
+    elif decision.kind == person.HAS_DATA:
+        message = tr("{vendor} {day}: has sales data ({n} voucher line(s)); day close is for a day without data",
+                     n=decision.detail, **where)
+    else:
+        message = tr("{vendor} {day}: {status}; only a day that is missing or not settled yet can be closed",
+                     status=state_word(decision.status), **where)
     print(message, file=sys.stderr)
     return 1
 
@@ -86,16 +94,20 @@ def approve_day(args: argparse.Namespace) -> int:
     claim = claims_for(app.engine)
     decision = person.approve(PostingState(app.engine), claim, vendor, args.date, app.voucher(vendor.id, args.date),
                               _who(), args.reason)
-    where = f"{vendor.id} {args.date}"
+    from settlement.posting.status import state_word
+
+    where = dict(vendor=vendor.id, day=args.date)
     if decision.kind == person.DONE:
-        print(f"{where}: {decision.detail}")
+        print(tr("{vendor} {day}: {detail}", detail=decision.detail, **where))
         return 0
     if decision.kind == person.ALREADY:
-        print(f"{where}: already approved; the next run corrects it")
+        print(tr("{vendor} {day}: already approved; the next run corrects it", **where))
         return 0
     if decision.kind == person.CLAIMED:
-        print(f"{vendor.id} is being settled by {claim_holder(claim, vendor.id)}; try again later", file=sys.stderr)
+        print(tr("{vendor} is being settled by {holder}; try again later", vendor=vendor.id,
+                 holder=claim_holder(claim, vendor.id)), file=sys.stderr)
         return EXIT_CLAIMED
-    print(f"{where}: nothing to approve ({decision.status or 'not settled'}; only a posted day "
-          "whose data changed waits for approval)", file=sys.stderr)
+    status = state_word(decision.status) if decision.status else tr("not settled")
+    print(tr("{vendor} {day}: nothing to approve ({status}; only a posted day whose data changed waits for approval)",
+             status=status, **where), file=sys.stderr)
     return 1

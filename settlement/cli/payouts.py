@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from settlement.cli.common import load_app
+from settlement.domain.text import language, show_moment, tr
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,12 +38,15 @@ def post_command(args: argparse.Namespace) -> int:
     from settlement.domain.posting_rules import DOCUMENTED, EMPTY, POSTED
     from settlement.wiring import post_due_payouts
 
+    from settlement.posting.status import state_word
+
     app = load_app()
     outcomes = post_due_payouts(app, _vendors(app, args.vendor))
     for outcome in outcomes:
-        print(f"{outcome.vendor} {outcome.day.isoformat()} {outcome.status}: {outcome.message}")
+        print(tr("{vendor} {day} {status}: {reason}", vendor=outcome.vendor, day=outcome.day,
+                 status=state_word(outcome.status), reason=outcome.message))
     if not outcomes:
-        print("no payouts due")
+        print(tr("no payouts due"))
     return 0 if all(o.status in (POSTED, DOCUMENTED, EMPTY) for o in outcomes) else 1
 
 
@@ -55,7 +59,7 @@ def status_command(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps([s.to_json() for s in statuses], indent=2, ensure_ascii=False))
     else:
-        sys.stdout.write(to_text(statuses) or "no vendor has payout accounts (vendors.toml `payouts`)\n")
+        sys.stdout.write(to_text(statuses) or tr("no vendor has payout accounts (vendors.toml `payouts`)") + "\n")
     return 0
 
 
@@ -63,9 +67,17 @@ def audit_command(args: argparse.Namespace) -> int:
     from settlement.store.payouts import PayoutPostingState
 
     app = load_app()
+    english = language().code == "en"
     for row in PayoutPostingState(app.engine).audit(payout_id=args.payout):
-        print(f"{row.at:%Y-%m-%d %H:%M:%S} {row.vendor} {row.provider} {row.payout_id} {row.action} "
-              f"{row.settlement_key} {row.detail}")
+        if english:
+            at = f"{row.at:%Y-%m-%d %H:%M:%S}"
+        else:  # in the vendor's zone, with the offset (a vendor no longer configured: UTC)
+            from datetime import timezone
+
+            moment = row.at if row.at.tzinfo else row.at.replace(tzinfo=timezone.utc)
+            vendor = app.vendors.get(row.vendor)
+            at = show_moment(moment.astimezone(vendor.tz) if vendor else moment)
+        print(f"{at} {row.vendor} {row.provider} {row.payout_id} {row.action} {row.settlement_key} {row.detail}")
     return 0
 
 
@@ -80,7 +92,7 @@ def payouts_report(args: argparse.Namespace, start, end) -> int:
     output: Path | None = args.output
     if args.format == "xlsx":
         if output is None:
-            print("settlement report: --format xlsx needs --output FILE", file=sys.stderr)
+            print(tr("settlement report: --format xlsx needs --output FILE"), file=sys.stderr)
             return 2
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_bytes(to_xlsx(rows))
@@ -90,5 +102,6 @@ def payouts_report(args: argparse.Namespace, start, end) -> int:
     else:
         sys.stdout.write(to_csv(rows).removeprefix("\ufeff"))
     if output is not None:
-        print(f"{output}: {len(rows)} row(s), {len(statuses)} clearing account(s), open items from {start} to {end}")
+        print(tr("{file}: {rows} row(s), {accounts} clearing account(s), open items from {start} to {end}",
+                 file=str(output), rows=len(rows), accounts=len(statuses), start=start, end=end))
     return 0

@@ -300,9 +300,9 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date 
             else:
                 total = voucher.total_debit
                 status = "would-post"
+                amount = f"{total // 100}.{total % 100:02d}"
                 action = ntr("would post {amount} NOK debit/credit in {n} lines",
-                             "would post {amount} NOK debit/credit in {n} lines", len(voucher.lines),
-                             amount=f"{total // 100}.{total % 100:02d}")
+                             "would post {amount} NOK debit/credit in {n} lines", len(voucher.lines), amount=amount)
             say(vendor, day, status, action)
     if as_json:
         print_json(found)

@@ -7,6 +7,7 @@ import json
 
 from settlement.cli.common import iso_date, load_app
 from settlement.domain.money import format_nok
+from settlement.domain.text import tr
 from settlement.domain.voucher import Voucher
 
 
@@ -53,6 +54,17 @@ def _preview_ledger(app, voucher: Voucher) -> int:
     return 0
 
 
+def _heading(text: str, width: int, align: str) -> str:
+    """A column heading padded to the column's width (the English widths; a longer word is cut)."""
+    text = text[:width]
+    return text.ljust(width) if align == "<" else text.rjust(width)
+
+
+def _headings(*columns: tuple[str, int, str]) -> str:
+    """A table's heading line: each (text, width, align) padded to its column, one space between."""
+    return " ".join(_heading(*column) for column in columns)
+
+
 def _amount(ore: int) -> str:
     return format_nok(ore) if ore else ""
 
@@ -63,20 +75,23 @@ def render_booked(booking, title: str) -> list[str]:
     from settlement.posting.ledger import VAT_KEY
 
     lines = booking.booked
-    header = f"{'account':<11} {'text':<34} {'vat code':>8} {'debit':>13} {'credit':>13}"
-    out = [f"As {title} books it ({booking.mode}, {booking.key}):", "", header, "-" * len(header)]
+    header = _headings((tr("account"), 11, "<"), (tr("text"), 34, "<"), (tr("vat code"), 8, ">"), (tr("debit"), 13, ">"),
+                       (tr("credit"), 13, ">"))
+    out = [tr("As {ledger} books it ({mode}, {key}):", ledger=title, mode=booking.mode, key=booking.key), "", header,
+           "-" * len(header)]
     for line in lines:
         out.append(f"{line.account:<11} {line.text[:34]:<34} {line.vat_code or '':>8} "
                    f"{_amount(line.debit_ore):>13} {_amount(line.credit_ore):>13}")
     out.append("-" * len(header))
-    out.append(f"{'total':<55} {format_nok(sum(l.debit_ore for l in lines)):>13} "
+    total = tr("total")
+    out.append(f"{_heading(total, 55, '<')} {format_nok(sum(l.debit_ore for l in lines)):>13} "
                f"{format_nok(sum(l.credit_ore for l in lines)):>13}")
     sums: dict[str, list[int]] = {}
     for line in lines:
         if line.vat_code is not None:
             sums.setdefault(line.vat_code, [0, 0])[line.key == VAT_KEY] += line.credit_ore - line.debit_ore
     if sums:
-        out += ["", f"{'vat code':<11} {'grunnlag':>13} {'mva':>13} {'brutto':>13}"]
+        out += ["", _headings((tr("vat code"), 11, "<"), ("grunnlag", 13, ">"), ("mva", 13, ">"), ("brutto", 13, ">"))]
         for code, (net, vat) in sorted(sums.items(), key=lambda item: (len(item[0]), item[0])):
             out.append(f"{code:<11} {format_nok(net):>13} {format_nok(vat):>13} {format_nok(net + vat):>13}")
     return out
@@ -89,7 +104,8 @@ def render_table(voucher: Voucher, vendor_name: str, booking=None, title: str = 
     out = [f"Dagsoppgjør {vendor_name} ({voucher.vendor}) {voucher.day.isoformat()}", ""]
     if booking is not None and booking.booked:
         return "\n".join(out + render_booked(booking, title or booking.target) + _notes(voucher))
-    header = f"{'account':<11} {'name':<34} {'debit':>13} {'credit':>13} {'vat code':>8} {'vat':>11} {'fiken vat':>11}"
+    header = _headings((tr("account"), 11, "<"), (tr("name"), 34, "<"), (tr("debit"), 13, ">"), (tr("credit"), 13, ">"),
+                       (tr("vat code"), 8, ">"), (tr("vat"), 11, ">"), (tr("fiken vat"), 11, ">"))
     out += [header, "-" * len(header)]
     for line in voucher.lines:
         out.append(
@@ -97,9 +113,10 @@ def render_table(voucher: Voucher, vendor_name: str, booking=None, title: str = 
             f"{line.vat_code or '':>8} {_amount(line.vat):>11} {_amount(line.fiken_vat) if line.vat_code else '':>11}"
         )
     out.append("-" * len(header))
-    out.append(f"{'total':<46} {format_nok(voucher.total_debit):>13} {format_nok(voucher.total_credit):>13}")
+    total = tr("total")
+    out.append(f"{_heading(total, 46, '<')} {format_nok(voucher.total_debit):>13} {format_nok(voucher.total_credit):>13}")
     if not voucher.lines and not voucher.errors:
-        out.append("(no sales on this day: nothing to post)")
+        out.append(tr("(no sales on this day: nothing to post)"))
     return "\n".join(out + _notes(voucher))
 
 
@@ -107,9 +124,9 @@ def _notes(voucher: Voucher) -> list[str]:
     """The voucher's warnings and errors, and whether the day is blocked."""
     out = []
     for problem in voucher.warnings:
-        out.append(f"WARNING: {problem.format(with_severity=False)}")
+        out.append(tr("WARNING: {problem}", problem=problem.format(with_severity=False)))
     for problem in voucher.errors:
-        out.append(f"ERROR: {problem}")
+        out.append(tr("ERROR: {problem}", problem=str(problem)))
     if voucher.blocked:
-        out.append("This day is blocked until the errors above are fixed.")
+        out.append(tr("This day is blocked until the errors above are fixed."))
     return out

@@ -14,6 +14,8 @@ import sys
 import time
 from typing import TextIO
 
+from settlement.domain.text import tr
+
 DEFAULT_AFTER = 2.0  # seconds before a progress line is worth showing
 _REDRAW = 0.2  # seconds between two redraws (a terminal need not be flooded)
 
@@ -64,9 +66,11 @@ class Progress:
 
     def _amount(self, done: int, total: int | None) -> str:
         if self.unit == "bytes":
-            shown = f"{done / 1e6:.1f}" + (f" of {total / 1e6:.1f} MB" if total else " MB")
+            megabytes, whole = f"{done / 1e6:.1f}", f"{(total or 0) / 1e6:.1f}"
+            shown = tr("{done} of {total} MB", done=megabytes, total=whole) if total else tr("{done} MB", done=megabytes)
         else:
-            shown = f"{done}" + (f" of {total}" if total else "") + f" {self.unit}"
+            shown = (tr("{done} of {total} {unit}", done=done, total=total, unit=self.unit) if total
+                     else f"{done} {self.unit}")
         if total:
             shown = f"{min(100, done * 100 // total)} % ({shown})"
         return shown

@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from settlement.cli.common import add_json_option, iso_date, load_app, print_json
+from settlement.domain.text import ntr, show_day, tr
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,13 +42,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _range(args: argparse.Namespace) -> tuple[date, date] | str:
     """The business days asked for, or what is wrong with the options."""
     if args.date and (args.start or args.end):
-        return "give either --date or --from/--to, not both"
+        return tr("give either --date or --from/--to, not both")
     start = args.date or args.start
     if start is None:
-        return "give the business day(s): --date D, or --from D [--to D]"
+        return tr("give the business day(s): --date D, or --from D [--to D]")
     end = args.date or args.end or start
     if end < start:
-        return f"--to {end} is before --from {start}"
+        return tr("--to {end} is before --from {start}", end=end.isoformat(), start=start.isoformat())
     return start, end
 
 
@@ -58,7 +59,7 @@ def report(args: argparse.Namespace) -> int:
 
     days = _range(args)
     if isinstance(days, str):
-        print(f"settlement report: {days}", file=sys.stderr)
+        print(tr("settlement report: {problem}", problem=days), file=sys.stderr)
         return 2
     start, end = days
     if args.payouts:
@@ -66,28 +67,33 @@ def report(args: argparse.Namespace) -> int:
 
         return payouts_report(args, start, end)
     if not args.vendor:
-        print("settlement report: --vendor is required (but with --payouts)", file=sys.stderr)
+        print(tr("settlement report: --vendor is required (but with --payouts)"), file=sys.stderr)
         return 2
     app = load_app()
     vendor = app.vendor(args.vendor)
     if args.pdf:
         if args.json:
-            print("settlement report: --json lists the reconciliation rows; it does not go with --pdf", file=sys.stderr)
+            print(tr("settlement report: --json lists the reconciliation rows; it does not go with --pdf"),
+                  file=sys.stderr)
             return 2
         if start != end:
-            print("settlement report: --pdf makes the report of one day; give --date D", file=sys.stderr)
+            print(tr("settlement report: --pdf makes the report of one day; give --date D"), file=sys.stderr)
             return 2
         day_report = app.day_report(vendor.id, start)
         target = args.output or pdf_path(vendor.id, start, app.settings.report_dir)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(app.render_pdf(day_report))
-        print(f"{target}: settlement report of {vendor.id} {start}" + (" (BLOCKED: see Avvik)" if day_report.blocked else ""))
+        if day_report.blocked:
+            print(tr("{file}: settlement report of {vendor} {day} (BLOCKED: see Avvik)", file=str(target),
+                     vendor=vendor.id, day=start))
+        else:
+            print(tr("{file}: settlement report of {vendor} {day}", file=str(target), vendor=vendor.id, day=start))
         return 0
     if args.json and args.format == "xlsx":
-        print("settlement report: --json lists the rows; it does not go with --format xlsx", file=sys.stderr)
+        print(tr("settlement report: --json lists the rows; it does not go with --format xlsx"), file=sys.stderr)
         return 2
     if args.format == "xlsx" and args.output is None:
-        print("settlement report: --format xlsx needs --output FILE", file=sys.stderr)
+        print(tr("settlement report: --format xlsx needs --output FILE"), file=sys.stderr)
         return 2
     days_with_sales = [day for day in app.sales.days_with_sales(vendor.id) if start <= day <= end]
     rows = reconciliation_rows(app.day_report(vendor.id, day) for day in days_with_sales)
@@ -106,15 +112,15 @@ def report(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(to_csv(rows).removeprefix("\ufeff"))
     if args.output is not None:
-        print(
-            f"{args.output}: {len(rows)} row(s) for {vendor.id}, {len(days_with_sales)} day(s) with sales "
-            f"from {start} to {end}"
-        )
+        print(tr("{file}: {rows} row(s) for {vendor}, {days} day(s) with sales from {start} to {end}",
+                 file=str(args.output), rows=len(rows), vendor=vendor.id, days=len(days_with_sales), start=start,
+                 end=end))
     blocked = sorted({row.day for row in rows if row.status != "ok"})
     if blocked:
         print(
-            f"warning: {len(blocked)} day(s) are blocked (their totals are not posted yet): "
-            + ", ".join(d.isoformat() for d in blocked),
+            ntr("warning: {n} day(s) are blocked (their totals are not posted yet): {days}",
+                "warning: {n} day(s) are blocked (their totals are not posted yet): {days}", len(blocked),
+                days=", ".join(show_day(d) for d in blocked)),
             file=sys.stderr,
         )
     return 0

@@ -26,27 +26,25 @@ JSON_REF_KEYS = ("sale_id", "transaction_id", "journal_entry_id")
 CHANGED = "changed"
 CHANGED_REASON = N_("data changed after posting: the next run corrects it")
 
-# The states the web page does not name (settlement.web.states.KNOWN names the others), in bokmål.
-_MORE_STATES_NB = {
-    "correction-blocked": "Korrigering stoppet",
-    "error": "Feil",
-    "ledger credential": "Tilgang til regnskapssystemet",
-    "settled": "Gjort opp",
-    "skipped": "Hoppet over",
-    "credential": "Tilgang",
+# A state's word for a person: the labels of the web page (settlement.web.states.KNOWN, the same
+# message ids, so the same words: "blocked" → "Stoppet"), and the few states only the CLI shows.
+_LABELS = {
+    "posted": N_("Posted"), "documented": N_("Posted with voucher"), "empty": N_("Empty day"),
+    "waiting": N_("Waiting"), "open": N_("Open"), "posting": N_("Sending"), "blocked": N_("Blocked"),
+    "failed": N_("Failed"), "correction-failed": N_("Correction failed"), "changed": N_("Changed"),
+    "missing": N_("Missing"), "held": N_("Held"), "approved": N_("Approved"), "closed": N_("Closed"),
+    "correction-blocked": N_("Correction blocked"), "error": N_("Error"), "settled": N_("Settled"),
+    "ledger credential": N_("Ledger credential"),
 }
 
 
 def shown_state(status: str) -> str:
-    """A day's state as a person reads it: the state itself in English, the web page's label in
-    bokmål ("blocked" → "Stoppet"); a state no one named is shown as it is."""
-    if text.language().code == "en":
+    """A day's state as a person reads it: the state itself in English (as it always was, and as
+    --json names it), the web page's label in bokmål ("blocked" → "Stoppet"); a state no one named
+    is shown as it is."""
+    if text.language().code == "en" or status not in _LABELS:
         return status
-    from settlement.web.states import KNOWN, label  # the same words as the web page's
-
-    if status in KNOWN:
-        return label(status)
-    return _MORE_STATES_NB.get(status, status)
+    return tr(_LABELS[status])
 
 
 def state_word(status: str) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from settlement.domain.money import format_nok
 from settlement.domain.payout_matching import Matching, OpenItem
 from settlement.domain.payouts import Payout
+from settlement.domain.text import ntr, show_day, tr
 from settlement.report.reconciliation import neutralise
 
 
@@ -87,19 +88,37 @@ def to_text(statuses: Iterable[ClearingStatus]) -> str:
     lines = []
     for s in statuses:
         lines.append(f"{s.vendor} {s.provider} {s.provider_account} → {s.clearing_account} ({s.clearing_key})")
-        lines.append(f"  opening {format_nok(s.opening)}  sales booked {format_nok(s.sales)}  paid out "
-                     f"{format_nok(s.paid_out)}  fees {format_nok(s.fees)}  open {format_nok(s.open_balance)}"
-                     f"  ({s.payouts} payout(s) booked)")
-        oldest = s.oldest_unpaid.isoformat() if s.oldest_unpaid else "none"
-        lines.append(f"  oldest unpaid day: {oldest}")
+        lines.append("  " + ntr("opening {opening}  sales booked {sales}  paid out {paid_out}  fees {fees}  open {open}"
+                                "  ({n} payout(s) booked)",
+                                "opening {opening}  sales booked {sales}  paid out {paid_out}  fees {fees}  open {open}"
+                                "  ({n} payout(s) booked)", s.payouts, opening=format_nok(s.opening),
+                                sales=format_nok(s.sales), paid_out=format_nok(s.paid_out), fees=format_nok(s.fees),
+                                open=format_nok(s.open_balance)))
+        oldest = show_day(s.oldest_unpaid) if s.oldest_unpaid else tr("none")
+        lines.append("  " + tr("oldest unpaid day: {day}", day=oldest))
         for item in s.open_items:
-            payout = f" payout {item.payout_id}" if item.payout_id else ""
-            lines.append(f"  open {item.day.isoformat()} {item.ref}{payout}: {format_nok(item.amount)} — {item.reason}")
+            # The reasons are the matching's constants, kept as they are in --json; shown translated here.
+            values = dict(day=item.day, ref=item.ref, amount=format_nok(item.amount), reason=tr(item.reason))
+            if item.payout_id:
+                lines.append("  " + tr("open {day} {ref} payout {payout}: {amount} — {reason}", payout=item.payout_id,
+                                       **values))
+            else:
+                lines.append("  " + tr("open {day} {ref}: {amount} — {reason}", **values))
         for payout_id, paid_on, reason in s.waiting:
-            lines.append(f"  waiting payout {payout_id} ({paid_on}): {reason}")
+            lines.append("  " + tr("waiting payout {payout} ({paid_on}): {reason}", payout=payout_id,
+                                   paid_on=_day(paid_on), reason=reason))
         if not s.explained:
-            lines.append("  warning: the open items do not add up to the open balance (data changed after posting?)")
+            lines.append("  " + tr("warning: the open items do not add up to the open balance (data changed after "
+                                   "posting?)"))
     return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _day(text: str) -> object:
+    """A YYYY-MM-DD text as a date (shown the language's way); anything else as it is."""
+    try:
+        return date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return text
 
 
 COLUMNS = ("butikk", "leverandør", "leverandørkonto", "konto", "dato", "type", "referanse", "utbetaling", "beløp",

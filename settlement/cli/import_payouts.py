@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from settlement.cli.common import iso_date, load_app, print_problems
+from settlement.domain.text import tr
 
 PROVIDERS = ("stripe", "vipps", "klarna")
 
@@ -39,7 +40,7 @@ def import_payouts(args: argparse.Namespace) -> int:
     if args.api:
         return _pull(args)
     if not args.files:
-        print("settlement import payouts: name the report FILEs (or --api)", file=sys.stderr)
+        print(tr("settlement import payouts: name the report FILEs (or --api)"), file=sys.stderr)
         return 2
     app = load_app()
     vendor = app.vendor(args.vendor) if args.vendor else None
@@ -50,9 +51,10 @@ def import_payouts(args: argparse.Namespace) -> int:
         print_problems(outcome.problems)
         if not outcome.ok:
             failed += 1
-            print(f"{path}: nothing imported")
+            print(tr("{file}: nothing imported", file=path))
             continue
-        print(f"{path}: {len(outcome.stored)} {args.provider} payout(s): {outcome.summary()}")
+        print(tr("{file}: {count} {provider} payout(s): {summary}",
+                 file=path, count=len(outcome.stored), provider=args.provider, summary=outcome.summary()))
     return 1 if failed else 0
 
 
@@ -60,7 +62,7 @@ def _pull(args: argparse.Namespace) -> int:
     from settlement.wiring import pull_payouts
 
     if args.files or not args.since or not args.vendor:
-        print("settlement import payouts --api: --provider stripe|vipps|klarna --vendor V --since D, and no FILE",
+        print(tr("settlement import payouts --api: --provider stripe|vipps|klarna --vendor V --since D, and no FILE"),
               file=sys.stderr)
         return 2
     app = load_app()
@@ -68,6 +70,7 @@ def _pull(args: argparse.Namespace) -> int:
     problems, stored = pull_payouts(app, vendor, args.since, args.until, providers={args.provider})
     print_problems(problems)
     counts = {what: sum(1 for v in stored.values() if v == what) for what in ("new", "changed", "unchanged")}
-    print(f"{vendor.id}: {len(stored)} {args.provider} payout(s) from the API: {counts['new']} new, "
-          f"{counts['changed']} changed, {counts['unchanged']} unchanged")
+    print(tr("{vendor}: {count} {provider} payout(s) from the API: {new} new, {changed} changed, {unchanged} unchanged",
+             vendor=vendor.id, count=len(stored), provider=args.provider, new=counts["new"],
+             changed=counts["changed"], unchanged=counts["unchanged"]))
     return 1 if any(p.is_error for p in problems) else 0

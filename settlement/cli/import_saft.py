@@ -8,6 +8,7 @@ from pathlib import Path
 
 from settlement.cli.common import load_app
 from settlement.cli.imports import dry_run_app, import_each
+from settlement.domain.text import tr
 
 
 def register_import(sources: argparse._SubParsersAction) -> None:
@@ -38,10 +39,10 @@ def import_saft(args: argparse.Namespace) -> int:
 def _say_more(path: Path, outcome) -> None:
     """What else a stored SAF-T file held: no sales at all, transactions left out, warnings kept."""
     if not outcome.vendors:
-        print(f"{path}: no sales transactions found")
-    skipped = ", ".join(f"{count} {why}" for why, count in sorted(outcome.skipped.items()))
+        print(tr("{file}: no sales transactions found", file=path))
+    skipped = ", ".join(tr("{count} {why}", count=count, why=tr(why)) for why, count in sorted(outcome.skipped.items()))
     if skipped:
-        print(f"{path}: left out {skipped} transaction(s)")
+        print(tr("{file}: left out {skipped} transaction(s)", file=path, skipped=skipped))
     warnings = sum(not p.is_error for p in outcome.found)
     if warnings:
-        print(f"{path}: {warnings} warning(s), stored as notes on the business days they concern")
+        print(tr("{file}: {count} warning(s), stored as notes on the business days they concern", file=path, count=warnings))

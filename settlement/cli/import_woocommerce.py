@@ -7,6 +7,7 @@ import sys
 
 from settlement.cli import EXIT_CONFIGURATION, EXIT_UNAVAILABLE
 from settlement.cli.common import iso_date, load_app, print_problems
+from settlement.domain.text import show_day, tr
 
 
 def register_import(sources: argparse._SubParsersAction) -> None:
@@ -32,28 +33,33 @@ def import_woocommerce(args: argparse.Namespace) -> int:
     app = load_app()
     vendor = app.vendor(args.vendor)
     if vendor.woocommerce is None:
-        print(f"vendor {vendor.id} has no [woocommerce] table in {app.settings.vendors}", file=sys.stderr)
+        print(tr("vendor {vendor} has no [woocommerce] table in {file}", vendor=vendor.id, file=app.settings.vendors),
+              file=sys.stderr)
         return EXIT_CONFIGURATION
     try:
         outcome = pull_webshop(app.engine, vendor, since=args.since, max_day_ore=app.max_day_ore)
     except WooError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        later = "; try again later" if exc.unavailable else ""
-        print(f"{vendor.id}: nothing imported from WooCommerce{later}", file=sys.stderr)
+        print(tr("error: {reason}", reason=exc), file=sys.stderr)
+        if exc.unavailable:
+            print(tr("{vendor}: nothing imported from WooCommerce; try again later", vendor=vendor.id), file=sys.stderr)
+        else:
+            print(tr("{vendor}: nothing imported from WooCommerce", vendor=vendor.id), file=sys.stderr)
         return EXIT_UNAVAILABLE if exc.unavailable else 1
     sync = outcome.webshop
     print_problems(outcome.problems)
-    window = f"modified after {sync.modified_after} UTC" if sync.modified_after else "all orders"
+    window = (tr("modified after {moment} UTC", moment=sync.modified_after) if sync.modified_after
+              else tr("all orders"))
     if not outcome.stored:
-        print(f"{vendor.id}: {outcome.errors} problem(s) in {sync.orders_read} order(s) ({window}); nothing imported")
+        print(tr("{vendor}: {errors} problem(s) in {orders} order(s) ({window}); nothing imported",
+                 vendor=vendor.id, errors=outcome.errors, orders=sync.orders_read, window=window))
         return 1
-    days = ", ".join(d.isoformat() for d in sorted(outcome.days)) or "none"
-    via_pos = " (webshop_via_pos: kept in the order list only, not as sales)" if vendor.webshop_via_pos else ""
-    print(
-        f"{vendor.id}: read {sync.orders_read} order(s) ({window}); booked {sync.orders_booked} order(s) "
-        f"and {sync.refunds_booked} refund(s){via_pos}; withdrawn {len(sync.withdrawn)}; "
-        f"business days: {days}"
-    )
+    days = ", ".join(show_day(d) for d in sorted(outcome.days)) or tr("none")
+    via_pos = tr(" (webshop_via_pos: kept in the order list only, not as sales)") if vendor.webshop_via_pos else ""
+    print(tr("{vendor}: read {orders} order(s) ({window}); booked {booked} order(s) and {refunds} refund(s){via_pos}; "
+             "withdrawn {withdrawn}; business days: {days}",
+             vendor=vendor.id, orders=sync.orders_read, window=window, booked=sync.orders_booked,
+             refunds=sync.refunds_booked, via_pos=via_pos, withdrawn=len(sync.withdrawn), days=days))
     for day, problems in sorted(outcome.blocked.get(vendor.id, {}).items()):  # a day needs a person: exit 1
-        print(f"{vendor.id}: business day {day.isoformat()} blocked by {len(problems)} order(s) that cannot be booked")
+        print(tr("{vendor}: business day {day} blocked by {count} order(s) that cannot be booked",
+                 vendor=vendor.id, day=day, count=len(problems)))
     return 1 if outcome.blocked else 0

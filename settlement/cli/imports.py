@@ -9,6 +9,7 @@ from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from settlement.cli.common import load_app, print_problems
+from settlement.domain.text import show_day, tr
 
 # Modules that add `settlement import <source>` subcommands via `register_import(subparsers)`.
 IMPORT_MODULES: list[str] = [
@@ -57,14 +58,14 @@ def files_by_vendor(first_vendor: str | None, tokens: list[str]) -> list[tuple[P
         if token == "--vendor" or token.startswith("--vendor="):
             vendor = token.partition("=")[2] if "=" in token else next(items, None)
             if not vendor or vendor.startswith("-"):
-                raise ValueError("--vendor needs a vendor id")
+                raise ValueError(tr("--vendor needs a vendor id"))
             pairs = [(path, named or vendor) for path, named in pairs]  # the files before the first one
         elif token.startswith("-") and token != "-":
-            raise ValueError(f"unknown option {token!r}")
+            raise ValueError(tr("unknown option {option!r}", option=token))
         else:
             pairs.append((Path(token), vendor))
     if not pairs:
-        raise ValueError("no FILE named")
+        raise ValueError(tr("no FILE named"))
     return pairs
 
 
@@ -85,7 +86,7 @@ def import_sales(args: argparse.Namespace) -> int:
     status = 0
     with dry_run_app(app) if dry_run else nullcontext(app) as app:
         for path, vendor_id in pairs:
-            progress = Progress(f"importing {path.name}")
+            progress = Progress(tr("importing {file}", file=path.name))
             source = StreamingCsvSource(progress=progress.update)
             try:
                 status = max(status, import_each(app, [path], source, vendors.get(vendor_id)))
@@ -109,10 +110,10 @@ def dry_run_app(app):
 
     database = app.engine.url.database if app.engine.dialect.name == "sqlite" else None
     if not database or database == ":memory:":
-        print("settlement: --dry-run imports into a copy of the SQLite database file; "
-              f"this database ({app.engine.dialect.name}) cannot be copied", file=sys.stderr)
+        print(tr("settlement: --dry-run imports into a copy of the SQLite database file; "
+                 "this database ({dialect}) cannot be copied", dialect=app.engine.dialect.name), file=sys.stderr)
         raise SystemExit(2)
-    print("dry run: importing into a copy of the database; nothing is stored", file=sys.stderr)
+    print(tr("dry run: importing into a copy of the database; nothing is stored"), file=sys.stderr)
     with tempfile.TemporaryDirectory(prefix="settlement-dry-run-") as folder:
         copy = Path(folder) / "settlement.db"
         source, target = sqlite3.connect(database), sqlite3.connect(copy)
@@ -143,7 +144,8 @@ def import_each(app, files: list[Path], source, vendor, after=None) -> int:
         print_problems(outcome.found)
         print_problems(outcome.over_limit)
         if not outcome.stored:
-            print(f"{path}: {refusal(outcome, getattr(source, 'counted_as', source))}; nothing imported from this file")
+            print(tr("{file}: {why}; nothing imported from this file",
+                     file=path, why=refusal(outcome, getattr(source, "counted_as", source))))
             status = 1
             continue
         for vendor_id, result in sorted(outcome.vendors.items()):
@@ -152,8 +154,9 @@ def import_each(app, files: list[Path], source, vendor, after=None) -> int:
             print_problems(outcome.rechecked.get(vendor_id, []))
         for vendor_id, days in sorted(outcome.blocked.items()):  # a day needs a person: exit 1
             for day, problems in sorted(days.items()):
-                print(f"{path}: business day {day.isoformat()} of {vendor_id} blocked by {len(problems)} error(s); "
-                      "nothing of that day imported from this file, the other days are")
+                print(tr("{file}: business day {day} of {vendor} blocked by {count} error(s); "
+                         "nothing of that day imported from this file, the other days are",
+                         file=path, day=day, vendor=vendor_id, count=len(problems)))
                 status = 1
         if after is not None:
             after(path, outcome)
@@ -180,7 +183,7 @@ def file_missing(path: Path) -> bool:
     """Say so when an import's input file does not exist; True then."""
     if path.is_file():
         return False
-    print(f"{path}: file not found")
+    print(tr("{file}: file not found", file=path))
     return True
 
 
@@ -189,8 +192,8 @@ def print_stored(path: Path, vendor_id: str, result, unit: str) -> None:
 
     unit: what a receipt is called in this source, e.g. "receipt(s)" or "transaction(s)".
     """
-    days = ", ".join(d.isoformat() for d in sorted(result.days))
-    print(
-        f"{path}: imported {result.receipts} {unit}, {result.lines} line(s) for {vendor_id}"
-        f" ({result.replaced} replaced an earlier version); business days: {days or 'none'}"
-    )
+    days = ", ".join(show_day(d) for d in sorted(result.days))
+    print(tr("{file}: imported {receipts} {unit}, {lines} line(s) for {vendor} "
+             "({replaced} replaced an earlier version); business days: {days}",
+             file=path, receipts=result.receipts, unit=tr(unit), lines=result.lines, vendor=vendor_id,
+             replaced=result.replaced, days=days or tr("none")))

@@ -41,6 +41,7 @@ from pathlib import Path
 from settlement.wiring import App
 from settlement.logs import one_line as shown  # a name or text escaped onto one line
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import N_, tr
 from settlement.store import seen_files
 from settlement.sources.generic_csv import CsvSource
 from settlement.sources.importing import import_file, refusal
@@ -56,6 +57,7 @@ IGNORED_SUFFIXES = (".part", ".tmp", ".error.txt") + MARKERS
 IMPORTED, DUPLICATE, REJECTED, WAITING = "imported", "duplicate", "failed", "waiting"
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
 _SOURCES = {"saft": SaftSource(), "csv": CsvSource()}
+_DAYS = N_("day(s)")  # what a refusal counts the days beyond the plausible total as
 # Extensions a payout report comes with (a Vipps portal XLSX is nothing else); what decides is `sniff`.
 _PAYOUT_SUFFIXES = (".xml", ".csv", ".xlsx")
 _HEAD = 64 * 1024  # enough for every payout format's sniff but the XLSX's (an XLSX is read whole)
@@ -164,15 +166,16 @@ def _entries(folder: Path) -> list[tuple[Path, os.stat_result]]:
 def _refusal(path: Path, st: os.stat_result) -> str | None:
     """Why a file is not read at all, or None for a plain regular file written into the folder."""
     if not path.name.isprintable():
-        return ("refused: the file name has characters that are not printable (a line break, a control character "
-                "or bytes that are not UTF-8; shown escaped); rename the file (it was not opened)")
+        return tr("refused: the file name has characters that are not printable (a line break, a control character "
+                  "or bytes that are not UTF-8; shown escaped); rename the file (it was not opened)")
     if stat.S_ISLNK(st.st_mode):
-        return "refused: a symbolic link; only files written into the drop folder are read (neither the link nor what it points to was opened)"
+        return tr("refused: a symbolic link; only files written into the drop folder are read (neither the link nor "
+                  "what it points to was opened)")
     if not stat.S_ISREG(st.st_mode):
-        return "refused: not a regular file (a FIFO, socket or device); it was not opened"
+        return tr("refused: not a regular file (a FIFO, socket or device); it was not opened")
     if st.st_nlink > 1:
-        return (f"refused: the file has {st.st_nlink - 1} other hard link(s), so its content also lives outside the "
-                "drop folder; copy the export into the folder instead (it was not opened)")
+        return tr("refused: the file has {count} other hard link(s), so its content also lives outside the "
+                  "drop folder; copy the export into the folder instead (it was not opened)", count=st.st_nlink - 1)
     return None
 
 
@@ -187,8 +190,8 @@ def _unusable_target(folder: Path) -> DroppedFile | None:
             st = os.lstat(target)
         if not stat.S_ISDIR(st.st_mode):
             return DroppedFile(f"{into}/", "folder", WAITING,
-                               f"{shown(str(target))} is not a folder inside the drop folder (a file or a symbolic link); "
-                               "no file is taken until it is a folder")
+                               tr("{folder} is not a folder inside the drop folder (a file or a symbolic link); "
+                                  "no file is taken until it is a folder", folder=shown(str(target))))
     return None
 
 
@@ -215,9 +218,11 @@ def process_drop_folder(app: App, vendor: Vendor, folder: Path, settle_seconds: 
             continue
         wait = _ready_in(path, st, settle)
         if wait > 0:
+            seconds, marker = f"{settle:g}", path.name + ".done"
             results.append(DroppedFile(path.name, source_of(path), WAITING,
-                                       f"still being written (taken once unchanged for {settle:g} s, or at once with a "
-                                       f"{path.name}.done marker)", ready_in=wait))
+                                       tr("still being written (taken once unchanged for {seconds} s, or at once with a "
+                                          "{marker} marker)", seconds=seconds, marker=marker),
+                                       ready_in=wait))
             continue
         results.append(process_file(app, vendor, path, st))
     return results
@@ -233,13 +238,13 @@ def _read(path: Path, listed: os.stat_result, keep: bool) -> tuple[str, bytes]:
     try:
         fd = os.open(path, _OPEN_FLAGS)
     except FileNotFoundError as exc:
-        raise _Changed("it disappeared") from exc
+        raise _Changed(tr("it disappeared")) from exc
     except OSError as exc:  # ELOOP: replaced by a symbolic link since it was listed
-        raise _Changed(f"it could not be opened as a plain file ({exc.strerror})") from exc
+        raise _Changed(tr("it could not be opened as a plain file ({reason})", reason=exc.strerror)) from exc
     try:
         before = os.fstat(fd)
         if not stat.S_ISREG(before.st_mode) or _identity(before) != _identity(listed):
-            raise _Changed("it changed since it was listed")
+            raise _Changed(tr("it changed since it was listed"))
         digest, chunks, size = hashlib.sha256(), [], 0
         while chunk := os.read(fd, 1 << 20):
             digest.update(chunk)
@@ -247,7 +252,7 @@ def _read(path: Path, listed: os.stat_result, keep: bool) -> tuple[str, bytes]:
             if keep or size - len(chunk) < _HEAD:
                 chunks.append(chunk)
         if _identity(os.fstat(fd)) != _identity(before) or size != before.st_size:
-            raise _Changed("it changed while it was read")
+            raise _Changed(tr("it changed while it was read"))
         data = b"".join(chunks)
         return digest.hexdigest(), data if keep else data[:_HEAD]
     finally:
@@ -265,16 +270,19 @@ def process_file(app: App, vendor: Vendor, path: Path, listed: os.stat_result | 
         if provider is not None and source == "saft":
             sha256, data = _read(path, listed, keep=True)
     except _Changed as exc:
-        return DroppedFile(path.name, source, WAITING, f"not taken: {exc}; looked at again", ready_in=0.0)
+        return DroppedFile(path.name, source, WAITING, tr("not taken: {reason}; looked at again", reason=exc), ready_in=0.0)
     if provider is not None:
         source = f"payouts:{provider}"
     earlier = seen_files.imported_before(app.engine, vendor.id, sha256)
     if earlier is not None:
-        result = DroppedFile(path.name, source, DUPLICATE, f"same content as {shown(earlier.name)}, imported {earlier.imported_at:%Y-%m-%d %H:%M}; not imported again")
+        when = earlier.imported_at.strftime("%Y-%m-%d %H:%M")
+        result = DroppedFile(path.name, source, DUPLICATE,
+                             tr("same content as {file}, imported {when}; not imported again",
+                                file=shown(earlier.name), when=when))
     elif source == "unknown":
-        problem = error("not a SAF-T export (.xml) or a generic receipt CSV (.csv), nor a payout report this "
-                        "product reads (Vipps MobilePay XML/CSV/XLSX, Stripe's payout reconciliation CSV, Klarna's "
-                        "settlement CSV); nothing imported", file=str(path))
+        problem = error(tr("not a SAF-T export (.xml) or a generic receipt CSV (.csv), nor a payout report this "
+                           "product reads (Vipps MobilePay XML/CSV/XLSX, Stripe's payout reconciliation CSV, Klarna's "
+                           "settlement CSV); nothing imported"), file=str(path))
         result = DroppedFile(path.name, source, REJECTED, problem.message, problems=[problem])
     elif provider is not None:
         result = _import_payouts(app, vendor, path, provider, data)
@@ -286,7 +294,8 @@ def process_file(app: App, vendor: Vendor, path: Path, listed: os.stat_result | 
             if source == "saft" and _identity(os.lstat(path)) != _identity(listed):
                 # Read again by the SAF-T reader: changed meanwhile. Not remembered, not moved: the
                 # file is imported again once complete, replacing what was stored now.
-                return DroppedFile(path.name, source, WAITING, "changed while it was imported; looked at again", ready_in=0.0)
+                return DroppedFile(path.name, source, WAITING, tr("changed while it was imported; looked at again"),
+                                   ready_in=0.0)
             seen_files.remember(app.engine, vendor.id, sha256, shown(path.name)[:512])
     return _set_aside(path, result)
 
@@ -313,16 +322,19 @@ def _import(app: App, vendor: Vendor, path: Path, kind: str, data: bytes) -> Dro
     owner = None if kind == "saft" and vendor.saft_registers else vendor
     outcome = import_file(app.sales, app.vendors, source, path, data=data, vendor=owner, line_limit=app.max_line_ore)
     if not outcome.stored:
-        return DroppedFile(path.name, kind, REJECTED, f"{refusal(outcome, source, days='day(s)')}; nothing imported",
+        return DroppedFile(path.name, kind, REJECTED,
+                           tr("{why}; nothing imported", why=refusal(outcome, source, days=_DAYS)),
                            problems=outcome.over_limit or outcome.found)
     if kind == "csv":
         stored = outcome.vendors[vendor.id]
-        detail = f"{stored.receipts} receipt(s), {stored.lines} line(s) ({stored.replaced} replaced an earlier version)"
+        detail = tr("{receipts} receipt(s), {lines} line(s) ({replaced} replaced an earlier version)",
+                    receipts=stored.receipts, lines=stored.lines, replaced=stored.replaced)
     else:
-        detail = ", ".join(f"{v}: {r.receipts} transaction(s), {r.lines} line(s)" for v, r in sorted(outcome.vendors.items()))
+        detail = ", ".join(tr("{vendor}: {transactions} transaction(s), {lines} line(s)", vendor=v,
+                              transactions=r.receipts, lines=r.lines) for v, r in sorted(outcome.vendors.items()))
     # With the webshop warnings made again for the days the file changed (orders the POS data mentions).
     problems = outcome.found + [p for v in sorted(outcome.rechecked) for p in outcome.rechecked[v]]
-    return DroppedFile(path.name, kind, IMPORTED, detail or "no sales transactions", days=outcome.days,
+    return DroppedFile(path.name, kind, IMPORTED, detail or tr("no sales transactions"), days=outcome.days,
                        vendors=set(outcome.vendors), problems=problems)
 
 
@@ -334,9 +346,11 @@ def _import_payouts(app: App, vendor: Vendor, path: Path, provider: str, data: b
     if not outcome.ok:
         errors = [p for p in outcome.problems if p.is_error]
         return DroppedFile(path.name, source, REJECTED,
-                           f"{provider} payout report with {len(errors)} problem(s); nothing imported",
+                           tr("{provider} payout report with {count} problem(s); nothing imported",
+                              provider=provider, count=len(errors)),
                            problems=outcome.problems)
-    detail = f"{len(outcome.stored)} {provider} payout(s): {outcome.summary()}"
+    detail = tr("{count} {provider} payout(s): {summary}", count=len(outcome.stored), provider=provider,
+                summary=outcome.summary())
     return DroppedFile(path.name, source, IMPORTED, detail, vendors={vendor.id}, problems=outcome.problems)
 
 
@@ -356,7 +370,7 @@ def _write_reasons(result: DroppedFile) -> None:
     """`<name>.error.txt` beside the failed file: why it was not imported, one problem a line
     (escaped, so nothing in a name or value can start a line of its own)."""
     assert result.moved_to is not None
-    lines = [f"{shown(result.name)} was not imported: {result.detail}"]
+    lines = [tr("{file} was not imported: {reason}", file=shown(result.name), reason=result.detail)]
     lines += [shown(str(p)) for p in sorted(result.problems, key=lambda p: (not p.is_error, p.line or 0))
               if p.message != result.detail]
     text = ("\n".join(lines) + "\n").encode("utf-8", "backslashreplace")

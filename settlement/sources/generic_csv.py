@@ -23,6 +23,7 @@ from settlement.domain.csvfile import decode, parse_csv
 from settlement.domain.money import MAX_LINE_ORE, AmountError, format_nok, parse_amount
 from settlement.domain.problems import Problem, error, warning
 from settlement.domain.sales import VAT_TYPES, LineType, SaleLine
+from settlement.domain.text import N_, tr
 from settlement.domain.vat import ZERO_RATED, UnknownVatCode, rate_on, vat_in_gross
 from settlement.domain.vendors import Vendor
 from settlement.sources.protocol import Emit, SourceRead
@@ -41,7 +42,8 @@ _SIGN = {
     LineType.ROUNDING: 0,
     LineType.PAYMENT: 0,
 }
-_SIGN_HINT = {1: "must not be negative (a return is type 'return')", -1: "must be negative or zero"}
+_SIGN_HINT = {1: N_("a {type} amount must not be negative (a return is type 'return')"),
+              -1: N_("a {type} amount must be negative or zero")}
 # The store's column widths (settlement.store.tables), which SQLite does not enforce.
 MAX_ID_LENGTH = 128
 MAX_VAT_CODE_LENGTH = 8
@@ -62,10 +64,13 @@ def _identifier(column: str, value: str) -> str:
     if len(value) <= MAX_ID_LENGTH and value.isascii() and value.isprintable():
         return value  # printable ASCII has no control or format character: the usual case, checked fast
     if len(value) > MAX_ID_LENGTH:
-        raise _RowError(column, _shown(value), f"{column} is {len(value)} characters long; at most {MAX_ID_LENGTH} are allowed")
+        raise _RowError(column, _shown(value), tr("{column} is {length} characters long; at most {limit} are allowed",
+                                                       column=column, length=len(value), limit=MAX_ID_LENGTH))
     for char in value:
         if unicodedata.category(char)[0] == "C" or unicodedata.category(char) in ("Zl", "Zp"):
-            raise _RowError(column, value, f"{column} contains the control or invisible character U+{ord(char):04X}")
+            code = "U+%04X" % ord(char)
+            raise _RowError(column, value, tr("{column} contains the control or invisible character {code}",
+                                               column=column, code=code))
     return value
 
 
@@ -115,39 +120,40 @@ def _amount(column: str, raw: str, limit: int | None) -> int:
 def _parse_row(values: dict[str, str], vendor: Vendor, limit: int | None) -> tuple[str, datetime, date, LineType, str, str | None, int, int]:
     receipt_id = _identifier("receipt_id", values.get("receipt_id", "").strip())
     if not receipt_id:
-        raise _RowError("receipt_id", "", "receipt_id is empty")
+        raise _RowError("receipt_id", "", tr("receipt_id is empty"))
     raw_ts = values.get("timestamp", "").strip()
     try:
         moment, day = _moment_and_day(raw_ts, vendor.tz, vendor.day_start)
     except TimestampError as exc:
         raise _RowError("timestamp", raw_ts, str(exc)) from None
     except ValueError:
-        raise _RowError("timestamp", _shown(raw_ts), "not an ISO 8601 timestamp (e.g. 2026-11-02T14:05:00+01:00)") from None
+        raise _RowError("timestamp", _shown(raw_ts), tr("not an ISO 8601 timestamp (e.g. 2026-11-02T14:05:00+01:00)")) from None
     raw_type = values.get("type", "").strip().lower()
     kind = _TYPES.get(raw_type)
     if kind is None:
-        raise _RowError("type", _shown(raw_type), f"unknown type; expected one of {', '.join(_TYPES)}")
+        raise _RowError("type", _shown(raw_type), tr("unknown type; expected one of {types}", types=", ".join(_TYPES)))
     code = _identifier("code", values.get("code", "").strip())
     if not code and kind in (LineType.SALE, LineType.RETURN, LineType.PAYMENT):
-        what = "payment method" if kind is LineType.PAYMENT else "product group"
-        raise _RowError("code", code, f"code is empty; a {kind.value} row needs its {what}")
+        if kind is LineType.PAYMENT:
+            raise _RowError("code", code, tr("code is empty; a {type} row needs its payment method", type=kind.value))
+        raise _RowError("code", code, tr("code is empty; a {type} row needs its product group", type=kind.value))
     raw_amount = values.get("amount", "")
     amount = _amount("amount", raw_amount, limit)
     sign = _SIGN[kind]
     if sign and amount * sign < 0:
-        raise _RowError("amount", raw_amount, f"a {kind.value} amount {_SIGN_HINT[sign]}")
+        raise _RowError("amount", raw_amount, tr(_SIGN_HINT[sign], type=kind.value))
     vat_code = values.get("vat_code", "").strip() or None
     if vat_code is not None and len(vat_code) > MAX_VAT_CODE_LENGTH:
-        raise _RowError("vat_code", _shown(vat_code), f"vat_code is longer than {MAX_VAT_CODE_LENGTH} characters")
+        raise _RowError("vat_code", _shown(vat_code), tr("vat_code is longer than {limit} characters", limit=MAX_VAT_CODE_LENGTH))
     raw_vat = values.get("vat", "").strip()
     if kind not in VAT_TYPES:
         if vat_code is not None:
-            raise _RowError("vat_code", vat_code, f"a {kind.value} row carries no VAT; leave vat_code empty")
+            raise _RowError("vat_code", vat_code, tr("a {type} row carries no VAT; leave vat_code empty", type=kind.value))
         if raw_vat and raw_vat.strip("0.,+-"):
-            raise _RowError("vat", _shown(raw_vat), f"a {kind.value} row carries no VAT; leave vat empty")
+            raise _RowError("vat", _shown(raw_vat), tr("a {type} row carries no VAT; leave vat empty", type=kind.value))
         return receipt_id, moment, day, kind, code, None, amount, 0
     if vat_code is None:
-        raise _RowError("vat_code", "", f"vat_code is empty; a {kind.value} row needs one (e.g. 3 for 25 %)")
+        raise _RowError("vat_code", "", tr("vat_code is empty; a {type} row needs one (e.g. 3 for 25 %)", type=kind.value))
     try:
         rate = _rate(vat_code, day)
     except UnknownVatCode as exc:
@@ -157,11 +163,11 @@ def _parse_row(values: dict[str, str], vendor: Vendor, limit: int | None) -> tup
     else:
         vat = _amount("vat", raw_vat, limit)
         if vat and (vat > 0) != (amount > 0):
-            raise _RowError("vat", raw_vat, "VAT must have the same sign as the amount")
+            raise _RowError("vat", raw_vat, tr("VAT must have the same sign as the amount"))
         if abs(vat) > abs(amount):
-            raise _RowError("vat", raw_vat, "VAT is larger than the amount it is part of")
+            raise _RowError("vat", raw_vat, tr("VAT is larger than the amount it is part of"))
         if vat_code in ZERO_RATED and vat:
-            raise _RowError("vat", raw_vat, f"VAT code {vat_code} is zero-rated but the row has VAT")
+            raise _RowError("vat", raw_vat, tr("VAT code {code} is zero-rated but the row has VAT", code=vat_code))
     return receipt_id, moment, day, kind, code, vat_code, amount, vat
 
 
@@ -172,9 +178,9 @@ def _discount(values: dict[str, str], kind: LineType, limit: int | None) -> int:
         return 0
     discount = _amount(DISCOUNT, raw, limit)
     if discount < 0:
-        raise _RowError(DISCOUNT, raw, "a discount must not be negative (it is the price reduction given)")
+        raise _RowError(DISCOUNT, raw, tr("a discount must not be negative (it is the price reduction given)"))
     if discount and kind is not LineType.SALE:
-        raise _RowError(DISCOUNT, raw, f"only sale rows can have a discount, not {kind.value} rows")
+        raise _RowError(DISCOUNT, raw, tr("only sale rows can have a discount, not {type} rows", type=kind.value))
     return discount
 
 
@@ -219,12 +225,14 @@ def receipt_mismatch(first: tuple[datetime, date, int, str], receipt_id: str, mo
     first: (time, business day, line, timestamp as written) of the receipt's first row.
     """
     if first[1] != day:
-        return error(f"receipt {receipt_id} spans business days {first[1]} (line {first[2]}) and {day}",
+        return error(tr("receipt {receipt} spans business days {first_day} (line {first_line}) and {day}",
+                        receipt=receipt_id, first_day=first[1], first_line=first[2], day=day),
                      file=file, line=line, column="timestamp", ref=receipt_id)
     if first[0] != moment:
         return error(
-            f"receipt {receipt_id} has rows at two times: {first[3]} on line {first[2]} and "
-            f"{stamp} on line {line} (one receipt id per receipt)",
+            tr("receipt {receipt} has rows at two times: {first_time} on line {first_line} and "
+               "{time} on line {line} (one receipt id per receipt)",
+               receipt=receipt_id, first_time=first[3], first_line=first[2], time=stamp, line=line),
             file=file, line=line, column="timestamp", value=stamp, ref=receipt_id,
         )
     return None
@@ -240,7 +248,7 @@ def unbalanced_receipts(lines: list[SaleLine]) -> list[Problem]:
         origin.setdefault(line.receipt_id, line.origin)
     return [
         warning(
-            f"receipt {rid} does not balance: payments minus sales is {format_nok(diff)} NOK",
+            tr("receipt {receipt} does not balance: payments minus sales is {amount} NOK", receipt=rid, amount=format_nok(diff)),
             ref=rid, file=origin[rid].rsplit(":", 1)[0], line=int(origin[rid].rsplit(":", 1)[1]),
         )
         for rid, diff in balance.items()
@@ -253,8 +261,8 @@ class CsvSource:
     read whole (and decoded) before anything is stored; its warnings are shown, not kept as notes."""
 
     name = SOURCE
-    unit = "receipt(s)"
-    error_unit = "bad row(s)"
+    unit = N_("receipt(s)")
+    error_unit = N_("bad row(s)")
     streams = False
 
     def check(self, path: Path | str) -> list[Problem]:

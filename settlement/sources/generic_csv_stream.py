@@ -27,9 +27,10 @@ from pathlib import Path
 from settlement.domain.csvfile import _BAD_CHAR, FIELD_LIMIT, _is_blank, _separator, _split, _table
 from settlement.domain.problems import Problem, error
 from settlement.domain.sales import LineType, SaleLine
+from settlement.domain.text import tr
 from settlement.domain.vendors import Vendor
 from settlement.sources.generic_csv import (
-    COLUMNS, DISCOUNT, SOURCE, _discount, _parse_row, _RowError, receipt_mismatch, unbalanced_receipts,
+    COLUMNS, DISCOUNT, SOURCE, CsvSource, _discount, _parse_row, _RowError, receipt_mismatch, unbalanced_receipts,
 )
 from settlement.sources.protocol import Emit, ReadAgain, SourceRead
 from settlement.store.sales_store import DayLimitExceeded
@@ -82,8 +83,8 @@ class StreamingCsvSource:
     """
 
     name = SOURCE
-    unit = "receipt(s)"
-    error_unit = "bad row(s)"
+    unit = CsvSource.unit
+    error_unit = CsvSource.error_unit
     streams = True
 
     def __init__(self, batch_lines: int | None = BATCH_LINES, encoding: str | None = None,
@@ -138,7 +139,7 @@ class _Reading:
         columns, sep = header
         has_discounts, has_vendors = DISCOUNT in columns, VENDOR_COLUMN in columns
         if not has_vendors and self.vendor is None:
-            self._error("the file has no vendor column; name its vendor with --vendor")
+            self._error(tr("the file has no vendor column; name its vendor with --vendor"))
             return SourceRead(self.problems, None)
         width = len(columns)
         file, limit, batch_lines = self.file, self.limit, self.source.batch_lines
@@ -152,7 +153,7 @@ class _Reading:
             if len(fields) < width:
                 fields += [""] * (width - len(fields))
             elif len(fields) > width and any(v.strip() for v in fields[width:]):
-                self._error(f"row has {len(fields)} fields but the header has {width}", line=number)
+                self._error(tr("row has {fields} fields but the header has {width}", fields=len(fields), width=width), line=number)
                 continue
             values = dict(zip(columns, fields))
             try:
@@ -222,7 +223,7 @@ class _Reading:
                 self.errors += len(problems)
                 return None
             return table.columns, sep
-        self._error(f"file is empty (expected columns: {', '.join(required)})")
+        self._error(tr("file is empty (expected columns: {columns})", columns=", ".join(required)))
         return None
 
     def _fields(self, line: str, number: int, sep: str, columns: tuple[str, ...]) -> list[str] | None:
@@ -241,12 +242,13 @@ class _Reading:
         if not named and self.vendor is not None:
             return self.vendor
         if self.vendor is not None and named != self.vendor.id:
-            raise _RowError(VENDOR_COLUMN, named, f"the row is vendor {named!r}, not {self.vendor.id!r} named for the file")
+            raise _RowError(VENDOR_COLUMN, named, tr("the row is vendor {named!r}, not {vendor!r} named for the file",
+                                                          named=named, vendor=self.vendor.id))
         found = self.vendors.get(named)
         if found is None:
             shown = ", ".join(sorted(self.vendors)[:10])
-            raise _RowError(VENDOR_COLUMN, named[:60], f"unknown vendor; vendors.toml has {shown}" if named
-                            else "vendor is empty; name the row's vendor (or the file's with --vendor)")
+            raise _RowError(VENDOR_COLUMN, named[:60], tr("unknown vendor; vendors.toml has {vendors}", vendors=shown) if named
+                            else tr("vendor is empty; name the row's vendor (or the file's with --vendor)"))
         return found
 
     def _hand_over(self) -> None:
@@ -263,7 +265,7 @@ class _Reading:
             found = self.emit(batch.keys(), [] if stopped else batch.lines)
         except DayLimitExceeded as exceeded:  # reading goes on: every bad row is still reported
             self.over_limit, found = exceeded, []
-        if any("occurs more than once" in p.message for p in found):
+        if any(p.is_error for p in found):  # storing finds only receipts that occur more than once
             raise ReadAgain(StreamingCsvSource(None, self.source.encoding, self.source.progress))
         self.problems += found
         self.errors += sum(p.is_error for p in found)

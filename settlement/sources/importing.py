@@ -30,6 +30,7 @@ from sqlalchemy.engine import Connection
 from settlement.domain.money import MAX_LINE_ORE
 from settlement.domain.problems import Problem, error
 from settlement.domain.sales import SaleLine
+from settlement.domain.text import N_, tr
 from settlement.domain.vendors import Vendor
 from settlement.sources.protocol import FileSource, ReadAgain, SourceRead
 from settlement.sources.woocommerce.notes import refresh_notes
@@ -90,13 +91,13 @@ class ImportOutcome:
         return {day for result in self.vendors.values() for day in result.days}
 
 
-def refusal(outcome: ImportOutcome, source: FileSource, days: str = "business day(s)") -> str:
+def refusal(outcome: ImportOutcome, source: FileSource, days: str = N_("business day(s)")) -> str:
     """Why nothing of the file was stored, counted: '2 bad row(s)', '1 business day(s) beyond the
     plausible total' or '3 error(s)'. A streamed file meets the day bound while it is read, so
     there the days beyond it are counted among its errors."""
     if outcome.over_limit and not source.streams:
-        return f"{len(outcome.over_limit)} {days} beyond the plausible total"
-    return f"{outcome.errors} {source.error_unit}"
+        return tr("{count} {days} beyond the plausible total", count=len(outcome.over_limit), days=tr(days))
+    return tr("{count} {unit}", count=outcome.errors, unit=tr(source.error_unit))
 
 
 class _RollBack(Exception):
@@ -161,7 +162,8 @@ class _Storer:
         repeated = self.seen.duplicates(receipt_ids) if self.seen is not None else set()
         if repeated:
             self.refused = True
-            return [error(f"transaction {receipt_id} occurs more than once in the file", file=self.file, ref=receipt_id)
+            return [error(tr("transaction {receipt} occurs more than once in the file", receipt=receipt_id),
+                          file=self.file, ref=receipt_id)
                     for receipt_id in sorted(repeated)]
         by_vendor: dict[str, list[SaleLine]] = {}
         for line in lines:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from settlement.domain.payouts import Payout, PayoutRead
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.domain.vendors import Vendor
 from settlement.sources.payouts import FILE_SOURCES
 from settlement.store.payouts import CHANGED, NEW, UNCHANGED, PayoutStore
@@ -32,22 +33,25 @@ class FileImport:
 
     def summary(self) -> str:
         counts = {what: sum(1 for v in self.stored.values() if v == what) for what in (NEW, CHANGED, UNCHANGED)}
-        return f"{counts[NEW]} new, {counts[CHANGED]} changed, {counts[UNCHANGED]} unchanged"
+        return tr("{new} new, {changed} changed, {unchanged} unchanged",
+                  new=counts[NEW], changed=counts[CHANGED], unchanged=counts[UNCHANGED])
 
 
 def read_file(provider: str, data: bytes, file: str) -> PayoutRead:
     """The file read by the first of the provider's formats that recognises it."""
     sources = FILE_SOURCES.get(provider, [])
     if not sources:
-        known = ", ".join(sorted(FILE_SOURCES)) or "none"
-        return PayoutRead(problems=(error(f"no report format for provider {provider!r} (known: {known})", file=file),))
+        known = ", ".join(sorted(FILE_SOURCES)) or tr("none")
+        return PayoutRead(problems=(error(tr("no report format for provider {provider!r} (known: {known})",
+                                             provider=provider, known=known), file=file),))
     for source in sources:
         if source.sniff(data, file):
             return source.read(data, file)
     if len(sources) == 1:  # the one format names what is missing better than "not recognised"
         return sources[0].read(data, file)
     names = "; ".join(s.name for s in sources)
-    return PayoutRead(problems=(error(f"not a {provider} report this product reads ({names})", file=file),))
+    return PayoutRead(problems=(error(tr("not a {provider} report this product reads ({formats})",
+                                         provider=provider, formats=names), file=file),))
 
 
 def default_account(provider: str, vendors: list[Vendor], vendor: Vendor | None, file: str) -> tuple[str | None, Problem | None]:
@@ -56,11 +60,13 @@ def default_account(provider: str, vendors: list[Vendor], vendor: Vendor | None,
     accounts = sorted({a.account for v in candidates for a in v.payouts if a.provider == provider})
     if len(accounts) == 1:
         return accounts[0], None
-    who = f"vendor {vendor.id}" if vendor is not None else "vendors.toml"
+    who = tr("vendor {vendor}", vendor=vendor.id) if vendor is not None else "vendors.toml"
     if not accounts:
-        return None, error(f"{who} names no {provider} account under `payouts`; add one", file=file)
-    return None, error(f"the report names no {provider} account and {who} has {len(accounts)} "
-                       f"({', '.join(accounts)}): name the vendor with --vendor", file=file)
+        return None, error(tr("{who} names no {provider} account under `payouts`; add one", who=who, provider=provider),
+                           file=file)
+    return None, error(tr("the report names no {provider} account and {who} has {count} "
+                          "({accounts}): name the vendor with --vendor", provider=provider, who=who,
+                          count=len(accounts), accounts=", ".join(accounts)), file=file)
 
 
 def import_file(store: PayoutStore, provider: str, path: Path, vendors: list[Vendor],
@@ -71,7 +77,7 @@ def import_file(store: PayoutStore, provider: str, path: Path, vendors: list[Ven
     try:
         data = path.read_bytes() if data is None else data
     except OSError as exc:
-        outcome.problems.append(error(f"cannot read the file: {exc.strerror or exc}", file=file))
+        outcome.problems.append(error(tr("cannot read the file: {reason}", reason=exc.strerror or exc), file=file))
         return outcome
     read = read_file(provider, data, file)
     outcome.problems.extend(read.problems)
@@ -85,11 +91,15 @@ def import_file(store: PayoutStore, provider: str, path: Path, vendors: list[Ven
             payout = replace(payout, account=account)
         known = [v for v in vendors if any(a.provider == provider and a.account == payout.account for a in v.payouts)]
         if vendor is not None and vendor not in known:
-            outcome.problems.append(error(f"{provider} payout {payout.payout_id}: account {payout.account!r} is not "
-                                          f"vendor {vendor.id}'s (vendors.toml `payouts`)", file=file, ref=payout.payout_id))
+            outcome.problems.append(error(tr("{provider} payout {payout}: account {account!r} is not "
+                                             "vendor {vendor}'s (vendors.toml `payouts`)", provider=provider,
+                                             payout=payout.payout_id, account=payout.account, vendor=vendor.id),
+                                          file=file, ref=payout.payout_id))
         elif not known:
-            outcome.problems.append(error(f"{provider} payout {payout.payout_id}: no vendor has account "
-                                          f"{payout.account!r} under `payouts` in vendors.toml", file=file, ref=payout.payout_id))
+            outcome.problems.append(error(tr("{provider} payout {payout}: no vendor has account "
+                                             "{account!r} under `payouts` in vendors.toml", provider=provider,
+                                             payout=payout.payout_id, account=payout.account),
+                                          file=file, ref=payout.payout_id))
         outcome.problems.extend(payout.consistency_problems())
         payouts.append(payout)
     if not outcome.ok:

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.sources.saft.records import Record
 
 # The longest code the sales store holds (settlement.store.tables: code, fallback_code).
@@ -60,10 +61,11 @@ class MasterData:
     def add_basic(self, rec: Record, file: str) -> Problem | None:
         basic_id = rec.get("basicID", "")
         if not basic_id:
-            return error("<basic> has no <basicID>", file=file, line=rec.line, column="basicID")
+            return error(tr("<basic> has no <basicID>"), file=file, line=rec.line, column="basicID")
         for name in ("basicID", "predefinedBasicID"):  # both can become a stored code
             if len(rec.get(name, "")) > MAX_CODE:
-                return error(f"<{name}> is {len(rec[name])} characters long; at most {MAX_CODE} are stored",
+                return error(tr("<{name}> is {length} characters long; at most {limit} are stored",
+                                name=name, length=len(rec[name]), limit=MAX_CODE),
                              file=file, line=rec.line_of(name), column=name, value=rec[name])
         basic_type = rec.get("basicType", "").zfill(2)  # some exporters write "4" for "04"
         self._gift_card.clear()
@@ -75,11 +77,13 @@ class MasterData:
         code, standard = rec.get("vatCode", ""), rec.get("standardVatCode", "")
         if not code or not standard:
             missing = "vatCode" if not code else "standardVatCode"
-            return error(f"<vatCodeDetail> has no <{missing}>", file=file, line=rec.line, column=missing)
+            return error(tr("<{element}> has no <{name}>", element="vatCodeDetail", name=missing),
+                         file=file, line=rec.line, column=missing)
         known = self.vat_codes.get(code)
         if known is not None and known != standard:
             return error(
-                f"VAT code {code} is mapped to standard codes {known} and {standard}",
+                tr("VAT code {code} is mapped to standard codes {known} and {standard}", code=code, known=known,
+                   standard=standard),
                 file=file, line=rec.line, column="standardVatCode", value=standard,
             )
         self.vat_codes[code] = standard

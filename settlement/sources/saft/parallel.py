@@ -23,6 +23,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+from settlement.domain import text
 from settlement.domain.sales import SaleLine
 from settlement.sources.saft.reader import ReadOutcome
 from settlement.sources.saft.splitpoint import context_before, find_split
@@ -139,7 +140,7 @@ def read_in_parallel(
         for index, (first, last) in enumerate(zip(firsts, stops)):
             job = {"path": path, "vendors": vendors, "override": override, "batch_lines": batch_lines,
                    "first_line": first, "stop_line": last, "jump": jumps[index],
-                   "line_limit": line_limit, "skip": skip}
+                   "line_limit": line_limit, "skip": skip, "language": text.language().code}
             process = _start(job)
             processes.append(process)
             threading.Thread(target=_relay, args=(index, process, inbox, stop), daemon=True).start()

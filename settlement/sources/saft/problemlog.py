@@ -18,6 +18,7 @@ from dataclasses import replace
 from datetime import date
 
 from settlement.domain.problems import Problem
+from settlement.domain.text import tr
 
 _NUMBERS = re.compile(r"[-+]?\d[\d.,:/ ]*")
 # Text copied from a hostile file can be megabytes long: runs this long are cut in messages.
@@ -94,7 +95,8 @@ class ProblemLog:
             more = self._unlisted_blocks.get((vendor, day), 0)
             if more:
                 listed.append(replace(problems[0], line=None, column=None, value=None, ref=None,
-                                      message=f"{more} more error(s) on business day {day.isoformat()} (see the file)"))
+                                      message=tr("{count} more error(s) on business day {day} (see the file)",
+                                                 count=more, day=day)))
             result.setdefault(vendor, {})[day] = listed
         return result
 
@@ -103,7 +105,8 @@ class ProblemLog:
         summaries = [
             replace(
                 self._first[kind], line=None, column=None, value=None,
-                message=f"{count - self.per_kind} more like this: {self._first[kind].message}",
+                message=tr("{count} more like this: {problem}", count=count - self.per_kind,
+                           problem=self._first[kind].message),
             )
             for kind, count in self._seen.items()
             if count > self.per_kind
@@ -115,12 +118,13 @@ class ProblemLog:
         notes = list(self._notes.get(vendor, []))
         for (note_vendor, day), count in sorted(self._unlisted_notes.items()):
             if note_vendor == vendor:
-                notes.append((day, "", f"{count} more SAF-T warning(s) of the same kinds on this day (see the import output)"))
+                notes.append((day, "", tr("{count} more SAF-T warning(s) of the same kinds on this day (see the import output)",
+                                          count=count)))
         return notes
 
 
 def _cut(text: str, keep: int) -> str:
-    return text if len(text) <= keep else f"{text[:keep - 30]}… ({len(text)} characters)"
+    return text if len(text) <= keep else tr("{start}… ({length} characters)", start=text[:keep - 30], length=len(text))
 
 
 def shortened(problem: Problem) -> Problem:

@@ -29,6 +29,7 @@ from settlement.sources.saft.splitpoint import JoinedSource
 from settlement.sources.saft.transactions import Converted, Register, convert
 from settlement.sources.saft.xmlstream import SaftReadError, check_root, q, stream
 from settlement.sources.saft.zreport import DayTotals, ZReport, z_reports_of
+from settlement.domain.text import tr
 from settlement.domain.vendors import Vendor
 
 _CUR_CODE = q("curCode")
@@ -175,7 +176,7 @@ class FileReader:
         elif kind == "header":
             currency = (element.findtext(_CUR_CODE) or "").strip()
             if currency and currency != "NOK":
-                problem = error(f"the file's currency is {currency}; only NOK is supported",
+                problem = error(tr("the file's currency is {currency}; only NOK is supported", currency=currency),
                                 file=self.path, line=element.sourceline, column="curCode", value=currency)
         if owned:
             self._problem(problem)
@@ -201,7 +202,7 @@ class FileReader:
     def _current_register(self, element, report: bool = True) -> Register | None:
         if self.register is None or element.getparent() is not self.register_element:
             if report:
-                self._problem(error("<cashregister> has no <registerID> before its events and transactions",
+                self._problem(error(tr("<cashregister> has no <registerID> before its events and transactions"),
                                     file=self.path, line=element.sourceline, column="registerID"))
             return None
         return self.register

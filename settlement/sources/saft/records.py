@@ -12,6 +12,7 @@ from lxml import etree
 
 from settlement.domain import money
 from settlement.domain.money import AmountError
+from settlement.domain.text import tr
 from settlement.sources.saft.xmlstream import NS
 
 _PREFIX = f"{{{NS}}}"
@@ -130,10 +131,10 @@ def xml_amount(raw: str, limit: int | None = None) -> int:
             return -ore
     match = _XS_DECIMAL.fullmatch(raw.strip())
     if match is None:
-        raise AmountError(f"not an xs:decimal amount: {raw[:40]!r}")
+        raise AmountError(tr("not an xs:decimal amount: {raw!r}", raw=raw[:40]))
     sign, whole, frac = match.groups()
     if not whole and not frac:
-        raise AmountError(f"not an xs:decimal amount: {raw[:40]!r}")
+        raise AmountError(tr("not an xs:decimal amount: {raw!r}", raw=raw[:40]))
     whole = whole.lstrip("0")
     if len(whole) > _MAX_DIGITS:
         raise AmountTooLarge(_too_large(raw, limit))
@@ -149,4 +150,5 @@ def amount_limit(limit: int | None = None) -> int:
 
 
 def _too_large(raw: str, limit: int) -> str:
-    return f"larger than the plausible bound of {money.format_nok(limit)} NOK per amount (SETTLEMENT_MAX_LINE_AMOUNT)"
+    return tr("larger than the plausible bound of {limit} NOK per amount (SETTLEMENT_MAX_LINE_AMOUNT)",
+              limit=money.format_nok(limit))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from settlement.domain.text import tr
 from settlement.domain.vendors import SaftRegister, Vendor
 
 
@@ -36,16 +37,19 @@ def vendor_for_register(
                 score = _specificity(entry)
                 if score > best.get(vendor.id, (-1, vendor))[0]:
                     best[vendor.id] = (score, vendor)
-    where = f"register {register!r} (company {company!r}, location {location!r})"
+    where = tr("register {register!r} (company {company!r}, location {location!r})",
+               register=register, company=company, location=location)
     if not best:
-        return None, (
-            f"{where} belongs to no vendor: add it to a vendor's saft_registers in vendors.toml "
-            f"(e.g. saft_registers = [{{company = \"{company}\", register = \"{register}\"}}]) or use --vendor"
+        return None, tr(
+            "{where} belongs to no vendor: add it to a vendor's saft_registers in vendors.toml "
+            "(e.g. saft_registers = [{{company = \"{company}\", register = \"{register}\"}}]) or use --vendor",
+            where=where, company=company, register=register,
         )
     top = max(score for score, _ in best.values())
     winners = sorted(vendor.id for score, vendor in best.values() if score == top)
     if len(winners) > 1:
-        return None, f"{where} matches the saft_registers of several vendors equally: {', '.join(winners)}"
+        return None, tr("{where} matches the saft_registers of several vendors equally: {vendors}",
+                        where=where, vendors=", ".join(winners))
     return best[winners[0]][1], None
 
 

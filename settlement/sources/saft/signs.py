@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from settlement.domain.text import tr
+
 SALE_TRANSACTIONS = frozenset({"11001", "11002", "11015"})
 RETURN_TRANSACTIONS = frozenset({"11006", "11013"})
 OFFICIAL_SALE_LETTER = "C"
@@ -57,15 +59,17 @@ class SignConvention:
         if self.sale_letter is None:
             self.sale_letter, self.learnt_from = implied, ref
             if self.assumed_by and implied != OFFICIAL_SALE_LETTER:
-                return implied, (
-                    f"transaction {self.assumed_by} was read with amntTp C as a sale (the official convention), "
-                    f"but transaction {ref} shows this exporter writes {implied} for sales"
+                return implied, tr(
+                    "transaction {assumed_by} was read with amntTp C as a sale (the official convention), "
+                    "but transaction {ref} shows this exporter writes {implied} for sales",
+                    assumed_by=self.assumed_by, ref=ref, implied=implied,
                 )
             return implied, None
         if implied != self.sale_letter:
-            return implied, (
-                f"amntTp {letter} contradicts the sign convention: transaction {self.learnt_from} showed "
-                f"this exporter writes {self.sale_letter} for sales, this one implies {implied}"
+            return implied, tr(
+                "amntTp {letter} contradicts the sign convention: transaction {learnt_from} showed "
+                "this exporter writes {sale_letter} for sales, this one implies {implied}",
+                letter=letter, learnt_from=self.learnt_from, sale_letter=self.sale_letter, implied=implied,
             )
         return implied, None
 

@@ -29,6 +29,7 @@ from settlement.sources.saft.problemlog import shortened
 from settlement.sources.saft.reader import FileReader, ReadOutcome
 from settlement.sources.saft.records import amount_limit
 from settlement.sources.saft.transactions import SOURCE, Converted
+from settlement.domain.text import N_
 from settlement.sources.saft.xmlstream import SaftReadError, check_root
 from settlement.sources.saft.zreport import Z_TOTAL_SALES_ONLY, compare
 
@@ -62,8 +63,8 @@ class SaftSource:
     workers: int | None = None
     skip: frozenset[tuple[str, date]] = frozenset()  # (vendor, day) kept out: blocked (see the module docstring)
     name: str = SOURCE
-    unit: str = "transaction(s)"
-    error_unit: str = "error(s)"
+    unit: str = N_("transaction(s)")
+    error_unit: str = N_("error(s)")
     streams: bool = True
 
     def check(self, path: Path | str) -> list[Problem]:

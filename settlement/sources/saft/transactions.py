@@ -26,6 +26,7 @@ from settlement.domain.localtime import AMBIGUOUS, EXACT, GAP, local_kind, offse
 from settlement.domain.money import AmountError, format_nok, round_half_up_div
 from settlement.domain.problems import Problem, error, warning
 from settlement.domain.sales import LineType, SaleLine
+from settlement.domain.text import N_, tr
 from settlement.sources.saft.masterdata import ARTICLE_GROUP, MAX_CODE, PAYMENT, RAISE, TRANSACTION, MasterData
 from settlement.sources.saft.records import AmountTooLarge, Record, amount_limit, nested, xml_amount
 from settlement.sources.saft.signs import LETTERS, SignConvention, signed
@@ -119,7 +120,7 @@ class _Reader:
     def text(self, rec: Record, name: str) -> str:
         value = rec.get(name, "")
         if not value:
-            raise self.bad(rec, f"<{rec.tag}> has no <{name}>", column=name)
+            raise self.bad(rec, tr("<{element}> has no <{name}>", element=rec.tag, name=name), column=name)
         return value
 
     def amount(self, rec: Record, name: str) -> int:
@@ -127,22 +128,24 @@ class _Reader:
         try:
             return xml_amount(raw, self.limit)
         except AmountTooLarge as exc:
-            raise self.bad(rec, f"<{name}> is {exc}", column=name, value=raw) from None
+            raise self.bad(rec, tr("<{name}> is {reason}", name=name, reason=exc), column=name, value=raw) from None
         except AmountError:
-            raise self.bad(rec, f"<{name}> is not an amount (expected e.g. 123.45 or -16.40)", column=name, value=raw) from None
+            raise self.bad(rec, tr("<{name}> is not an amount (expected e.g. 123.45 or -16.40)", name=name), column=name,
+                           value=raw) from None
 
     def code(self, rec: Record, name: str, value: str | None = None) -> str:
         """A code that is stored (payment type, article group, raise type): at most MAX_CODE characters."""
         value = self.text(rec, name) if value is None else value
         if len(value) > MAX_CODE:
-            raise self.bad(rec, f"<{name}> is {len(value)} characters long; at most {MAX_CODE} are stored",
+            raise self.bad(rec, tr("<{name}> is {length} characters long; at most {limit} are stored",
+                                   name=name, length=len(value), limit=MAX_CODE),
                            column=name, value=value)
         return value
 
     def letter(self, rec: Record, name: str = "amntTp") -> str:
         value = self.text(rec, name).upper()
         if value not in LETTERS:
-            raise self.bad(rec, f"<{name}> must be C or D", column=name, value=rec.get(name))
+            raise self.bad(rec, tr("<{name}> must be C or D", name=name), column=name, value=rec.get(name))
         return value
 
 
@@ -171,18 +174,19 @@ def convert(rec: Record, register: Register, master: MasterData, signs: SignConv
     """
     trans_id = rec.get("transID", "")
     receipt_id = f"{register.company}/{register.register_id}/{trans_id}"
-    reader = _Reader(file, receipt_id, f"register {shorten(register.register_id)} transaction {shorten(trans_id) or '?'}",
+    reader = _Reader(file, receipt_id, tr("register {register} transaction {transaction}",
+                                          register=shorten(register.register_id), transaction=shorten(trans_id) or "?"),
                      limit)
     if rec.get("trainingID", "").lower() in _TRUE:
-        return Outcome(skipped="training")
+        return Outcome(skipped=N_("training"))
     if rec.get("voidTransaction", "").lower() in _TRUE:
-        return Outcome(skipped="voided")
+        return Outcome(skipped=N_("voided"))
     try:
         converted = _convert(rec, register, master, signs, reader, receipt_id)
     except _Bad as bad:
         return Outcome(problems=[bad.problem, *reader.warnings], day=reader.day)
     if converted is None:
-        return Outcome(skipped="not a sale")
+        return Outcome(skipped=N_("not a sale"))
     return Outcome(converted=converted, problems=reader.warnings)
 
 
@@ -198,8 +202,9 @@ def _convert(
     moment = _moment(rec, register, reader)
     day = reader.day
     if len(receipt_id) > MAX_RECEIPT_ID:
-        raise reader.bad(rec, f"the receipt id <companyIdent>/<registerID>/<transID> is {len(receipt_id)} characters long; "
-                         f"at most {MAX_RECEIPT_ID} are stored", column="transID", value=trans_id)
+        raise reader.bad(rec, tr("the receipt id <companyIdent>/<registerID>/<transID> is {length} characters long; "
+                                 "at most {limit} are stored", length=len(receipt_id), limit=MAX_RECEIPT_ID),
+                         column="transID", value=trans_id)
     written = reader.amount(rec, "transAmntIn")
     letter = reader.letter(rec)
     sale_letter, contradiction = signs.sale_letter_for(reader.label, letter, written, predefined_type)
@@ -248,28 +253,32 @@ def _moment(rec: Record, register: Register, reader: _Reader) -> datetime:
     except ValueError:
         written = None
     if written is not None and not EARLIEST_DAY.year <= written.year <= LATEST_DAY.year:
-        raise reader.bad(rec, f"<transDate> {written.isoformat()} is outside the plausible years "
-                         f"{EARLIEST_DAY.year}-{LATEST_DAY.year}", column="transDate", value=raw_date)
+        raise reader.bad(rec, tr("<transDate> {day} is outside the plausible years {first}-{last}",
+                                 day=written, first=EARLIEST_DAY.year, last=LATEST_DAY.year),
+                         column="transDate", value=raw_date)
     try:
         moment = parse_timestamp(f"{raw_date}T{raw_time}", register.tz)
         day = business_day(moment, register.tz, register.day_start)
         written_moment = datetime.fromisoformat(f"{raw_date}T{raw_time}".strip().replace("Z", "+00:00"))
         kind = local_kind(written_moment, register.tz) if written_moment.tzinfo is None else EXACT
     except (ValueError, OverflowError):
-        raise reader.bad(rec, "<transDate>/<transTime> is not a date and time", column="transDate",
+        raise reader.bad(rec, tr("<transDate>/<transTime> is not a date and time"), column="transDate",
                          value=f"{raw_date} {raw_time}") from None
     if not EARLIEST_DAY <= day <= LATEST_DAY:
-        raise reader.bad(rec, f"<transDate>/<transTime> is on {day.isoformat()}, outside the plausible years "
-                         f"{EARLIEST_DAY.year}-{LATEST_DAY.year}", column="transDate", value=f"{raw_date} {raw_time}")
+        raise reader.bad(rec, tr("<transDate>/<transTime> is on {day}, outside the plausible years {first}-{last}",
+                                 day=day, first=EARLIEST_DAY.year, last=LATEST_DAY.year),
+                         column="transDate", value=f"{raw_date} {raw_time}")
     reader.day = day
     # A local time without an offset on a daylight-saving Sunday (settlement.domain.localtime).
     if kind == GAP:
-        raise reader.bad(rec, f"<transDate>/<transTime> {raw_date} {raw_time} does not exist in {register.tz.key} "
-                         "(the clocks went forward over it); write the time with its offset or correct it",
+        raise reader.bad(rec, tr("<transDate>/<transTime> {date} {time} does not exist in {zone} "
+                                 "(the clocks went forward over it); write the time with its offset or correct it",
+                                 date=raw_date, time=raw_time, zone=register.tz.key),
                          column="transTime", value=raw_time)
     if kind == AMBIGUOUS:
-        reader.warn(rec, f"<transDate>/<transTime> {raw_date} {raw_time} occurs twice in {register.tz.key} (the clocks "
-                    f"went back); read as its first occurrence, {offset_text(moment, register.tz)}",
+        reader.warn(rec, tr("<transDate>/<transTime> {date} {time} occurs twice in {zone} (the clocks "
+                            "went back); read as its first occurrence, {moment}",
+                            date=raw_date, time=raw_time, zone=register.tz.key, moment=offset_text(moment, register.tz)),
                     column="transTime", value=raw_time)
     return moment
 
@@ -287,22 +296,24 @@ def _article_line(line_rec, register, master, sale_letter, reader, day, result, 
             vat = -vat  # VAT goes the way of its line; some exporters write it unsigned
     if master.is_gift_card_line(line_type):
         if vat:
-            raise reader.bad(line_rec, "a gift card line carries no VAT", column="vatAmnt", value=format_nok(vat))
+            raise reader.bad(line_rec, tr("a gift card line carries no VAT"), column="vatAmnt", value=format_nok(vat))
         if amount:
             add(_GIFT_CARD_SOLD, "", "", None, amount, 0, line_rec.line)
         return amount, vat
     group = line_rec.get("artGroupID") or master.article_groups.get(line_rec.get("artID", ""), "")
     if not group:
-        raise reader.bad(line_rec, "the line has no <artGroupID> (nor an <artID> whose article has one)", column="artGroupID")
+        raise reader.bad(line_rec, tr("the line has no <artGroupID> (nor an <artID> whose article has one)"),
+                         column="artGroupID")
     reader.code(line_rec, "artGroupID", group)
     if vat_rec is None:
-        raise reader.bad(line_rec, "the line has no <vat>, so its VAT code is unknown", column="vat")
+        raise reader.bad(line_rec, tr("the line has no <vat>, so its VAT code is unknown"), column="vat")
     standard, percent = _vat_code(vat_rec, master, reader, day, register.quirks)
     if percent is not None:
         expected = round_half_up_div(amount * percent, 100_000 + percent)
         if abs(vat - expected) > 1:
-            reader.warn(vat_rec, f"VAT {format_nok(vat)} is not {percent_text(percent)} % of {format_nok(amount)} "
-                        f"(that would be {format_nok(expected)})", column="vatAmnt", value=vat_rec.get("vatAmnt"))
+            reader.warn(vat_rec, tr("VAT {vat} is not {percent} % of {amount} (that would be {expected})",
+                                    vat=format_nok(vat), percent=percent_text(percent), amount=format_nok(amount),
+                                    expected=format_nok(expected)), column="vatAmnt", value=vat_rec.get("vatAmnt"))
         bucket = result.vat.setdefault(percent, [0, 0])
         bucket[0] += amount
         bucket[1] += vat
@@ -322,14 +333,15 @@ def _discounts(parent: Record, reader: _Reader, amount: int) -> int:
     given back with it), since exporters differ in how they sign it."""
     total = sum(abs(reader.amount(found, "dscAmnt")) for found in nested(parent, "discount"))
     if total > amount_limit(reader.limit):
-        raise reader.bad(parent, f"the discounts add up to {format_nok(total)}, beyond the plausible bound per amount",
+        raise reader.bad(parent, tr("the discounts add up to {total}, beyond the plausible bound per amount",
+                                    total=format_nok(total)),
                          column="dscAmnt")
     return -total if amount < 0 else total
 
 
 def shorten(text: str, keep: int = 40) -> str:
     """Text from the file as quoted in a message: cut short when long."""
-    return text if len(text) <= keep else f"{text[:keep]}… ({len(text)} characters)"
+    return text if len(text) <= keep else tr("{start}… ({length} characters)", start=text[:keep], length=len(text))
 
 
 def _transaction_discount(rec: Record, reader: _Reader, lines: list) -> None:
@@ -344,7 +356,7 @@ def _transaction_discount(rec: Record, reader: _Reader, lines: list) -> None:
 # saft_profile quirk: the exporter writes VAT code 0 for 0 % items without it being a code of its
 # <vatCodeDetails> (or maps it to no sales code); read as standard code 5, warned on every use.
 VAT_CODE_0_IS_5 = "vat_code_0_is_5"
-_CODE_0_WARNING = "VAT code 0 read as standard code 5 (0 %, exempt) by the vendor's saft_profile vat_code_0_is_5"
+_CODE_0_WARNING = N_("VAT code 0 read as standard code 5 (0 %, exempt) by the vendor's saft_profile vat_code_0_is_5")
 
 
 def _vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day: date,
@@ -357,7 +369,7 @@ def _vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day: date,
         known = master.vat_resolved[key] = _resolve_vat_code(vat_rec, master, reader, day, code_0_is_5)
     standard, percent, warning_text = known
     if warning_text:
-        column = "vatCode" if warning_text.startswith(_CODE_0_WARNING) else "vatPerc"
+        column = "vatCode" if warning_text == tr(_CODE_0_WARNING) else "vatPerc"
         reader.warn(vat_rec, warning_text, column=column, value=vat_rec.get(column, ""))
     return standard, percent
 
@@ -367,25 +379,26 @@ def _resolve_vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day:
     raw_percent = vat_rec.get("vatPerc", "")
     percent = parse_percent(raw_percent) if raw_percent else None
     if raw_percent and percent is None:
-        raise reader.bad(vat_rec, "<vatPerc> is not a percentage", column="vatPerc", value=raw_percent)
+        raise reader.bad(vat_rec, tr("<vatPerc> is not a percentage"), column="vatPerc", value=raw_percent)
     code = vat_rec.get("vatCode", "")
     if code == "0" and code_0_is_5 and master.vat_codes.get(code) not in VAT_TABLE:
         if percent not in (None, 0):
-            raise reader.bad(vat_rec, f"VAT code 0 with <vatPerc> {raw_percent}: saft_profile vat_code_0_is_5 reads "
-                             "code 0 as 0 % only", column="vatPerc", value=raw_percent)
-        return "5", 0, _CODE_0_WARNING
+            raise reader.bad(vat_rec, tr("VAT code 0 with <vatPerc> {percent}: saft_profile vat_code_0_is_5 reads "
+                                         "code 0 as 0 % only", percent=raw_percent), column="vatPerc", value=raw_percent)
+        return "5", 0, tr(_CODE_0_WARNING)
     if code:
         standard = master.vat_codes.get(code)
         if standard is None:
-            raise reader.bad(vat_rec, f"VAT code {code} is not in <vatCodeDetails>", column="vatCode", value=code)
+            raise reader.bad(vat_rec, tr("VAT code {code} is not in <vatCodeDetails>", code=code), column="vatCode", value=code)
     else:
         standard = _STANDARD_CODE_BY_PERCENT.get(percent) if percent is not None else None
         if standard is None:
-            raise reader.bad(vat_rec, "<vat> has no <vatCode>, and its <vatPerc> does not tell the code",
+            raise reader.bad(vat_rec, tr("<vat> has no <vatCode>, and its <vatPerc> does not tell the code"),
                              column="vatCode", value=raw_percent)
     if standard not in VAT_TABLE:
-        raise reader.bad(vat_rec, f"VAT code {code or '?'} maps to standard code {standard}, which is not a sales VAT code "
-                         f"(known: {', '.join(VAT_TABLE)})", column="vatCode", value=code)
+        raise reader.bad(vat_rec, tr("VAT code {code} maps to standard code {standard}, which is not a sales VAT code "
+                                     "(known: {known})", code=code or "?", standard=standard, known=", ".join(VAT_TABLE)),
+                         column="vatCode", value=code)
     try:
         rate = rate_on(standard, day)
     except UnknownVatCode:
@@ -395,8 +408,9 @@ def _resolve_vat_code(vat_rec: Record, master: MasterData, reader: _Reader, day:
         if percent is None:
             percent = table_percent
         elif percent != table_percent:
-            return standard, percent, (f"<vatPerc> {raw_percent} differs from standard code {standard}'s rate "
-                                       f"{rate.percent} % on {day.isoformat()}")
+            return standard, percent, tr("<vatPerc> {percent} differs from standard code {standard}'s rate "
+                                         "{rate} % on {day}", percent=raw_percent, standard=standard,
+                                         rate=rate.percent, day=day)
     return standard, percent, ""
 
 
@@ -425,8 +439,12 @@ def _payment(payment: Record, master: MasterData, flip: int, reader: _Reader, re
         basic = master.payment_by_description(payment_type)
     if basic is None:
         found = master.basics.get(payment_type)
-        detail = f" (it is a basic of type {found.basic_type}, not 12)" if found else ""
-        raise reader.bad(payment, f"payment type {payment_type!r} is not a payment type in <basics>{detail}",
+        if found:
+            problem = tr("payment type {type!r} is not a payment type in <basics> (it is a basic of type {basic_type}, not 12)",
+                         type=payment_type, basic_type=found.basic_type)
+        else:
+            problem = tr("payment type {type!r} is not a payment type in <basics>", type=payment_type)
+        raise reader.bad(payment, problem,
                          column="paymentType", value=payment_type)
     amount = reader.amount(payment, "paidAmnt")
     amount = amount * flip if amount > 0 else amount
@@ -445,7 +463,8 @@ VAT_TOLERANCE = 1
 def _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, flip, master, day, result,
                   quirks: frozenset[str] = frozenset()) -> None:
     if line_sum != total and line_sum + tips != total:
-        raise reader.bad(rec, f"the lines add up to {format_nok(line_sum)} but <transAmntIn> is {format_nok(total)}",
+        raise reader.bad(rec, tr("the lines add up to {lines} but <transAmntIn> is {total}",
+                                 lines=format_nok(line_sum), total=format_nok(total)),
                          column="transAmntIn", value=rec.get("transAmntIn"))
     summaries = nested(rec, "vat")
     if not summaries:
@@ -472,15 +491,22 @@ def _check_totals(rec, reader, line_sum, line_vat, tips, total, sale_letter, fli
         return
     allowed = VAT_TOLERANCE * (len(lines_by_rate) or 1) if None in residuals else VAT_TOLERANCE
     if any(abs(r) > allowed for r in residuals.values()):
-        raise reader.bad(rec, f"the lines carry VAT {format_nok(line_vat)} but the transaction's <vat> adds up to "
-                         f"{format_nok(listed)}; more than {format_nok(VAT_TOLERANCE)} per VAT rate apart",
+        raise reader.bad(rec, tr("the lines carry VAT {lines} but the transaction's <vat> adds up to "
+                                 "{listed}; more than {tolerance} per VAT rate apart", lines=format_nok(line_vat),
+                                 listed=format_nok(listed), tolerance=format_nok(VAT_TOLERANCE)),
                          column="vatAmnt")
     for percent, residual in residuals.items():
-        rate = "" if percent is None else f" at {percent_text(percent)} %"
         line_figure = line_vat if percent is None else lines_by_rate.get(percent, 0)
-        reader.warn(rec, f"VAT{rate}: the lines carry {format_nok(line_figure)}, the transaction's <vat> "
-                    f"{format_nok(line_figure - residual)}; residual {format_nok(residual)} tolerated (rounding per line "
-                    "against per rate), the line figures are booked", column="vatAmnt")
+        figures = {"lines": format_nok(line_figure), "listed": format_nok(line_figure - residual),
+                   "residual": format_nok(residual)}
+        if percent is None:
+            said = tr("VAT: the lines carry {lines}, the transaction's <vat> {listed}; residual {residual} tolerated "
+                      "(rounding per line against per rate), the line figures are booked", **figures)
+        else:
+            said = tr("VAT at {percent} %: the lines carry {lines}, the transaction's <vat> {listed}; residual {residual} "
+                      "tolerated (rounding per line against per rate), the line figures are booked",
+                      percent=percent_text(percent), **figures)
+        reader.warn(rec, said, column="vatAmnt")
 
 
 def _summary_percent(vat_rec: Record, master: MasterData, reader: _Reader, day: date,
@@ -504,8 +530,9 @@ def _check_rounding(rec: Record, reader: _Reader, rounding: int, paid: int, bill
     if stated == rounding:
         return
     if rounding == 0 and raw:
-        reader.warn(stated_recs[0], f"<roundingAmnt> {raw} ignored: the payments equal the amount exactly",
+        reader.warn(stated_recs[0], tr("<roundingAmnt> {amount} ignored: the payments equal the amount exactly", amount=raw),
                     column="roundingAmnt", value=raw)
         return
-    raise reader.bad(rec, f"payments add up to {format_nok(paid)}, but the amount is {format_nok(billed)} "
-                     f"and the rounding {format_nok(stated)}", column="paidAmnt")
+    raise reader.bad(rec, tr("payments add up to {paid}, but the amount is {billed} and the rounding {stated}",
+                             paid=format_nok(paid), billed=format_nok(billed), stated=format_nok(stated)),
+                     column="paidAmnt")

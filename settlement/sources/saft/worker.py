@@ -11,12 +11,15 @@ import pickle
 import sys
 import traceback
 
+from settlement import i18n
+from settlement.domain import text
 from settlement.sources.saft.reader import FileReader
 from settlement.sources.saft.transactions import Converted
 
 
 def main() -> int:
     job = pickle.load(sys.stdin.buffer)
+    text.install(i18n.load(job.get("language", "en")))  # the problems in the importing process's language
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # stdout carries messages only
 

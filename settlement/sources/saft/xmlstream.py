@@ -20,11 +20,12 @@ from typing import Iterator
 from lxml import etree
 
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import N_, tr
 
 NS = "urn:StandardAuditFile-Taxation-CashRegister:NO"
 _OTHER_KNOWN = {
-    "urn:StandardAuditFile-Taxation-CashRegister:DK": "the Danish cash register format",
-    "urn:StandardAuditFile-Taxation-Financial:NO": "SAF-T Financial, not SAF-T Cash Register",
+    "urn:StandardAuditFile-Taxation-CashRegister:DK": N_("the Danish cash register format"),
+    "urn:StandardAuditFile-Taxation-Financial:NO": N_("SAF-T Financial, not SAF-T Cash Register"),
 }
 
 
@@ -235,7 +236,7 @@ def _only_blank(file: str) -> bool:
 def _syntax_problem(file: str, exc: etree.XMLSyntaxError) -> Problem:
     """What is wrong with a file libxml2 could not parse, as a problem naming line and element."""
     if os.path.getsize(file) == 0 or _only_blank(file):
-        return error("the file is empty" if os.path.getsize(file) == 0 else "the file is blank: it has no XML in it",
+        return error(tr("the file is empty") if os.path.getsize(file) == 0 else tr("the file is blank: it has no XML in it"),
                      file=file)
     kind, cause, line, column = _cause(exc)
     encoding = declared_encoding(file)
@@ -245,34 +246,44 @@ def _syntax_problem(file: str, exc: etree.XMLSyntaxError) -> Problem:
         if found is not None:
             line, offset, raw = found
             value = raw.hex(" ")
-            message = (f"bytes that are not valid {encoding} (the encoding the file declares"
-                       f"{'' if _declares_encoding(file) else ' by default, as it names none'}): "
-                       + " ".join(f"0x{byte:02x}" for byte in raw))
+            shown_bytes = " ".join(f"0x{byte:02x}" for byte in raw)
+            if _declares_encoding(file):
+                message = tr("bytes that are not valid {encoding} (the encoding the file declares): {bytes}",
+                             encoding=encoding, bytes=shown_bytes)
+            else:
+                message = tr("bytes that are not valid {encoding} (the encoding the file declares by default, "
+                             "as it names none): {bytes}", encoding=encoding, bytes=shown_bytes)
             return _with_element(file, message, line, offset, value)
-        message = f"bytes that are not valid {encoding} (the encoding the file declares)"
+        message = tr("bytes that are not valid {encoding} (the encoding the file declares)", encoding=encoding)
     elif (match := _CHAR_VALUE.search(cause)) is not None:
         hexa, decimal, reference = match.groups()
         code = int(hexa, 16) if hexa else int(decimal or reference)
-        name = " NUL" if code == 0 else " a control character" if code < 32 else ""
-        written = f" (written as &#{code};)" if reference is not None else ""
-        message = f"a character XML 1.0 does not allow: U+{code:04X}{name}{written}"
         value = f"U+{code:04X}"
+        if code == 0:
+            message = tr("a character XML 1.0 does not allow: {code} NUL", code=value)
+        elif code < 32:
+            message = tr("a character XML 1.0 does not allow: {code} a control character", code=value)
+        else:
+            message = tr("a character XML 1.0 does not allow: {code}", code=value)
+        if reference is not None:
+            message = tr("{problem} (written as &#{number};)", problem=message, number=code)
     elif (match := _ENTITY.search(cause)) is not None:
-        message = (f"the entity &{match.group(1)}; is not defined (without a DTD, which SAF-T files never have, "
-                   f"XML knows only &amp; &lt; &gt; &quot; &apos;)")
+        message = tr("the entity &{entity}; is not defined (without a DTD, which SAF-T files never have, "
+                     "XML knows only &amp; &lt; &gt; &quot; &apos;)", entity=match.group(1))
         value = f"&{match.group(1)};"
     elif "Text node too long" in cause:
-        message = "a text of more than 10 MB (no SAF-T element comes near that; the file is refused as corrupt or hostile)"
+        message = tr("a text of more than 10 MB (no SAF-T element comes near that; the file is refused as corrupt or hostile)")
     elif "Excessive depth" in cause:
-        message = "elements nested more than 256 deep (SAF-T nests about 8 deep; the file is refused as corrupt or hostile)"
+        message = tr("elements nested more than 256 deep (SAF-T nests about 8 deep; the file is refused as corrupt or hostile)")
     elif kind == "ERR_DOCUMENT_EMPTY":
-        return error(f"not XML at all: the file does not start with an XML element (is it another kind of export?): {cause}",
+        return error(tr("not XML at all: the file does not start with an XML element (is it another kind of export?): {cause}",
+                        cause=cause),
                      file=file, line=line)
     else:
         message = cause.replace("try XML_PARSE_HUGE", "").rstrip(", ")
     if "Premature end of data" in cause or (line is not None and line >= _last_line(file)):
-        return _with_element(file, f"the file ends before the XML is complete (truncated export?): {message}", line,
-                             None, value, column, encoding, prefix="")
+        return _with_element(file, tr("the file ends before the XML is complete (truncated export?): {cause}", cause=message),
+                             line, None, value, column, encoding, not_well_formed=False)
     return _with_element(file, message, line, None, value, column, encoding)
 
 
@@ -282,20 +293,25 @@ def _declares_encoding(file: str) -> bool:
 
 
 def _with_element(file: str, message: str, line: int | None, offset: int | None, value: str | None,
-                  column: int | None = None, encoding: str = "UTF-8", prefix: str = "not well-formed XML") -> Problem:
-    """The problem, naming the element the error is in (or follows) as its column."""
+                  column: int | None = None, encoding: str = "UTF-8", not_well_formed: bool = True) -> Problem:
+    """The problem, naming the element the error is in (or follows) as its column (`not_well_formed`:
+    said to be not well-formed XML)."""
     element = None
     if line:
         if offset is None:
             offset = _error_offset(file, line, column, encoding)
         element = _element_before(file, offset)
     if element is None:
-        text = f"{prefix}: {message}" if prefix else message
-        return error(text, file=file, line=line, value=value)
+        said = tr("not well-formed XML: {cause}", cause=message) if not_well_formed else message
+        return error(said, file=file, line=line, value=value)
     name, closed = element
-    where = f"after </{name}>" if closed else f"in <{name}>"
-    text = f"{prefix} {where}: {message}" if prefix else f"{message} ({where})"
-    return error(text, file=file, line=line, column=name, value=value)
+    if not_well_formed:
+        said = (tr("not well-formed XML after </{element}>: {cause}", element=name, cause=message) if closed
+                else tr("not well-formed XML in <{element}>: {cause}", element=name, cause=message))
+    else:
+        said = (tr("{problem} (after </{element}>)", problem=message, element=name) if closed
+                else tr("{problem} (in <{element}>)", problem=message, element=name))
+    return error(said, file=file, line=line, column=name, value=value)
 
 
 def _doctype_line(path: str, root_line: int) -> int:
@@ -318,20 +334,21 @@ def check_root(path: str) -> None:
         events = etree.iterparse(path, events=("start",), **_parser_options())
         _, root = next(iter(events))
     except StopIteration:
-        raise SaftReadError(error("the file is empty", file=path)) from None
+        raise SaftReadError(error(tr("the file is empty"), file=path)) from None
     except etree.XMLSyntaxError as exc:
         raise SaftReadError(_syntax_problem(path, exc)) from None
     doctype = root.getroottree().docinfo.doctype
     if doctype:
         raise SaftReadError(
-            error("the file has a <!DOCTYPE> declaration; SAF-T files never have one, so it is refused",
+            error(tr("the file has a <!DOCTYPE> declaration; SAF-T files never have one, so it is refused"),
                   file=path, line=_doctype_line(path, root.sourceline or 1), value=doctype)
         )
     namespace, _, local = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", root.tag)
     if namespace != NS or local != "auditfile":
-        hint = _OTHER_KNOWN.get(namespace, f"expected <auditfile xmlns=\"{NS}\">")
+        hint = (tr(_OTHER_KNOWN[namespace]) if namespace in _OTHER_KNOWN
+                else tr("expected <auditfile xmlns=\"{namespace}\">", namespace=NS))
         raise SaftReadError(
-            error(f"not a SAF-T Cash Register file: the root element is {root.tag!r} ({hint})",
+            error(tr("not a SAF-T Cash Register file: the root element is {root!r} ({hint})", root=root.tag, hint=hint),
                   file=path, line=root.sourceline, column="auditfile", value=root.tag)
         )
 

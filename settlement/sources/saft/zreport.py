@@ -24,6 +24,7 @@ from settlement.domain.businessday import business_day, parse_timestamp
 from settlement.domain.money import AmountError, format_nok
 from settlement.domain.problems import Problem, warning
 from settlement.sources.saft.records import Record, nested, record, xml_amount
+from settlement.domain.text import tr
 from settlement.sources.saft.xmlstream import q
 from settlement.sources.saft.transactions import EARLIEST_DAY, LATEST_DAY, Converted, Register, parse_percent, percent_text
 
@@ -89,7 +90,7 @@ def _amount(rec: Record, name: str) -> int:
     try:
         return xml_amount(raw)
     except AmountError:
-        raise _NotChecked(f"<{name}> {raw[:40]!r} is not an amount") from None
+        raise _NotChecked(tr("<{name}> {raw!r} is not an amount", name=name, raw=raw[:40])) from None
 
 
 def read_z_report(event: Record, register: Register, file: str) -> tuple[ZReport | None, list[Problem]]:
@@ -105,10 +106,11 @@ def read_z_report(event: Record, register: Register, file: str) -> tuple[ZReport
             moment = parse_timestamp(f"{raw_date}T{raw_time}", register.tz)
             day = business_day(moment, register.tz, register.day_start)
         except (ValueError, OverflowError):
-            raise _NotChecked(f"<reportDate>/<reportTime> {raw_date[:40]!r} {raw_time[:40]!r} is not a date and time") from None
+            raise _NotChecked(tr("<reportDate>/<reportTime> {date!r} {time!r} is not a date and time",
+                                 date=raw_date[:40], time=raw_time[:40])) from None
         if not EARLIEST_DAY <= day <= LATEST_DAY:
-            raise _NotChecked(f"<reportDate> {day.isoformat()} is outside the plausible years "
-                              f"{EARLIEST_DAY.year}-{LATEST_DAY.year}")
+            raise _NotChecked(tr("<reportDate> {day} is outside the plausible years {first}-{last}",
+                                 day=day, first=EARLIEST_DAY.year, last=LATEST_DAY.year))
         report = ZReport(report_id, rec.line, day)
         for totals in nested(rec, "reportTotalCashSales"):
             report.total += _amount(totals, "totalCashSaleAmnt")
@@ -120,13 +122,14 @@ def read_z_report(event: Record, register: Register, file: str) -> tuple[ZReport
             for row in nested(group, "reportCashSaleVat"):
                 percent = parse_percent(row.get("vatPerc", ""))
                 if percent is None:
-                    raise _NotChecked(f"<vatPerc> {row.get('vatPerc', '')!r} is not a percentage")
+                    raise _NotChecked(tr("<vatPerc> {percent!r} is not a percentage", percent=row.get("vatPerc", "")))
                 bucket = report.vat.setdefault(percent, [0, 0])
                 bucket[0] += _amount(row, "cashSaleAmnt")
                 bucket[1] += _amount(row, "vatAmnt")
     except _NotChecked as reason:
         return None, [
-            warning(f"register {register.register_id}: Z report {report_id} not checked: {reason}",
+            warning(tr("register {register}: Z report {report} not checked: {reason}",
+                       register=register.register_id, report=report_id, reason=reason),
                     file=file, line=rec.line, ref=register.register_id)
         ]
     return report, []
@@ -140,23 +143,22 @@ def compare(register_id: str, reports: list[ZReport], day: DayTotals | None, sal
     """
     day = day or DayTotals()
     ids = ", ".join(r.report_id for r in reports)
-    label = f"register {register_id}, Z report {ids} ({reports[0].day.isoformat()})"
+    label = tr("register {register}, Z report {reports} ({day})", register=register_id, reports=ids, day=reports[0].day)
     messages: list[str] = []
 
     def differs(what: str, in_z: int, in_transactions: int, hint: str = "") -> None:
         if in_z != in_transactions:
-            messages.append(
-                f"{label}: {what} is {format_nok(in_z)} in the Z report, but the transactions add up to "
-                f"{format_nok(in_transactions)}{hint}"
-            )
+            messages.append(tr("{label}: {what} is {in_z} in the Z report, but the transactions add up to "
+                               "{in_transactions}{hint}", label=label, what=what, in_z=format_nok(in_z),
+                               in_transactions=format_nok(in_transactions), hint=hint))
 
     z_total = sum(r.total for r in reports)
     if sales_only:
-        differs("total sales incl. VAT (sales only, saft_profile z_total_sales_only)", z_total, day.sales - day.returns)
+        differs(tr("total sales incl. VAT (sales only, saft_profile z_total_sales_only)"), z_total, day.sales - day.returns)
     else:
-        hint = (" (the Z report seems to count sales only, returns not subtracted: saft_profile z_total_sales_only)"
+        hint = (tr(" (the Z report seems to count sales only, returns not subtracted: saft_profile z_total_sales_only)")
                 if day.returns and z_total == day.sales - day.returns else "")
-        differs("total sales incl. VAT", z_total, day.sales, hint)
+        differs(tr("total sales incl. VAT"), z_total, day.sales, hint)
     z_payments: dict[str, int] = {}
     z_vat: dict[int, list[int]] = {}
     for report in reports:
@@ -167,22 +169,23 @@ def compare(register_id: str, reports: list[ZReport], day: DayTotals | None, sal
             bucket[0] += base
             bucket[1] += vat
     for kind in sorted(set(z_payments) | set(day.payments)):
-        differs(f"payment type {kind}", z_payments.get(kind, 0), day.payments.get(kind, 0))
+        differs(tr("payment type {type}", type=kind), z_payments.get(kind, 0), day.payments.get(kind, 0))
     for percent in sorted(set(z_vat) | set(day.vat)):
         z_base, z_vat_amount = z_vat.get(percent, [0, 0])
         gross, vat = day.vat.get(percent, [0, 0])
-        hint = " (the Z report seems to include VAT, which SAF-T excludes from cashSaleAmnt)" if z_base == gross and vat else ""
+        hint = tr(" (the Z report seems to include VAT, which SAF-T excludes from cashSaleAmnt)") if z_base == gross and vat else ""
         rate = percent_text(percent)
         residual = vat - z_vat_amount
         if residual and abs(residual) <= Z_VAT_TOLERANCE and z_base + z_vat_amount == gross:
-            messages.append(
-                f"{label}: VAT at {rate} % is {format_nok(z_vat_amount)} in the Z report, the transactions' "
-                f"{format_nok(vat)}; residual {format_nok(residual)} tolerated (the Z report rounds once per rate), "
-                "the transactions are booked"
-            )
+            messages.append(tr(
+                "{label}: VAT at {rate} % is {in_z} in the Z report, the transactions' {in_transactions}; "
+                "residual {residual} tolerated (the Z report rounds once per rate), the transactions are booked",
+                label=label, rate=rate, in_z=format_nok(z_vat_amount), in_transactions=format_nok(vat),
+                residual=format_nok(residual),
+            ))
             continue
-        differs(f"sales excl. VAT at {rate} %", z_base, gross - vat, hint)
-        differs(f"VAT at {rate} %", z_vat_amount, vat)
+        differs(tr("sales excl. VAT at {rate} %", rate=rate), z_base, gross - vat, hint)
+        differs(tr("VAT at {rate} %", rate=rate), z_vat_amount, vat)
     return messages
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import date
 
 from settlement.domain.money import MAX_LINE_ORE, AmountError, format_nok, parse_amount, round_half_up_div
+from settlement.domain.text import tr
 from settlement.domain.vat import UnknownVatCode, VatRate, rate_on, vat_on_net
 
 _DECIMAL = re.compile(r"^([+-]?)(\d+)(?:\.(\d+))?$")
@@ -27,15 +28,15 @@ def to_ore(value: object) -> int:
     Raises AmountError naming the value when it is not a plain decimal number.
     """
     if isinstance(value, bool) or value is None:
-        raise AmountError(f"not an amount: {value!r}")
+        raise AmountError(tr("not an amount: {value!r}", value=value))
     if isinstance(value, int):
         return _within_bound(value * 100, value)
     if not isinstance(value, str):
-        raise AmountError(f"not an amount: {value!r} (expected a decimal string)")
+        raise AmountError(tr("not an amount: {value!r} (expected a decimal string)", value=value))
     text = value.strip()
     match = _DECIMAL.match(text)
     if match is None or len(text) > 40:
-        raise AmountError(f"not an amount: {value[:40]!r} (expected a decimal such as 29.35)")
+        raise AmountError(tr("not an amount: {value!r} (expected a decimal such as 29.35)", value=value[:40]))
     sign, whole, frac = match.groups()
     if frac is None or len(frac) <= 2:
         return parse_amount(text)
@@ -47,19 +48,19 @@ def to_ore(value: object) -> int:
 def _within_bound(ore: int, value: object) -> int:
     """The amount, or AmountError when it is beyond the per-line plausibility bound."""
     if abs(ore) > MAX_LINE_ORE:
-        raise AmountError(f"amount {str(value)[:40]!r} is larger than the plausible bound of "
-                          f"{format_nok(MAX_LINE_ORE)} NOK per line")
+        raise AmountError(tr("amount {value!r} is larger than the plausible bound of {limit} NOK per line",
+                             value=str(value)[:40], limit=format_nok(MAX_LINE_ORE)))
     return ore
 
 
 def percent_fraction(value: object) -> tuple[int, int]:
     """A percentage such as 25, "25.0000" or "11.11" as an exact fraction (numerator, denominator)."""
     if isinstance(value, bool) or value is None:
-        raise ValueError(f"not a percentage: {value!r}")
+        raise ValueError(tr("not a percentage: {value!r}", value=value))
     text = str(value).strip()
     match = _DECIMAL.match(text)
     if match is None or match.group(1) == "-":
-        raise ValueError(f"not a percentage: {value!r}")
+        raise ValueError(tr("not a percentage: {value!r}", value=value))
     whole, frac = match.group(2), match.group(3) or ""
     return int(whole + frac), 100 * 10 ** len(frac)
 
@@ -82,7 +83,8 @@ def vat_code_for_percent(value: object, day: date) -> str:
     for code, rate in _rates_on(day):
         if numerator * rate.denominator == rate.numerator * denominator:
             return code
-    raise ValueError(f"tax rate {value} % is not a Norwegian VAT rate on {day} (25, 15, 12, 11.11 or 0)")
+    raise ValueError(tr("tax rate {rate} % is not a Norwegian VAT rate on {day} (25, 15, 12, 11.11 or 0)",
+                        rate=value, day=day))
 
 
 def vat_code_from_amounts(net: int, tax: int, day: date) -> str | None:

@@ -21,6 +21,8 @@ from urllib.parse import urlencode, urlsplit
 
 import requests
 
+from settlement.domain.text import tr
+
 API_PATH = "/wp-json/wc/v3"
 PER_PAGE = 100
 MAX_PAGES = 10_000  # a bound on any listing loop, far above any real shop
@@ -63,8 +65,13 @@ def load_credentials(name: str, env: Mapping[str, str], secrets_dir: Path | None
             if file.is_file():
                 value = file.read_text(encoding="utf-8").strip()
         if not value:
-            where = f" or the file {secrets_dir / (variable.lower() + '_' + part)}" if secrets_dir else ""
-            raise WooError(f"credentials {name!r}", f"no consumer {part}: set {variable}_{part.upper()}{where}")
+            setting = f"{variable}_{part.upper()}"
+            if secrets_dir:
+                reason = tr("no consumer {part}: set {setting} or the file {file}", part=part, setting=setting,
+                            file=secrets_dir / (variable.lower() + "_" + part))
+            else:
+                reason = tr("no consumer {part}: set {setting}", part=part, setting=setting)
+            raise WooError(tr("credentials {name!r}", name=name), reason)
         values[part] = value
     return Credentials(values["key"], values["secret"])
 
@@ -83,7 +90,7 @@ def check_url(url: str) -> str:
         return url.rstrip("/")
     if parts.scheme == "http" and _is_loopback(host):
         return url.rstrip("/")
-    raise WooError(url, "the shop URL must start with https:// (plain http is allowed only for 127.0.0.1/localhost)")
+    raise WooError(url, tr("the shop URL must start with https:// (plain http is allowed only for 127.0.0.1/localhost)"))
 
 
 def _is_loopback(host: str) -> bool:
@@ -134,7 +141,8 @@ class WooClient:
                 response = self.session.get(url, timeout=self.timeout, allow_redirects=False)
             except requests.RequestException as exc:
                 if attempt == self.retries:
-                    raise WooError(url, f"no answer after {attempt + 1} attempts: {exc}", unavailable=True) from None
+                    raise WooError(url, tr("no answer after {attempts} attempts: {reason}", attempts=attempt + 1, reason=exc),
+                                   unavailable=True) from None
                 self.sleep(self.backoff * 2**attempt)
                 continue
             if response.status_code in RETRY_STATUSES and attempt < self.retries:
@@ -159,13 +167,14 @@ class WooClient:
                     detail = f": {body.get('code', '')} {body['message']}".rstrip()
             except ValueError:
                 detail = f": {response.text[:200]!r}" if response.text else ""
-            hint = " (check the consumer key and secret and that the key may read orders)" if response.status_code in (401, 403) else ""
+            hint = (tr(" (check the consumer key and secret and that the key may read orders)")
+                    if response.status_code in (401, 403) else "")
             raise WooError(url, f"HTTP {response.status_code}{detail}{hint}",
                            unavailable=response.status_code in RETRY_STATUSES)
         try:
             return json.loads(response.text, parse_float=str)
         except ValueError as exc:
-            raise WooError(url, f"the answer is not valid JSON ({exc})") from None
+            raise WooError(url, tr("the answer is not valid JSON ({reason})", reason=exc)) from None
 
     def pages(self, path: str, params: Mapping[str, object] | None = None) -> Iterator[tuple[str, dict]]:
         """Every object of a listing, page by page, with the URL of the page it came from."""
@@ -175,17 +184,18 @@ class WooClient:
             data, headers = self.get(path, query)
             url = self.url(path, query)
             if not isinstance(data, list):
-                raise WooError(url, f"expected a JSON list, got {type(data).__name__}")
+                raise WooError(url, tr("expected a JSON list, got {type}", type=type(data).__name__))
             header = headers.get("X-WP-TotalPages")
             if header is not None:
                 if not header.strip().isdigit():
-                    raise WooError(url, f"header X-WP-TotalPages is not a number: {header!r}")
+                    raise WooError(url, tr("header X-WP-TotalPages is not a number: {header!r}", header=header))
                 total_pages = int(header)
             elif len(data) == PER_PAGE:
                 total_pages = page + 1  # no header: go on while pages are full
             for item in data:
                 if not isinstance(item, dict):
-                    raise WooError(url, f"expected JSON objects in the list, got {item!r:.80}")
+                    shown_item = repr(item)[:80]
+                    raise WooError(url, tr("expected JSON objects in the list, got {item}", item=shown_item))
                 yield url, item
             page += 1
 

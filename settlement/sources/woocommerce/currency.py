@@ -20,6 +20,7 @@ from pathlib import Path
 
 from settlement.domain.money import format_nok
 from settlement.domain.sales import LineType, SaleLine
+from settlement.domain.text import tr
 from settlement.domain.vendors import CurrencyConversion
 
 COMPANY_CURRENCY = "NOK"
@@ -33,9 +34,9 @@ def _rate(text: object) -> Decimal:
     try:
         rate = Decimal(str(text).strip().replace(",", "."))
     except InvalidOperation:
-        raise RateError(f"the rate {str(text)[:40]!r} is not a number") from None
+        raise RateError(tr("the rate {rate!r} is not a number", rate=str(text)[:40])) from None
     if not rate.is_finite() or rate <= 0 or rate > 100_000:
-        raise RateError(f"the rate {str(text)[:40]!r} is not a plausible exchange rate")
+        raise RateError(tr("the rate {rate!r} is not a plausible exchange rate", rate=str(text)[:40]))
     return rate
 
 
@@ -44,7 +45,7 @@ def read_rate_file(path: str) -> dict[str, Decimal]:
     try:
         text = Path(path).read_text(encoding="utf-8-sig")
     except OSError as exc:
-        raise RateError(f"the rate file {path} cannot be read: {exc.strerror or exc}") from None
+        raise RateError(tr("the rate file {file} cannot be read: {reason}", file=path, reason=exc.strerror or exc)) from None
     rates: dict[str, Decimal] = {}
     for number, raw in enumerate(text.splitlines(), start=1):
         line = raw.split("#", 1)[0].strip()
@@ -52,7 +53,7 @@ def read_rate_file(path: str) -> dict[str, Decimal]:
             continue
         currency, sep, value = line.partition(";")
         if not sep or len(currency.strip()) != 3:
-            raise RateError(f"{path}:{number}: expected CUR;rate, e.g. SEK;0,9712")
+            raise RateError(tr("{file}:{line}: expected CUR;rate, e.g. SEK;0,9712", file=path, line=number))
         rates[currency.strip().upper()] = _rate(value)
     return rates
 
@@ -62,12 +63,12 @@ def order_rate(order: dict, currency: str, config: CurrencyConversion, file_rate
     if config.rate_source == "order_meta":
         for entry in order.get("meta_data") or []:
             if isinstance(entry, dict) and entry.get("key") == config.meta_key:
-                return _rate(entry.get("value")), f"the order's meta {config.meta_key}"
-        raise RateError(f"the order has no meta_data {config.meta_key!r} with its exchange rate")
+                return _rate(entry.get("value")), tr("the order's meta {key}", key=config.meta_key)
+        raise RateError(tr("the order has no meta_data {key!r} with its exchange rate", key=config.meta_key))
     rates = file_rates if file_rates is not None else read_rate_file(config.file)
     if currency not in rates:
-        raise RateError(f"the rate file {config.file} has no rate for {currency}")
-    return rates[currency], f"the rate file {config.file}"
+        raise RateError(tr("the rate file {file} has no rate for {currency}", file=config.file, currency=currency))
+    return rates[currency], tr("the rate file {file}", file=config.file)
 
 
 def to_nok(ore: int, rate: Decimal) -> int:
@@ -92,5 +93,5 @@ def convert(lines: list[SaleLine], rate: Decimal) -> list[SaleLine]:
 
 def conversion_note(number: str, currency: str, total: int, rate: Decimal, source: str, nok: int) -> str:
     """The note that shows both amounts of a converted order."""
-    return (f"order {number}: {currency} {format_nok(total)} converted at {rate} NOK/{currency} ({source}): "
-            f"NOK {format_nok(nok)} booked")
+    return tr("order {number}: {currency} {total} converted at {rate} NOK/{currency} ({source}): NOK {nok} booked",
+              number=number, currency=currency, total=format_nok(total), rate=rate, source=source, nok=format_nok(nok))

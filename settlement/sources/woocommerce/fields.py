@@ -12,21 +12,24 @@ from zoneinfo import ZoneInfo
 from settlement.domain.businessday import parse_timestamp
 from settlement.domain.money import AmountError
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.sources.woocommerce.amounts import to_ore
 
 
 class FieldReader:
-    """Field access for one order or refund; problems name `url` and `ref` (e.g. "order 727")."""
+    """Field access for one order or refund; problems name `url` and `ref` (e.g. "order 727"), and
+    their messages start with `label`: the ref as a person reads it (default: the ref)."""
 
-    def __init__(self, url: str, ref: str, problems: list[Problem]):
+    def __init__(self, url: str, ref: str, problems: list[Problem], label: str | None = None):
         self.url = url
         self.ref = ref
+        self.label = ref if label is None else label
         self.problems = problems
 
     def fail(self, message: str, path: str | None = None, value: object = None) -> None:
         self.problems.append(
             error(
-                f"{self.ref}: {message}",
+                f"{self.label}: {message}",
                 file=self.url,
                 column=path,
                 value=None if value is None else str(value),
@@ -36,10 +39,10 @@ class FieldReader:
 
     def _get(self, obj: object, key: str, path: str) -> tuple[bool, object]:
         if not isinstance(obj, dict):
-            self.fail(f"expected a JSON object at {path.rsplit('.', 1)[0] or 'top level'}", path, obj)
+            self.fail(tr("expected a JSON object at {path}", path=path.rsplit(".", 1)[0] or tr("top level")), path, obj)
             return False, None
         if key not in obj:
-            self.fail(f"missing field {path!r}", path)
+            self.fail(tr("missing field {path!r}", path=path), path)
             return False, None
         return True, obj[key]
 
@@ -53,8 +56,10 @@ class FieldReader:
         try:
             return to_ore(value)
         except AmountError as exc:
-            what = " is not numeric: " if str(exc).startswith("not an amount") else ": "
-            self.fail(f"field {path!r}{what}{exc}", path, value)
+            if str(exc).startswith("not an amount"):
+                self.fail(tr("field {path!r} is not numeric: {reason}", path=path, reason=exc), path, value)
+            else:
+                self.fail(tr("field {path!r}: {reason}", path=path, reason=exc), path, value)
             return 0
 
     def text(self, obj: object, key: str, path: str, *, required: bool = True) -> str:
@@ -65,7 +70,7 @@ class FieldReader:
         if not found or value is None:
             return ""
         if isinstance(value, (dict, list, bool)):
-            self.fail(f"field {path!r} should be a text", path, value)
+            self.fail(tr("field {path!r} should be a text", path=path), path, value)
             return ""
         return str(value).strip()
 
@@ -74,7 +79,7 @@ class FieldReader:
         if not found:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, str)) or not str(value).strip().isdigit():
-            self.fail(f"field {path!r} is not a whole number", path, value)
+            self.fail(tr("field {path!r} is not a whole number", path=path), path, value)
             return None
         return int(value)
 
@@ -84,7 +89,7 @@ class FieldReader:
             return []
         value = obj[key]
         if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-            self.fail(f"field {path!r} should be a list of objects", path, type(value).__name__)
+            self.fail(tr("field {path!r} should be a list of objects", path=path), path, type(value).__name__)
             return []
         return value
 
@@ -98,11 +103,11 @@ class FieldReader:
             if value in (None, ""):
                 continue
             if not isinstance(value, str):
-                self.fail(f"field {field!r} is not a date", field, value)
+                self.fail(tr("field {path!r} is not a date", path=field), field, value)
                 return None
             try:
                 return parse_timestamp(value, zone).astimezone(timezone.utc)
             except ValueError:
-                self.fail(f"field {field!r} is not an ISO 8601 date", field, value)
+                self.fail(tr("field {path!r} is not an ISO 8601 date", path=field), field, value)
                 return None
         return None

@@ -11,6 +11,7 @@ from datetime import date
 from sqlalchemy.engine import Connection, Engine
 
 from settlement.domain.problems import Problem, warning
+from settlement.domain.text import tr
 from settlement.domain.vendors import Vendor
 from settlement.sources.woocommerce import SOURCE
 from settlement.sources.woocommerce.duplicates import mentions_order
@@ -26,8 +27,9 @@ def day_notes(conn: Connection, vendor: Vendor, days: set[date]) -> list[tuple[d
         for entry in store.withdrawn_orders(conn, vendor.id, day):
             ref = f"order {entry.number}"
             notes.append((day, ref, warning(
-                f"webshop order {entry.number} was booked on {day} but is now {entry.status!r}; its sale and "
-                "refunds were removed from that day (if the day is already posted, correct it in Fiken)",
+                tr("webshop order {number} was booked on {day} but is now {status!r}; its sale and "
+                   "refunds were removed from that day (if the day is already posted, correct it in Fiken)",
+                   number=entry.number, day=day, status=entry.status),
                 ref=ref,
             )))
         if vendor.webshop_via_pos:
@@ -46,9 +48,10 @@ def day_notes(conn: Connection, vendor: Vendor, days: set[date]) -> list[tuple[d
                 source, receipt_id, line_day = sorted(hits)[0]
                 ref = f"order {entry.number}"
                 notes.append((day, ref, warning(
-                    f"webshop order {entry.number} is booked from WooCommerce and also appears in the {source} "
-                    f"data (receipt {receipt_id} on {line_day}): counted twice? Set webshop_via_pos = true "
-                    "if the POS books webshop orders",
+                    tr("webshop order {number} is booked from WooCommerce and also appears in the {source} "
+                       "data (receipt {receipt} on {day}): counted twice? Set webshop_via_pos = true "
+                       "if the POS books webshop orders", number=entry.number, source=source, receipt=receipt_id,
+                       day=line_day),
                     ref=ref,
                 )))
     return notes

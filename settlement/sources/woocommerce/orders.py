@@ -39,6 +39,7 @@ from settlement.domain.businessday import business_day
 from settlement.domain.money import format_nok
 from settlement.domain.problems import Problem, error, warning
 from settlement.domain.sales import LineType, SaleLine
+from settlement.domain.text import tr
 from settlement.sources.woocommerce import SOURCE
 from settlement.sources.woocommerce.amounts import vat_code_for_percent, vat_code_from_amounts
 from settlement.sources.woocommerce.currency import (
@@ -174,7 +175,7 @@ class _Builder:
             if part:
                 used.append(entry.get("id"))
         if len(set(used)) > 1:
-            self.r.fail("a line taxed at several rates (compound tax) is not supported", f"{path}.taxes", used)
+            self.r.fail(tr("a line taxed at several rates (compound tax) is not supported"), f"{path}.taxes", used)
             return None
         percent = self.rates.get(used[0]) if used else None
         if percent is not None:
@@ -186,7 +187,8 @@ class _Builder:
         code = vat_code_from_amounts(net, tax, self.day)
         if code is None:
             self.r.fail(
-                f"tax {format_nok(tax)} on {format_nok(net)} is not at a Norwegian VAT rate", f"{path}.total_tax",
+                tr("tax {tax} on {net} is not at a Norwegian VAT rate", tax=format_nok(tax), net=format_nok(net)),
+                f"{path}.total_tax",
                 format_nok(tax),
             )
         return code
@@ -201,12 +203,13 @@ class _Builder:
             product = item.get("product_id")
             code = self.categories.get(product) if isinstance(product, int) else None
             if not code:
-                self.r.fail(f"product {product} has no category to group by", f"{path}.product_id", product)
+                self.r.fail(tr("product {product} has no category to group by", product=product), f"{path}.product_id",
+                            product)
                 return ""
             return code
         sku = self.r.text(item, "sku", f"{path}.sku", required=False)
         if not sku:
-            self.r.fail("line has no SKU to take the group prefix from (group_by = sku_prefix)", f"{path}.sku")
+            self.r.fail(tr("line has no SKU to take the group prefix from (group_by = sku_prefix)"), f"{path}.sku")
             return ""
         return sku[: self.config.sku_prefix_length]
 
@@ -248,7 +251,7 @@ class _Builder:
         total = sum(weights.values())
         if total <= 0:
             self.r.fail(
-                "the refund amount cannot be split: the order has no goods to return", "amount", format_nok(amount)
+                tr("the refund amount cannot be split: the order has no goods to return"), "amount", format_nok(amount)
             )
             return
         keys = sorted(weights, key=lambda k: (k[0], k[1], k[2] or ""))
@@ -271,7 +274,8 @@ class _Builder:
         residual = total - sum(line.amount for line in self.lines)
         if residual and abs(residual) > self.parts + 1:
             self.r.fail(
-                f"the lines add up to {format_nok(total - residual)} but the {what} is {format_nok(total)}",
+                tr("the lines add up to {lines} but the {field} is {total}", lines=format_nok(total - residual),
+                   field=what, total=format_nok(total)),
                 what, format_nok(total),
             )
         elif residual:
@@ -293,12 +297,15 @@ def parse_order(order: object, vendor: Vendor, url: str, categories: Mapping[int
     problems: list[Problem] = []
     ident = order.get("id") if isinstance(order, dict) else None
     ref = f"order {ident}" if ident is not None else "order (without id)"
-    reader = FieldReader(url, ref, problems)
+    reader = FieldReader(url, ref, problems,
+                         tr("order {number}", number=ident) if ident is not None else tr("order (without id)"))
     order_id = reader.integer(order, "id", "id")
     if order_id is None:
         return ParsedOrder(0, "", "", False, problems=problems)
     number = reader.text(order, "number", "number", required=False) or str(order_id)
     reader.ref = f"order {number}" if number == str(order_id) else f"order {number} (id {order_id})"
+    reader.label = (tr("order {number}", number=number) if number == str(order_id)
+                    else tr("order {number} (id {id})", number=number, id=order_id))
     status = reader.text(order, "status", "status")
     parsed = ParsedOrder(order_id, number, status, False, problems=problems, ref=f"order {number}")
     parsed.currency = (reader.text(order, "currency", "currency", required=False) or COMPANY_CURRENCY).upper()
@@ -319,7 +326,8 @@ def parse_order(order: object, vendor: Vendor, url: str, categories: Mapping[int
         moment = reader.moment(order, "date_completed", vendor.tz)
     if moment is None:
         if not problems:
-            reader.fail(f"status {status!r} but no {TRIGGER_DATE[config.trigger_status]} to date the sale by",
+            reader.fail(tr("status {status!r} but no {field} to date the sale by", status=status,
+                           field=TRIGGER_DATE[config.trigger_status]),
                         TRIGGER_DATE[config.trigger_status])
         return parsed
     parsed.counts = True
@@ -331,9 +339,9 @@ def parse_order(order: object, vendor: Vendor, url: str, categories: Mapping[int
     _vat_sanity(builder, goods, items, parsed, vendor, url)
     total = reader.amount(order, "total", "total")
     if total < 0:
-        reader.fail("the order total is negative", "total", format_nok(total))
+        reader.fail(tr("the order total is negative"), "total", format_nok(total))
     if total and not parsed.payment_method:
-        reader.fail("payment_method is empty, so the payment cannot be booked", "payment_method")
+        reader.fail(tr("payment_method is empty, so the payment cannot be booked"), "payment_method")
     if not problems:  # after a bad field the gap would only repeat that problem
         builder.settle(total, "total")
     if total:
@@ -351,16 +359,18 @@ def parse_order(order: object, vendor: Vendor, url: str, categories: Mapping[int
 def _in_nok(parsed: ParsedOrder, order: dict, vendor: Vendor, url: str, total: int) -> int:
     """Convert an order in another currency (its lines, and the total returned), or block its day."""
     where = {"file": url, "column": "currency", "value": parsed.currency, "ref": parsed.ref}
+    label = tr("order {number}", number=parsed.number)
     if vendor.currency_conversion is None:
-        parsed.blocks.append(error(
-            f"{parsed.ref}: the order is in {parsed.currency}, but the books are in NOK; configure "
+        parsed.blocks.append(error(tr(
+            "{order}: the order is in {currency}, but the books are in NOK; configure "
             "currency_conversion for this vendor (the order's exchange-rate meta or a rate file), then sync "
-            "again with --since", **where))
+            "again with --since", order=label, currency=parsed.currency), **where))
         return total
     try:
         rate, source = order_rate(order, parsed.currency, vendor.currency_conversion, None)
     except RateError as exc:
-        parsed.blocks.append(error(f"{parsed.ref}: the order is in {parsed.currency} and cannot be converted: {exc}",
+        parsed.blocks.append(error(tr("{order}: the order is in {currency} and cannot be converted: {reason}",
+                                      order=label, currency=parsed.currency, reason=exc),
                                    **where))
         return total
     parsed.rate = rate
@@ -378,6 +388,7 @@ _GIFT_CARD_NAME = re.compile(r"gift.?card|gavekort|presentkort", re.IGNORECASE)
 def _vat_sanity(builder: "_Builder", goods: int, items: list[dict], parsed: ParsedOrder, vendor: Vendor, url: str) -> None:
     """The webshop VAT checks of one order (see the module docstring)."""
     lines = builder.lines
+    label = tr("order {number}", number=parsed.number)
     taxed = {}  # VAT code → gross of the goods lines that carry VAT
     for line in lines[:goods]:
         if line.vat and line.vat_code and line.amount > 0:
@@ -385,16 +396,17 @@ def _vat_sanity(builder: "_Builder", goods: int, items: list[dict], parsed: Pars
     for item in items:
         name = item.get("name") if isinstance(item, dict) else None
         if isinstance(name, str) and _GIFT_CARD_NAME.search(name) and item.get("total_tax") not in (None, "", "0", "0.00"):
-            parsed.warnings.append(warning(
-                f"{parsed.ref}: {name[:60]!r} looks like a gift card but is sold with VAT; a gift card sold is no "
-                "sale (VAT is due when it is used): sell it without tax in WooCommerce", file=url, ref=parsed.ref))
+            parsed.warnings.append(warning(tr(
+                "{order}: {name!r} looks like a gift card but is sold with VAT; a gift card sold is no "
+                "sale (VAT is due when it is used): sell it without tax in WooCommerce", order=label, name=name[:60]),
+                file=url, ref=parsed.ref))
     if not taxed:
         return
     for index in range(len(lines) - 1, goods - 1, -1):
         line = lines[index]
         if line.vat or not line.amount:
             continue
-        what = "shipping" if line.type == LineType.SHIPPING.value else "fee"
+        what = tr("shipping") if line.type == LineType.SHIPPING.value else tr("fee")
         if vendor.shipping_vat == "follow_goods":
             parts = _split_on(line.amount, taxed)
             lines[index:index + 1] = [
@@ -402,15 +414,16 @@ def _vat_sanity(builder: "_Builder", goods: int, items: list[dict], parsed: Pars
                          line.code, code, share, vat_in_gross(share, rate_on(code, line.business_day)), line.origin)
                 for code, share in parts
             ]
-            parsed.warnings.append(warning(
-                f"{parsed.ref}: {what} {line.code!r} {format_nok(line.amount)} had no tax; split on the goods' VAT "
-                f"codes ({', '.join(f'{code}: {format_nok(share)}' for code, share in parts)}) by shipping_vat = "
-                "follow_goods", file=url, ref=parsed.ref))
+            parsed.warnings.append(warning(tr(
+                "{order}: {what} {code!r} {amount} had no tax; split on the goods' VAT codes ({parts}) by "
+                "shipping_vat = follow_goods", order=label, what=what, code=line.code, amount=format_nok(line.amount),
+                parts=", ".join(f"{code}: {format_nok(share)}" for code, share in parts)), file=url, ref=parsed.ref))
         else:
-            parsed.warnings.append(warning(
-                f"{parsed.ref}: {what} {line.code!r} {format_nok(line.amount)} carries no tax, but the goods do; in "
-                f"Norway {what} follows the goods' VAT, so this is booked with VAT code {line.vat_code} as the shop sent "
-                "it: tax shipping in WooCommerce, or set shipping_vat = \"follow_goods\"", file=url, ref=parsed.ref))
+            parsed.warnings.append(warning(tr(
+                "{order}: {what} {code!r} {amount} carries no tax, but the goods do; in Norway {what} follows the "
+                "goods' VAT, so this is booked with VAT code {vat_code} as the shop sent it: tax shipping in "
+                "WooCommerce, or set shipping_vat = \"follow_goods\"", order=label, what=what, code=line.code,
+                amount=format_nok(line.amount), vat_code=line.vat_code), file=url, ref=parsed.ref))
 
 
 def _split_on(amount: int, weights: dict[str, int]) -> list[tuple[str, int]]:
@@ -439,7 +452,8 @@ def parse_refund(
     assert config is not None, "parse_refund needs a vendor with a [woocommerce] table"
     problems: list[Problem] = []
     ident = refund.get("id") if isinstance(refund, dict) else None
-    reader = FieldReader(url, f"order {order.number} refund {ident}", problems)
+    reader = FieldReader(url, f"order {order.number} refund {ident}", problems,
+                         tr("order {number} refund {refund}", number=order.number, refund=ident))
     refund_id = reader.integer(refund, "id", "id")
     if refund_id is None:
         return ParsedRefund(0, problems=problems)
@@ -447,11 +461,11 @@ def parse_refund(
     amount = reader.amount(refund, "amount", "amount")
     moment = reader.moment(refund, "date_created", vendor.tz)
     if moment is None and not problems:
-        reader.fail("missing field 'date_created_gmt' (the refund's date)", "date_created_gmt")
+        reader.fail(tr("missing field 'date_created_gmt' (the refund's date)"), "date_created_gmt")
     if not order.counts or moment is None or problems:
         return parsed
     if amount < 0:
-        reader.fail("the refund amount should be positive", "amount", format_nok(amount))
+        reader.fail(tr("the refund amount should be positive"), "amount", format_nok(amount))
         return parsed
     builder = _Builder(
         reader, vendor, config, categories or {}, order.rates, parsed.receipt_id, moment,

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from settlement.domain.payouts import Payout, PayoutRead
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.sources.payouts.klarna import transactions as tx
 from settlement.sources.payouts.klarna.client import KlarnaClient
 
@@ -40,7 +41,7 @@ class KlarnaSettlementsApiSource:
         for url, position, data in listed:
             reference = str(data.get("payment_reference") or "")
             if not reference:
-                problems.append(error("the payout has no payment_reference", file=url, line=position,
+                problems.append(error(tr("the payout has no payment_reference"), file=url, line=position,
                                       column="payment_reference"))
                 continue
             if reference in seen:  # a page boundary moved under us: the payout was listed twice
@@ -63,14 +64,15 @@ class KlarnaSettlementsApiSource:
         totals = data.get("totals") if isinstance(data.get("totals"), dict) else {}
         for name in _TOTAL_FIELDS:
             if name in totals and not _whole(totals[name]):
-                problems.append(error(f"payout {reference}: totals.{name} is not a whole number of minor units",
+                problems.append(error(tr("payout {payout}: totals.{name} is not a whole number of minor units",
+                                         payout=reference, name=name),
                                       file=url, line=position, column=f"totals.{name}", value=str(totals[name])))
         if not _whole(totals.get("settlement_amount")):
-            problems.append(error(f"payout {reference} has no totals.settlement_amount", file=url, line=position,
+            problems.append(error(tr("payout {payout} has no totals.settlement_amount", payout=reference), file=url, line=position,
                                   column="totals.settlement_amount"))
         paid = tx.parse_moment(str(data.get("payout_date") or ""))
         if paid is None:
-            problems.append(error(f"payout {reference}: payout_date is not an ISO date-time", file=url, line=position,
+            problems.append(error(tr("payout {payout}: payout_date is not an ISO date-time", payout=reference), file=url, line=position,
                                   column="payout_date", value=str(data.get("payout_date"))))
         currency = str(data.get("currency_code") or "")
         items, typed = [], []
@@ -91,19 +93,21 @@ class KlarnaSettlementsApiSource:
     def _item(url: str, n: int, row: dict, reference: str, currency: str, problems: list[Problem]):
         bad = []
         if not _whole(row.get("amount")):
-            bad.append(("amount", "is not a whole number of minor units"))
+            bad.append(("amount", tr("is not a whole number of minor units")))
         if not isinstance(row.get("type"), str) or not row.get("type"):
-            bad.append(("type", "is missing"))
+            bad.append(("type", tr("is missing")))
         own = str(row.get("payment_reference") or reference)
         if own != reference:
-            bad.append(("payment_reference", f"names payout {own}, not {reference}"))
+            bad.append(("payment_reference", tr("names payout {named}, not {payout}", named=own, payout=reference)))
         if row.get("currency_code") and currency and row["currency_code"] != currency:
-            bad.append(("currency_code", f"is {row['currency_code']} in a {currency} payout"))
+            bad.append(("currency_code", tr("is {currency} in a {payout_currency} payout", currency=row["currency_code"],
+                                            payout_currency=currency)))
         moment = tx.parse_moment(str(row.get("capture_date") or row.get("sale_date") or ""))
         if moment is None:
-            bad.append(("capture_date", "is not an ISO date-time (nor is sale_date)"))
+            bad.append(("capture_date", tr("is not an ISO date-time (nor is sale_date)")))
         for field, reason in bad:
-            problems.append(error(f"transaction of payout {reference}: {field} {reason}", file=url, line=n,
+            problems.append(error(tr("transaction of payout {payout}: {field} {reason}", payout=reference, field=field,
+                                     reason=reason), file=url, line=n,
                                   column=field, value=None if row.get(field) is None else str(row.get(field)),
                                   ref=str(row.get("order_id") or "")))
         if bad:

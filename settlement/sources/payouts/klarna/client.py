@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 
+from settlement.domain.text import tr
 from settlement.targets.retry import RetryPolicy, parse_retry_after
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -51,8 +52,8 @@ class KlarnaClient:
         rng: random.Random | None = None,
     ) -> None:
         if not (username and password):
-            raise ValueError("the Klarna Settlements API needs the API username and password "
-                             "(SETTLEMENT_KLARNA_USERNAME, SETTLEMENT_KLARNA_PASSWORD)")
+            raise ValueError(tr("the Klarna Settlements API needs the API username and password "
+                                "(SETTLEMENT_KLARNA_USERNAME, SETTLEMENT_KLARNA_PASSWORD)"))
         if not 1 <= page_size <= PAGE_SIZE:
             raise ValueError(f"page_size must be 1..{PAGE_SIZE}")
         self.base_url = base_url.rstrip("/")
@@ -85,7 +86,7 @@ class KlarnaClient:
             page = self.get(path, {**params, "size": self.page_size, "offset": offset})
             items = page.get(key)
             if not isinstance(items, list):
-                raise KlarnaError(f"the answer has no {key} list", url, 200)
+                raise KlarnaError(tr("the answer has no {key} list", key=key), url, 200)
             for n, item in enumerate(items, start=offset + 1):
                 yield url, n, item
             pagination = page.get("pagination") or {}
@@ -93,7 +94,7 @@ class KlarnaClient:
             offset += len(items)
             if not items or (isinstance(total, int) and offset >= total) or (total is None and not pagination.get("next")):
                 return
-        raise KlarnaError("the listing did not end", url)
+        raise KlarnaError(tr("the listing did not end"), url)
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> dict[str, Any]:
         """One GET of the API as JSON, retried as the module says."""
@@ -104,34 +105,36 @@ class KlarnaClient:
                 response = self.session.get(url, params=params, timeout=self.timeout, allow_redirects=False)
             except requests.RequestException as exc:
                 if last:
-                    raise KlarnaError(f"no answer from Klarna: {type(exc).__name__}", url) from None
+                    raise KlarnaError(tr("no answer from Klarna: {error}", error=type(exc).__name__), url) from None
                 self.sleep(self.policy.backoff(attempt, self.rng))
                 continue
             status = response.status_code
             if status in (401, 403):
-                raise KlarnaAuthError(f"Klarna refused the API credentials: HTTP {status} {_detail(response)} "
-                                      f"(check SETTLEMENT_KLARNA_USERNAME and _PASSWORD, and the region's base URL)",
+                raise KlarnaAuthError(tr("Klarna refused the API credentials: HTTP {status} {detail} "
+                                         "(check SETTLEMENT_KLARNA_USERNAME and _PASSWORD, and the region's base URL)",
+                                         status=status, detail=_detail(response)),
                                       url, status)
             if status in RETRY_STATUSES:
                 if last:
-                    raise KlarnaError(f"HTTP {status} {_detail(response)} after {attempt} attempts", url, status)
+                    raise KlarnaError(tr("HTTP {status} {detail} after {attempts} attempts", status=status,
+                                         detail=_detail(response), attempts=attempt), url, status)
                 wait = (self.policy.wait_for_429(attempt, parse_retry_after(response.headers.get("Retry-After")),
                                                  self.rng) if status == 429 else self.policy.backoff(attempt, self.rng))
                 if wait is None:
-                    raise KlarnaError(f"HTTP 429: Klarna asks to wait {response.headers.get('Retry-After')} s, "
-                                      f"longer than we wait", url, 429)
+                    raise KlarnaError(tr("HTTP 429: Klarna asks to wait {seconds} s, longer than we wait",
+                                         seconds=response.headers.get("Retry-After")), url, 429)
                 self.sleep(wait)
                 continue
             if status != 200:
-                raise KlarnaError(f"HTTP {status} {_detail(response)}", url, status)
+                raise KlarnaError(tr("HTTP {status} {detail}", status=status, detail=_detail(response)), url, status)
             try:
                 body = response.json()
             except ValueError:
-                raise KlarnaError("the answer is not JSON", url, status) from None
+                raise KlarnaError(tr("the answer is not JSON"), url, status) from None
             if not isinstance(body, dict):
-                raise KlarnaError("the answer is not a JSON object", url, status)
+                raise KlarnaError(tr("the answer is not a JSON object"), url, status)
             return body
-        raise KlarnaError(f"no usable answer after {self.policy.attempts} attempts", url)
+        raise KlarnaError(tr("no usable answer after {attempts} attempts", attempts=self.policy.attempts), url)
 
 
 def _detail(response: requests.Response) -> str:

@@ -22,6 +22,7 @@ import io
 from settlement.domain.money import AmountError, parse_amount
 from settlement.domain.payouts import Payout, PayoutRead
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.sources.payouts.klarna import transactions as tx
 
 SUMMARY_KEY = "total_settlement_amount"
@@ -42,7 +43,7 @@ class KlarnaCsvSource:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            return PayoutRead(problems=(error(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=file),))
+            return PayoutRead(problems=(error(tr("not UTF-8 text ({reason} at byte {position})", reason=exc.reason, position=exc.start), file=file),))
         first = text.split("\n", 1)[0]
         delimiter = ";" if first.count(";") >= first.count(",") else ","
         problems: list[Problem] = []
@@ -66,13 +67,14 @@ class KlarnaCsvSource:
             if header is None or target is None:
                 continue  # a title or note line outside the tables
             if len(fields) != len(header):
-                problems.append(error(f"the row has {len(fields)} values, its header {len(header)}", file=file,
+                problems.append(error(tr("the row has {values} values, its header {width}", values=len(fields),
+                                         width=len(header)), file=file,
                                       line=line))
                 continue
             target.append((line, dict(zip(header, (f.strip() for f in fields)))))
         if not summaries:
-            problems.append(error(f"no summary table (a header with {SUMMARY_KEY}): the report states no payout to "
-                                  f"check its transactions against", file=file))
+            problems.append(error(tr("no summary table (a header with {column}): the report states no payout to "
+                                     "check its transactions against", column=SUMMARY_KEY), file=file))
             return PayoutRead(problems=tuple(problems))
         payouts = self._payouts(file, summaries, rows, problems)
         for payout in payouts:
@@ -86,9 +88,10 @@ class KlarnaCsvSource:
         for line, summary in summaries:
             reference = summary.get("payment_reference", "")
             if not reference:
-                problems.append(error("payment_reference is empty", file=file, line=line, column="payment_reference"))
+                problems.append(error(tr("payment_reference is empty"), file=file, line=line, column="payment_reference"))
             elif reference in heads:
-                problems.append(error(f"payout {reference} is summarised twice (first on line {heads[reference][0]})",
+                problems.append(error(tr("payout {payout} is summarised twice (first on line {line})", payout=reference,
+                                         line=heads[reference][0]),
                                       file=file, line=line, column="payment_reference"))
             else:
                 heads[reference] = (line, summary)
@@ -96,8 +99,8 @@ class KlarnaCsvSource:
         for line, row in rows:
             reference = row.get("payment_reference") or (next(iter(heads)) if len(heads) == 1 else "")
             if reference not in grouped:
-                problems.append(error(f"the row belongs to payout {reference or '(none named)'}, which the summary does "
-                                      f"not list", file=file, line=line, column="payment_reference", value=reference))
+                problems.append(error(tr("the row belongs to payout {payout}, which the summary does not list",
+                                         payout=reference or tr("(none named)")), file=file, line=line, column="payment_reference", value=reference))
                 continue
             grouped[reference].append((line, row))
         payouts = []
@@ -117,11 +120,13 @@ class KlarnaCsvSource:
                 if amount is not None:
                     totals[name.removeprefix("total_")] = amount
         if "settlement_amount" not in totals and SUMMARY_KEY not in {p.column for p in problems[before:]}:
-            problems.append(error(f"payout {reference}: {SUMMARY_KEY} is empty", file=file, line=line,
+            problems.append(error(tr("payout {payout}: {column} is empty", payout=reference, column=SUMMARY_KEY),
+                                  file=file, line=line,
                                   column=SUMMARY_KEY))
         paid = tx.parse_moment(summary.get("payout_date", ""))
         if paid is None:
-            problems.append(error(f"payout {reference}: payout_date is not an ISO date or date-time", file=file,
+            problems.append(error(tr("payout {payout}: payout_date is not an ISO date or date-time", payout=reference),
+                                  file=file,
                                   line=line, column="payout_date", value=summary.get("payout_date", "")))
         currency = summary.get("currency_code") or summary.get("posting_currency") or summary.get("currency") or ""
         items, typed = [], []
@@ -129,14 +134,15 @@ class KlarnaCsvSource:
             amount = _amount(row.get("amount", ""), file, row_line, "amount", problems)
             type_name = row.get("type", "").upper()
             if not type_name:
-                problems.append(error("type is empty", file=file, line=row_line, column="type"))
+                problems.append(error(tr("type is empty"), file=file, line=row_line, column="type"))
             moment = tx.parse_moment(row.get("capture_date") or row.get("sale_date") or "")
             if moment is None:
-                problems.append(error("capture_date is not an ISO date or date-time (nor is sale_date)", file=file,
+                problems.append(error(tr("capture_date is not an ISO date or date-time (nor is sale_date)"), file=file,
                                       line=row_line, column="capture_date", value=row.get("capture_date", "")))
             row_currency = row.get("posting_currency") or row.get("currency_code") or currency
             if currency and row_currency != currency:
-                problems.append(error(f"posting_currency is {row_currency} in a {currency} payout", file=file,
+                problems.append(error(tr("posting_currency is {currency} in a {payout_currency} payout",
+                                         currency=row_currency, payout_currency=currency), file=file,
                                       line=row_line, column="posting_currency", value=row_currency))
             if amount is None or not type_name or moment is None:
                 continue
@@ -157,5 +163,6 @@ def _amount(value: str, file: str, line: int, column: str, problems: list[Proble
     try:
         return parse_amount(value)
     except AmountError as exc:
-        problems.append(error(f"{column}: {exc}", file=file, line=line, column=column, value=value))
+        problems.append(error(tr("{name}: {reason}", name=column, reason=exc), file=file, line=line, column=column,
+                              value=value))
         return None

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from settlement.domain.money import format_nok
 from settlement.domain.payouts import ItemKind, PayoutItem
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 
 PROVIDER = "klarna"
 OSLO = ZoneInfo("Europe/Oslo")
@@ -82,8 +83,10 @@ def totals_problems(payout_id: str, totals: dict[str, int], items: list[tuple[st
         if field not in totals:
             continue
         if abs(totals[field]) != abs(sums.get(field, 0)):
-            problems.append(error(f"klarna payout {payout_id}: {prefix}{field} is {format_nok(totals[field])} but "
-                                  f"its transactions add up to {format_nok(abs(sums.get(field, 0)))}", file=file,
+            total = prefix + field
+            problems.append(error(tr("klarna payout {payout}: {total} is {stated} but its transactions add up to {sum}",
+                                     payout=payout_id, total=total, stated=format_nok(totals[field]),
+                                     sum=format_nok(abs(sums.get(field, 0)))), file=file,
                                   line=line, column=f"{prefix}{field}", ref=payout_id))
     return problems
 

@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from settlement.domain.payouts import Payout, PayoutItem, PayoutRead
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.sources.payouts.stripe.categories import PAYOUT_CATEGORIES, items_of
 from settlement.targets.retry import RetryPolicy, parse_retry_after
 
@@ -61,7 +62,7 @@ class StripeApi:
             try:
                 answer = self._session.get(url, params=params, timeout=self.timeout)
             except requests.RequestException as exc:
-                reason = f"no answer from Stripe ({type(exc).__name__})"
+                reason = tr("no answer from Stripe ({error})", error=type(exc).__name__)
                 wait = self.policy.backoff(attempt, self._rng)
             else:
                 if answer.status_code == 200:
@@ -69,15 +70,17 @@ class StripeApi:
                 message = _message(answer)
                 if answer.status_code == 429:
                     wait = self.policy.wait_for_429(attempt, parse_retry_after(answer.headers.get("Retry-After")), self._rng)
-                    reason = f"Stripe answered 429 ({message})"
+                    reason = tr("Stripe answered {status} ({message})", status=429, message=message)
                     if wait is None:
-                        raise StripeApiError(reason + "; Retry-After is longer than we wait")
+                        raise StripeApiError(tr("{reason}; Retry-After is longer than we wait", reason=reason))
                 elif answer.status_code >= 500:
-                    reason, wait = f"Stripe answered {answer.status_code} ({message})", self.policy.backoff(attempt, self._rng)
+                    reason = tr("Stripe answered {status} ({message})", status=answer.status_code, message=message)
+                    wait = self.policy.backoff(attempt, self._rng)
                 else:
-                    raise StripeApiError(f"Stripe refused GET {path}: {answer.status_code} {message}")
+                    raise StripeApiError(tr("Stripe refused GET {path}: {status} {message}", path=path,
+                                            status=answer.status_code, message=message))
             if attempt == self.policy.attempts:
-                raise StripeApiError(f"{reason}; gave up after {attempt} attempts")
+                raise StripeApiError(tr("{reason}; gave up after {attempts} attempts", reason=reason, attempts=attempt))
             self.sleep(wait)
         raise AssertionError("unreachable")
 
@@ -113,7 +116,7 @@ class StripeApi:
         own = 0
         for position, row in enumerate(rows, start=1):
             if row.get("net") != row.get("amount", 0) - row.get("fee", 0):
-                problems.append(error(f"balance transaction {row.get('id')}: net is not amount − fee", file=where,
+                problems.append(error(tr("balance transaction {id}: net is not amount − fee", id=row.get("id")), file=where,
                                       line=position, column="net", value=str(row.get("net"))))
                 continue
             if row.get("reporting_category") in PAYOUT_CATEGORIES:
@@ -127,7 +130,8 @@ class StripeApi:
         result = Payout("stripe", payout["id"], self.account, _unix(payout["arrival_date"]).date(), payout["amount"],
                         tuple(items), str(payout.get("currency", "nok")).upper(), where)
         if own and own != -payout["amount"]:
-            problems.append(error(f"payout {payout['id']}: its own balance transaction is {own}, not −{payout['amount']}",
+            problems.append(error(tr("payout {payout}: its own balance transaction is {own}, not −{amount}",
+                                     payout=payout["id"], own=own, amount=payout["amount"]),
                                   file=where, ref=payout["id"]))
         return result, problems + result.consistency_problems()
 

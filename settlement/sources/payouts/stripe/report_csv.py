@@ -16,6 +16,7 @@ from settlement.domain.csvfile import CsvRow, decode, parse_csv
 from settlement.domain.money import AmountError, parse_decimal_ore
 from settlement.domain.payouts import Payout, PayoutItem, PayoutRead
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.sources.payouts.stripe.categories import PAYOUT_CATEGORIES, items_of
 
 REQUIRED = ("automatic_payout_id", "automatic_payout_effective_at", "balance_transaction_id", "currency", "gross",
@@ -48,7 +49,7 @@ class StripeReconciliationCsv:
         if table is None:
             return PayoutRead(problems=tuple(problems))
         if "created_utc" not in table.columns and "created" not in table.columns:
-            return PayoutRead(problems=(error("missing column created_utc (or created)", file=file),))
+            return PayoutRead(problems=(error(tr("missing column created_utc (or created)"), file=file),))
         heads: dict[str, dict] = {}
         items: dict[str, list[PayoutItem]] = {}
         for row in table.rows:
@@ -58,8 +59,9 @@ class StripeReconciliationCsv:
             payout_id, paid_on, currency, row_items = read
             head = heads.setdefault(payout_id, {"paid_on": paid_on, "currency": currency, "line": row.line})
             if head["currency"] != currency:
-                problems.append(error(f"payout {payout_id}: currency {currency} here, {head['currency']} on line "
-                                      f"{head['line']}", file=file, line=row.line, column="currency", value=currency))
+                problems.append(error(tr("payout {payout}: currency {currency} here, {first} on line {line}",
+                                         payout=payout_id, currency=currency, first=head["currency"], line=head["line"]),
+                                      file=file, line=row.line, column="currency", value=currency))
                 continue
             items.setdefault(payout_id, []).extend(row_items)
         payouts = tuple(
@@ -74,7 +76,7 @@ class StripeReconciliationCsv:
         before = len(problems)
         payout_id = row.get("automatic_payout_id")
         if not payout_id:
-            problems.append(error("no automatic_payout_id: the row is not part of a payout", column="automatic_payout_id", **where))
+            problems.append(error(tr("no automatic_payout_id: the row is not part of a payout"), column="automatic_payout_id", **where))
         amounts = {}
         for column in ("gross", "fee", "net"):
             try:
@@ -85,19 +87,20 @@ class StripeReconciliationCsv:
         try:
             paid_on = _moment(row.get("automatic_payout_effective_at")).date()
         except ValueError:
-            problems.append(error("not a date and time", column="automatic_payout_effective_at",
+            problems.append(error(tr("not a date and time"), column="automatic_payout_effective_at",
                                   value=row.get("automatic_payout_effective_at"), **where))
         created = "created_utc" if row.get("created_utc") else "created"
         try:
             occurred = _moment(row.get(created))
         except ValueError:
-            problems.append(error("not a date and time", column=created, value=row.get(created), **where))
+            problems.append(error(tr("not a date and time"), column=created, value=row.get(created), **where))
         if len(amounts) == 3 and amounts["gross"] - amounts["fee"] != amounts["net"]:
-            problems.append(error(f"gross {row.get('gross')} − fee {row.get('fee')} is not net {row.get('net')}",
+            problems.append(error(tr("gross {gross} − fee {fee} is not net {net}", gross=row.get("gross"), fee=row.get("fee"),
+                                     net=row.get("net")),
                                   column="net", value=row.get("net"), **where))
         currency = row.get("currency").upper()
         if len(currency) != 3 or not currency.isalpha():
-            problems.append(error("not a currency code", column="currency", value=row.get("currency"), **where))
+            problems.append(error(tr("not a currency code"), column="currency", value=row.get("currency"), **where))
         if len(problems) > before:
             return None
         category = row.get("reporting_category")

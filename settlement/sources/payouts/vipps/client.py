@@ -19,6 +19,7 @@ from typing import Any
 
 import requests
 
+from settlement.domain.text import tr
 from settlement.targets.retry import RetryPolicy, parse_retry_after
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -58,8 +59,8 @@ class VippsReportClient:
         rng: random.Random | None = None,
     ) -> None:
         if not (client_id and client_secret and subscription_key):
-            raise ValueError("the Vipps Report API needs a client id, client secret and subscription key "
-                             "(SETTLEMENT_VIPPS_CLIENT_ID, _CLIENT_SECRET, _SUBSCRIPTION_KEY)")
+            raise ValueError(tr("the Vipps Report API needs a client id, client secret and subscription key "
+                                "(SETTLEMENT_VIPPS_CLIENT_ID, _CLIENT_SECRET, _SUBSCRIPTION_KEY)"))
         self.base_url = base_url.rstrip("/")
         self._keys = {"client_id": client_id, "client_secret": client_secret}
         self.subscription_key = subscription_key
@@ -94,7 +95,7 @@ class VippsReportClient:
             if not cursor:
                 return found
             params = {"cursor": cursor}  # "If this is used, no other parameters is needed."
-        raise VippsError("the ledger list did not end", self.base_url + "/settlement/v1/ledgers")
+        raise VippsError(tr("the ledger list did not end"), self.base_url + "/settlement/v1/ledgers")
 
     def feed(self, ledger_id: str, topic: str, cursor: str = "") -> Iterator[tuple[str, int, dict]]:
         """Every entry of a ledger's `funds` or `fees` feed from `cursor` (the start when empty), as
@@ -111,7 +112,7 @@ class VippsReportClient:
             if page.get("tryLater") or not page.get("items") or not next_cursor or next_cursor == cursor:
                 return
             cursor = next_cursor
-        raise VippsError("the feed did not end", self.base_url + path)
+        raise VippsError(tr("the feed did not end"), self.base_url + path)
 
     # --- transport -----------------------------------------------------------------------------
 
@@ -128,11 +129,11 @@ class VippsReportClient:
                 self._token, refreshed = None, True  # the token may have expired early: one new one
                 continue
             if response.status_code in (401, 403):
-                raise VippsAuthError(f"Vipps refused the access token: HTTP {response.status_code} "
-                                     f"{_detail(response)} (check the API keys and that the merchant granted "
-                                     f"access to the ledger)", url, response.status_code)
+                raise VippsAuthError(tr("Vipps refused the access token: HTTP {status} {detail} (check the API keys "
+                                        "and that the merchant granted access to the ledger)",
+                                        status=response.status_code, detail=_detail(response)), url, response.status_code)
             return _json(response, url)
-        raise VippsError(f"no usable answer after {self.policy.attempts} attempts", url)
+        raise VippsError(tr("no usable answer after {attempts} attempts", attempts=self.policy.attempts), url)
 
     def _access_token(self) -> str:
         if self._token and time.monotonic() < self._token_until:
@@ -146,20 +147,21 @@ class VippsReportClient:
             if response is None:
                 continue
             if response.status_code in (400, 401, 403):
-                raise VippsAuthError(f"Vipps refused the API keys: HTTP {response.status_code} {_detail(response)} "
-                                     f"(check SETTLEMENT_VIPPS_CLIENT_ID, _CLIENT_SECRET and _SUBSCRIPTION_KEY)",
+                raise VippsAuthError(tr("Vipps refused the API keys: HTTP {status} {detail} "
+                                        "(check SETTLEMENT_VIPPS_CLIENT_ID, _CLIENT_SECRET and _SUBSCRIPTION_KEY)",
+                                        status=response.status_code, detail=_detail(response)),
                                      url, response.status_code)
             body = _json(response, url)
             token = body.get("access_token")
             if not isinstance(token, str) or not token:
-                raise VippsError("the access token answer has no access_token", url, response.status_code)
+                raise VippsError(tr("the access token answer has no access_token"), url, response.status_code)
             try:
                 lifetime = float(body.get("expires_in") or 3600)
             except (TypeError, ValueError):
                 lifetime = 3600.0
             self._token, self._token_until = token, time.monotonic() + max(lifetime - 60, 1)
             return token
-        raise VippsError(f"no access token after {self.policy.attempts} attempts", url)
+        raise VippsError(tr("no access token after {attempts} attempts", attempts=self.policy.attempts), url)
 
     def _send(self, method: str, url: str, attempt: int, **kwargs: Any) -> requests.Response | None:
         """The answer to keep, or None after waiting when the attempt should be made again."""
@@ -168,19 +170,20 @@ class VippsReportClient:
             response = self.session.request(method, url, timeout=self.timeout, allow_redirects=False, **kwargs)
         except requests.RequestException as exc:
             if last:
-                raise VippsError(f"no answer from Vipps: {type(exc).__name__}", url) from None
+                raise VippsError(tr("no answer from Vipps: {error}", error=type(exc).__name__), url) from None
             self.sleep(self.policy.backoff(attempt, self.rng))
             return None
         if response.status_code not in RETRY_STATUSES:
             return response
         if last:
-            raise VippsError(f"HTTP {response.status_code} {_detail(response)} after {attempt} attempts", url,
+            raise VippsError(tr("HTTP {status} {detail} after {attempts} attempts", status=response.status_code,
+                                detail=_detail(response), attempts=attempt), url,
                              response.status_code)
         if response.status_code == 429:
             wait = self.policy.wait_for_429(attempt, parse_retry_after(response.headers.get("Retry-After")), self.rng)
             if wait is None:
-                raise VippsError(f"HTTP 429: Vipps asks to wait {response.headers.get('Retry-After')} s, longer "
-                                 f"than we wait", url, 429)
+                raise VippsError(tr("HTTP 429: Vipps asks to wait {seconds} s, longer than we wait",
+                                    seconds=response.headers.get("Retry-After")), url, 429)
         else:
             wait = self.policy.backoff(attempt, self.rng)
         self.sleep(wait)
@@ -189,13 +192,14 @@ class VippsReportClient:
 
 def _json(response: requests.Response, url: str) -> dict[str, Any]:
     if response.status_code != 200:
-        raise VippsError(f"HTTP {response.status_code} {_detail(response)}", url, response.status_code)
+        raise VippsError(tr("HTTP {status} {detail}", status=response.status_code, detail=_detail(response)), url,
+                         response.status_code)
     try:
         body = response.json()
     except ValueError:
-        raise VippsError("the answer is not JSON", url, response.status_code) from None
+        raise VippsError(tr("the answer is not JSON"), url, response.status_code) from None
     if not isinstance(body, dict):
-        raise VippsError("the answer is not a JSON object", url, response.status_code)
+        raise VippsError(tr("the answer is not a JSON object"), url, response.status_code)
     return body
 
 

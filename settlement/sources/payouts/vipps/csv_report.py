@@ -21,6 +21,7 @@ import io
 
 from settlement.domain.payouts import PayoutRead
 from settlement.domain.problems import Problem, error, warning
+from settlement.domain.text import tr
 from settlement.sources.payouts.vipps.rows import Cells, SettlementRow, TransactionRow, Where, assemble
 from settlement.sources.payouts.vipps.transactions import PROVIDER
 
@@ -48,7 +49,7 @@ class VippsCsvSource:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            return PayoutRead(problems=(error(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=file),))
+            return PayoutRead(problems=(error(tr("not UTF-8 text ({reason} at byte {position})", reason=exc.reason, position=exc.start), file=file),))
         problems: list[Problem] = []
         headers: dict[str, list[str]] = {}
         settlements: list[SettlementRow] = []
@@ -63,8 +64,9 @@ class VippsCsvSource:
                 headers[kind] = [f.strip() for f in fields]
                 missing = [n for n in _required(kind) if n not in headers[kind]]
                 if missing:
-                    problems.append(error(f"the {kind} header lacks {', '.join(missing)} (it has "
-                                          f"{', '.join(headers[kind][1:])})", file=file, line=line))
+                    problems.append(error(tr("the {kind} header lacks {missing} (it has {present})", kind=kind,
+                                             missing=", ".join(missing), present=", ".join(headers[kind][1:])),
+                                          file=file, line=line))
                 continue
             header = headers[kind]
             if any(n not in header for n in _required(kind)):
@@ -83,7 +85,7 @@ class VippsCsvSource:
                 if row is not None:
                     transactions.append(row)
         if "SettlementInfo" not in headers:
-            problems.append(error("no SettlementInfo record: the report names no settlement", file=file))
+            problems.append(error(tr("no SettlementInfo record: the report names no settlement"), file=file))
         payouts = assemble(settlements, transactions, file, problems)
         for payout in payouts:
             problems.extend(payout.consistency_problems())
@@ -107,11 +109,13 @@ def _fit(fields: list[str], header: list[str], file: str, line: int, problems: l
         if len(candidates) == 1:
             i = candidates[0]
             joined = f"{fields[i].strip()},{fields[i + 1].strip()}"
-            problems.append(warning(f"{header[0]} row has one value more than its header: read {header[i]} as "
-                                    f"{joined} (a decimal comma without quotes)", file=file, line=line,
+            problems.append(warning(tr("{kind} row has one value more than its header: read {column} as "
+                                       "{value} (a decimal comma without quotes)", kind=header[0], column=header[i],
+                                       value=joined), file=file, line=line,
                                     column=header[i], value=joined))
             return fields[:i] + [joined] + fields[i + 2:]
-    problems.append(error(f"{header[0]} row has {len(fields)} values, its header {len(header)}", file=file, line=line))
+    problems.append(error(tr("{kind} row has {values} values, its header {width}", kind=header[0], values=len(fields),
+                             width=len(header)), file=file, line=line))
     return None
 
 
@@ -125,7 +129,7 @@ def _settlement(cells: Cells) -> SettlementRow | None:
         if count.isdigit():
             stated["count"] = int(count)
         else:
-            cells.fail("NumberOfTransactions is not a whole number", "NumberOfTransactions", count)
+            cells.fail(tr("NumberOfTransactions is not a whole number"), "NumberOfTransactions", count)
     if cells.bad:
         return None
     return SettlementRow(cells.where, stated=stated, **row)
@@ -134,9 +138,9 @@ def _settlement(cells: Cells) -> SettlementRow | None:
 def _transaction(cells: Cells) -> TransactionRow | None:
     gross, refund = cells.amount("Gross"), cells.amount("Refund")
     if gross < 0:
-        cells.fail("Gross is negative (a refund goes in Refund)", "Gross", cells.values.get("Gross"))
+        cells.fail(tr("Gross is negative (a refund goes in Refund)"), "Gross", cells.values.get("Gross"))
     if refund > 0:
-        cells.fail("Refund is positive (refunds are ≤ 0)", "Refund", cells.values.get("Refund"))
+        cells.fail(tr("Refund is positive (refunds are ≤ 0)"), "Refund", cells.values.get("Refund"))
     row = dict(
         settlement_id=cells.text("SettlementId"), msn=cells.text("SaleUnitNumber"), sold_on=cells.day("SalesDate"),
         transaction_id=cells.text("TransactionId"), order_id=cells.text("OrderID", required=False),

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from settlement.domain.money import format_nok
 from settlement.domain.payouts import ItemKind, Payout, PayoutItem
 from settlement.domain.problems import Problem, error, warning
+from settlement.domain.text import tr
 from settlement.sources.payouts.vipps.transactions import OSLO, PROVIDER
 
 KINDS = {
@@ -81,22 +82,22 @@ def _entry_ok(entry: Entry, problems: list[Problem]) -> bool:
     data, ok = entry.data, True
     for name in ("amount", "balanceBefore", "balanceAfter"):
         if name in data and not (isinstance(data[name], int) and not isinstance(data[name], bool)):
-            problems.append(entry.problem(f"{name} is not a whole number of øre", name))
+            problems.append(entry.problem(tr("{name} is not a whole number of øre", name=name), name))
             ok = False
     if not isinstance(data.get("amount"), int):
         if "amount" not in data:
-            problems.append(entry.problem("the entry has no amount", "amount"))
+            problems.append(entry.problem(tr("the entry has no amount"), "amount"))
         return False
     if not isinstance(data.get("entryType"), str) or not data["entryType"]:
-        problems.append(entry.problem("the entry has no entryType", "entryType"))
+        problems.append(entry.problem(tr("the entry has no entryType"), "entryType"))
         ok = False
     try:
         date.fromisoformat(str(data.get("ledgerDate")))
     except ValueError:
-        problems.append(entry.problem("ledgerDate is not a date (YYYY-MM-DD)", "ledgerDate"))
+        problems.append(entry.problem(tr("ledgerDate is not a date (YYYY-MM-DD)"), "ledgerDate"))
         ok = False
     if _time(data.get("time")) is None:
-        problems.append(entry.problem("time is not an ISO date-time", "time"))
+        problems.append(entry.problem(tr("time is not an ISO date-time"), "time"))
         ok = False
     return ok
 
@@ -107,13 +108,14 @@ def _check_balances(entries: list[Entry], problems: list[Problem]) -> None:
         data = entry.data
         before, after = data.get("balanceBefore"), data.get("balanceAfter")
         if isinstance(before, int) and isinstance(after, int) and before + data["amount"] != after:
-            problems.append(entry.problem(f"balanceBefore {format_nok(before)} + amount {format_nok(data['amount'])} "
-                                          f"is not balanceAfter {format_nok(after)}", "balanceAfter"))
+            problems.append(entry.problem(tr("balanceBefore {before} + amount {amount} is not balanceAfter {after}",
+                                             before=format_nok(before), amount=format_nok(data["amount"]),
+                                             after=format_nok(after)), "balanceAfter"))
         if previous is not None and isinstance(before, int) and isinstance(previous.data.get("balanceAfter"), int) \
                 and before != previous.data["balanceAfter"]:
-            problems.append(entry.problem(f"balanceBefore {format_nok(before)} is not the previous entry's "
-                                          f"balanceAfter {format_nok(previous.data['balanceAfter'])} (an entry is "
-                                          f"missing from the feed)", "balanceBefore"))
+            problems.append(entry.problem(tr("balanceBefore {before} is not the previous entry's balanceAfter "
+                                             "{previous} (an entry is missing from the feed)", before=format_nok(before),
+                                             previous=format_nok(previous.data["balanceAfter"])), "balanceBefore"))
         previous = entry
 
 
@@ -135,8 +137,8 @@ def _payout(ledger_id: str, account: str, payout_entry: Entry, entries: list[Ent
     for entry in entries:
         kind = KINDS.get(entry.data["entryType"])
         if kind is None:
-            problems.append(entry.problem(f"entry type {entry.data['entryType']!r} is not one this product knows: "
-                                          f"kept as 'other' by its amount", "entryType", warn=True))
+            problems.append(entry.problem(tr("entry type {type!r} is not one this product knows: kept as 'other' by "
+                                             "its amount", type=entry.data["entryType"]), "entryType", warn=True))
             kind = ItemKind.OTHER
         items.append(_item(entry, kind))
     items = _with_capture_fees(payout_id, entries, items, capture_fees, problems)
@@ -166,8 +168,9 @@ def _with_capture_fees(payout_id: str, entries: list[Entry], items: list[PayoutI
     total = sum(fee.data["amount"] for _, fee in fees)
     if total != retained:
         problems.append(warning(
-            f"vipps payout {payout_id}: the fees feed's capture fees add up to {format_nok(total)}, the funds "
-            f"feed retained {format_nok(retained)}: the fees are booked as retained, not per capture",
+            tr("vipps payout {payout}: the fees feed's capture fees add up to {total}, the funds feed retained "
+               "{retained}: the fees are booked as retained, not per capture", payout=payout_id,
+               total=format_nok(total), retained=format_nok(retained)),
             file=entries[0].url, ref=payout_id))
         return items
     kept = [item for item, entry in zip(items, entries) if entry.data["entryType"] != "fees-retained"]

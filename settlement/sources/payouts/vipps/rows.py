@@ -13,6 +13,7 @@ from datetime import date, datetime
 from settlement.domain.money import AmountError, format_nok, parse_amount, parse_decimal_ore
 from settlement.domain.payouts import Payout
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.sources.payouts.vipps.transactions import PROVIDER, oslo_midnight, transaction_items
 
 
@@ -78,7 +79,7 @@ class Cells:
     def text(self, name: str, required: bool = True) -> str:
         value = (self.values.get(name) or "").strip()
         if required and not value:
-            self.fail(f"{name} is empty", name, value)
+            self.fail(tr("{name} is empty", name=name), name, value)
         return value
 
     def amount(self, name: str) -> int:
@@ -89,7 +90,7 @@ class Cells:
         try:
             return parse_decimal_ore(value) if isinstance(raw, MachineDecimal) else parse_amount(value)
         except AmountError as exc:
-            self.fail(f"{name}: {exc}", name, value)
+            self.fail(tr("{name}: {reason}", name=name, reason=exc), name, value)
             return 0
 
     def day(self, name: str) -> date:
@@ -100,7 +101,7 @@ class Cells:
             except ValueError:
                 continue
         if value:
-            self.fail(f"{name} is not a date (DD.MM.YYYY)", name, value)
+            self.fail(tr("{name} is not a date (DD.MM.YYYY)", name=name), name, value)
         return date.min
 
     def fail(self, message: str, name: str, value: str | None) -> None:
@@ -114,20 +115,24 @@ def assemble(settlements: list[SettlementRow], transactions: list[TransactionRow
     by_id: dict[str, SettlementRow] = {}
     for row in settlements:
         if row.settlement_id in by_id:
-            problems.append(row.where.problem(f"settlement {row.settlement_id} is listed twice (first on line "
-                                              f"{by_id[row.settlement_id].where.line})", "settlement_id"))
+            problems.append(row.where.problem(tr("settlement {settlement} is listed twice (first on line {line})",
+                                                 settlement=row.settlement_id, line=by_id[row.settlement_id].where.line),
+                                              "settlement_id"))
             continue
         by_id[row.settlement_id] = row
     grouped: dict[str, list[TransactionRow]] = {key: [] for key in by_id}
     for row in transactions:
         if row.net != row.capture + row.refund + row.fee:
             problems.append(row.where.problem(
-                f"net {format_nok(row.net)} is not gross {format_nok(row.capture)} + refund {format_nok(row.refund)} "
-                f"+ fee {format_nok(row.fee)} = {format_nok(row.capture + row.refund + row.fee)}", "net"))
+                tr("net {net} is not gross {gross} + refund {refund} + fee {fee} = {sum}", net=format_nok(row.net),
+                   gross=format_nok(row.capture), refund=format_nok(row.refund), fee=format_nok(row.fee),
+                   sum=format_nok(row.capture + row.refund + row.fee)), "net"))
         if row.settlement_id not in grouped:
-            known = ", ".join(sorted(by_id)) or "none"
-            problems.append(row.where.problem(f"transaction {row.transaction_id} belongs to settlement "
-                                              f"{row.settlement_id}, which the report does not list (listed: {known})",
+            known = ", ".join(sorted(by_id)) or tr("none")
+            problems.append(row.where.problem(tr("transaction {transaction} belongs to settlement "
+                                                 "{settlement}, which the report does not list (listed: {known})",
+                                                 transaction=row.transaction_id, settlement=row.settlement_id,
+                                                 known=known),
                                               "settlement_id", row.settlement_id))
             continue
         grouped[row.settlement_id].append(row)
@@ -139,8 +144,8 @@ def assemble(settlements: list[SettlementRow], transactions: list[TransactionRow
             named = {r.msn for r in rows}
             if len(named) != 1:
                 problems.append(settlement.where.problem(
-                    f"settlement {settlement_id} names no sales unit and its transactions name "
-                    f"{len(named)} ({', '.join(sorted(named))})", "msn"))
+                    tr("settlement {settlement} names no sales unit and its transactions name {count} ({units})",
+                       settlement=settlement_id, count=len(named), units=", ".join(sorted(named))), "msn"))
                 continue
             msn = named.pop()
         _check_stated(settlement, rows, problems)
@@ -162,5 +167,5 @@ def _check_stated(settlement: SettlementRow, rows: list[TransactionRow], problem
         if stated != sums[key]:
             shown = str if key == "count" else format_nok
             problems.append(settlement.where.problem(
-                f"settlement {settlement.settlement_id}: {key} is {shown(stated)} but its transactions add up to "
-                f"{shown(sums[key])}", key))
+                tr("settlement {settlement}: {key} is {stated} but its transactions add up to {sum}",
+                   settlement=settlement.settlement_id, key=key, stated=shown(stated), sum=shown(sums[key])), key))

@@ -23,6 +23,7 @@ from datetime import date, datetime
 
 from settlement.domain.payouts import PayoutRead
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.sources.payouts.vipps.rows import Cells, MachineDecimal, SettlementRow, TransactionRow, Where, assemble
 from settlement.sources.payouts.vipps.transactions import PROVIDER
 
@@ -57,7 +58,7 @@ class VippsXlsxSource:
         try:
             sheets = _load(data)
         except Exception as exc:  # openpyxl raises many kinds for a broken file; all mean "not readable"
-            return PayoutRead(problems=(error(f"not a readable XLSX workbook ({type(exc).__name__}: {exc})",
+            return PayoutRead(problems=(error(tr("not a readable XLSX workbook ({error}: {reason})", error=type(exc).__name__, reason=exc),
                                               file=file),))
         problems: list[Problem] = []
         settlements: list[SettlementRow] = []
@@ -86,7 +87,8 @@ class VippsXlsxSource:
                     if row_ is not None:
                         transactions.append(row_)
         if not found:
-            problems.append(error(f"no sheet has the report's header row ({', '.join(HEADERS)})", file=file))
+            problems.append(error(tr("no sheet has the report's header row ({columns})", columns=", ".join(HEADERS)),
+                                  file=file))
         payouts = assemble(settlements, transactions, file, problems)
         for payout in payouts:
             problems.extend(payout.consistency_problems())
@@ -179,13 +181,13 @@ def _transaction(cells: Cells) -> TransactionRow | None:
     kind = cells.text("Transaksjonstype")
     gross, fee = cells.amount("Brutto"), cells.amount("Gebyr")
     if kind not in ("Salg", "Refundering", ""):
-        cells.fail(f"Transaksjonstype {kind!r} is neither Salg nor Refundering", "Transaksjonstype", kind)
+        cells.fail(tr("Transaksjonstype {kind!r} is neither Salg nor Refundering", kind=kind), "Transaksjonstype", kind)
     if kind == "Salg" and gross < 0:
-        cells.fail("a sale (Salg) with a negative Brutto", "Brutto", cells.values.get("Brutto"))
+        cells.fail(tr("a sale (Salg) with a negative Brutto"), "Brutto", cells.values.get("Brutto"))
     if kind == "Refundering" and gross > 0:
-        cells.fail("a refund (Refundering) with a positive Brutto", "Brutto", cells.values.get("Brutto"))
+        cells.fail(tr("a refund (Refundering) with a positive Brutto"), "Brutto", cells.values.get("Brutto"))
     if fee > 0:
-        cells.fail("Gebyr is positive (fees are ≤ 0 in this report)", "Gebyr", cells.values.get("Gebyr"))
+        cells.fail(tr("Gebyr is positive (fees are ≤ 0 in this report)"), "Gebyr", cells.values.get("Gebyr"))
     row = dict(settlement_id=cells.text("Oppgjørs-ID"), msn=cells.text("Vippsnummer"), sold_on=cells.day("Salgsdato"),
                transaction_id=cells.text("Transaksjons-ID"), order_id=cells.text("Ordre-ID", required=False),
                capture=max(gross, 0), refund=min(gross, 0), fee=fee, net=cells.amount("Netto"))

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from settlement.domain.money import AmountError, format_nok, parse_decimal_ore
 from settlement.domain.payouts import Payout, PayoutRead
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.sources.payouts.vipps import xml_schema
 from settlement.sources.payouts.vipps.transactions import OSLO, PROVIDER, oslo_midnight, transaction_items
 from settlement.sources.payouts.vipps.xmltree import Node, XmlRefused, parse
@@ -39,8 +40,9 @@ class VippsXmlSource:
             return PayoutRead(problems=(error(str(exc), file=file, line=exc.line),))
         if root.name != "SettlementReport" or root.namespace not in xml_schema.SCHEMAS:
             return PayoutRead(problems=(error(
-                f"not a Vipps settlement report: the root is <{root.name}> in namespace {root.namespace!r} "
-                f"(expected <SettlementReport> of SettlementReport-3.0.xsd or 2.0)", file=file, line=root.line),))
+                tr("not a Vipps settlement report: the root is <{root}> in namespace {namespace!r} "
+                   "(expected <SettlementReport> of SettlementReport-3.0.xsd or 2.0)", root=root.name,
+                   namespace=root.namespace), file=file, line=root.line),))
         version, schema = xml_schema.SCHEMAS[root.namespace]
         problems = xml_schema.check(root, schema, file)
         reader = _Reader(file, version == "3.0", problems)
@@ -48,8 +50,8 @@ class VippsXmlSource:
         seen: dict[str, int] = {}
         for payout, line in reader.lines:
             if payout.payout_id in seen:
-                problems.append(error(f"settlement {payout.payout_id} appears twice in the report (first on line "
-                                      f"{seen[payout.payout_id]})", file=file, line=line, column="SettlementID"))
+                problems.append(error(tr("settlement {settlement} appears twice in the report (first on line {line})",
+                                         settlement=payout.payout_id, line=seen[payout.payout_id]), file=file, line=line, column="SettlementID"))
             seen.setdefault(payout.payout_id, line)
         for payout in payouts:
             problems.extend(payout.consistency_problems())
@@ -73,8 +75,8 @@ class _Reader:
         settlements = payments.all("SettlementInfo")
         stated = self.amount_or_count(payments, "NumOfSettlements", count=True)
         if stated is not None and stated != len(settlements):
-            self.mismatch(payments.child("NumOfSettlements"), f"says {stated} settlements, the report has "
-                          f"{len(settlements)}")
+            self.mismatch(payments.child("NumOfSettlements"), tr("says {stated} settlements, the report has {count}",
+                                                                 stated=stated, count=len(settlements)))
         currency = _text(payments, "SettlementCurrencyCode") or "NOK"
         return [p for s in settlements if (p := self.settlement(s, msn, currency)) is not None]
 
@@ -94,28 +96,32 @@ class _Reader:
                 sums[key] += values[key]
         stated = self.amount_or_count(node, "NumOfTransactions", count=True)
         if stated is not None and stated != len(transactions):
-            self.mismatch(node.child("NumOfTransactions"), f"says {stated} transactions, the settlement has "
-                          f"{len(transactions)}")
+            self.mismatch(node.child("NumOfTransactions"), tr("says {stated} transactions, the settlement has {count}",
+                                                              stated=stated, count=len(transactions)))
         keys = ("Capture", "Refund", "Gross", "Net", "Fee") if self.v3 else ("Gross", "Net", "Fee")
         for key in keys:
             stated = self.amount_or_count(node, f"{key}SettlementAmount")
             if stated is not None and stated != sums[key]:
-                self.mismatch(node.child(f"{key}SettlementAmount"), f"is {format_nok(stated)} but the settlement's "
-                              f"transactions add up to {format_nok(sums[key])}")
+                self.mismatch(node.child(f"{key}SettlementAmount"),
+                              tr("is {stated} but the settlement's transactions add up to {sum}",
+                                 stated=format_nok(stated), sum=format_nok(sums[key])))
         if self.v3:
             settled = self.amount_or_count(node, "SettledAmount")
             expected_key = "Net" if net_type else "Gross"
             expected = self.amount_or_count(node, f"{expected_key}SettlementAmount")
             if settled is not None and expected is not None and settled != expected:
-                self.mismatch(node.child("SettledAmount"), f"is {format_nok(settled)} but a "
-                              f"{'net' if net_type else 'gross'} settlement pays {expected_key}SettlementAmount "
-                              f"{format_nok(expected)}")
+                element = expected_key + "SettlementAmount"
+                said = (tr("is {settled} but a net settlement pays {element} {expected}", settled=format_nok(settled),
+                           element=element, expected=format_nok(expected)) if net_type
+                        else tr("is {settled} but a gross settlement pays {element} {expected}",
+                                settled=format_nok(settled), element=element, expected=format_nok(expected)))
+                self.mismatch(node.child("SettledAmount"), said)
         else:
             settled = self.amount_or_count(node, "NetSettlementAmount")
         paid_on = _date(_text(node, "SettlementDate" if self.v3 else "SettlementBatchDate"))
         if not settlement_id or settled is None or paid_on is None:
             if paid_on is None and not self.v3:
-                self.problems.append(error("SettlementBatchDate is not a date (YYYY-MM-DD or DD.MM.YYYY)",
+                self.problems.append(error(tr("SettlementBatchDate is not a date (YYYY-MM-DD or DD.MM.YYYY)"),
                                            file=self.file, line=node.line, column="SettlementBatchDate"))
             return None
         payout = Payout(PROVIDER, settlement_id, msn, paid_on, settled, tuple(items), currency, self.file)
@@ -132,16 +138,20 @@ class _Reader:
         if not self.v3:  # v2 has no split: the sign of the gross tells a capture from a refund
             values["Capture"], values["Refund"] = max(values["Gross"], 0), min(values["Gross"], 0)
         if values["Gross"] != values["Capture"] + values["Refund"]:
-            self.mismatch(node.child("TransactionGrossAmount"), f"is {format_nok(values['Gross'])} but capture "
-                          f"{format_nok(values['Capture'])} + refund {format_nok(values['Refund'])} is "
-                          f"{format_nok(values['Capture'] + values['Refund'])}")
+            self.mismatch(node.child("TransactionGrossAmount"),
+                          tr("is {gross} but capture {capture} + refund {refund} is {sum}", gross=format_nok(values["Gross"]),
+                             capture=format_nok(values["Capture"]), refund=format_nok(values["Refund"]),
+                             sum=format_nok(values["Capture"] + values["Refund"])))
         if values["Net"] != values["Gross"] - values["Fee"]:
-            self.mismatch(node.child("TransactionNetAmount"), f"is {format_nok(values['Net'])} but gross "
-                          f"{format_nok(values['Gross'])} − fee {format_nok(values['Fee'])} is "
-                          f"{format_nok(values['Gross'] - values['Fee'])}")
+            self.mismatch(node.child("TransactionNetAmount"),
+                          tr("is {net} but gross {gross} − fee {fee} is {sum}", net=format_nok(values["Net"]),
+                             gross=format_nok(values["Gross"]), fee=format_nok(values["Fee"]),
+                             sum=format_nok(values["Gross"] - values["Fee"])))
         own_currency = _text(node, "SettlementCurrencyCode")
         if own_currency and own_currency != currency:
-            self.mismatch(node.child("SettlementCurrencyCode"), f"is {own_currency} in a {currency} settlement")
+            self.mismatch(node.child("SettlementCurrencyCode"),
+                          tr("is {currency} in a {settlement_currency} settlement", currency=own_currency,
+                             settlement_currency=currency))
         occurred = self.occurred(node)
         if occurred is None:
             return None
@@ -163,7 +173,7 @@ class _Reader:
             return moment
         day = _date(_text(node, "TransactionDate"))
         if day is None:
-            self.problems.append(error("TransactionDate is not a date (YYYY-MM-DD or DD.MM.YYYY)", file=self.file,
+            self.problems.append(error(tr("TransactionDate is not a date (YYYY-MM-DD or DD.MM.YYYY)"), file=self.file,
                                        line=node.line, column="TransactionDate", value=_text(node, "TransactionDate")))
         return oslo_midnight(day) if day else None
 

@@ -16,6 +16,7 @@ from datetime import date, datetime
 
 from settlement.domain.money import AmountError, parse_decimal_ore
 from settlement.domain.problems import Problem, error
+from settlement.domain.text import tr
 from settlement.sources.payouts.vipps.xmltree import Node
 
 NAMESPACE_V3 = "http://vipps.no/xmlschema/SettlementReport-3.0.xsd"
@@ -118,7 +119,8 @@ def _check_complex(node: Node, schema: dict, file: str, problems: list[Problem])
             if particle.max is not None and count >= particle.max:
                 break
             if child.namespace != node.namespace:
-                problems.append(error(f"<{child.name}> is in namespace {child.namespace!r}, not the report's",
+                problems.append(error(tr("<{element}> is in namespace {namespace!r}, not the report's", element=child.name,
+                                         namespace=child.namespace),
                                       file=file, line=child.line, column=child.name))
             if particle.type is None:
                 _check_complex(child, schema, file, problems)
@@ -128,10 +130,10 @@ def _check_complex(node: Node, schema: dict, file: str, problems: list[Problem])
             at += 1
         if count < particle.min:
             where = children[at].line if at < len(children) else node.line
-            problems.append(error(f"<{node.name}> lacks <{particle.name}> here (the XSD requires it)",
+            problems.append(error(tr("<{element}> lacks <{child}> here (the XSD requires it)", element=node.name, child=particle.name),
                                   file=file, line=where, column=particle.name))
     for extra in children[at:]:
-        problems.append(error(f"unexpected <{extra.name}> in <{node.name}> (not where the XSD allows it)",
+        problems.append(error(tr("unexpected <{child}> in <{element}> (not where the XSD allows it)", child=extra.name, element=node.name),
                               file=file, line=extra.line, column=extra.name))
 
 
@@ -141,7 +143,7 @@ _DATETIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\
 
 def _check_simple(node: Node, type_name: str, file: str, problems: list[Problem]) -> None:
     if node.children:
-        problems.append(error(f"<{node.name}> must hold text, not elements", file=file, line=node.line,
+        problems.append(error(tr("<{element}> must hold text, not elements", element=node.name), file=file, line=node.line,
                               column=node.name))
         return
     reason = simple_type_problem(node.text, type_name)
@@ -155,28 +157,28 @@ def simple_type_problem(text: str, type_name: str) -> str | None:
     if type_name == "string":
         return None
     if type_name in ("long", "integer"):
-        return None if _LONG.fullmatch(text) else f"is not an integer ({type_name})"
+        return None if _LONG.fullmatch(text) else tr("is not an integer ({type})", type=type_name)
     if type_name == "date":
         try:
             date.fromisoformat(text)
         except ValueError:
-            return "is not a date (YYYY-MM-DD)"
+            return tr("is not a date (YYYY-MM-DD)")
         return None
     if type_name == "dateTime":
-        return None if _DATETIME.fullmatch(text) else "is not a date-time (YYYY-MM-DDThh:mm:ss[.fff][±hh:mm])"
+        return None if _DATETIME.fullmatch(text) else tr("is not a date-time (YYYY-MM-DDThh:mm:ss[.fff][±hh:mm])")
     if type_name == "settlementType":
-        return None if text in ("Gross", "Net") else "must be Gross or Net"
+        return None if text in ("Gross", "Net") else tr("must be Gross or Net")
     if type_name == "anyURI":
-        return None if text and not any(c.isspace() for c in text) else "is not a URI"
+        return None if text and not any(c.isspace() for c in text) else tr("is not a URI")
     if type_name in ("money", "positiveMoney", "negativeMoney", "decimal"):
         try:
             parse_decimal_ore(text, limit=None)
         except AmountError as exc:
-            return f"is not an amount ({exc})"
+            return tr("is not an amount ({reason})", reason=exc)
         if type_name == "positiveMoney" and text.startswith("-"):
-            return "must not be negative (capture and fee amounts are ≥ 0)"
+            return tr("must not be negative (capture and fee amounts are ≥ 0)")
         if type_name == "negativeMoney" and not (text.startswith("-") or text == "0.00"):
-            return "must be negative or 0.00 (refund amounts are ≤ 0)"
+            return tr("must be negative or 0.00 (refund amounts are ≤ 0)")
         return None
     raise ValueError(f"unknown simple type {type_name}")  # a bug in the tables above
 

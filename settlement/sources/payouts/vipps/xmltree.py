@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from xml.parsers import expat
 
+from settlement.domain.text import tr
+
 
 class XmlRefused(ValueError):
     """The bytes are not a well-formed XML document we will read; `line` is where expat stopped."""
@@ -64,7 +66,7 @@ def parse(data: bytes) -> Node:
             texts[-1].append(text)
 
     def doctype(*_args: object) -> None:
-        raise XmlRefused("a document type declaration (DTD) is not allowed in a settlement report",
+        raise XmlRefused(tr("a document type declaration (DTD) is not allowed in a settlement report"),
                          parser.CurrentLineNumber)
 
     parser.StartElementHandler = start
@@ -75,7 +77,7 @@ def parse(data: bytes) -> Node:
     try:
         parser.Parse(data, True)
     except expat.ExpatError as exc:
-        raise XmlRefused(f"not well-formed XML: {expat.errors.messages[exc.code]}", exc.lineno) from None
+        raise XmlRefused(tr("not well-formed XML: {cause}", cause=expat.errors.messages[exc.code]), exc.lineno) from None
     if not root:
-        raise XmlRefused("no root element", None)
+        raise XmlRefused(tr("no root element"), None)
     return root[0]

@@ -918,8 +918,8 @@ PAYOUT_APIS = {
 # What to set for each provider's API, for the message when a pull is asked without it.
 PAYOUT_API_SETTINGS = {
     "stripe": "SETTLEMENT_STRIPE_SECRET_KEY",
-    "vipps": "SETTLEMENT_VIPPS_CLIENT_ID, _CLIENT_SECRET and _SUBSCRIPTION_KEY",
-    "klarna": "SETTLEMENT_KLARNA_USERNAME and _PASSWORD",
+    "vipps": N_("SETTLEMENT_VIPPS_CLIENT_ID, _CLIENT_SECRET and _SUBSCRIPTION_KEY"),
+    "klarna": N_("SETTLEMENT_KLARNA_USERNAME and _PASSWORD"),
 }
 
 
@@ -936,13 +936,15 @@ def pull_payouts(app: App, vendor: Vendor, since, until=None, providers=None) ->
             continue
         api = PAYOUT_APIS[account.provider](account.account, app.settings)
         if api is None:
-            problems.append(error(f"vendor {vendor.id}: no {account.provider} API credentials for account "
-                                  f"{account.account} ({PAYOUT_API_SETTINGS[account.provider]})"))
+            problems.append(error(tr("vendor {vendor}: no {provider} API credentials for account {account} ({settings})",
+                                     vendor=vendor.id, provider=account.provider, account=account.account,
+                                     settings=tr(PAYOUT_API_SETTINGS[account.provider]))))
             continue
         try:
             read = api.fetch(since, until)
         except Exception as exc:  # noqa: BLE001: each provider's own "could not read" error
-            problems.append(error(f"vendor {vendor.id}: {account.provider} account {account.account} not read: {exc}"))
+            problems.append(error(tr("vendor {vendor}: {provider} account {account} not read: {why}", vendor=vendor.id,
+                                     provider=account.provider, account=account.account, why=exc)))
             continue
         problems.extend(read.problems)
         if read.ok:

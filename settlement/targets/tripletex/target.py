@@ -217,7 +217,7 @@ class TripletexTarget:
         for period in periods:
             start, end = date.fromisoformat(period["start"]), date.fromisoformat(period["end"])
             if start <= day < end and period.get("isClosed"):
-                return f"the accounting period {period.get('name') or start.isoformat()} is closed"
+                return tr("the accounting period {name} is closed", name=period.get('name') or start)
         return None
 
     def check(self, vendor: Vendor, ledger: Mapping[str, LedgerRow]) -> list[Problem]:

@@ -167,3 +167,21 @@ def test_a_bad_drop_folder_file_has_its_reasons_beside_it_in_norwegian(workspace
         "notes.txt ble ikke importert: verken en SAF-T-eksport (.xml), en generisk kvitterings-CSV (.csv) eller en "
         "utbetalingsrapport dette produktet leser (Vipps MobilePay XML/CSV/XLSX, Stripes payout reconciliation-CSV, "
         "Klarnas settlement-CSV); ingenting importert\n")
+
+
+def test_saft_read_by_two_processes_speaks_the_importing_process_language(workspace, bokmal):
+    """A large SAF-T file is read by two worker processes: their problems are in bokmål too."""
+    from tests.test_saft_parallel import described, import_both, shop
+
+    bad = Transaction("99", "2026-11-03", "20:00:00", [Line(5000)], amount_override="60.00")
+    path = shop(K4=[bad]).write(workspace.path / "shop.xml")  # K4: in the second process's part
+    app = workspace.app()  # loading installs the settings' language (English): bokmål after it
+    bokmal()
+    workspace.app = lambda: app  # import_both loads the app once more
+    (here, _, notes_here), (two, _, notes_two) = import_both(workspace, path)
+
+    assert described(here) == described(two)
+    assert notes_here == notes_two
+    messages = [p.message for p in two.problems]
+    assert "kasse K4 transaksjon 99: linjene summerer seg til 50,00, men <transAmntIn> er 60,00" in messages, messages
+    assert any(m.startswith("kasse K4, Z-rapport K4-02 (02.11.2026): ") for m in messages), messages

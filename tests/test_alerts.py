@@ -74,12 +74,12 @@ def test_a_blocked_day_is_alerted_once_through_both_channels_and_recovered_once(
     [body] = ws.receiver.bodies
     assert body["settlement"]["event"] == "alert" and body["settlement"]["condition"] == "blocked"
     assert body["settlement"]["vendor"] == "bergen-bryggen" and body["settlement"]["date"] == DAY
-    assert "Bergen Bryggen (bergen-bryggen)" in body["text"] and "onsdag 4. november 2026" in body["text"]
-    assert "bitcoin" in body["text"] and "Hva du gjør:" in body["text"]
+    assert "Bergen Bryggen (bergen-bryggen)" in body["text"] and "Wednesday 4 November 2026" in body["text"]
+    assert "bitcoin" in body["text"] and "What to do:" in body["text"]
     [(sender, recipients, mail)] = ws.smtp.mails
     assert (sender, recipients) == ("alerts@example.no", ["regnskap@example.no"])
-    assert mail["Subject"] == "Dagsoppgjør trenger hjelp: Bergen Bryggen (bergen-bryggen), onsdag 4. november 2026"
-    assert "bitcoin" in mail.get_content() and "importer dagen på nytt" in mail.get_content()
+    assert mail["Subject"] == "Daily settlement needs help: Bergen Bryggen (bergen-bryggen), Wednesday 4 November 2026"
+    assert "bitcoin" in mail.get_content() and "import the day again" in mail.get_content()
     assert ws.smtp.mailbox.logins and ws.smtp.mailbox.logins[0][1] == "alerts@example.no"  # the secret was used
 
     # Later runs see the same condition: nothing more is sent.
@@ -94,9 +94,9 @@ def test_a_blocked_day_is_alerted_once_through_both_channels_and_recovered_once(
     assert status == 0 and "documented" in out, out + err
     assert [b["settlement"]["event"] for b in ws.receiver.bodies] == ["alert", "recovery"]
     recovery = ws.receiver.bodies[1]
-    assert recovery["text"].startswith("Løst: Bergen Bryggen (bergen-bryggen), onsdag 4. november 2026")
-    assert "bokført, med dagsoppgjøret vedlagt" in recovery["text"]
-    assert [m.get("Subject") for _, _, m in ws.smtp.mails][1].startswith("Løst: Bergen Bryggen")
+    assert recovery["text"].startswith("Resolved: Bergen Bryggen (bergen-bryggen), Wednesday 4 November 2026")
+    assert "posted, with the daily settlement attached" in recovery["text"]
+    assert [m.get("Subject") for _, _, m in ws.smtp.mails][1].startswith("Resolved: Bergen Bryggen")
     ws.invoke("catch-up", "--through", DAY)
     assert len(ws.receiver.bodies) == 2 and len(ws.smtp.mails) == 2
 
@@ -149,7 +149,7 @@ def test_a_refused_credential_is_alerted_once_and_recovered_when_a_posting_goes_
         assert status == 4, out + err
     [body] = ws.receiver.bodies
     assert body["settlement"]["condition"] == "credential" and body["settlement"]["affected"] == ["bergen-bryggen"]
-    assert body["text"].startswith("Dagsoppgjør stoppet: Fiken avviste påloggingen")
+    assert body["text"].startswith("Daily settlement stopped: Fiken refused the login")
     [(_, recipients, _)] = ws.smtp.mails
     assert recipients == ["regnskap@example.no"]
 
@@ -157,7 +157,7 @@ def test_a_refused_credential_is_alerted_once_and_recovered_when_a_posting_goes_
     status, out, err = ws.invoke("catch-up", "--through", DAY)
     assert status == 0, out + err
     assert [b["settlement"]["event"] for b in ws.receiver.bodies] == ["alert", "recovery"]
-    assert ws.receiver.bodies[1]["text"].startswith("Løst: påloggingen til Fiken virker igjen")
+    assert ws.receiver.bodies[1]["text"].startswith("Resolved: the login to Fiken works again")
 
 
 def test_a_bad_alerts_table_is_a_configuration_error_naming_the_line(posting_ws):
@@ -183,7 +183,7 @@ def test_a_missing_day_is_alerted_once_and_recovered_after_day_close(alerting):
         assert status == 1 and "missing" in out, out + err
     [body] = ws.receiver.bodies
     assert (body["settlement"]["condition"], body["settlement"]["date"]) == ("missing", "2026-11-03")
-    assert "tirsdag 3. november 2026" in body["text"] and "settlement day close" in body["text"]
+    assert "Tuesday 3 November 2026" in body["text"] and "settlement day close" in body["text"]
 
     status, out, err = ws.invoke("day", "close", "--vendor", "bergen-bryggen", "--date", "2026-11-03",
                                  "--reason", "stengt for varetelling")
@@ -192,7 +192,7 @@ def test_a_missing_day_is_alerted_once_and_recovered_after_day_close(alerting):
     assert status == 0, out + err
     assert [(b["settlement"]["event"], b["settlement"]["date"]) for b in ws.receiver.bodies] == [
         ("alert", "2026-11-03"), ("recovery", "2026-11-03")]
-    assert "avsluttet uten salg" in ws.receiver.bodies[1]["text"]
+    assert "closed without sales" in ws.receiver.bodies[1]["text"]
     assert len(ws.smtp.mails) == 2
 
 

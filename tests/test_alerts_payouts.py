@@ -67,7 +67,7 @@ def test_a_blocked_payout_fails_catch_up_shows_in_status_and_is_alerted_once(ale
     facts = body["settlement"]
     assert (facts["event"], facts["condition"], facts["payout"], facts["credential"]) == ("alert", "payout", "stripe:po_1", None)
     assert facts["date"] == "2026-11-06" and "payment_stripe_eu" in facts["reason"]
-    assert body["text"].startswith("Utbetaling trenger hjelp: Bergen Bryggen (bergen-bryggen), utbetalingen po_1 fra Stripe")
+    assert body["text"].startswith("Payout needs help: Bergen Bryggen (bergen-bryggen), the payout po_1 from Stripe")
     [(_, _, mail)] = ws.smtp.mails
     assert "settlement payouts post --vendor bergen-bryggen" in mail.get_content()
 
@@ -88,8 +88,8 @@ def test_a_blocked_payout_fails_catch_up_shows_in_status_and_is_alerted_once(ale
     assert status == 0, out + err
     assert [b["settlement"]["event"] for b in ws.receiver.bodies] == ["alert", "recovery"]
     recovery = ws.receiver.bodies[1]
-    assert recovery["text"].startswith("Løst: Bergen Bryggen (bergen-bryggen), utbetalingen po_1 fra Stripe")
-    assert "bokført, med utbetalingsrapporten vedlagt" in recovery["text"]
+    assert recovery["text"].startswith("Resolved: Bergen Bryggen (bergen-bryggen), the payout po_1 from Stripe")
+    assert "posted, with the payout report attached" in recovery["text"]
     assert ws.invoke("catch-up", "--through", DAY)[0] == 0
     assert len(ws.receiver.bodies) == 2 and len(ws.smtp.mails) == 2
     status, out, err = ws.invoke("payouts", "status", "--vendor", "bergen-bryggen", "--json")

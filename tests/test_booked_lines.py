@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
+import pytest
+
 from settlement.domain.sales import SaleLine
 from settlement.domain.voucher import VoucherLine
 from settlement.posting.ledger import BookedLine, Booking, BookingPart, LineNamer, arrange
-from settlement.report.sources import summarize_sources, takings_by_hour
+from settlement.report.sources import summarize_sources, takings_by_hour, z_reports
 from settlement.targets.fiken.booking_view import fiken_booked
 from settlement.targets.fiken.payloads import build_cash_sale_posting, build_journal_posting
 from settlement.domain.voucher import Voucher
+from tests.bokmal import bokmal  # noqa: F401
 
 DAY = date(2026, 11, 2)
 
@@ -78,7 +81,9 @@ def _sale(source, receipt, origin, hour, amount, kind="sale"):
                     "high", "3", amount, 0, origin)
 
 
+@pytest.mark.usefixtures("bokmal")  # the sources' names as the report writes them in bokmål
 def test_sources_name_files_registers_receipt_ranges_and_z_reports():
+    assert z_reports(["saft: kasse K1, Z-rapport 7, 8 (02.11.2026): …"]) == ("7", "8")  # a note made in bokmål
     lines = [
         _sale("saft", "999999999/K1/9", r"C:\export\kasse.xml:40", 8, 10_000),
         _sale("saft", "999999999/K1/10", r"C:\export\kasse.xml:90", 9, 5_000),

@@ -8,9 +8,14 @@ import csv
 import io
 from datetime import date
 
+import pytest
 from openpyxl import load_workbook
 
 from settlement.report.reconciliation import ReconciliationRow, to_csv, to_xlsx
+from tests.bokmal import bokmal  # noqa: F401
+
+# What this module checks is bokmål (the report's Norwegian texts), so it runs in bokmål.
+pytestmark = pytest.mark.usefixtures("bokmal")
 
 HOSTILE = ['=HYPERLINK("http://x","click")', "+1", "-1", "@SUM(A1)"]
 NAME = '=HYPERLINK("http://x","click")'

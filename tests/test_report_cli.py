@@ -5,15 +5,22 @@ from __future__ import annotations
 
 import csv
 import io
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
+import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from settlement.store import SalesStore
 from settlement.woo_sandbox import Item, utc
+from tests.bokmal import bokmal, english  # noqa: F401
 from tests.fixtures_woo import run_woo_cli
+
+# The report, its PDF and its exports are read in bokmål (their Norwegian texts); what the commands
+# themselves print is read in English (`_english`), as the rest of the suite reads it.
+pytestmark = pytest.mark.usefixtures("bokmal")
 
 NOV2, NOV3 = date(2026, 11, 2), date(2026, 11, 3)
 
@@ -39,6 +46,16 @@ def _import(workspace, vendor="bergen-bryggen", text=RECEIPTS, name="kasse.csv")
     assert status == 0, out + err
 
 
+@contextmanager
+def _english(workspace):
+    """The commands run in this block speak English."""
+    workspace.extra_env["SETTLEMENT_LANGUAGE"] = "en"
+    try:
+        yield
+    finally:
+        workspace.extra_env["SETTLEMENT_LANGUAGE"] = "nb"
+
+
 def _pdf_lines(path) -> list[str]:
     reader = PdfReader(path)
     return "\n".join(page.extract_text() for page in reader.pages).splitlines()
@@ -50,10 +67,14 @@ def test_pdf_of_a_day_has_every_part_of_the_settlement(workspace):
     SalesStore(workspace.app().engine).replace_notes(
         "bergen-bryggen", "saft", [NOV2], [(NOV2, "Z-7", "Z-rapport 7: kontant 120,00, kvitteringene 100,00")]
     )
-    status, out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--date", "2026-11-02", "--pdf")
+    with _english(workspace):
+        status, out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--date", "2026-11-02", "--pdf")
     assert status == 0, err
     target = workspace.path / "data" / "reports" / "bergen-bryggen" / "2026-11-02.pdf"
     assert out.strip() == f"{target}: settlement report of bergen-bryggen 2026-11-02"
+    # The same report made in bokmål.
+    status, out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--date", "2026-11-02", "--pdf")
+    assert status == 0, err
     lines = _pdf_lines(target)
     assert len(PdfReader(target).pages) == 1
     assert "Butikk Bergen Bryggen (bergen-bryggen)" in lines
@@ -107,7 +128,9 @@ def test_reconciliation_csv_per_day_and_payment_method(workspace):
     ]
     # One day only, written to a file with the BOM Excel needs for æøå.
     target = workspace.path / "out" / "nov3.csv"
-    status, out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--date", "2026-11-03", "--output", str(target))
+    with _english(workspace):
+        status, out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--date", "2026-11-03",
+                                            "--output", str(target))
     assert status == 0, err
     raw = target.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
@@ -133,7 +156,7 @@ def test_reconciliation_xlsx_has_numbers_and_dates(workspace):
     assert sheet["H2"].number_format == "#,##0.00"
 
 
-def test_report_options_are_checked(workspace):
+def test_report_options_are_checked(english, workspace):
     status, _out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--from", "2026-11-03", "--to", "2026-11-02")
     assert status == 2 and "--to 2026-11-02 is before --from 2026-11-03" in err
     status, _out, err = workspace.invoke("report", "--vendor", "bergen-bryggen", "--date", "2026-11-02", "--format", "xlsx")
@@ -162,6 +185,11 @@ def test_webshop_orders_are_specified_and_a_pos_duplicate_is_warned_whatever_the
     # Both sources are in the voucher (which is what the warning is about): 2 × 160,00 net at 25 %.
     assert "3000 Salg 25 % 3 0,00 320,00" in lines and "2701 Utgående mva 25 % 3 0,00 80,00" in lines
     assert "3 Utgående mva, høy sats 25 % 320,00 80,00 400,00 80,00 0,00" in lines
+    # The webshop's warning, made when the report is made: read in English.
+    with _english(workspace):
+        result = workspace.run("report", "--vendor", "nettbutikk", "--date", "2026-11-02", "--pdf")
+    assert result.returncode == 0, result.stderr
+    lines = _pdf_lines(workspace.path / "data" / "reports" / "nettbutikk" / "2026-11-02.pdf")
     text = " ".join(lines)
     assert f"webshop order {order} is booked from WooCommerce and also appears in the csv data" in text
     assert f"(receipt WEB-{order} on 2026-11-02)" in text

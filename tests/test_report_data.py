@@ -7,6 +7,8 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+
 from settlement.configuration import load_chart
 from settlement.report import build_day_report
 from settlement.report.data import PaymentTotal, Tally, VatTotal
@@ -14,6 +16,10 @@ from settlement.report.reconciliation import reconciliation_rows
 from settlement.domain.sales import SaleLine, summarize
 from settlement.store.sales_store import StoredNote
 from settlement.domain.voucher import build_voucher
+from tests.bokmal import bokmal, english  # noqa: F401
+
+# What this module checks is bokmål (the report's Norwegian texts), so it runs in bokmål.
+pytestmark = pytest.mark.usefixtures("bokmal")
 
 ROOT = Path(__file__).resolve().parents[1]
 DAY = date(2026, 11, 2)
@@ -133,7 +139,8 @@ def _ledger_and_mapping():
     return chart.ledger(VENDOR), chart.mapping(VENDOR)
 
 
-def test_difference_warning_and_unmapped_error_are_reported():
+def test_difference_warning_and_unmapped_error_are_reported(english):
+    # The deviations are the voucher's own texts, checked here in English.
     lines = [_line("D-1", "sale", "high", 10_000, 2_000, "3"), _line("D-1", "payment", "cash", 9_950)]
     report = sample_report(lines)
     assert report.deviations == (
@@ -145,7 +152,7 @@ def test_difference_warning_and_unmapped_error_are_reported():
     assert blocked.payments == (PaymentTotal("swish", None, None, None, 10_000, 1, 0, 0),)
     assert blocked.errors[0].startswith("payment code 'swish' has no mapping")
     rows = reconciliation_rows([blocked])
-    assert [(r.method, r.counterpart, r.account, r.status) for r in rows] == [("swish", "(ikke koblet)", "", "sperret")]
+    assert [(r.method, r.counterpart, r.account, r.status) for r in rows] == [("swish", "(not mapped)", "", "sperret")]
 
 
 def test_webshop_orders_in_local_time_with_totals():

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import io
 
+import pytest
 from pypdf import PdfReader
 
+from tests.bokmal import bokmal  # noqa: F401
 from tests.test_posting import _import, _post_then_add_late_receipt
 
 
@@ -28,9 +30,10 @@ def test_without_a_font_the_day_is_still_posted_and_documented(posting_ws, tmp_p
         status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02")
     assert status == 0 and "documented" in out, out + err
     assert f"no DejaVuSans.ttf and DejaVuSans-Bold.ttf in {empty}" in caplog.text
-    assert "Butikk Kárá?johka - Duodji EUR (bergen-bryggen)" in _attached_text(sb, 0).splitlines()
+    assert "Store Kárá?johka - Duodji EUR (bergen-bryggen)" in _attached_text(sb, 0).splitlines()  # in English
 
 
+@pytest.mark.usefixtures("bokmal")  # the report's words, in bokmål
 def test_the_correction_attached_in_fiken_says_it_replaces_v1(posting_ws):
     ws, sb = posting_ws, posting_ws.sandbox
     _post_then_add_late_receipt(ws)

@@ -1,22 +1,26 @@
-"""The text of an alert, in Norwegian (bokmål), for the accountant or the store manager who reads it:
-which store, which day, what is wrong and what to do. Both channels send these words."""
+"""The text of an alert, in the installed language (bokmål by default), for the accountant or the
+store manager who reads it: which store, which day, what is wrong and what to do. Both channels
+send these words."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
 
+from settlement.domain.text import N_, tr
 from settlement.posting.alerts import CORRECTION_BLOCKED, CREDENTIAL, MISSING, PAYOUT, Alert
 
-_WEEKDAYS = ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag")
-_MONTHS = ("januar", "februar", "mars", "april", "mai", "juni", "juli", "august", "september", "oktober",
-           "november", "desember")
+_WEEKDAYS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+             N_("Sunday"))
+_MONTHS = (N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
+           N_("August"), N_("September"), N_("October"), N_("November"), N_("December"))
 # A day's status as the reader knows it.
 _STATUS = {
-    "documented": "bokført, med dagsoppgjøret vedlagt", "posted": "bokført", "empty": "avsluttet uten salg",
-    "blocked": "stoppet av feil i dataene", "failed": "avvist av regnskapssystemet",
-    "correction-failed": "korrigeringen ble avvist", CORRECTION_BLOCKED: "korrigeringen er stoppet av en låst periode",
-    MISSING: "mangler data", "posting": "under bokføring", "held": "venter på godkjenning av korrigering",
+    "documented": N_("posted, with the daily settlement attached"), "posted": N_("posted"),
+    "empty": N_("closed without sales"), "blocked": N_("stopped by errors in the data"),
+    "failed": N_("refused by the accounting system"), "correction-failed": N_("the correction was refused"),
+    CORRECTION_BLOCKED: N_("the correction is stopped by a locked period"), MISSING: N_("data missing"),
+    "posting": N_("being posted"), "held": N_("waiting for the correction to be approved"),
 }
 
 
@@ -28,9 +32,14 @@ class Message:
     text: str
 
 
-def norwegian_date(day: date) -> str:
-    """'onsdag 4. november 2026'."""
-    return f"{_WEEKDAYS[day.weekday()]} {day.day}. {_MONTHS[day.month - 1]} {day.year}"
+def long_date(day: date) -> str:
+    """The day written out: 'Wednesday 4 November 2026' ('onsdag 4. november 2026' in bokmål)."""
+    return tr("{weekday} {day} {month} {year}", weekday=tr(_WEEKDAYS[day.weekday()]), day=day.day,
+              month=tr(_MONTHS[day.month - 1]), year=day.year)
+
+
+# The name it had when it wrote bokmål only.
+norwegian_date = long_date
 
 
 def _store(alert: Alert) -> str:
@@ -39,7 +48,17 @@ def _store(alert: Alert) -> str:
 
 
 def _ledger(alert: Alert) -> str:
-    return alert.ledger or "regnskapssystemet"
+    return alert.ledger or tr("the accounting system")
+
+
+def _status(resolution: str | None) -> str:
+    if not resolution:
+        return tr("in order")
+    return tr(_STATUS[resolution]) if resolution in _STATUS else resolution
+
+
+def _reason(alert: Alert) -> str:
+    return tr("Reason: {reason}", reason=alert.condition.reason or tr("not stated"))
 
 
 def render(alert: Alert) -> Message:
@@ -49,82 +68,99 @@ def render(alert: Alert) -> Message:
         return _credential(alert)
     if condition.kind == PAYOUT:
         return _payout(alert)
-    store, day = _store(alert), norwegian_date(condition.day) if condition.day else ""
+    store, day = _store(alert), long_date(condition.day) if condition.day else ""
     if alert.recovered:
-        now = _STATUS.get(alert.resolution, alert.resolution or "i orden")
-        title = f"Løst: {store}, {day}"
-        return Message(title, f"{title}\n\nDagsoppgjøret for {store} for {day} trenger ikke lenger hjelp. "
-                              f"Status nå: {now}.")
+        title = tr("Resolved: {store}, {day}", store=store, day=day)
+        return Message(title, f"{title}\n\n" + tr(
+            "The daily settlement for {store} for {day} no longer needs help. Status now: {status}.",
+            store=store, day=day, status=_status(alert.resolution)))
     what, todo = _day_texts(alert, store)
-    title = f"Dagsoppgjør trenger hjelp: {store}, {day}"
-    text = (f"{title}\n\n{what}\n\nÅrsak: {condition.reason or 'ikke oppgitt'}\n\nHva du gjør: {todo}\n\n"
-            f"Senere dager for butikken kan vente til denne er i orden. Du får en ny melding når det er løst.")
+    title = tr("Daily settlement needs help: {store}, {day}", store=store, day=day)
+    text = (f"{title}\n\n{what}\n\n{_reason(alert)}\n\n" + tr("What to do: {todo}", todo=todo) + "\n\n"
+            + tr("Later days for the store can wait until this one is in order. "
+                 "You will get a new message when it is resolved."))
     return Message(title, text)
 
 
 def _day_texts(alert: Alert, store: str) -> tuple[str, str]:
     condition, ledger = alert.condition, _ledger(alert)
-    run = f"settlement run --vendor {condition.vendor} --date {condition.day.isoformat() if condition.day else ''}"
+    day = condition.day.isoformat() if condition.day else ""
+    run = f"settlement run --vendor {condition.vendor} --date {day}"
     if condition.kind == "blocked":
-        return ("Dagen er stoppet: salgsdataene har feil, og ingenting er bokført.",
-                "Rett feilen i kassefilen eller kontoplanen (chart_of_accounts) og importer dagen på nytt; "
-                f"neste kjøring bokfører den (eller kjør `{run}`).")
+        return (tr("The day is stopped: the sales data has errors, and nothing is posted."),
+                tr("Correct the error in the till file or the chart of accounts (chart_of_accounts) and import "
+                   "the day again; the next run posts it (or run `{command}`).", command=run))
     if condition.kind == "failed":
-        return (f"{ledger} avviste bilaget for dagen; ingenting er bokført.",
-                f"Rett det {ledger} klager på (konto, mva-kode, avdeling eller periode), og kjør `{run}`.")
+        return (tr("{ledger} refused the voucher for the day; nothing is posted.", ledger=ledger),
+                tr("Correct what {ledger} complains about (account, VAT code, department or period), "
+                   "and run `{command}`.", ledger=ledger, command=run))
     if condition.kind == "correction-failed":
-        return (f"Salgsdataene for dagen endret seg etter at den ble bokført, men {ledger} reverserte ikke "
-                "det bokførte bilaget. Det står uendret i regnskapet.",
-                f"Åpne perioden i {ledger} eller korriger bilaget for hånd, og kjør `{run}`.")
+        return (tr("The sales data for the day changed after it was posted, but {ledger} did not reverse the "
+                   "posted voucher. It stands unchanged in the accounts.", ledger=ledger),
+                tr("Open the period in {ledger} or correct the voucher by hand, and run `{command}`.",
+                   ledger=ledger, command=run))
     if condition.kind == CORRECTION_BLOCKED:
-        return (f"Salgsdataene for dagen endret seg etter at den ble bokført, men perioden er låst i {ledger}. "
-                "Ingenting er sendt.",
-                f"Åpne perioden i {ledger} (eller bokfør korrigeringen i en åpen periode for hånd), og kjør `{run}`.")
+        return (tr("The sales data for the day changed after it was posted, but the period is locked in "
+                   "{ledger}. Nothing has been sent.", ledger=ledger),
+                tr("Open the period in {ledger} (or post the correction in an open period by hand), "
+                   "and run `{command}`.", ledger=ledger, command=run))
     if condition.kind == MISSING:
-        return ("Det har ikke kommet salgsdata for dagen, selv om butikken skulle ha vært åpen.",
-                "Sjekk at kassesystemet har eksportert dagen og at filen er kommet fram. Var butikken stengt, "
-                f"avslutt dagen med `settlement day close --vendor {condition.vendor} --date "
-                f"{condition.day.isoformat() if condition.day else ''} --reason \"stengt\"`.")
-    return (f"Dagen har status {condition.kind}.", f"Se `settlement status --vendor {condition.vendor}`.")
+        closed = tr("closed")
+        close = f'settlement day close --vendor {condition.vendor} --date {day} --reason "{closed}"'
+        return (tr("No sales data has arrived for the day, although the store should have been open."),
+                tr("Check that the till system has exported the day and that the file has arrived. If the store "
+                   "was closed, close the day with `{command}`.", command=close))
+    return (tr("The day has status {status}.", status=condition.kind),
+            tr("See `{command}`.", command="settlement status --vendor " + condition.vendor))
 
 
 _PROVIDERS = {"stripe": "Stripe", "vipps": "Vipps MobilePay", "klarna": "Klarna"}
+
+
+def _capitalized(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def _payout(alert: Alert) -> Message:
     """A payout of a provider that is not booked (blocked, refused, not corrected), or its recovery."""
     condition, ledger, store = alert.condition, _ledger(alert), _store(alert)
     provider, _, payout_id = condition.subject.partition(":")
-    which = f"utbetalingen {payout_id} fra {_PROVIDERS.get(provider, provider)}"
-    day = norwegian_date(condition.day) if condition.day else ""
+    which = tr("the payout {payout_id} from {provider}", payout_id=payout_id,
+               provider=_PROVIDERS.get(provider, provider))
+    day = long_date(condition.day) if condition.day else ""
     if alert.recovered:
-        now = ("bokført, med utbetalingsrapporten vedlagt" if alert.resolution == "documented"
-               else _STATUS.get(alert.resolution, alert.resolution or "i orden"))
-        title = f"Løst: {store}, {which}"
-        return Message(title, f"{title}\n\n{which[0].upper()}{which[1:]} ({day}) trenger ikke lenger hjelp. "
-                              f"Status nå: {now}.")
-    title = f"Utbetaling trenger hjelp: {store}, {which}"
-    text = (f"{title}\n\n{which[0].upper()}{which[1:]} med bankdato {day} er ikke bokført i {ledger}, og "
-            "klareringskontoen står med beløpet til det er gjort.\n\n"
-            f"Årsak: {condition.reason or 'ikke oppgitt'}\n\n"
-            "Hva du gjør: rett det årsaken nevner (kontoplanen chart_of_accounts, kontoen under `payouts` i "
-            f"vendors.toml, eller det {ledger} avviste), og kjør `settlement payouts post --vendor "
-            f"{condition.vendor}`. Se `settlement payouts status --vendor {condition.vendor}`. "
-            "Du får en ny melding når det er løst.")
+        now = (tr("posted, with the payout report attached") if alert.resolution == "documented"
+               else _status(alert.resolution))
+        title = tr("Resolved: {store}, {payout}", store=store, payout=which)
+        return Message(title, f"{title}\n\n" + tr("{payout} ({day}) no longer needs help. Status now: {status}.",
+                                                  payout=_capitalized(which), day=day, status=now))
+    title = tr("Payout needs help: {store}, {payout}", store=store, payout=which)
+    text = (f"{title}\n\n"
+            + tr("{payout} with bank date {day} is not posted in {ledger}, and the clearing account holds the "
+                 "amount until it is.", payout=_capitalized(which), day=day, ledger=ledger)
+            + f"\n\n{_reason(alert)}\n\n"
+            + tr("What to do: correct what the reason names (the chart of accounts chart_of_accounts, the account "
+                 "under `payouts` in vendors.toml, or what {ledger} refused), and run `{command}`. "
+                 "See `{status_command}`. You will get a new message when it is resolved.",
+                 ledger=ledger, command="settlement payouts post --vendor " + condition.vendor,
+                 status_command="settlement payouts status --vendor " + condition.vendor))
     return Message(title, text)
 
 
 def _credential(alert: Alert) -> Message:
     condition, ledger = alert.condition, _ledger(alert)
-    stores = ", ".join(condition.affected) or "butikkene"
+    stores = ", ".join(condition.affected) or tr("the stores")
     if alert.recovered:
-        title = f"Løst: påloggingen til {ledger} virker igjen"
-        return Message(title, f"{title}\n\n{ledger} godtok påloggingen ({condition.subject}) igjen. "
-                              f"Dagene som ventet ({stores}) bokføres nå.")
-    title = f"Dagsoppgjør stoppet: {ledger} avviste påloggingen"
-    text = (f"{title}\n\nIngen dager bokføres for {stores} før påloggingen ({condition.subject}) virker.\n\n"
-            f"Årsak: {condition.reason or 'ikke oppgitt'}\n\n"
-            f"Hva du gjør: lag en ny API-nøkkel i {ledger} og legg den inn i innstillingene (for Fiken med OAuth: "
-            "kjør `settlement connect`), og sjekk med `settlement test-connection`. Dagene som venter bokføres "
-            "ved neste kjøring. Du får en ny melding når det er løst.")
+        title = tr("Resolved: the login to {ledger} works again", ledger=ledger)
+        return Message(title, f"{title}\n\n" + tr(
+            "{ledger} accepted the login ({credential}) again. The days that were waiting ({stores}) are now "
+            "being posted.", ledger=ledger, credential=condition.subject, stores=stores))
+    title = tr("Daily settlement stopped: {ledger} refused the login", ledger=ledger)
+    text = (f"{title}\n\n"
+            + tr("No days are posted for {stores} until the login ({credential}) works.", stores=stores,
+                 credential=condition.subject)
+            + f"\n\n{_reason(alert)}\n\n"
+            + tr("What to do: make a new API key in {ledger} and enter it in the settings (for Fiken with OAuth: "
+                 "run `settlement connect`), and check with `settlement test-connection`. The waiting days are "
+                 "posted at the next run. You will get a new message when it is resolved.", ledger=ledger))
     return Message(title, text)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from fpdf import FPDF
 
 from settlement.domain.money import format_nok
+from settlement.domain.text import tr
 
 
 def draw_hours(pdf: FPDF, by_hour: tuple[tuple[int, int], ...], x: float, y: float, width: float, height: float,
@@ -19,7 +20,7 @@ def draw_hours(pdf: FPDF, by_hour: tuple[tuple[int, int], ...], x: float, y: flo
     """Draw the chart in the box (x, y, width, height) in mm; `text` makes a label printable."""
     pdf.set_font(size=6.5)
     if not by_hour:
-        pdf.text(x, y + height / 2, text("Ingen salg"))
+        pdf.text(x, y + height / 2, text(tr("No sales")))
         return
     top = max(max(amount for _, amount in by_hour), 0)
     bottom = min(min(amount for _, amount in by_hour), 0)
@@ -43,7 +44,7 @@ def draw_hours(pdf: FPDF, by_hour: tuple[tuple[int, int], ...], x: float, y: flo
             pdf.text(left + bar / 2 - pdf.get_string_width(label) / 2, y + height - 0.6, label)
     best = max(by_hour, key=lambda item: item[1])
     if best[1] > 0:
-        label = text(f"maks {format_nok(best[1])} kl. {best[0]:02d}")
+        label = text(tr("max {amount} at {hour}", amount=format_nok(best[1]), hour=str(best[0]).zfill(2)))
         pdf.text(x + width - pdf.get_string_width(label), y + 2, label)
     pdf.set_fill_color(255)
     pdf.set_draw_color(0)

@@ -16,6 +16,7 @@ from settlement.domain.chart import code_key
 from settlement.domain.keys import parse_key
 from settlement.domain.problems import Problem
 from settlement.domain.sales import LineType, SaleLine
+from settlement.domain.text import tr
 from settlement.domain.voucher import Voucher, VoucherLine
 from settlement.report.sources import Hours, SourceSummary, summarize_sources, takings_by_hour
 
@@ -218,8 +219,8 @@ class DayReport:
 
     @property
     def booked_by(self) -> str:
-        """The ledger's name for the texts ("Fiken"), "regnskapet" when not known."""
-        return (self.ledger.ledger if self.ledger else self.ledger_name) or "regnskapet"
+        """The ledger's name for the texts ("Fiken"), "the ledger" when not known."""
+        return (self.ledger.ledger if self.ledger else self.ledger_name) or tr("the ledger")
 
     @property
     def version(self) -> int | None:

@@ -11,9 +11,11 @@ correction asks the ledger again.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from settlement.domain.text import tr
 from settlement.report.data import LEDGER_TITLES, LedgerFacts
 
 log = logging.getLogger(__name__)
@@ -41,13 +43,28 @@ def ledger_facts(vendor: Any, state: Any) -> LedgerFacts | None:
                        number, state.attachment or "")
 
 
+# The audit line of a reversal, "reversed key [settlement:…], transaction 1, journal entry 2: why", is
+# kept in the language the run spoke ("reverserte nøkkel [settlement:…], …" in bokmål).
+_REVERSED = ("reversed ", "reverserte ")
+_KEY = re.compile(r"^(?:key|nøkkel) (?=\[settlement:)")
+
+
 def correction_reason(audit: Sequence[Any], version: int) -> str:
-    """Why version `version` replaces the one before, from the audit line of its reversal."""
+    """Why version `version` replaces the one before, from the audit line of its reversal.
+
+    The ids it names are shown as the ledger's ids are (`describe_ref`: "transaction 1, journal
+    entry 2"), with the key as "key [settlement:…]", whichever language the line was written in.
+    """
     reversals = [row for row in audit if row.action == "reversed"]
     if len(reversals) < version - 1:
         return ""
     detail = reversals[version - 2].detail
-    ids, _, why = detail.removeprefix("reversed ").rpartition(": ")
+    for prefix in _REVERSED:
+        if detail.startswith(prefix):
+            detail = detail[len(prefix):]
+            break
+    ids, _, why = detail.rpartition(": ")
+    ids = _KEY.sub("key ", ids)
     if "changed after posting" in why:
-        why = "dagens data ble endret etter bokføring"
+        why = tr("the day's data changed after posting")
     return f"{why}; {ids}" if ids else why

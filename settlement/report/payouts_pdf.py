@@ -10,14 +10,20 @@ from fpdf import FPDF
 
 from settlement.domain.money import format_nok
 from settlement.domain.payouts import Payout
+from settlement.domain.text import N_, tr
 from settlement.posting.ledger import Booking
 from settlement.report.fonts import PdfFont
 
 # What each line of the payout voucher is (the booked line's text is its section).
-LINE_TEXT = {"payout": "Utbetalt netto", "fee": "Gebyrer", "adjustment": "Justeringer og tilbakeføringer",
-             "clearing": "Oppgjort fra mellomregningskonto"}
-KIND_TEXT = {"capture": "Betaling", "refund": "Refusjon", "fee": "Gebyr", "adjustment": "Justering",
-             "chargeback": "Tilbakeføring", "other": "Annet"}
+LINE_TEXT = {"payout": N_("Net paid out"), "fee": N_("Fees"), "adjustment": N_("Adjustments and chargebacks"),
+             "clearing": N_("Settled from the clearing account")}
+KIND_TEXT = {"capture": N_("Payment"), "refund": N_("Refund"), "fee": N_("Fee"), "adjustment": N_("Adjustment"),
+             "chargeback": N_("Chargeback"), "other": N_("Other")}
+
+
+def _shown(texts: dict[str, str], code: str) -> str:
+    """A code's text in the installed language; an unknown code as it is."""
+    return tr(texts[code]) if code in texts else code
 
 
 @dataclass(frozen=True)
@@ -56,37 +62,41 @@ def render_payout_pdf(report: PayoutReport, font: PdfFont | None = None) -> byte
                  new_y="NEXT" if end else "TOP")
 
     payout = report.payout
-    text(f"Utbetaling {payout.provider.capitalize()} {payout.payout_id}", 15, bold=True)
+    text(tr("Payout {provider} {payout_id}", provider=payout.provider.capitalize(), payout_id=payout.payout_id),
+         15, bold=True)
     text(report.vendor_name, 11)
-    text(f"Bankdato {payout.paid_on.isoformat()}    Netto til bank {format_nok(payout.net)} {payout.currency}    "
-         f"Gebyrer {format_nok(-payout.fees)}    Brutto {format_nok(payout.gross)}")
-    text(f"Nøkkel {report.key}")
-    days = ", ".join(day.isoformat() for day in report.days) or "ingen avstemte salgsdager"
-    text(f"Salgsdager dekket: {days}")
+    # The dates of a payout report are ISO in every language (as the provider's statement writes them).
+    text(tr("Bank date {day}    Net to bank {net} {currency}    Fees {fees}    Gross {gross}",
+            day=payout.paid_on.isoformat(), net=format_nok(payout.net), currency=payout.currency,
+            fees=format_nok(-payout.fees), gross=format_nok(payout.gross)))
+    text(tr("Key {key}", key=report.key))
+    days = ", ".join(day.isoformat() for day in report.days) or tr("no reconciled sales days")
+    text(tr("Sales days covered: {days}", days=days))
     pdf.ln(3)
-    text("Bilag", 11, bold=True)
-    for heading, width, align in (("Konto", 30, "L"), ("Tekst", 100, "L"), ("Debet", 30, "R"), ("Kredit", 30, "R")):
+    text(tr("Voucher"), 11, bold=True)
+    for heading, width, align in ((tr("Account"), 30, "L"), (tr("Text"), 100, "L"), (tr("Debit"), 30, "R"),
+                                  (tr("Credit"), 30, "R")):
         text(heading, bold=True, width=width, align=align, end=False)
     pdf.ln(5.5)
     for line in report.booking.booked:
         text(line.account, width=30, end=False)
-        text(LINE_TEXT.get(line.text, line.text)[:60], width=100, end=False)
+        text(_shown(LINE_TEXT, line.text)[:60], width=100, end=False)
         text(format_nok(line.debit_ore) if line.debit_ore else "", width=30, align="R", end=False)
         text(format_nok(line.credit_ore) if line.credit_ore else "", width=30, align="R", end=False)
         pdf.ln(5.5)
     pdf.ln(3)
-    text(f"Transaksjoner ({len(payout.items)})", 11, bold=True)
-    for heading, width, align in (("Tidspunkt", 34, "L"), ("Type", 26, "L"), ("Referanse", 52, "L"),
-                                  ("Ordre", 28, "L"), ("Beløp", 30, "R")):
+    text(tr("Transactions ({count})", count=len(payout.items)), 11, bold=True)
+    for heading, width, align in ((tr("Date and time"), 34, "L"), (tr("Type"), 26, "L"), (tr("Reference"), 52, "L"),
+                                  (tr("Order"), 28, "L"), (tr("Amount"), 30, "R")):
         text(heading, bold=True, width=width, align=align, end=False)
     pdf.ln(5.5)
     for item in payout.items:
         text(item.occurred.strftime("%Y-%m-%d %H:%M"), width=34, end=False)
-        text(KIND_TEXT.get(str(item.kind), str(item.kind)), width=26, end=False)
+        text(_shown(KIND_TEXT, str(item.kind)), width=26, end=False)
         text(item.reference[:30], width=52, end=False)
         text(item.order_ref[:16], width=28, end=False)
         text(format_nok(item.amount), width=30, align="R", end=False)
         pdf.ln(5.5)
     pdf.ln(3)
-    text(f"Laget {report.generated_at:%Y-%m-%d %H:%M} UTC av settlement", 7)
+    text(tr("Made {moment} UTC by settlement", moment=report.generated_at.strftime("%Y-%m-%d %H:%M")), 7)
     return bytes(pdf.output())

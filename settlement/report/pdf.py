@@ -1,22 +1,26 @@
-"""Render a DayReport as a one-or-more page PDF (Norwegian headings). Pure: bytes out.
+"""Render a DayReport as a one-or-more page PDF (in the installed language). Pure: bytes out.
 
 The text is set in the TrueType font handed in (DejaVu Sans, found by settlement.report.fonts), so
 Sámi letters and `€` print and stay extractable; a character the font lacks is shown as '?'. Without
 a font file the PDF core font Helvetica is used in Latin-1 (WinAnsi), which covers æøå but turns
-other letters into '?' and `€` into EUR. Dates are dd.mm.åååå, amounts "1 234,50", and a zero
+other letters into '?' and `€` into EUR. Dates are the language's (dd.mm.åååå in bokmål, ISO in
+English), amounts "1 234,50" in both, and a zero
 figure is "0,00" rather than an empty cell. The PDF's creation date is the report's generated_at,
 so the same report always gives the same bytes.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timezone
 
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
+from settlement.domain import text as language
 from settlement.domain.money import format_nok
+from settlement.domain.text import N_, ntr, show_day, tr
 from settlement.domain.vat import UnknownVatCode, rate_on
 from settlement.report.chart import draw_hours
 from settlement.report.data import DayReport, Tally
@@ -32,14 +36,14 @@ _ROW = 4.4
 _PLAIN = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "€": "EUR", "\u202f": " "})
 
 _SECTION_NAMES = {
-    "sale": "Salg",
-    "shipping": "Frakt",
-    "return": "Retur",
-    "tip": "Driks",
-    "gift_card": "Gavekort",
-    "payment": "Betaling",
-    "rounding": "Øresavrunding",
-    "difference": "Differanse",
+    "sale": N_("Sale"),
+    "shipping": N_("Shipping"),
+    "return": N_("Return"),
+    "tip": N_("Tip"),
+    "gift_card": N_("Gift card"),
+    "payment": N_("Payment"),
+    "rounding": N_("Rounding"),
+    "difference": N_("Difference"),
 }
 
 
@@ -54,35 +58,38 @@ def kr(ore: int) -> str:
 
 
 def dato(day: date | datetime) -> str:
-    """A date as the report writes every date: dd.mm.åååå."""
-    return day.strftime("%d.%m.%Y")
+    """A date as the report writes every date: dd.mm.åååå in bokmål, 2026-11-20 in English."""
+    return show_day(day.date() if isinstance(day, datetime) else day)
 
 
 # What each output VAT code means, as the accountant knows it; {rate} is the code's rate on the day.
 _VAT_TEXTS = {
-    "3": "Utgående mva, høy sats {rate} %",
-    "31": "Utgående mva, middels sats {rate} %",
-    "33": "Utgående mva, lav sats {rate} %",
-    "32": "Utgående mva, råfisk {rate} %",
-    "5": "Omsetning fritatt for mva",
-    "51": "Omsetning med omvendt avgiftsplikt",
-    "52": "Utførsel, fritatt for mva",
-    "6": "Omsetning utenfor mva-loven",
-    "7": "Ingen mva-behandling",
+    "3": N_("Output VAT, standard rate {rate}%"),
+    "31": N_("Output VAT, medium rate {rate}%"),
+    "33": N_("Output VAT, low rate {rate}%"),
+    "32": N_("Output VAT, raw fish {rate}%"),
+    "5": N_("Sales exempt from VAT"),
+    "51": N_("Sales subject to reverse charge"),
+    "52": N_("Exports, exempt from VAT"),
+    "6": N_("Sales outside the scope of the VAT Act"),
+    "7": N_("No VAT treatment"),
 }
+_RATE = re.compile(r"\s*\{rate\}\s*%")
 
 
 def vat_text(code: str, day: date) -> str:
-    """The Norwegian text of a VAT code with its rate on the day ('Utgående mva, høy sats 25 %');
-    '' for a code we do not know."""
-    text = _VAT_TEXTS.get(code)
-    if text is None:
+    """The text of a VAT code with its rate on the day ('Output VAT, standard rate 25%'; in bokmål
+    'Utgående mva, høy sats 25 %', with a decimal comma); '' for a code we do not know."""
+    template = _VAT_TEXTS.get(code)
+    if template is None:
         return ""
     try:
-        rate = rate_on(code, day).percent.replace(".", ",")
+        rate = rate_on(code, day).percent
     except UnknownVatCode:
-        return text.replace(" {rate} %", "")
-    return text.format(rate=rate)
+        return _RATE.sub("", tr(template))
+    if language.language().code != "en":
+        rate = rate.replace(".", ",")
+    return tr(template, rate=rate)
 
 
 @dataclass(frozen=True)
@@ -122,7 +129,8 @@ class _Document(FPDF):
         self.style(size=7)
         self.set_text_color(110)
         self.cell(_WIDTH - 25, 4, self.t(self.footer_text))
-        self.cell(25, 4, f"Side {self.page_no()} av {{nb}}", align="R")
+        # {nb}: fpdf2's alias for the page count, filled in when the document is written.
+        self.cell(25, 4, tr("Page {page} of {pages}", page=self.page_no(), pages="{nb}"), align="R")
         self.set_text_color(0)
 
 
@@ -185,17 +193,17 @@ def _paragraphs(pdf: _Document, items: tuple[str, ...], empty: str) -> None:
 
 def _discounts(report: DayReport) -> str:
     """The day's discounts, with each source's share when there are several or one does not
-    state them ("ikke oppgitt": the source has no discount figures, not "no discount")."""
+    state them ("not stated": the source has no discount figures, not "no discount")."""
     if report.discounts is None:
-        return "ikke oppgitt i kildedataene"
-    parts = [f"{source}: {kr(amount) if amount is not None else 'ikke oppgitt'}"
+        return tr("not stated in the source data")
+    parts = [f"{source}: {kr(amount) if amount is not None else tr('not stated')}"
              for source, amount in report.discounts_by_source]
     shown = kr(report.discounts)
     return f"{shown}  ({', '.join(parts)})" if len(parts) > 1 else shown
 
 
-def _tally(tally: Tally, unit: str = "kvitteringer") -> str:
-    return f"{kr(tally.amount)}  ({tally.count} {unit})"
+def _tally(tally: Tally) -> str:
+    return ntr("{amount}  ({n} receipt)", "{amount}  ({n} receipts)", tally.count, amount=kr(tally.amount))
 
 
 def _stamp(moment: datetime | None) -> str:
@@ -207,10 +215,11 @@ def _stamp(moment: datetime | None) -> str:
 def _company(report: DayReport) -> str:
     facts = report.ledger
     if facts is None:
-        return "ikke bokført ennå (leses fra regnskapet ved bokføring)"
+        return tr("not posted yet (read from the ledger when posted)")
     if not facts.company:
-        return f"ikke oppgitt av {facts.ledger}"
-    org = f"org.nr. {facts.organization_number}" if facts.organization_number else f"org.nr. ikke oppgitt av {facts.ledger}"
+        return tr("not stated by {ledger}", ledger=facts.ledger)
+    org = (tr("org. no. {number}", number=facts.organization_number) if facts.organization_number
+           else tr("org. no. not stated by {ledger}", ledger=facts.ledger))
     return f"{facts.company} ({org})"
 
 
@@ -219,17 +228,20 @@ def _booked(report: DayReport) -> list[tuple[str, str]]:
     replaces."""
     facts = report.ledger
     if facts is None:
-        where = f"ikke ennå ({report.booked_by})" if report.ledger_name else "ikke ennå"
+        where = tr("not yet ({ledger})", ledger=report.booked_by) if report.ledger_name else tr("not yet")
+    elif facts.voucher_number:
+        where = tr("{ledger} voucher {number}", ledger=facts.ledger, number=facts.voucher_number)
     else:
-        where = facts.ledger + (f" bilag {facts.voucher_number}" if facts.voucher_number else "")
-    rows = [("Bokført", where)]
+        where = facts.ledger
+    rows = [(tr("Posted"), where)]
     if report.settlement_key:
         version = f"v{report.version}" if report.version else ""
         if report.version and report.version > 1:
-            version += f", korreksjon: erstatter v{report.version - 1}"
-        rows.append(("Oppgjørsnøkkel", f"{report.settlement_key}" + (f"  ({version})" if version else "")))
+            version = tr("v{version}, correction: replaces v{previous}", version=report.version,
+                         previous=report.version - 1)
+        rows.append((tr("Settlement key"), f"{report.settlement_key}" + (f"  ({version})" if version else "")))
     if facts is not None and facts.link:
-        rows.append(("Lenke", facts.link))
+        rows.append((tr("Link"), facts.link))
     return rows
 
 
@@ -237,10 +249,11 @@ def _day_hours(report: DayReport) -> str:
     shown = dato(report.day)
     if report.day_window is not None:
         start, close = report.day_window
-        shown += f", åpent {start:%H:%M}–{close:%H:%M}"
+        shown += tr(", open {start}–{close}", start=start.strftime("%H:%M"), close=close.strftime("%H:%M"))
     hours = report.hours
     if hours is not None and hours.first is not None:
-        shown += f", første salg {hours.first:%H:%M}, siste {hours.last:%H:%M}"
+        shown += tr(", first sale {first}, last {last}", first=hours.first.strftime("%H:%M"),
+                    last=hours.last.strftime("%H:%M"))
     return shown
 
 
@@ -252,16 +265,19 @@ def _sources(report: DayReport) -> list[tuple[str, str]]:
         if source.files:
             parts.append(", ".join(source.files))
         for register in source.registers:
-            unit = ("ordre" if register.count == 1 else "ordrer") if source.source == "woocommerce" else (
-                "kvittering" if register.count == 1 else "kvitteringer")
             span = register.first if register.first == register.last else f"{register.first}–{register.last}"
-            where = f"kasse {register.register}: " if register.register else ""
-            parts.append(f"{where}{register.count} {unit} ({span})")
+            counted = (ntr("{n} order ({span})", "{n} orders ({span})", register.count, span=span)
+                       if source.source == "woocommerce"
+                       else ntr("{n} receipt ({span})", "{n} receipts ({span})", register.count, span=span))
+            where = tr("register {register}: ", register=register.register) if register.register else ""
+            parts.append(f"{where}{counted}")
         if source.z_reports:
-            parts.append("Z-rapport " + ", ".join(source.z_reports))
-        rows.append(("Kilder" if not rows else "", f"{source.name}: " + "; ".join(parts)))
+            parts.append(tr("Z report {numbers}", numbers=", ".join(source.z_reports)))
+        rows.append((tr("Sources") if not rows else "", f"{source.name}: " + "; ".join(parts)))
     if report.webshop_orders:
-        rows.append(("Kilder" if not rows else "", f"Nettbutikkens ordreliste: {report.webshop_order_count} ordrer"))
+        rows.append((tr("Sources") if not rows else "",
+                     ntr("Webshop order list: {n} order", "Webshop order list: {n} orders",
+                         report.webshop_order_count)))
     return rows
 
 
@@ -269,39 +285,40 @@ def _bilag(pdf: _Document, report: DayReport) -> None:
     """The voucher as the ledger books it (net revenue, its VAT, the rest as sent); without a
     booking (a blocked day) the voucher's gross lines as the sources give them."""
     if report.booked:
-        _heading(pdf, f"Bilag (slik {report.booked_by} bokfører det)")
+        _heading(pdf, tr("Voucher (as {ledger} posts it)", ledger=report.booked_by))
         _table(
             pdf,
-            [_Column("Konto", 20), _Column("Tekst", 88), _Column("Mva-kode", 18, "C"),
-             _Column("Debet", 30, "R"), _Column("Kredit", 30, "R")],
+            [_Column(tr("Account"), 20), _Column(tr("Text"), 88), _Column(tr("VAT code"), 18, "C"),
+             _Column(tr("Debit"), 30, "R"), _Column(tr("Credit"), 30, "R")],
             [[line.account, line.text, line.vat_code or "", kr(line.debit_ore), kr(line.credit_ore)]
              for line in report.booked],
-            total=["Sum", "", "", kr(sum(line.debit_ore for line in report.booked)),
+            total=[tr("Total"), "", "", kr(sum(line.debit_ore for line in report.booked)),
                    kr(sum(line.credit_ore for line in report.booked))],
         )
         return
-    _heading(pdf, "Bilag (ikke bokført: linjene fra kildedataene, brutto)")
+    _heading(pdf, tr("Voucher (not posted: the lines from the source data, gross)"))
     _table(
         pdf,
         [
-            _Column("Konto", 14), _Column("Kontonavn", 64), _Column("Type", 26), _Column("Mva-kode", 16, "C"),
-            _Column("Debet", 22, "R"), _Column("Kredit", 22, "R"), _Column("Mva", 22, "R"),
+            _Column(tr("Account"), 14), _Column(tr("Account name"), 64), _Column(tr("Type"), 26),
+            _Column(tr("VAT code"), 16, "C"), _Column(tr("Debit"), 22, "R"), _Column(tr("Credit"), 22, "R"),
+            _Column(tr("VAT"), 22, "R"),
         ],
         [
-            [line.account, line.name, _SECTION_NAMES.get(line.section, line.section), line.vat_code or "",
-             kr(line.debit), kr(line.credit), kr(line.vat)]
+            [line.account, line.name, tr(_SECTION_NAMES[line.section]) if line.section in _SECTION_NAMES
+             else line.section, line.vat_code or "", kr(line.debit), kr(line.credit), kr(line.vat)]
             for line in report.lines
         ],
-        total=["Sum", "", "", "", kr(report.total_debit), kr(report.total_credit), ""],
+        total=[tr("Total"), "", "", "", kr(report.total_debit), kr(report.total_credit), ""],
     )
     if not report.lines:
-        pdf.cell(_WIDTH, _ROW, "Ingen salg denne dagen: ingenting å bokføre.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(_WIDTH, _ROW, tr("No sales this day: nothing to post."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
 def _vat(pdf: _Document, report: DayReport) -> None:
     """Per VAT code: grunnlag, mva and brutto as booked (from the Bilag's lines), beside the VAT the
     sources stated."""
-    _heading(pdf, "Sum per mva-kode")
+    _heading(pdf, tr("Total per VAT code"))
     if report.booked_vat:
         rows = [(t.vat_code, t.net, t.vat, t.gross, t.source_vat) for t in report.booked_vat]
         booked_by = report.booked_by
@@ -310,56 +327,66 @@ def _vat(pdf: _Document, report: DayReport) -> None:
         booked_by = ""
     _table(
         pdf,
-        [_Column("Mva-kode", 62), _Column("Grunnlag", 24, "R"), _Column("Mva", 22, "R"), _Column("Brutto", 24, "R"),
-         _Column("Mva i kildedata", 31, "R"), _Column("Differanse", 23, "R")],
+        [_Column(tr("VAT code"), 62), _Column(tr("Base"), 24, "R"), _Column(tr("VAT"), 22, "R"),
+         _Column(tr("Gross"), 24, "R"), _Column(tr("VAT in source data"), 31, "R"), _Column(tr("Difference"), 23, "R")],
         [[f"{code} {vat_text(code, report.day)}".strip(), kr(net), kr(vat), kr(gross), kr(source), kr(vat - source)]
          for code, net, vat, gross, source in rows],
-        total=["Sum", kr(sum(r[1] for r in rows)), kr(sum(r[2] for r in rows)), kr(sum(r[3] for r in rows)),
+        total=[tr("Total"), kr(sum(r[1] for r in rows)), kr(sum(r[2] for r in rows)), kr(sum(r[3] for r in rows)),
                kr(sum(r[4] for r in rows)), kr(sum(r[2] - r[4] for r in rows))],
     )
     gap = sum(r[2] - r[4] for r in rows)
     if booked_by and rows:
-        how = {"journal": "fri postering", "cash_sale": "kontantsalg"}.get(report.posting_mode or "", "manuelt bilag")
-        note = f"Grunnlag, mva og brutto er det {booked_by} bokfører ({how})"
-        note += f"; differansen {kr(gap)} mot kildedataenes mva er ført på øresavrunding." if gap else "."
+        how = tr(_POSTING_MODES.get(report.posting_mode or "", _MANUAL))
+        if gap:
+            note = tr("Base, VAT and gross are what {ledger} posts ({how}); the difference {gap} from the source "
+                      "data's VAT is posted to rounding.", ledger=booked_by, how=how, gap=kr(gap))
+        else:
+            note = tr("Base, VAT and gross are what {ledger} posts ({how}).", ledger=booked_by, how=how)
         pdf.multi_cell(_WIDTH, _ROW, pdf.t(note), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
 
+# How the ledger was sent the day, as the VAT note names it.
+_POSTING_MODES = {"journal": N_("journal entry"), "cash_sale": N_("cash sale")}
+_MANUAL = N_("manual voucher")
+
+
 def _payments(pdf: _Document, report: DayReport) -> None:
-    _heading(pdf, "Betalingsmåter")
+    _heading(pdf, tr("Payment methods"))
     _table(
         pdf,
         [
-            _Column("Betalingsmåte", 30), _Column("Konto", 22), _Column("Kontonavn", 58),
-            _Column("Antall", 16, "R"), _Column("Beløp", 30, "R"), _Column("Herav refusjoner", 30, "R"),
+            _Column(tr("Payment method"), 30), _Column(tr("Account"), 22), _Column(tr("Account name"), 58),
+            _Column(tr("Count"), 16, "R"), _Column(tr("Amount"), 30, "R"), _Column(tr("Of which refunds"), 30, "R"),
         ],
         [
-            [p.code, p.account or "(ikke koblet)", p.account_name or "", str(p.receipts), kr(p.amount), kr(p.refunds)]
+            [p.code, p.account or tr("(not mapped)"), p.account_name or "", str(p.receipts), kr(p.amount),
+             kr(p.refunds)]
             for p in report.payments
         ],
-        total=["Sum", "", "", "", kr(sum(p.amount for p in report.payments)), ""],
+        total=[tr("Total"), "", "", "", kr(sum(p.amount for p in report.payments)), ""],
     )
 
 
 def _key_figures(pdf: _Document, report: DayReport) -> None:
     """Counts and amounts on the left, the takings by hour beside them."""
-    _heading(pdf, "Nøkkeltall", rows=9)
+    _heading(pdf, tr("Key figures"), rows=9)
     top = pdf.get_y()
     _pairs(
         pdf,
         [
-            ("Kvitteringer og ordrer", f"{report.receipts}  (kasse {report.till_receipts}, nettbutikk "
-                                       f"{report.webshop_receipts})"),
-            ("Returer", _tally(report.returns)),
-            ("Øresavrunding i kildedata", _tally(report.rounding)),
+            (tr("Receipts and orders"), tr("{receipts}  (register {till}, webshop {webshop})",
+                                           receipts=report.receipts, till=report.till_receipts,
+                                           webshop=report.webshop_receipts)),
+            (tr("Returns"), _tally(report.returns)),
+            (tr("Rounding in source data"), _tally(report.rounding)),
             *(
-                [(f"Øresavrunding bokført i {report.booked_by}", kr(report.fiken_rounding))]
+                [(tr("Rounding posted in {ledger}", ledger=report.booked_by), kr(report.fiken_rounding))]
                 if report.fiken_rounding is not None else []
             ),
-            ("Driks", _tally(report.tips)),
-            ("Gavekort solgt", _tally(report.gift_cards_sold)),
-            ("Gavekort innløst", _tally(report.gift_cards_redeemed)),
-            ("Rabatter", _discounts(report)),
+            (tr("Tips"), _tally(report.tips)),
+            (tr("Gift cards sold"), _tally(report.gift_cards_sold)),
+            (tr("Gift cards redeemed"), _tally(report.gift_cards_redeemed)),
+            (tr("Discounts"), _discounts(report)),
         ],
         label=64, value=50, align="L",
     )
@@ -368,7 +395,7 @@ def _key_figures(pdf: _Document, report: DayReport) -> None:
         left = _MARGIN + 116
         pdf.set_xy(left, top)
         pdf.style("B", 7.5)
-        pdf.cell(_WIDTH - 116, 4, pdf.t("Omsetning per time (inkl. mva)"))
+        pdf.cell(_WIDTH - 116, 4, pdf.t(tr("Takings per hour (incl. VAT)")))
         draw_hours(pdf, report.hours.by_hour, left, top + 5, _WIDTH - 116, bottom - top - 5, pdf.t)
         pdf.style(size=8.5)
     pdf.set_xy(_MARGIN, bottom)
@@ -380,45 +407,47 @@ def render_pdf(report: DayReport, font: PdfFont | None = None) -> bytes:
     pdf = _Document(font)
     # No clock: the document is dated by the report, else by its business day.
     pdf.set_creation_date(report.generated_at or datetime.combine(report.day, time(), timezone.utc))
-    day = dato(report.day)
-    title = f"Dagsoppgjør {report.vendor_name} {day}"
+    day = report.day
+    title = tr("Daily settlement {store} {day}", store=report.vendor_name, day=day)
     pdf.set_title(title if pdf.unicode else latin1(title))
     pdf.set_author("settlement")
     pdf.set_creator("settlement")
-    pdf.footer_text = f"Dagsoppgjør {report.vendor_name} ({report.vendor}) {day} · generert {_stamp(report.generated_at)}"
+    pdf.footer_text = tr("Daily settlement {store} ({vendor}) {day} · generated {moment}", store=report.vendor_name,
+                         vendor=report.vendor, day=day, moment=_stamp(report.generated_at))
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.set_auto_page_break(True, margin=16)
     pdf.add_page()
 
     pdf.style("B", 16)
-    pdf.cell(_WIDTH, 9, pdf.t(f"Dagsoppgjør {day}"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.cell(_WIDTH, 9, pdf.t(tr("Daily settlement {day}", day=day)), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.style(size=9)
     _pairs(
         pdf,
         [
-            ("Foretak", _company(report)),
-            ("Butikk", f"{report.vendor_name} ({report.vendor})"),
-            ("Forretningsdag", _day_hours(report)),
+            (tr("Company"), _company(report)),
+            (tr("Store"), f"{report.vendor_name} ({report.vendor})"),
+            (tr("Business day"), _day_hours(report)),
             *_booked(report),
             *_sources(report),
         ],
         label=30, value=_WIDTH - 30, align="L",
     )
     if report.version is not None and report.version > 1:
-        pdf.multi_cell(
-            _WIDTH, _ROW,
-            pdf.t(
-                f"Korreksjon: dette bilaget erstatter v{report.version - 1}, som er tilbakeført"
-                + (f" fordi {report.correction_reason}" if report.correction_reason else "")
-                + ". Hva som ble gjort og når står i revisjonsloggen: "
-                f"settlement audit --vendor {report.vendor} --date {report.day.isoformat()}"
-            ),
-            align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT,
-        )
+        command = f"settlement audit --vendor {report.vendor} --date {report.day.isoformat()}"
+        if report.correction_reason:
+            note = tr("Correction: this voucher replaces v{previous}, which has been reversed because {reason}. "
+                      "What was done and when is in the audit log: {command}",
+                      previous=report.version - 1, reason=report.correction_reason, command=command)
+        else:
+            note = tr("Correction: this voucher replaces v{previous}, which has been reversed. "
+                      "What was done and when is in the audit log: {command}",
+                      previous=report.version - 1, command=command)
+        pdf.multi_cell(_WIDTH, _ROW, pdf.t(note), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     if report.blocked:
         pdf.set_text_color(170, 0, 0)
         pdf.style("B", 10)
-        pdf.cell(_WIDTH, 7, "SPERRET: bilaget har feil (se Avvik) og bokføres ikke", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(_WIDTH, 7, tr("BLOCKED: the voucher has errors (see Deviations) and is not posted"),
+                 new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         pdf.set_text_color(0)
 
     _bilag(pdf, report)
@@ -426,31 +455,33 @@ def render_pdf(report: DayReport, font: PdfFont | None = None) -> bytes:
     _payments(pdf, report)
     _key_figures(pdf, report)
 
-    _heading(pdf, "Avvik", rows=min(max(len(report.deviations) + len(report.errors), 1), 4))
-    _paragraphs(pdf, report.deviations, "Ingen avvik.")
+    _heading(pdf, tr("Deviations"), rows=min(max(len(report.deviations) + len(report.errors), 1), 4))
+    _paragraphs(pdf, report.deviations, tr("No deviations."))
     if report.errors:
         pdf.set_text_color(170, 0, 0)
-        _paragraphs(pdf, tuple(f"Feil: {e}" for e in report.errors), "")
+        _paragraphs(pdf, tuple(tr("Error: {error}", error=e) for e in report.errors), "")
         pdf.set_text_color(0)
 
-    _heading(pdf, "Nettbutikkordrer", rows=4 if report.webshop_orders else 1)
+    _heading(pdf, tr("Webshop orders"), rows=4 if report.webshop_orders else 1)
     if report.webshop_orders:
         _table(
             pdf,
             [
-                _Column("Ordre", 24), _Column("Type", 20), _Column("Tid", 30), _Column("Betalingsmåte", 34),
-                _Column("Status", 28), _Column("I salgstall", 20, "C"), _Column("Beløp", 30, "R"),
+                _Column(tr("Order"), 24), _Column(tr("Type"), 20), _Column(tr("Time"), 30),
+                _Column(tr("Payment method"), 34), _Column(tr("Status"), 28), _Column(tr("In sales figures"), 20, "C"),
+                _Column(tr("Amount"), 30, "R"),
             ],
             [
                 [
-                    o.number, "Refusjon" if o.kind == "refund" else "Ordre", f"{dato(o.time)} {o.time:%H:%M}",
-                    o.payment_method, o.status, "ja" if o.in_sales else "nei (kasse)", kr(o.amount),
+                    o.number, tr("Refund") if o.kind == "refund" else tr("Order"), f"{dato(o.time)} {o.time:%H:%M}",
+                    o.payment_method, o.status, tr("yes") if o.in_sales else tr("no (register)"), kr(o.amount),
                 ]
                 for o in report.webshop_orders
             ],
-            total=[f"{report.webshop_order_count} ordrer", "", "", "", "", "", kr(report.webshop_total)],
+            total=[ntr("{n} order", "{n} orders", report.webshop_order_count), "", "", "", "", "",
+                   kr(report.webshop_total)],
         )
     else:
-        pdf.cell(_WIDTH, _ROW, "Ingen nettbutikkordrer denne dagen.", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.cell(_WIDTH, _ROW, tr("No webshop orders this day."), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
     return bytes(pdf.output())

@@ -16,14 +16,16 @@ from pathlib import PureWindowsPath
 from typing import Iterable, Sequence
 
 from settlement.domain.sales import LineType, SaleLine
+from settlement.domain.text import N_, tr
 
 SAFT = "saft"
 WEBSHOP = "woocommerce"
 # What the report calls each source.
-SOURCE_NAMES = {"csv": "Kassefil", SAFT: "SAF-T", WEBSHOP: "Nettbutikk"}
+SOURCE_NAMES = {"csv": N_("Till file"), SAFT: "SAF-T", WEBSHOP: N_("Webshop")}
 # Line types that are takings (revenue including VAT): what the hourly chart adds up.
 TAKINGS = frozenset({LineType.SALE.value, LineType.RETURN.value, LineType.SHIPPING.value})
-_Z_REF = re.compile(r"Z report ([^ (]+(?:, [^ (]+)*)")
+# A note is kept in the language the import ran in: "Z report 7, 8" in English, "Z-rapport 7, 8" in bokmål.
+_Z_REF = re.compile(r"(?:Z report|Z-rapport) ([^ (,]+(?:, [^ (,]+)*)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +52,7 @@ class SourceSummary:
 
     @property
     def name(self) -> str:
-        return SOURCE_NAMES.get(self.source, self.source)
+        return tr(SOURCE_NAMES[self.source]) if self.source in SOURCE_NAMES else self.source
 
     @property
     def count(self) -> int:
@@ -78,7 +80,7 @@ def _register_and_number(source: str, receipt_id: str) -> tuple[str, str]:
 
 
 def z_reports(notes: Iterable[str]) -> tuple[str, ...]:
-    """The Z-report numbers the notes of the day name ("Z report 7", "Z report 7, 8")."""
+    """The Z-report numbers the notes of the day name ("Z report 7", "Z report 7, 8", "Z-rapport 7")."""
     found: list[str] = []
     for text in notes:
         for match in _Z_REF.finditer(text):

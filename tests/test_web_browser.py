@@ -167,7 +167,7 @@ def test_a_posted_day_leads_to_a_receipt_behind_a_voucher_line(site, browser, tm
 
 def test_the_store_page_shows_its_configuration_and_takings(site, browser, tmp_path):
     log_in(browser, site, "victor", "/store/oslo-sentrum")
-    assert "the Fiken credential" in browser.find_element(By.ID, "credential").text
+    assert "Fiken-tilgangen" in browser.find_element(By.ID, "credential").text
     assert browser.find_elements(By.CSS_SELECTOR, "#chart svg rect.bar")
     assert browser.find_elements(By.CSS_SELECTOR, "#ledger tbody tr")
     assert site.sandbox.personal_token not in browser.page_source

@@ -137,7 +137,7 @@ def test_the_store_and_payouts_pages_in_english(sites):
     viewer = _login(english, "victor", "Overview")
     store = viewer.get(english.url + "store/oslo-sentrum", timeout=60).text
     for shown in ("<h2>Daily takings, the last 60 days</h2>", 'aria-label="Daily takings, 60 days"', ">max ",
-                  "<h2>Setup</h2>", "<dt>Credential</dt>", "<dt>Open days</dt><dd>Mon, Tue", "<h2>Chart of accounts</h2>",
+                  "<h2>Setup</h2>", '<dt>Credential</dt><dd id="credential">the Fiken credential</dd>', "<dt>Open days</dt><dd>Mon, Tue", "<h2>Chart of accounts</h2>",
                   "Connection to the ledger", 'id="connection-none">Not tested since the service started.</p>'):
         assert shown in store, shown
     assert re.search(r"<figcaption>Total [\d  ]+,\d\d kr</figcaption>", store)

@@ -230,7 +230,7 @@ def test_no_secret_is_rendered(site):
     pages = [session.get(site.url + path, timeout=60).text for path in (
         PERIOD, "store/oslo-sentrum", "store/oslo-sentrum/day/2026-11-02", "store/bergen-bryggen/day/2026-11-04")]
     store = pages[1]
-    assert "the Fiken credential" in store  # the credential's name, not its value
+    assert "Fiken-tilgangen" in store  # the credential's name ("the Fiken credential" in English), not its value
     for page in pages:
         assert site.sandbox.personal_token not in page and "a test key signing the sessions" not in page
         assert "argon2" not in page

@@ -39,7 +39,12 @@ def _import_csv(workspace, text: str, name: str = "kasse.csv", vendor: str = "be
 
 
 def _pdf_lines(workspace, vendor: str = "bergen-bryggen") -> list[str]:
-    result = workspace.run("report", "--vendor", vendor, "--date", "2026-11-02", "--pdf")
+    """The day's PDF made in bokmål (what these tests read), the rest of the commands in English."""
+    workspace.extra_env["SETTLEMENT_LANGUAGE"] = "nb"
+    try:
+        result = workspace.run("report", "--vendor", vendor, "--date", "2026-11-02", "--pdf")
+    finally:
+        del workspace.extra_env["SETTLEMENT_LANGUAGE"]
     assert result.returncode == 0, result.stderr
     reader = PdfReader(workspace.path / "data" / "reports" / vendor / "2026-11-02.pdf")
     return "\n".join(page.extract_text() for page in reader.pages).splitlines()

@@ -156,12 +156,20 @@ def test_the_attached_report_the_status_text_and_the_xlsx(posting_ws):
     from openpyxl import load_workbook
     from pypdf import PdfReader
 
+    from settlement.domain import text as language
+
     ws, sb = posting_ws, posting_ws.sandbox
     _prepare(ws)
     # A description that would be a formula in a spreadsheet, on an item no sale explains.
     rows = PO_1 + [Row("po_1", "2026-11-05", "txn_x", "2026-11-03 15:00:00", 1234, 0, order="=HYPERLINK(1)")]
     assert _import(ws, rows)[0] == 0
-    assert ws.invoke("payouts", "post")[0] == 0
+    # The attached report is read in bokmål (its Norwegian texts); the commands after it in English.
+    ws.extra_env["SETTLEMENT_LANGUAGE"] = "nb"
+    try:
+        assert ws.invoke("payouts", "post")[0] == 0
+    finally:
+        ws.extra_env["SETTLEMENT_LANGUAGE"] = "en"
+        language.install(language.ENGLISH)
     pdf = ws.path / "data" / "reports" / VENDOR / "payouts" / "utbetaling-stripe-po_1-v1.pdf"
     text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "Utbetaling Stripe po_1" in text and "Bergen Bryggen" in text

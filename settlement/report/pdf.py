@@ -162,7 +162,16 @@ def _table(pdf: _Document, columns: list[_Column], rows: list[list[str]], total:
     pdf.style("B", 8.5)
     pdf.set_fill_color(232)
     for column in columns:
-        pdf.cell(column.width, _ROW + 0.6, pdf.t(column.title), border="B", align=column.align, fill=True)
+        title = pdf.t(column.title)
+        # A heading wider than its column (a language's longer words) is set smaller rather than run
+        # into its neighbour; half a millimetre over is the cell's own padding, left as it is.
+        size = 8.5
+        while size > 6 and pdf.get_string_width(title) > column.width + 0.5:
+            size -= 0.5
+            pdf.style("B", size)
+        pdf.cell(column.width, _ROW + 0.6, title, border="B", align=column.align, fill=True)
+        if size != 8.5:
+            pdf.style("B", 8.5)
     pdf.ln()
     pdf.style(size=8.5)
     for row in rows:

@@ -205,7 +205,8 @@ def _discounts(report: DayReport) -> str:
     state them ("not stated": the source has no discount figures, not "no discount")."""
     if report.discounts is None:
         return tr("not stated in the source data")
-    parts = [f"{source}: {kr(amount) if amount is not None else tr('not stated')}"
+    not_stated = tr("not stated")
+    parts = [f"{source}: {kr(amount) if amount is not None else not_stated}"
              for source, amount in report.discounts_by_source]
     shown = kr(report.discounts)
     return f"{shown}  ({', '.join(parts)})" if len(parts) > 1 else shown

@@ -188,3 +188,15 @@ def test_payouts_status_text_in_bokmal_and_english():
                            "  åpen 03.11.2026 txn_x utbetaling po_1: -12,34 — innbetaling uten salg (bokført utenfor "
                            "dette produktet?)"]
     assert bokmal[5].startswith("  venter: utbetaling po_2 (20.11.2026): ")
+
+
+def test_a_dry_run_in_bokmal_says_what_it_would_post(posting_ws):
+    ws = posting_ws
+    _in(ws, "nb")
+    _import(ws, "good", _receipt("R1", "2026-11-02", "1 250,00", "250,00"))
+    status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02", "--dry-run")
+    assert status == 0, out + err
+    assert out.splitlines() == ["bergen-bryggen 02.11.2026: ville bokført 1 250,00 kr debet/kredit på 2 linjer"]
+    _in(ws, "en")
+    status, out, err = ws.invoke("run", "--vendor", "bergen-bryggen", "--date", "2026-11-02", "--dry-run")
+    assert out.splitlines() == ["bergen-bryggen 2026-11-02: would post 1250.00 NOK debit/credit in 2 lines"], out + err

@@ -240,6 +240,7 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date 
     """What a run would do with each closed day (only `only`, when given); nothing is stored or sent.
     1 when a day is blocked, missing or held (it needs a person), else 0. With as_json the days are
     printed as one JSON list (result_json, kind "day", status the step) instead of lines."""
+    from settlement.domain.money import format_nok
     from settlement.domain.posting_rules import Step, next_step, voucher_digest
     from settlement.posting.catchup import closed_days
     from settlement.posting.status import state_word
@@ -300,7 +301,8 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date 
             else:
                 total = voucher.total_debit
                 status = "would-post"
-                amount = f"{total // 100}.{total % 100:02d}"
+                # Kroner as English has always shown them (1234.50); in bokmål as amounts are written (1 234,50).
+                amount = f"{total // 100}.{total % 100:02d}" if language().code == "en" else format_nok(total)
                 action = ntr("would post {amount} NOK debit/credit in {n} lines",
                              "would post {amount} NOK debit/credit in {n} lines", len(voucher.lines), amount=amount)
             say(vendor, day, status, action)

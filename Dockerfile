@@ -24,7 +24,7 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 #    (Babel came with the dependencies) so that the bokmål texts are read from settlement.mo.
 COPY README.md ./
 COPY settlement ./settlement
-RUN pybabel compile --statistics -D settlement -d settlement/locale \
+RUN python -m settlement.i18n \
     && python -m pip install --no-cache-dir --no-deps . && rm -rf build settlement.egg-info
 
 # 3. Default configuration (mount your own read-only over /config) and a non-root user owning /data only.

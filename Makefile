@@ -19,7 +19,7 @@ CATALOGS_MO := $(CATALOGS_PO:.po=.mo)
 catalogs: $(CATALOGS_MO)
 
 %/LC_MESSAGES/settlement.mo: %/LC_MESSAGES/settlement.po $(STAMP)
-	$(BIN)/pybabel compile --statistics -D settlement -i $< -o $@
+	$(BIN)/python -m settlement.i18n
 
 # For developers: put new and changed texts into the catalogs (then translate the empty ones;
 # tests/test_translations.py fails while any is left). tr, ntr and N_ mark the Python's texts;

@@ -100,8 +100,8 @@ def test_pdf_of_a_day_has_every_part_of_the_settlement(workspace):
     assert "vipps 1581 Til gode Vipps 2 65,00 -50,00" in lines
     assert "cash 1900 Kontanter 1 100,00 0,00" in lines
     assert "Kvitteringer og ordrer 4  (kasse 4, nettbutikk 0)" in lines
-    assert "Returer -50,00  (1 kvitteringer)" in lines
-    assert "Øresavrunding i kildedata 0,25  (1 kvitteringer)" in lines
+    assert "Returer -50,00  (1 kvittering)" in lines
+    assert "Øresavrunding i kildedata 0,25  (1 kvittering)" in lines
     assert "Øresavrunding bokført i Fiken 0,25" in lines
     # The takings by hour: one bar per hour from the first sale to the last.
     assert "09 10 11 12" in lines and "maks 250,00 kl. 09" in lines
@@ -179,7 +179,7 @@ def test_webshop_orders_are_specified_and_a_pos_duplicate_is_warned_whatever_the
     lines = _pdf_lines(workspace.path / "data" / "reports" / "nettbutikk" / "2026-11-02.pdf")
     # Order number, local time, payment method, status, in the sales, amount.
     assert f"{order} Ordre 02.11.2026 10:30 vipps processing ja 200,00" in lines
-    assert "1 ordrer 200,00" in lines
+    assert "1 ordre 200,00" in lines
     assert "Kvitteringer og ordrer 2  (kasse 1, nettbutikk 1)" in lines
     assert "SPERRET" not in " ".join(lines)
     # Both sources are in the voucher (which is what the warning is about): 2 × 160,00 net at 25 %.

@@ -124,8 +124,8 @@ def test_payments_counts_and_refunds():
     assert "vipps 1581 Til gode Vipps 2 275,00 -125,00" in lines
     assert "card 1580 Til gode kortoppgjør 1 1 385,00 0,00" in lines
     assert "Kvitteringer og ordrer 5  (kasse 4, nettbutikk 1)" in lines
-    assert "Returer -125,00  (1 kvitteringer)" in lines
-    assert "Gavekort innløst 300,00  (1 kvitteringer)" in lines
+    assert "Returer -125,00  (1 kvittering)" in lines
+    assert "Gavekort innløst 300,00  (1 kvittering)" in lines
 
 
 def test_deviations_and_webshop_orders():
@@ -134,7 +134,7 @@ def test_deviations_and_webshop_orders():
     lines = _text(render_pdf(sample_report(notes=notes, orders=orders))).splitlines()
     assert "- saft: Z-rapport viser 1 000,00, kvitteringene 990,00 (Z-17)" in lines
     assert "1001 Ordre 02.11.2026 10:00 Stripe processing ja 999,00" in lines
-    assert "1 ordrer 999,00" in lines
+    assert "1 ordre 999,00" in lines
     assert "Ingen avvik." not in lines
 
 

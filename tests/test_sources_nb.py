@@ -41,7 +41,7 @@ def test_a_sales_csv_with_bad_rows_names_each_by_file_and_line_in_norwegian(norw
     assert result.returncode == 1, result.stdout + result.stderr
     assert result.stderr.splitlines() == [f"{path}:{line}: {message}"
                                           for line, (_, message) in enumerate(BAD_ROWS, start=4)]
-    assert result.stdout.splitlines() == [f"{path}: 6 feilaktig(e) rad(er); ingenting importert fra denne filen"]
+    assert result.stdout.splitlines() == [f"{path}: 6 rad(er) med feil; ingenting importert fra denne filen"]
     assert norwegian.app().sales.days_with_sales("bergen-bryggen") == []
 
 
@@ -158,7 +158,7 @@ def test_a_bad_drop_folder_file_has_its_reasons_beside_it_in_norwegian(workspace
     assert {name: r.outcome for name, r in results.items()} == {"bad.csv": REJECTED, "notes.txt": REJECTED}
     reasons = (folder / "failed" / "bad.csv.error.txt").read_text(encoding="utf-8").splitlines()
     assert reasons == [
-        "bad.csv ble ikke importert: 2 feilaktig(e) rad(er); ingenting importert",
+        "bad.csv ble ikke importert: 2 rad(er) med feil; ingenting importert",
         f"{folder / 'bad.csv'}:2: ukjent type; forventet en av sale, return, shipping, tip, gift_card_sold, rounding, "
         "payment (kolonne 'type', verdi 'sold')",
         f"{folder / 'bad.csv'}:3: mva er større enn beløpet den er en del av (kolonne 'vat', verdi '6,00')",

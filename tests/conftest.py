@@ -35,3 +35,13 @@ def shared_file(relative: str) -> Path:
     if not path.exists():
         pytest.skip(f"../shared/{relative} is not present (the reference material sits beside the clone)")
     return path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Captured output as text a worker can send: pytest-xdist sends each report as UTF-8, and the
+    tests of undecodable file names (bytes that are not UTF-8) capture lone surrogates."""
+    outcome = yield
+    report = outcome.get_result()
+    report.sections = [(name, content.encode("utf-8", "backslashreplace").decode("utf-8"))
+                       for name, content in report.sections]

@@ -71,5 +71,5 @@ def test_the_golden_reports_are_complete_dagsoppgjor(demo_reports):
         assert re.search(r"^Oppgjørsnøkkel \[settlement:", text, re.M), name
     v2 = demo_reports["dagsoppgjor-bergen-bryggen-2026-11-03-v2"]
     assert "(v2, korreksjon: erstatter v1)" in v2
-    assert "tilbakeført fordi dagens data ble endret etter bokføring; key [settlement:bergen-bryggen:2026-11-03:v1]" in v2.replace("\n", " ")
+    assert "tilbakeført fordi dagens data ble endret etter bokføring; nøkkel [settlement:bergen-bryggen:2026-11-03:v1]" in v2.replace("\n", " ")
     assert "erstatter" not in demo_reports["dagsoppgjor-bergen-bryggen-2026-11-03-v1"]

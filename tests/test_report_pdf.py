@@ -199,7 +199,7 @@ def test_a_correction_says_which_version_it_replaces_and_why():
     text = _text(render_pdf(first))
     assert "Oppgjørsnøkkel [settlement:bergen-bryggen:2026-11-02:v1]  (v1)" in text.splitlines() and "erstatter" not in text
     second = replace(sample_report(), settlement_key="[settlement:bergen-bryggen:2026-11-02:v2]",
-                     correction_reason="dagens data ble endret etter bokføring; key …v1, transaction 7")
+                     correction_reason="dagens data ble endret etter bokføring; nøkkel …v1, transaction 7")
     lines = _text(render_pdf(second)).splitlines()
     assert "Oppgjørsnøkkel [settlement:bergen-bryggen:2026-11-02:v2]  (v2, korreksjon: erstatter v1)" in lines
     joined = " ".join(lines)

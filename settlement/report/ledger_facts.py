@@ -53,7 +53,8 @@ def correction_reason(audit: Sequence[Any], version: int) -> str:
     """Why version `version` replaces the one before, from the audit line of its reversal.
 
     The ids it names are shown as the ledger's ids are (`describe_ref`: "transaction 1, journal
-    entry 2"), with the key as "key [settlement:…]", whichever language the line was written in.
+    entry 2"), with the key as "key [settlement:…]" in the report's language ("nøkkel" in bokmål),
+    whichever language the line was written in.
     """
     reversals = [row for row in audit if row.action == "reversed"]
     if len(reversals) < version - 1:
@@ -64,7 +65,7 @@ def correction_reason(audit: Sequence[Any], version: int) -> str:
             detail = detail[len(prefix):]
             break
     ids, _, why = detail.rpartition(": ")
-    ids = _KEY.sub("key ", ids)
+    ids = _KEY.sub(tr("key") + " ", ids)
     if "changed after posting" in why:
         why = tr("the day's data changed after posting")
     return f"{why}; {ids}" if ids else why

@@ -8,8 +8,8 @@ import json
 import sys
 from pathlib import Path
 
-from settlement.cli.common import load_app
-from settlement.domain.text import language, show_moment, tr
+from settlement.cli.common import audit_time, load_app
+from settlement.domain.text import tr
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -67,16 +67,8 @@ def audit_command(args: argparse.Namespace) -> int:
     from settlement.store.payouts import PayoutPostingState
 
     app = load_app()
-    english = language().code == "en"
     for row in PayoutPostingState(app.engine).audit(payout_id=args.payout):
-        if english:
-            at = f"{row.at:%Y-%m-%d %H:%M:%S}"
-        else:  # in the vendor's zone, with the offset (a vendor no longer configured: UTC)
-            from datetime import timezone
-
-            moment = row.at if row.at.tzinfo else row.at.replace(tzinfo=timezone.utc)
-            vendor = app.vendors.get(row.vendor)
-            at = show_moment(moment.astimezone(vendor.tz) if vendor else moment)
+        at = audit_time(app, row.vendor, row.at)
         print(f"{at} {row.vendor} {row.provider} {row.payout_id} {row.action} {row.settlement_key} {row.detail}")
     return 0
 

@@ -12,8 +12,8 @@ from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, TextIO
 
 from settlement.cli import EXIT_CLAIMED, EXIT_CONFIGURATION, EXIT_CREDENTIAL, EXIT_UNAVAILABLE
-from settlement.cli.common import add_json_option, iso_date, load_app, print_json
-from settlement.domain.text import language, ntr, show_day, show_moment, tr
+from settlement.cli.common import add_json_option, audit_time, iso_date, load_app, print_json
+from settlement.domain.text import language, ntr, show_day, tr
 
 # The handlers import the engine, the store and the ledger client themselves, so that registering
 # these commands (`settlement --help`) loads none of them.
@@ -413,13 +413,7 @@ def show_audit(args: argparse.Namespace) -> int:
         print_json([{"at": row.at.isoformat(), "vendor": row.vendor, "date": row.business_day.isoformat(),
                      "action": row.action, "key": row.settlement_key, "detail": row.detail} for row in rows])
         return 0
-    english = language().code == "en"
     for row in rows:
-        if english:
-            at = f"{row.at:%Y-%m-%d %H:%M:%S}"
-        else:  # in the vendor's zone, with the offset (a vendor no longer configured: UTC)
-            moment = row.at if row.at.tzinfo else row.at.replace(tzinfo=timezone.utc)
-            vendor = app.vendors.get(row.vendor)
-            at = show_moment(moment.astimezone(vendor.tz) if vendor else moment)
+        at = audit_time(app, row.vendor, row.at)
         print(f"{at} {row.vendor} {show_day(row.business_day)} {row.action:<12} {row.settlement_key} {row.detail}")
     return 0

@@ -173,7 +173,7 @@ def test_the_attached_report_the_status_text_and_the_xlsx(posting_ws):
     pdf = ws.path / "data" / "reports" / VENDOR / "payouts" / "utbetaling-stripe-po_1-v1.pdf"
     text = " ".join(page.extract_text() for page in PdfReader(pdf).pages)
     assert "Utbetaling Stripe po_1" in text and "Bergen Bryggen" in text
-    assert "Salgsdager dekket: 2026-11-02, 2026-11-03" in text and "Utbetalt netto" in text and "Gebyrer" in text
+    assert "Salgsdager dekket: 02.11.2026, 03.11.2026" in text and "Bankdato 05.11.2026" in text and "Utbetalt netto" in text and "Gebyrer" in text
     assert "Netto til bank 912,04" in text and "1920:10001" in text and "7770" in text and "ch_3" in text
     assert sb.attachments(SLUG)[-1] is not None
 

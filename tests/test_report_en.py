@@ -190,13 +190,16 @@ def test_the_payout_report_in_english_and_in_bokmal():
     assert "Sales days covered: 2026-11-03" in english and "Transactions (2)" in english
     assert "Net paid out" in english and "Settled from the clearing account" in english and "Fee" in english
     assert "Made 2026-11-03 14:05 UTC by settlement" in english
+    assert "2026-11-03 14:05 Payment ch_1" in english  # a transaction's time, ISO in English
+    assert "03.11.2026" not in english and "05.11.2026" not in english
     text.install(i18n.load("nb"))
     try:
         bokmal = _payout_pdf_text()
     finally:
         text.install(text.ENGLISH)
-    assert "Utbetaling Stripe po_1" in bokmal and "Bankdato 2026-11-05" in bokmal
+    assert "Utbetaling Stripe po_1" in bokmal and "Bankdato 05.11.2026" in bokmal
     assert "Netto til bank 96,80 NOK" in bokmal and "Gebyrer 3,20" in bokmal and "Brutto 100,00" in bokmal
-    assert "Salgsdager dekket: 2026-11-03" in bokmal and "Transaksjoner (2)" in bokmal
+    assert "Salgsdager dekket: 03.11.2026" in bokmal and "Transaksjoner (2)" in bokmal
     assert "Utbetalt netto" in bokmal and "Oppgjort fra mellomregningskonto" in bokmal and "Gebyr" in bokmal
-    assert "Laget 2026-11-03 14:05 UTC av settlement" in bokmal
+    assert "Laget 03.11.2026 14:05 UTC av settlement" in bokmal
+    assert "03.11.2026 14:05 Betaling ch_1" in bokmal and "2026-11-0" not in bokmal  # no ISO date left

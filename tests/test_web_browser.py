@@ -133,8 +133,11 @@ def test_overview_shows_both_stores_in_their_states(site, browser, tmp_path):
     assert states[("bergen-bryggen", "2026-11-01")] == "empty"  # a Sunday: closed
     assert cell(browser, "oslo-sentrum", "2026-11-04").text.startswith("Feilet")
     attention = browser.find_element(By.ID, "attention").text
-    assert "Bergen <i>Bryggen</i> 2026-11-04" in attention and "bitcoin" in attention  # shown as text
-    assert "Oslo Sentrum 2026-11-04" in attention
+    assert "Bergen <i>Bryggen</i> 04.11.2026" in attention and "bitcoin" in attention  # shown as text
+    assert "Oslo Sentrum 04.11.2026" in attention  # the date in bokmål; its link keeps ISO
+    assert "/store/oslo-sentrum/day/2026-11-04" in browser.find_element(By.LINK_TEXT, "Oslo Sentrum 04.11.2026").get_attribute("href")
+    headings = [th.text for th in browser.find_elements(By.CSS_SELECTOR, "#grid thead th.date")]
+    assert headings[0] == "søn 01.11" and headings[3] == "ons 04.11", headings  # short: weekday and day
     shoot(browser, tmp_path, "web-overview")
 
 

@@ -93,7 +93,7 @@ def test_a_day_page_in_english(sites):
     assert "kvittering(er)" not in posted and "Bilaget slik det er bokført" not in posted
 
     bokmal = _login(norwegian, "anna", "Oversikt").get(norwegian.url + "store/oslo-sentrum/day/2026-11-04", timeout=30).text
-    assert "Oslo Sentrum <small>onsdag 2026-11-04</small>" in bokmal and '<button id="retry">Prøv igjen</button>' in bokmal
+    assert "Oslo Sentrum <small>onsdag 04.11.2026</small>" in bokmal and '<button id="retry">Prøv igjen</button>' in bokmal
     assert 'data-state="failed">Feilet</span>' in bokmal and "<h2>Handlinger</h2>" in bokmal
 
 
@@ -164,3 +164,63 @@ def test_a_payout_reason_is_shown_in_the_installed_language():
         assert shown_reason("Fiken said no") == "Fiken said no"
     finally:
         text.install(text.ENGLISH)
+
+
+def test_dates_and_audit_times_follow_the_language(sites):
+    """The same day page in bokmål (04.11.2026, the log in the store's zone with its offset) and in
+    English (2026-11-04, the log in UTC as ever); links, the PDF's file name and data keep ISO."""
+    import json
+    from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
+
+    norwegian, english = sites
+    path = "store/oslo-sentrum/day/2026-11-04"
+    bokmal = _login(norwegian, "victor", "Oversikt").get(norwegian.url + path, timeout=30)
+    page = _login(english, "victor", "Overview").get(english.url + path, timeout=30)
+    assert bokmal.status_code == page.status_code == 200
+    assert "<title>Oslo Sentrum 04.11.2026 · Dagsoppgjør</title>" in bokmal.text
+    assert "<small>onsdag 04.11.2026</small>" in bokmal.text and "<small>Wednesday 2026-11-04</small>" in page.text
+    assert "<title>Oslo Sentrum 2026-11-04 · Daily settlement</title>" in page.text and "04.11.2026" not in page.text
+    for html in (bokmal.text, page.text):  # what a machine reads stays ISO in both
+        assert 'href="/store/oslo-sentrum/day/2026-11-04/report.pdf"' in html
+
+    # The audit rows of the day, as `settlement audit --json` gives them (UTC), shown on the page.
+    rows = json.loads(norwegian.cli("audit", "--vendor", "oslo-sentrum", "--date", "2026-11-04", "--json").stdout)
+    assert rows and rows[0]["action"] == "sending", rows  # then refused: Fiken said no
+    at = datetime.fromisoformat(rows[0]["at"])
+    at = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
+    local = at.astimezone(ZoneInfo("Europe/Oslo"))  # oslo-sentrum's timezone in vendors.toml
+    offset = local.strftime("%z")
+    shown = f"{local:%d.%m.%Y %H:%M} {offset[:3]}:{offset[3:]}"
+    assert offset in ("+0100", "+0200")
+    assert re.findall(r'<td class="at">([^<]*)</td>', bokmal.text)[0] == shown, bokmal.text
+    assert "<th>Tid</th><th>Hva</th>" in bokmal.text and "Tid (UTC)" not in bokmal.text
+    utc = at.astimezone(timezone.utc)
+    assert re.findall(r'<td class="at">([^<]*)</td>', page.text)[0] == f"{utc:%Y-%m-%d %H:%M:%S}"
+    assert "<th>Time (UTC)</th>" in page.text
+
+    # The overview: the period and the grid's headings; the form's dates and the cells' data stay ISO.
+    overview = _login(norwegian, "victor", "Oversikt").get(norwegian.url + PERIOD, timeout=30).text
+    assert "<small>01.11.2026 – 07.11.2026</small>" in overview and '<th class="date">ons 04.11</th>' in overview
+    assert 'name="from" value="2026-11-01"' in overview and 'data-day="2026-11-04"' in overview
+    overview = _login(english, "victor", "Overview").get(english.url + PERIOD, timeout=30).text
+    assert "<small>2026-11-01 – 2026-11-07</small>" in overview and '<th class="date">04.11</th>' in overview
+
+    pdf = _login(norwegian, "victor", "Oversikt").get(norwegian.url + path + "/report.pdf", timeout=60)
+    assert pdf.headers["Content-Disposition"] == 'inline; filename="dagsoppgjor-oslo-sentrum-2026-11-04.pdf"'
+
+    # A receipt's time: local in bokmål with the offset (10:10 in Oslo), UTC in English as ever.
+    receipt = "store/oslo-sentrum/day/2026-11-02/receipt/OS-02000"
+    shown = _login(norwegian, "victor", "Oversikt").get(norwegian.url + receipt, timeout=30).text
+    assert "<td>02.11.2026 10:10 +01:00</td>" in shown and ">02.11.2026</a>" in shown, shown
+    assert 'href="/store/oslo-sentrum/day/2026-11-02"' in shown
+    shown = _login(english, "victor", "Overview").get(english.url + receipt, timeout=30).text
+    assert "<td>09:10:00 UTC</td>" in shown and ">2026-11-02</a>" in shown, shown
+
+    # The store page: the chart's dates and the first day in bokmål.
+    store = _login(norwegian, "victor", "Oversikt").get(norwegian.url + "store/oslo-sentrum", timeout=60).text
+    assert "<dt>Fra</dt><dd>01.11.2026</dd>" in store, store
+    assert re.search(r"<title>\d\d\.\d\d\.20\d\d: [\d  ]+,\d\d kr</title>", store)
+    assert re.search(r'class="axis">\d\d\.\d\d\.20\d\d</text>', store)
+    store = _login(english, "victor", "Overview").get(english.url + "store/oslo-sentrum", timeout=60).text
+    assert re.search(r"<title>20\d\d-\d\d-\d\d: [\d  ]+,\d\d kr</title>", store)

@@ -112,7 +112,9 @@ def test_the_payouts_page_shows_what_payouts_status_says(site):
     for field in ("opening_balance", "sales_booked", "paid_out", "fees", "open_balance"):
         (cell,) = clearing.xpath(f".//td[@data-field='{field}']")
         assert int(cell.get("data-ore")) == status[field], field
-    assert _text(clearing.xpath(".//td[@data-field='oldest_unpaid_day']")[0]) == status["oldest_unpaid_day"] == "2026-11-03"
+    # The page shows the day in bokmål; the JSON keeps ISO.
+    assert status["oldest_unpaid_day"] == "2026-11-03"
+    assert _text(clearing.xpath(".//td[@data-field='oldest_unpaid_day']")[0]) == "03.11.2026"
     assert _text(clearing.xpath(".//td[@data-field='payouts_booked']")[0]) == str(status["payouts_booked"])
     assert "99,00" in _text(clearing.xpath(".//td[@data-field='open_balance']")[0])  # kroner with a decimal comma
     rows = clearing.xpath(".//tr[@class='open-item']")
@@ -120,11 +122,14 @@ def test_the_payouts_page_shows_what_payouts_status_says(site):
             for r in rows] == [(i["ref"], i["reason"]) for i in status["open_items"]]
     assert _text(rows[0].xpath(".//td[@class='reason']")[0]) == "salget er ikke utbetalt (ennå)"  # in Norwegian
     assert [int(r.xpath(".//td[@data-ore]")[0].get("data-ore")) for r in rows] == [i["amount"] for i in status["open_items"]]
+    assert [_text(r.xpath(".//td[@class='date']")[0]) for r in rows] == ["03.11.2026"]
 
     payouts = {row.get("data-payout"): row for row in section.xpath(".//tr[@class='payout']")}
     assert set(payouts) == {"po_1", "po_2"}
     booked, transit = payouts["po_1"], payouts["po_2"]
     assert booked.get("data-state") == "documented" and "Bokført med bilag" in _text(booked)
+    assert _text(booked.xpath(".//td[@class='date']")[0]) == "05.11.2026"  # the bank date in bokmål
+    assert _text(payouts["po_2"].xpath(".//td[@class='date']")[0]) == "02.01.2030"
     assert "[settlement:payout:stripe:po_1:v1]" in _text(booked.xpath(".//td[@class='ledger-ref']")[0])
     assert "Fiken" in _text(booked.xpath(".//td[@class='ledger-ref']")[0])
     assert transit.get("data-state") == "waiting" and "underveis: bokføres på bankdatoen" in _text(transit)
@@ -192,7 +197,8 @@ def test_the_connection_test_shows_the_ledgers_checks_with_its_time(site):
     tree = lxml.html.fromstring(operator.get(site.url + f"store/{VENDOR}", timeout=60).text)
     (result,) = tree.xpath(".//*[@id='connection-result']")
     assert result.get("data-passed") == ("yes" if expected["passed"] else "no") == "yes"
-    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d \(anna\)", _text(result)), _text(result)
+    # When it ran, in the store's zone with its offset (Europe/Oslo: +01:00 or +02:00).
+    assert re.search(r"\d\d\.\d\d\.\d{4} \d\d:\d\d \+0[12]:00 \(anna\)", _text(result)), _text(result)
     shown = [(li.get("data-status"), _text(li)) for li in tree.xpath(".//*[@id='connection-checks']/li")]
     assert [status for status, _ in shown] == [c["status"] for c in expected["checks"]]
     for (_, text), check in zip(shown, expected["checks"]):

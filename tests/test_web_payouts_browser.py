@@ -33,7 +33,7 @@ def test_the_payouts_page_from_the_overview(site, browser, tmp_path):  # noqa: F
     section = browser.find_element(By.ID, f"payouts-{VENDOR}")
     figures = {td.get_attribute("data-field"): td.text for td in section.find_elements(By.CSS_SELECTOR, "td[data-field]")}
     assert figures["open_balance"] == "99,00" and figures["fees"] == "25,30"
-    assert figures["oldest_unpaid_day"] == "2026-11-03"
+    assert figures["oldest_unpaid_day"] == "03.11.2026"  # in bokmål (payouts status --json keeps ISO)
     items = section.find_elements(By.CSS_SELECTOR, "tr.open-item")
     assert [i.find_element(By.CSS_SELECTOR, ".ref").text for i in items] == ["R4"]
     states = {tr.get_attribute("data-payout"): tr.get_attribute("data-state")

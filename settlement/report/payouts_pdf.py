@@ -10,7 +10,7 @@ from fpdf import FPDF
 
 from settlement.domain.money import format_nok
 from settlement.domain.payouts import Payout
-from settlement.domain.text import N_, tr
+from settlement.domain.text import N_, language, show_day, tr
 from settlement.posting.ledger import Booking
 from settlement.report.fonts import PdfFont
 
@@ -36,6 +36,14 @@ class PayoutReport:
     booking: Booking
     days: tuple[date, ...]
     generated_at: datetime
+
+
+def _at(moment: datetime) -> str:
+    """A moment as the report shows it, in the zone it comes in: '2026-11-03 14:05' in English,
+    '03.11.2026 14:05' in bokmål."""
+    if language().code == "en":
+        return moment.strftime("%Y-%m-%d %H:%M")
+    return f"{show_day(moment.date())} {moment:%H:%M}"
 
 
 def _plain(text: str, unicode: bool) -> str:
@@ -65,12 +73,12 @@ def render_payout_pdf(report: PayoutReport, font: PdfFont | None = None) -> byte
     text(tr("Payout {provider} {payout_id}", provider=payout.provider.capitalize(), payout_id=payout.payout_id),
          15, bold=True)
     text(report.vendor_name, 11)
-    # The dates of a payout report are ISO in every language (as the provider's statement writes them).
+    # Dates the language's way: 05.11.2026 in bokmål, 2026-11-05 in English.
     text(tr("Bank date {day}    Net to bank {net} {currency}    Fees {fees}    Gross {gross}",
-            day=payout.paid_on.isoformat(), net=format_nok(payout.net), currency=payout.currency,
+            day=payout.paid_on, net=format_nok(payout.net), currency=payout.currency,
             fees=format_nok(-payout.fees), gross=format_nok(payout.gross)))
     text(tr("Key {key}", key=report.key))
-    days = ", ".join(day.isoformat() for day in report.days) or tr("no reconciled sales days")
+    days = ", ".join(show_day(day) for day in report.days) or tr("no reconciled sales days")
     text(tr("Sales days covered: {days}", days=days))
     pdf.ln(3)
     text(tr("Voucher"), 11, bold=True)
@@ -91,12 +99,12 @@ def render_payout_pdf(report: PayoutReport, font: PdfFont | None = None) -> byte
         text(heading, bold=True, width=width, align=align, end=False)
     pdf.ln(5.5)
     for item in payout.items:
-        text(item.occurred.strftime("%Y-%m-%d %H:%M"), width=34, end=False)
+        text(_at(item.occurred), width=34, end=False)
         text(_shown(KIND_TEXT, str(item.kind)), width=26, end=False)
         text(item.reference[:30], width=52, end=False)
         text(item.order_ref[:16], width=28, end=False)
         text(format_nok(item.amount), width=30, align="R", end=False)
         pdf.ln(5.5)
     pdf.ln(3)
-    text(tr("Made {moment} UTC by settlement", moment=report.generated_at.strftime("%Y-%m-%d %H:%M")), 7)
+    text(tr("Made {moment} UTC by settlement", moment=_at(report.generated_at)), 7)
     return bytes(pdf.output())

@@ -119,8 +119,7 @@ def close_day(app, vendor_id: str, day: date, user: str, reason: str) -> Done:
     if decision.kind == person.NO_REASON:
         return Done(False, tr("write why the day has no sales"))
     if decision.kind == person.BEFORE_ENABLED:
-        # The date as the page shows every date (ISO), in either language.
-        return Done(False, tr("before enabled_since {enabled_since}", enabled_since=vendor.enabled_since.isoformat()))
+        return Done(False, tr("before enabled_since {enabled_since}", enabled_since=vendor.enabled_since))
     if decision.kind == person.HAS_DATA:
         return Done(False, tr("the day has sales data: closing is for a day without data"))
     if decision.kind == person.NOT_APPLICABLE:

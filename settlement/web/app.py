@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from settlement.domain import text
 from settlement.domain.money import format_nok
-from settlement.domain.text import N_, tr
+from settlement.domain.text import N_, show_day, show_moment, tr
 from settlement.web import states
 from settlement.web.ratelimit import LoginLimiter
 from settlement.web.security import same_origin, secure
@@ -62,6 +62,33 @@ def _ngettext(singular: str, plural: str, n: int) -> str:
     return text.language().ngettext(singular, plural, n)
 
 
+def _day_filter(value):
+    """`|day`: a date the way the language writes it (04.11.2026 in bokmål, 2026-11-04 in English);
+    anything else (None, a text) as it is. URLs, form values and data attributes keep ISO: `{{ day }}`."""
+    return show_day(value) if isinstance(value, date) else value
+
+
+def _short_day(day: date) -> str:
+    """`|short_day`: a grid column's heading, "tir 04.11" in bokmål ("04.11" in English, as ever)."""
+    from settlement.web.store_view import WEEKDAYS as SHORT_WEEKDAYS
+
+    if text.language().code == "en":
+        return day.strftime("%d.%m")
+    return f"{tr(SHORT_WEEKDAYS[day.weekday()])} {day:%d.%m}"
+
+
+def _moment(value, tz=None, english: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """`|moment(tz, english)`: a moment in bokmål in the vendor's zone `tz` with its offset
+    ('04.11.2026 13:05 +01:00'; a naive moment is UTC, as the store keeps it); in English as the page
+    has always shown it, `value` formatted with `english` (the caller converts it first if need be)."""
+    if value is None:
+        return ""
+    if text.language().code == "en":
+        return value.strftime(english)
+    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return show_moment(aware.astimezone(tz) if tz is not None else aware)
+
+
 def _environment() -> Environment:
     """The templates' environment: `{{ _("English text") }}` is shown in the language installed when
     the page is rendered (Jinja's i18n extension, new-style gettext: values as %(name)s)."""
@@ -72,7 +99,8 @@ def _environment() -> Environment:
     env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)
     env.filters.update(nok=lambda ore: format_nok(int(ore or 0)), label=states.label, css=states.css_class,
                        hint=states.hint, basename=lambda path: Path(str(path)).name,
-                       weekday=lambda day: tr(WEEKDAYS[day.weekday()]), shown_reason=shown_reason)
+                       weekday=lambda day: tr(WEEKDAYS[day.weekday()]), shown_reason=shown_reason,
+                       day=_day_filter, short_day=_short_day, moment=_moment)
     return env
 
 

@@ -8,7 +8,7 @@ from datetime import date
 from markupsafe import Markup, escape
 
 from settlement.domain.money import format_nok
-from settlement.domain.text import ntr, tr
+from settlement.domain.text import ntr, show_day, tr
 
 WIDTH, HEIGHT, PAD = 720, 200, 30
 
@@ -24,13 +24,13 @@ def takings_chart(days: list[tuple[date, int]]) -> Markup:
     for index, (day, amount) in enumerate(days):
         height = max(0, amount) / top * (HEIGHT - 2 * PAD)
         x = PAD + index * step
-        title = f"{day.isoformat()}: {format_nok(amount)} kr"
+        title = f"{show_day(day)}: {format_nok(amount)} kr"
         bars.append(f'<rect class="bar" x="{x:.1f}" y="{HEIGHT - PAD - height:.1f}" width="{max(step - 2, 1):.1f}" '
                     f'height="{height:.1f}"><title>{escape(title)}</title></rect>')
     largest = tr("max {amount} kr", amount=format_nok(top))
     labels = (
-        f'<text x="{PAD}" y="{HEIGHT - 8}" class="axis">{days[0][0].isoformat()}</text>'
-        f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" class="axis" text-anchor="end">{days[-1][0].isoformat()}</text>'
+        f'<text x="{PAD}" y="{HEIGHT - 8}" class="axis">{show_day(days[0][0])}</text>'
+        f'<text x="{WIDTH - PAD}" y="{HEIGHT - 8}" class="axis" text-anchor="end">{show_day(days[-1][0])}</text>'
         f'<text x="{PAD}" y="{PAD - 10}" class="axis">{escape(largest)}</text>'
         f'<line x1="{PAD}" y1="{HEIGHT - PAD}" x2="{WIDTH - PAD}" y2="{HEIGHT - PAD}" class="base"/>'
     )

@@ -212,10 +212,10 @@ def test_dates_and_audit_times_follow_the_language(sites):
     # A receipt's time: local in bokmål with the offset (10:10 in Oslo), UTC in English as ever.
     receipt = "store/oslo-sentrum/day/2026-11-02/receipt/OS-02000"
     shown = _login(norwegian, "victor", "Oversikt").get(norwegian.url + receipt, timeout=30).text
-    assert "<td>02.11.2026 10:10 +01:00</td>" in shown and ">02.11.2026</a>" in shown, shown
+    assert "<td class=\"at\">02.11.2026 10:10 +01:00</td>" in shown and ">02.11.2026</a>" in shown, shown
     assert 'href="/store/oslo-sentrum/day/2026-11-02"' in shown
     shown = _login(english, "victor", "Overview").get(english.url + receipt, timeout=30).text
-    assert "<td>09:10:00 UTC</td>" in shown and ">2026-11-02</a>" in shown, shown
+    assert "<td class=\"at\">09:10:00 UTC</td>" in shown and ">2026-11-02</a>" in shown, shown
 
     # The store page: the chart's dates and the first day in bokmål.
     store = _login(norwegian, "victor", "Oversikt").get(norwegian.url + "store/oslo-sentrum", timeout=60).text

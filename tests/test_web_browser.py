@@ -34,7 +34,7 @@ from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
-    site = build_site(tmp_path_factory.mktemp("web-browser"))
+    site = build_site(tmp_path_factory.mktemp("web-browser"), settle_in="nb")
     try:
         yield site
     finally:

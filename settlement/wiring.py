@@ -789,7 +789,6 @@ def payout_matching(app: App, vendor: Vendor, account):
     against what its posted days put there (settlement.domain.payout_matching.Matching), with the
     booked sales and payouts it was made from."""
     from settlement.domain.businessday import business_day
-    from settlement.domain.chart import code_key
     from settlement.domain.payout_matching import match_payouts
     from settlement.domain.payout_voucher import ADJUSTING, share_of
     from settlement.domain.payouts import ItemKind
@@ -981,11 +980,14 @@ def accounts_check(app: App) -> list[Problem]:
     loading problems, closing warnings, chart warnings and sub-account notes. Reads only the
     configuration, never the database or a ledger."""
     from settlement.domain.chart import chart_warnings, sub_account_notes
+    from settlement.domain.payout_voucher import payout_key_problems
     from settlement.domain.vendors import closing_warnings
 
     problems = app.problems + closing_warnings(list(app.vendors.values()), str(app.settings.vendors))
     problems += chart_warnings(app.chart)
     problems += sub_account_notes(app.chart, {v.id: v.ledger for v in app.vendors.values()})
+    if not any(p.is_error for p in app.problems):  # a chart that could not be read has no keys to check
+        problems += payout_key_problems(app.vendors.values(), app.chart.ledger, str(app.settings.vendors))
     return problems
 
 

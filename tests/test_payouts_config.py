@@ -55,3 +55,21 @@ def test_mistakes_name_the_vendor_the_key_and_the_entry():
         text = problem.format()
         assert wanted in text and "vendor shop: key 'payouts'" in text, text
         assert problem.file == "vendors.toml" and problem.line == 8 and problem.column == "payouts"
+
+
+def test_accounts_check_names_a_payouts_key_the_chart_does_not_have(workspace):
+    """Found before any payout is read: each payout voucher of that account would be blocked."""
+    vendors = workspace.path / "vendors.toml"
+    text = vendors.read_text(encoding="utf-8")
+    anchor = 'id = "oslo-sentrum"\n'
+    assert anchor in text
+    vendors.write_text(text.replace(anchor, anchor + 'payouts = [{ provider = "stripe", account = "acct_1", '
+                                    'payment = "payment_strype", adjustments = "chargebacks" }]\n'), encoding="utf-8")
+    line = vendors.read_text(encoding="utf-8").splitlines().index('id = "oslo-sentrum"')  # its table's header line
+    status, out, err = workspace.invoke("accounts", "check")
+    assert status == 1
+    assert err.strip().splitlines() == [
+        f"{vendors}:{line}: vendor oslo-sentrum: payouts of stripe account acct_1 book to ledger key {key!r}, "
+        f"which the chart of accounts does not have (column 'payouts', value {key!r})"
+        for key in ("payment_strype", "chargebacks")]
+    assert out.strip() == "2 problem(s) found"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 
 from settlement.domain.chart import LedgerRow
 from settlement.domain.payout_config import PayoutAccount
@@ -20,6 +20,7 @@ from settlement.domain.posting_rules import DayState
 from settlement.domain.problems import Problem, error
 from settlement.domain.text import tr
 from settlement.domain.vat import UnknownVatCode, rate_on, vat_in_gross
+from settlement.domain.vendors import Vendor
 from settlement.domain.voucher import Voucher, VoucherLine
 
 # Items booked to the vendor's `adjustments` key when it names one.
@@ -69,6 +70,29 @@ def _line(section: str, key: str, row: LedgerRow, debit_signed: int, refs: tuple
                        codes=(), lines=count, refs=refs)
 
 
+def keys_used(account: PayoutAccount) -> tuple[str, ...]:
+    """The ledger keys a payout voucher of `account` books to: net, fees, clearing, adjustments."""
+    return tuple(key for key in (account.net_to, FEE_KEY, account.payment, account.adjustments) if key)
+
+
+def payout_key_problems(vendors: Iterable[Vendor], ledger_of: Callable[[str], Mapping[str, LedgerRow]],
+                        vendors_file: str) -> list[Problem]:
+    """A vendor's `payouts` entry that names a ledger key its chart does not have, found before a
+    payout is read (`accounts check`): each payout voucher of that account would be blocked."""
+    problems = []
+    for vendor in vendors:
+        ledger = ledger_of(vendor.id) if vendor.payouts else {}
+        for account in vendor.payouts:
+            for key in keys_used(account):
+                if key not in ledger:
+                    problems.append(error(
+                        tr("vendor {vendor}: payouts of {provider} account {account} book to ledger key {key!r}, "
+                           "which the chart of accounts does not have", vendor=vendor.id, provider=account.provider,
+                           account=account.account, key=key),
+                        file=vendors_file, line=vendor.source_line, column="payouts", value=key, ref=vendor.id))
+    return problems
+
+
 def build_payout_voucher(vendor_id: str, payout: Payout, account: PayoutAccount,
                          ledger: Mapping[str, LedgerRow]) -> Voucher:
     """The balanced voucher of a vendor's share of a payout (share_of), dated its bank date.
@@ -77,8 +101,8 @@ def build_payout_voucher(vendor_id: str, payout: Payout, account: PayoutAccount,
     a known rate blocks the voucher (errors), as a day's voucher is blocked.
     """
     errors: list[Problem] = list(payout.consistency_problems())
-    for key in (account.net_to, FEE_KEY, account.payment, account.adjustments):
-        if key and key not in ledger:
+    for key in keys_used(account):
+        if key not in ledger:
             errors.append(error(tr("{provider} payout {payout}: ledger key {key!r} is not in the ledger of {vendor}",
                                    provider=payout.provider, payout=payout.payout_id, key=key, vendor=vendor_id),
                                 ref=payout.payout_id))

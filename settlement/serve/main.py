@@ -63,6 +63,10 @@ def run(config: ServeConfig, max_seconds: float | None = None) -> int:
                 seen = asked if asked is not None else seen
             if reload_wanted.is_set():
                 reload_wanted.clear()
+                # This reload takes in every request made so far: `settlement reload` raises the
+                # database's generation before it signals, so the next poll must not reload again.
+                asked = service.reload_generation()
+                seen = asked if asked is not None else seen
                 service.reload()
             elif service.load_failed and time.monotonic() >= retry_at:
                 retry_at = time.monotonic() + LOAD_RETRY_SECONDS

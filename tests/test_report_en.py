@@ -153,7 +153,7 @@ def test_the_same_alerts_in_bokmal_read_as_they_always_have(bokmal):
     payout = render(PAYOUT_BLOCKED)
     assert payout.title == "Utbetaling trenger hjelp: Bergen Bryggen (bergen-bryggen), utbetalingen po_1 fra Stripe"
     assert ("Utbetalingen po_1 fra Stripe med bankdato torsdag 5. november 2026 er ikke bokført i Fiken, og "
-            "klareringskontoen står med beløpet til det er gjort.") in payout.text
+            "mellomkontoen står med beløpet til det er gjort.") in payout.text
     credential = render(Alert(Condition("credential", "401", subject="the Fiken credential", affected=("bergen-bryggen",)),
                               ledger="Fiken", recovered=True))
     assert credential.text == ("Løst: påloggingen til Fiken virker igjen\n\nFiken godtok påloggingen (the Fiken "

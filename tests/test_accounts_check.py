@@ -41,10 +41,8 @@ def test_vendor_mapping_override_to_unknown_key(workspace):
     assert err.strip() == f"{workspace.chart}/vendors/oslo-sentrum.mapping.csv:2: mapping to unknown key 'payment_nets' (column 'key', value 'payment_nets')"
 
 
-def test_vendors_file_problems_name_file_vendor_and_key(workspace):
-    path = workspace.write(
-        "vendors.toml",
-        """
+# A vendors file with one good vendor and one with five mistakes (lines 9 and 12–15).
+BAD_VENDORS = """
 [[vendors]]
 id = "ok-store"
 name = "OK"
@@ -59,7 +57,13 @@ timezone = "Europe/Osло"
 closing_time = "25:00"
 enabled_since = "yesterday"
 colour = "blue"
-""",
+"""
+
+
+def test_vendors_file_problems_name_file_vendor_and_key(workspace):
+    path = workspace.write(
+        "vendors.toml",
+        BAD_VENDORS,
     )
     status, _, err = workspace.invoke("accounts", "check")
     assert status == 1

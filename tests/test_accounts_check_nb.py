@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from settlement.domain import text
+from tests.test_accounts_check import BAD_VENDORS
 from tests.test_chart_excel import LEDGER, MAPPING, _excel_csv, _expected, _fresh_chart, _unicode_text, _workbook
 
 
@@ -108,23 +109,7 @@ def test_an_unknown_language_is_a_settings_error_naming_settlement_language(work
 def test_vendors_file_problems_in_norwegian_name_file_vendor_and_key(workspace):
     path = workspace.write(
         "vendors.toml",
-        """
-[[vendors]]
-id = "ok-store"
-name = "OK"
-closing_time = "22:00"
-enabled_since = 2026-11-01
-fiken_company = "demo-as"
-
-[[vendors]]
-id = "bad-store"
-name = "Bad"
-timezone = "Europe/Osло"
-closing_time = "25:00"
-enabled_since = "yesterday"
-colour = "blue"
-open_days = ["mon", "funday"]
-""",
+        BAD_VENDORS + 'open_days = ["mon", "funday"]\n',
     )
     workspace.extra_env["SETTLEMENT_LANGUAGE"] = "nb"
     status, out, err = workspace.invoke("accounts", "check")

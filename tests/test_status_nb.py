@@ -12,18 +12,7 @@ from __future__ import annotations
 import json
 import re
 
-HEADER = "receipt_id;timestamp;type;code;vat_code;amount;vat\n"
-
-
-def _import(ws, name: str, rows: str, vendor: str = "bergen-bryggen") -> None:
-    path = ws.write(f"in/{name}.csv", HEADER + rows)
-    status, out, err = ws.invoke("import", "sales", str(path), "--vendor", vendor)
-    assert status == 0, out + err
-
-
-def _receipt(rid: str, day: str, amount: str = "125,00", vat: str = "25,00", payment: str = "card") -> str:
-    return (f"{rid};{day}T12:00:00;sale;high;3;{amount};{vat}\n"
-            f"{rid};{day}T12:00:00;payment;{payment};;{amount};\n")
+from tests.test_posting_status_check import _import, _receipt  # the same receipts, imported the same way
 
 
 def _in(ws, language: str) -> None:

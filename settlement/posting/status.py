@@ -26,9 +26,9 @@ JSON_REF_KEYS = ("sale_id", "transaction_id", "journal_entry_id")
 CHANGED = "changed"
 CHANGED_REASON = N_("data changed after posting: the next run corrects it")
 
-# A state's word for a person: the labels of the web page (settlement.web.states.KNOWN, the same
-# message ids, so the same words: "blocked" → "Stoppet"), and the few states only the CLI shows.
-_LABELS = {
+# A state's word for a person, in the CLI and on the web page (settlement.web.states) alike:
+# "blocked" → "Stoppet" in bokmål. The last few only the CLI shows.
+STATE_LABELS = {
     "posted": N_("Posted"), "documented": N_("Posted with voucher"), "empty": N_("Empty day"),
     "waiting": N_("Waiting"), "open": N_("Open"), "posting": N_("Sending"), "blocked": N_("Blocked"),
     "failed": N_("Failed"), "correction-failed": N_("Correction failed"), "changed": N_("Changed"),
@@ -42,9 +42,9 @@ def shown_state(status: str) -> str:
     """A day's state as a person reads it: the state itself in English (as it always was, and as
     --json names it), the web page's label in bokmål ("blocked" → "Stoppet"); a state no one named
     is shown as it is."""
-    if text.language().code == "en" or status not in _LABELS:
+    if text.language().code == "en" or status not in STATE_LABELS:
         return status
-    return tr(_LABELS[status])
+    return tr(STATE_LABELS[status])
 
 
 def state_word(status: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only for annotations: the command modules stay light to import
@@ -22,18 +22,12 @@ def load_app(validate: bool = True) -> App:
 
 
 def audit_time(app: App, vendor_id: str, at: datetime) -> str:
-    """When an audit row was written, as a person reads it.
+    """When an audit row was written, as a person reads it: UTC as stored in English, the vendor's
+    zone with the offset in bokmål (a vendor no longer configured keeps UTC)."""
+    from settlement.domain.text import show_stored
 
-    English: UTC as stored (YYYY-MM-DD HH:MM:SS). Bokmål: in the vendor's zone with the offset
-    (20.11.2026 22:05 +01:00); a vendor no longer configured keeps UTC.
-    """
-    from settlement.domain.text import language, show_moment
-
-    if language().code == "en":
-        return f"{at:%Y-%m-%d %H:%M:%S}"
-    moment = at if at.tzinfo else at.replace(tzinfo=timezone.utc)
     vendor = app.vendors.get(vendor_id)
-    return show_moment(moment.astimezone(vendor.tz) if vendor else moment)
+    return show_stored(at, vendor.tz if vendor else None)
 
 
 def iso_date(text: str) -> date:

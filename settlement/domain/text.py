@@ -20,10 +20,11 @@ passed through `tr` where it is shown.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone, tzinfo
 from typing import Protocol
 
-__all__ = ["Language", "ENGLISH", "install", "language", "tr", "ntr", "N_", "show", "show_day", "show_moment"]
+__all__ = ["Language", "ENGLISH", "install", "language", "tr", "ntr", "N_", "show", "show_day", "show_moment",
+           "show_stored"]
 
 
 class Language(Protocol):
@@ -111,3 +112,15 @@ def show_moment(moment: datetime) -> str:
     offset = moment.strftime("%z")
     shown_offset = f" {offset[:3]}:{offset[3:]}" if offset else ""
     return f"{show_day(moment.date())} {moment:%H:%M}{shown_offset}"
+
+
+def show_stored(moment: datetime, zone: tzinfo | None = None, english: str = "%Y-%m-%d %H:%M:%S") -> str:
+    """A moment the store kept (naive: UTC), as the audit listings and the web page show it.
+
+    Bokmål: in `zone` (the vendor's; None keeps UTC) with its offset, '04.11.2026 13:05 +01:00'.
+    English: formatted with `english` as it always was, unconverted.
+    """
+    if _installed.code == "en":
+        return moment.strftime(english)
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+    return show_moment(aware.astimezone(zone) if zone is not None else aware)

@@ -23,7 +23,7 @@ from werkzeug.wrappers import Request, Response
 
 from settlement.domain import text
 from settlement.domain.money import format_nok
-from settlement.domain.text import N_, show_day, show_moment, tr
+from settlement.domain.text import N_, show_day, show_stored, tr
 from settlement.web import states
 from settlement.web.ratelimit import LoginLimiter
 from settlement.web.security import same_origin, secure
@@ -78,15 +78,9 @@ def _short_day(day: date) -> str:
 
 
 def _moment(value, tz=None, english: str = "%Y-%m-%d %H:%M:%S") -> str:
-    """`|moment(tz, english)`: a moment in bokmål in the vendor's zone `tz` with its offset
-    ('04.11.2026 13:05 +01:00'; a naive moment is UTC, as the store keeps it); in English as the page
-    has always shown it, `value` formatted with `english` (the caller converts it first if need be)."""
-    if value is None:
-        return ""
-    if text.language().code == "en":
-        return value.strftime(english)
-    aware = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
-    return show_moment(aware.astimezone(tz) if tz is not None else aware)
+    """`|moment(tz, english)`: a stored moment (show_stored: bokmål in the vendor's zone `tz` with its
+    offset, English formatted with `english`); nothing for None."""
+    return "" if value is None else show_stored(value, tz, english)
 
 
 def _environment() -> Environment:

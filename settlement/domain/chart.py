@@ -23,7 +23,7 @@ from pathlib import PurePath
 
 from settlement.domain.csvfile import CsvTable, SheetRows, decode, parse_csv, parse_sheet
 from settlement.domain.problems import Problem, error, warning
-from settlement.domain.text import tr
+from settlement.domain.text import joined, tr
 
 # Always fullmatch, and only ASCII digits (`\d` would take Arabic-Indic digits too).
 ACCOUNT = re.compile(r"[0-9]{4}(:[0-9]{5})?")
@@ -198,7 +198,7 @@ def _parts(folder: str, files: Mapping[str, ChartFile]) -> tuple[dict[str, tuple
     for part, names in found.items():
         if len(names) > 1:
             problems.append(error(tr("both {first} and {second} are in the folder; keep only one of them", first=names[0],
-                                     second=" and ".join(names[1:])),
+                                     second=joined(names[1:])),
                                   file=str(PurePath(folder) / names[0])))
             continue
         parts[part] = (str(PurePath(folder) / names[0]), files[names[0]])

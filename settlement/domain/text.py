@@ -21,10 +21,11 @@ passed through `tr` where it is shown.
 from __future__ import annotations
 
 from datetime import date, datetime, timezone, tzinfo
+from collections.abc import Iterable
 from typing import Protocol
 
 __all__ = ["Language", "ENGLISH", "install", "language", "tr", "ntr", "N_", "show", "show_day", "show_moment",
-           "show_stored"]
+           "show_stored", "joined"]
 
 
 class Language(Protocol):
@@ -77,6 +78,15 @@ def tr(message: str, /, **values: object) -> str:
 def ntr(singular: str, plural: str, n: int, /, **values: object) -> str:
     """The singular or plural form for count `n` (filled in as {n}), in the installed language."""
     return _fill(_installed.ngettext(singular, plural, n), {"n": n, **values})
+
+
+def joined(names: Iterable[object]) -> str:
+    """'A and B' (and 'A and B and C'), in the installed language."""
+    shown = [str(name) for name in names]
+    result = shown[0] if shown else ""
+    for name in shown[1:]:
+        result = tr("{first} and {second}", first=result, second=name)
+    return result
 
 
 def _fill(template: str, values: dict[str, object]) -> str:

@@ -107,15 +107,6 @@ def connection_failure(exc: requests.RequestException) -> str:
     return tr("connection failed")
 
 
-def joined(names) -> str:
-    """'A and B' (and 'A and B and C'), in the installed language."""
-    names = [str(name) for name in names]
-    shown = names[0] if names else ""
-    for name in names[1:]:
-        shown = tr("{first} and {second}", first=shown, second=name)
-    return shown
-
-
 def expand(base_url: str, template: str, path_params: Mapping[str, Any] | None) -> str:
     """The URL of `template` with each path parameter quoted whole (a "/" in an id stays in it)."""
     quoted = {k: quote(str(v), safe="") for k, v in (path_params or {}).items()}

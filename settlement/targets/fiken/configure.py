@@ -12,8 +12,7 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from settlement.domain.text import tr
-from settlement.targets.http import joined
+from settlement.domain.text import joined, tr
 from settlement.targets.fiken.auth import OAuthToken, PersonalToken, TokenSource
 from settlement.targets.fiken.client import FikenClient
 from settlement.targets.fiken.errors import AuthenticationError, ReconnectRequired

@@ -17,8 +17,7 @@ from collections.abc import Callable
 
 import requests
 
-from settlement.domain.text import tr
-from settlement.targets.http import joined
+from settlement.domain.text import joined, tr
 from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.poweroffice import errors
 from settlement.targets.retry import RetryPolicy, parse_retry_after

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from settlement.domain.text import tr
-from settlement.targets.http import joined
+from settlement.domain.text import joined, tr
 from settlement.targets.pacing import LocalGate, RequestGate
 from settlement.targets.poweroffice.auth import ClientCredentials, setting_name
 from settlement.targets.poweroffice.client import PowerOfficeClient

@@ -14,8 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from settlement.domain.text import tr
-from settlement.targets.http import joined
+from settlement.domain.text import joined, tr
 
 # A session is asked for this many days; it is renewed a day before its expirationDate so a
 # request never races the end of the day in Tripletex's time zone.

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from settlement.domain.text import tr
-from settlement.targets.http import joined
+from settlement.domain.text import joined, tr
 from settlement.targets.pacing import RequestGate
 from settlement.targets.retry import RetryPolicy
 from settlement.targets.tripletex.auth import SessionCredentials

@@ -419,8 +419,11 @@ def test_serve_starts_the_page_beside_its_probes(site):
     try:
         deadline = time.monotonic() + 60
         found = None
+        # The page answers before the configuration is loaded (503 "not ready" until then), so wait
+        # for both its address and the load.
         while found is None and time.monotonic() < deadline and process.poll() is None:
-            found = re.search(r"web page on (http://127\.0\.0\.1:\d+/)", log.read_text())
+            text = log.read_text()
+            found = re.search(r"web page on (http://127\.0\.0\.1:\d+/)", text) if "configuration loaded" in text else None
             time.sleep(0.2)
         assert found, log.read_text()
         url = found.group(1)

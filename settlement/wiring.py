@@ -824,7 +824,7 @@ def payout_report_pdf(app: App, vendor: Vendor, state, payout, booking, generate
         _, sales, _ = payout_matching(app, vendor, account)
         both = match_payouts(sales, [payout], lambda m: business_day(m, vendor.tz, vendor.day_start))
         days = tuple(sorted(both.days_of.get((payout.provider, payout.payout_id), ())))
-    report = PayoutReport(vendor.name, payout, state.settlement_key, booking, days, generated_at)
+    report = PayoutReport(vendor.name, payout, state.settlement_key, booking, days, generated_at, vendor.tz)
     return render_payout_pdf(report, app.pdf_font)
 
 

@@ -175,6 +175,8 @@ def test_the_attached_report_the_status_text_and_the_xlsx(posting_ws):
     assert "Utbetaling Stripe po_1" in text and "Bergen Bryggen" in text
     assert "Salgsdager dekket: 02.11.2026, 03.11.2026" in text and "Bankdato 05.11.2026" in text and "Utbetalt netto" in text and "Gebyrer" in text
     assert "Netto til bank 912,04" in text and "1920:10001" in text and "7770" in text and "ch_3" in text
+    # Stripe's times are UTC; the report shows them in the vendor's zone (Oslo, +01:00 in November).
+    assert "03.11.2026 16:00 +01:00 Betaling ch_x =HYPERLINK(1) 12,34" in text
     assert sb.attachments(SLUG)[-1] is not None
 
     status, out, err = ws.invoke("payouts", "status", "--vendor", VENDOR)

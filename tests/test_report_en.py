@@ -162,6 +162,7 @@ def test_the_same_alerts_in_bokmal_read_as_they_always_have(bokmal):
 
 def _payout_pdf_text() -> str:
     from datetime import datetime, timezone
+    from zoneinfo import ZoneInfo
 
     from settlement.domain.payouts import ItemKind, Payout, PayoutItem
     from settlement.posting.ledger import BookedLine, Booking
@@ -178,7 +179,7 @@ def _payout_pdf_text() -> str:
         BookedLine("7770", "fee", 3_20, 0, None, "fee"),
         BookedLine("1583", "clearing", 0, 100_00, None, "payment_stripe"),
     ))
-    report = PayoutReport("Bergen Bryggen", payout, booking.key, booking, (date(2026, 11, 3),), at)
+    report = PayoutReport("Bergen Bryggen", payout, booking.key, booking, (date(2026, 11, 3),), at, ZoneInfo("Europe/Oslo"))
     pdf = render_payout_pdf(report, find_font())
     return " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
 
@@ -189,8 +190,9 @@ def test_the_payout_report_in_english_and_in_bokmal():
     assert "Net to bank 96,80 NOK" in english and "Fees 3,20" in english and "Gross 100,00" in english
     assert "Sales days covered: 2026-11-03" in english and "Transactions (2)" in english
     assert "Net paid out" in english and "Settled from the clearing account" in english and "Fee" in english
-    assert "Made 2026-11-03 14:05 UTC by settlement" in english
-    assert "2026-11-03 14:05 Payment ch_1" in english  # a transaction's time, ISO in English
+    # Times in the vendor's zone with the offset: 14:05 UTC is 15:05 in Oslo in November.
+    assert "Made 2026-11-03 15:05 +01:00 by settlement" in english
+    assert "2026-11-03 15:05 +01:00 Payment ch_1" in english  # a transaction's time, ISO date in English
     assert "03.11.2026" not in english and "05.11.2026" not in english
     text.install(i18n.load("nb"))
     try:
@@ -201,5 +203,5 @@ def test_the_payout_report_in_english_and_in_bokmal():
     assert "Netto til bank 96,80 NOK" in bokmal and "Gebyrer 3,20" in bokmal and "Brutto 100,00" in bokmal
     assert "Salgsdager dekket: 03.11.2026" in bokmal and "Transaksjoner (2)" in bokmal
     assert "Utbetalt netto" in bokmal and "Oppgjort fra mellomregningskonto" in bokmal and "Gebyr" in bokmal
-    assert "Laget 03.11.2026 14:05 UTC av settlement" in bokmal
-    assert "03.11.2026 14:05 Betaling ch_1" in bokmal and "2026-11-0" not in bokmal  # no ISO date left
+    assert "Laget 03.11.2026 15:05 +01:00 av settlement" in bokmal
+    assert "03.11.2026 15:05 +01:00 Betaling ch_1" in bokmal and "2026-11-0" not in bokmal  # no ISO date left

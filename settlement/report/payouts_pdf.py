@@ -4,7 +4,7 @@ days they cover, on A4 in the report font (settlement.report.fonts; the core fon
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timezone, tzinfo
 
 from fpdf import FPDF
 
@@ -36,14 +36,16 @@ class PayoutReport:
     booking: Booking
     days: tuple[date, ...]
     generated_at: datetime
+    zone: tzinfo = timezone.utc  # the vendor's: every time on the report is shown in it, with its offset
 
 
-def _at(moment: datetime) -> str:
-    """A moment as the report shows it, in the zone it comes in: '2026-11-03 14:05' in English,
-    '03.11.2026 14:05' in bokmål."""
-    if language().code == "en":
-        return moment.strftime("%Y-%m-%d %H:%M")
-    return f"{show_day(moment.date())} {moment:%H:%M}"
+def _at(moment: datetime, zone: tzinfo) -> str:
+    """A moment in the vendor's zone with its offset: '2026-11-03 15:05 +01:00' in English,
+    '03.11.2026 15:05 +01:00' in bokmål. A naive moment is taken as UTC."""
+    local = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(zone)
+    offset = local.strftime("%z")
+    shown = local.strftime("%Y-%m-%d") if language().code == "en" else show_day(local.date())
+    return f"{shown} {local:%H:%M} {offset[:3]}:{offset[3:]}"
 
 
 def _plain(text: str, unicode: bool) -> str:
@@ -66,7 +68,11 @@ def render_payout_pdf(report: PayoutReport, font: PdfFont | None = None) -> byte
 
     def text(value: str, size: float = 9, bold: bool = False, width: float = 0, align: str = "L", end: bool = True):
         pdf.set_font(family, "B" if bold else "", size)
-        pdf.cell(width, 5.5, _plain(value, unicode), align=align, new_x="LMARGIN" if end else "RIGHT",
+        shown = _plain(value, unicode)
+        if width:  # cut to the column (marked with …) rather than run into the next one
+            while shown and pdf.get_string_width(shown) > width - 1.5:
+                shown = shown[:-2] + ("…" if unicode else "~")
+        pdf.cell(width, 5.5, shown, align=align, new_x="LMARGIN" if end else "RIGHT",
                  new_y="NEXT" if end else "TOP")
 
     payout = report.payout
@@ -88,23 +94,23 @@ def render_payout_pdf(report: PayoutReport, font: PdfFont | None = None) -> byte
     pdf.ln(5.5)
     for line in report.booking.booked:
         text(line.account, width=30, end=False)
-        text(_shown(LINE_TEXT, line.text)[:60], width=100, end=False)
+        text(_shown(LINE_TEXT, line.text), width=100, end=False)
         text(format_nok(line.debit_ore) if line.debit_ore else "", width=30, align="R", end=False)
         text(format_nok(line.credit_ore) if line.credit_ore else "", width=30, align="R", end=False)
         pdf.ln(5.5)
     pdf.ln(3)
     text(tr("Transactions ({count})", count=len(payout.items)), 11, bold=True)
-    for heading, width, align in ((tr("Date and time"), 34, "L"), (tr("Type"), 26, "L"), (tr("Reference"), 52, "L"),
-                                  (tr("Order"), 28, "L"), (tr("Amount"), 30, "R")):
+    for heading, width, align in ((tr("Date and time"), 40, "L"), (tr("Type"), 26, "L"), (tr("Reference"), 66, "L"),
+                                  (tr("Order"), 30, "L"), (tr("Amount"), 28, "R")):
         text(heading, bold=True, width=width, align=align, end=False)
     pdf.ln(5.5)
     for item in payout.items:
-        text(_at(item.occurred), width=34, end=False)
-        text(_shown(KIND_TEXT, str(item.kind)), width=26, end=False)
-        text(item.reference[:30], width=52, end=False)
-        text(item.order_ref[:16], width=28, end=False)
-        text(format_nok(item.amount), width=30, align="R", end=False)
+        text(_at(item.occurred, report.zone), size=8, width=40, end=False)
+        text(_shown(KIND_TEXT, str(item.kind)), size=8, width=26, end=False)
+        text(item.reference, size=8, width=66, end=False)
+        text(item.order_ref, size=8, width=30, end=False)
+        text(format_nok(item.amount), size=8, width=28, align="R", end=False)
         pdf.ln(5.5)
     pdf.ln(3)
-    text(tr("Made {moment} UTC by settlement", moment=_at(report.generated_at)), 7)
+    text(tr("Made {moment} by settlement", moment=_at(report.generated_at, report.zone)), 7)
     return bytes(pdf.output())

@@ -130,6 +130,13 @@ class App:
 
         return voucher_for_day(self.sales, self.chart, self.vendor(vendor_id), day, self.tolerance)
 
+    def confirmed_empty(self, vendor: Vendor, day) -> str | None:
+        """Why the vendor's registers themselves say the day had no sales (their Z reports), or None."""
+        from settlement.domain.closings import confirmed_empty
+        from settlement.store.closings import closings_for
+
+        return confirmed_empty(closings_for(self.engine, vendor.id, day), vendor.saft_registers)
+
     @cached_property
     def targets(self) -> "LedgerTargets":
         """The ledger targets of this app (their clients are made on first request)."""
@@ -465,6 +472,7 @@ def posting_context(app: App, *, on_request=None, targets=None, state=None):
         generated_at=datetime.now(timezone.utc),
         # Replicas on PostgreSQL, or processes sharing a SQLite file, settle a vendor one at a time.
         claim=claims_for(app.engine),
+        confirmed_empty=app.confirmed_empty,
     )
 
 

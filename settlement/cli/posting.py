@@ -265,8 +265,10 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date 
                 needs_person += 1
                 break
             closed = vendor.closed_reason(day)
+            confirmed = app.confirmed_empty(vendor, day) if closed is None and voucher.is_empty else None
+            expected = closed is None and confirmed is None
             step = next_step(current, voucher, voucher_digest(voucher, vendor.posting),
-                             expected=closed is None, hold=vendor.corrections == "hold")
+                             expected=expected, hold=vendor.corrections == "hold")
             if step == Step.SETTLED_ALREADY:
                 if only:
                     say(vendor, day, "settled", tr("already settled ({status}); nothing to do",
@@ -297,6 +299,7 @@ def _dry_run(app: App, vendors, now: datetime, through: date | None, only: date 
             elif step == Step.RECORD_EMPTY:
                 status = "would-record-empty"
                 action = (tr("would record as empty (closed: {why})", why=closed) if closed
+                          else tr("would record as empty (no sales: {why})", why=confirmed) if confirmed
                           else tr("would record as empty (no sales)"))
             else:
                 total = voucher.total_debit

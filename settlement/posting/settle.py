@@ -190,8 +190,13 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
     if step == Step.RECORD_EMPTY:
         # Why there is nothing: closed by the calendar, or the source said so (a correction that
         # left the day without sales is the source saying so too).
-        why = closed or ctx.confirmed_empty(vendor, day)
-        message = tr("closed ({why}): nothing to post", why=why) if why else tr("no sales: nothing to post")
+        confirmed = None if closed else ctx.confirmed_empty(vendor, day)
+        if closed:
+            message = tr("closed ({why}): nothing to post", why=closed)
+        elif confirmed:
+            message = tr("no sales ({why}): nothing to post", why=confirmed)
+        else:
+            message = tr("no sales: nothing to post")
         state.status, state.digest, state.reason, state.mode = EMPTY, digest, "", vendor.posting
         ctx.state.save(state, "empty", message)
         return Outcome(vendor.id, day, EMPTY, message)

@@ -34,6 +34,7 @@ from settlement.domain.text import N_, tr
 from settlement.domain.vendors import Vendor
 from settlement.sources.protocol import FileSource, ReadAgain, SourceRead
 from settlement.sources.woocommerce.notes import refresh_notes
+from settlement.store.closings import replace_closings
 from settlement.store.day_blocks import replace_blocks
 from settlement.store.sales_store import DayLimitExceeded, ImportResult, SalesStore
 
@@ -193,6 +194,8 @@ def _keep(outcome: ImportOutcome, read: SourceRead, store: SalesStore, source: F
         outcome.vendors.setdefault(read.vendor, ImportResult())
     for vendor, days in read.days.items():
         store.replace_notes(vendor, source.name, days, read.notes.get(vendor, []), connection)
+    for vendor, closings in read.closings.items():
+        replace_closings(connection, vendor, source.name, closings)
     for vendor in sorted(set(read.days) | set(read.blocked)):
         blocked = read.blocked.get(vendor, {})
         replace_blocks(connection, vendor, source.name, read.days.get(vendor, set()), blocked)

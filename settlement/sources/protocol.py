@@ -24,6 +24,7 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
+from settlement.domain.closings import RegisterClosing
 from settlement.domain.problems import Problem
 from settlement.domain.sales import SaleLine
 from settlement.domain.vendors import Vendor
@@ -50,6 +51,10 @@ class SourceRead:
     blocked: per vendor and business day, the errors that block that day (a transaction whose
         figures are wrong or unmapped): none of the day's lines was handed over, the other days'
         were; these errors are not in `problems`, and do not refuse the file.
+    closings: per vendor, every register-day the file covers with its end-of-day (Z) reports, so
+        a day the registers say had no sales is settled empty (settlement.domain.closings); a
+        register-day without reports clears what an earlier import kept. Empty for sources
+        without registers.
     """
 
     problems: list[Problem] = field(default_factory=list)
@@ -58,6 +63,7 @@ class SourceRead:
     days: dict[str, set[date]] = field(default_factory=dict)
     skipped: Counter = field(default_factory=Counter)
     blocked: dict[str, dict[date, list[Problem]]] = field(default_factory=dict)
+    closings: dict[str, list[RegisterClosing]] = field(default_factory=dict)
 
     @property
     def errors(self) -> int:

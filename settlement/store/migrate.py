@@ -37,6 +37,7 @@ from settlement.store import alerts  # noqa: F401
 from settlement.store import oauth_tokens  # noqa: F401
 from settlement.store import payouts  # noqa: F401
 from settlement.store import reload_requests  # noqa: F401
+from settlement.store import closings  # noqa: F401
 
 
 
@@ -166,6 +167,12 @@ def _reload_request_table(connection: Connection) -> None:
     reload_requests.ReloadRequestRow.__table__.create(connection, checkfirst=True)
 
 
+def _register_closing_table(connection: Connection) -> None:
+    """Create register_closing (settlement.store.closings): the registers' Z reports per business
+    day, so a day they say had no sales is settled empty instead of missing; a new table."""
+    closings.RegisterClosingRow.__table__.create(connection, checkfirst=True)
+
+
 # Append new steps at the end with the next number; never edit or reorder a released step.
 MIGRATIONS: list[Migration] = [
     Migration(1, "initial schema: sales, notes, webshop orders, posting state, audit log, Fiken pacing", _baseline),
@@ -177,6 +184,8 @@ MIGRATIONS: list[Migration] = [
     Migration(7, "oauth_token: an OAuth token that the ledger rotates, shared by replicas under a lock", _oauth_token_table),
     Migration(8, "payout, payout_item, payout_posting, payout_audit: payment providers' payouts and their postings", _payout_tables),
     Migration(9, "reload_request: settlement reload reaches every serve sharing the database", _reload_request_table),
+    Migration(10, "register_closing: the registers' Z reports per day, so a day they say had no sales is not missing",
+              _register_closing_table),
 ]
 
 

@@ -31,7 +31,7 @@ from settlement.sources.saft.records import amount_limit
 from settlement.sources.saft.transactions import SOURCE, Converted
 from settlement.domain.text import N_
 from settlement.sources.saft.xmlstream import SaftReadError, check_root
-from settlement.sources.saft.zreport import Z_TOTAL_SALES_ONLY, compare
+from settlement.sources.saft.zreport import Z_TOTAL_SALES_ONLY, closings_of, compare
 
 BATCH_LINES = 20_000
 # From this size on a file is read by two processes while this one stores (see `parallel`).
@@ -116,9 +116,11 @@ class SaftSource:
             raise ReadAgain(replace(self, skip=self.skip | blocked))
         # Z reports are only compared with a file read to the end and stored: a refused file's
         # transactions that parsed are only part of their days.
+        closings = {}
         if not read.broken and read.log.errors == 0:
             _check_z_reports(path, read, blocked)
+            closings = closings_of(read.z_reports, read.totals, blocked)
         for vendor_id, day in blocked:
             read.days.setdefault(vendor_id, set()).add(day)
         return SourceRead(read.log.problems(), None, {v: read.log.notes(v) for v in read.days}, read.days, read.skipped,
-                          read.log.blocked_problems())
+                          read.log.blocked_problems(), closings)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from settlement.domain.businessday import business_day, parse_timestamp
+from settlement.domain.closings import RegisterClosing
 from settlement.domain.money import AmountError, format_nok
 from settlement.domain.problems import Problem, warning
 from settlement.sources.saft.records import Record, nested, record, xml_amount
@@ -46,6 +47,11 @@ class ZReport:
     total: int = 0
     payments: dict[str, int] = field(default_factory=dict)
     vat: dict[int, list[int]] = field(default_factory=dict)  # VAT % in thousandths → [excl. VAT, VAT]
+
+    @property
+    def is_zero(self) -> bool:
+        """Every figure of the report is zero: the register sold nothing that day."""
+        return not self.total and not any(self.payments.values()) and not any(any(v) for v in self.vat.values())
 
 
 @dataclass
@@ -133,6 +139,23 @@ def read_z_report(event: Record, register: Register, file: str) -> tuple[ZReport
                     file=file, line=rec.line, ref=register.register_id)
         ]
     return report, []
+
+
+def closings_of(z_reports: dict[tuple[str, str, str, date], list[ZReport]], totals: dict[tuple[str, str, str, date], object],
+                skip: set[tuple[str, date]]) -> dict[str, list[RegisterClosing]]:
+    """Per vendor, every register-day read (keyed like the reader's totals and Z reports: vendor,
+    company, register, day) with its Z reports; empty when the reports are all zero and the
+    register recorded no transaction. Days in `skip` (blocked) are left out."""
+    closings: dict[str, list[RegisterClosing]] = {}
+    for key in sorted(set(z_reports) | set(totals)):
+        vendor, company, register_id, day = key
+        if (vendor, day) in skip:
+            continue
+        reports = z_reports.get(key, [])
+        empty = bool(reports) and all(r.is_zero for r in reports) and key not in totals
+        closings.setdefault(vendor, []).append(
+            RegisterClosing(day, company, register_id, tuple(r.report_id for r in reports), empty))
+    return closings
 
 
 def compare(register_id: str, reports: list[ZReport], day: DayTotals | None, sales_only: bool = False) -> list[str]:

@@ -198,6 +198,13 @@ def test_dates_and_audit_times_follow_the_language(sites):
     utc = at.astimezone(timezone.utc)
     assert re.findall(r'<td class="at">([^<]*)</td>', page.text)[0] == f"{utc:%Y-%m-%d %H:%M:%S}"
     assert "<th>Time (UTC)</th>" in page.text
+    # What happened: the action itself in English (as `audit` names it), its label in bokmål.
+    actions = [row["action"] for row in rows]
+    assert actions[:2] == ["sending", "refused"], actions
+    assert re.findall(r'<td title="([a-z-]+)">([^<]*)</td>', bokmal.text)[:2] == [
+        ("sending", "Sendes"), ("refused", "Avvist av regnskapet")], bokmal.text
+    assert re.findall(r'<td title="([a-z-]+)">([^<]*)</td>', page.text)[:2] == [
+        ("sending", "sending"), ("refused", "refused")]
 
     # The overview: the period and the grid's headings; the form's dates and the cells' data stay ISO.
     overview = _login(norwegian, "victor", "Oversikt").get(norwegian.url + PERIOD, timeout=30).text
@@ -224,3 +231,17 @@ def test_dates_and_audit_times_follow_the_language(sites):
     assert re.search(r'class="axis">\d\d\.\d\d\.20\d\d</text>', store)
     store = _login(english, "victor", "Overview").get(english.url + "store/oslo-sentrum", timeout=60).text
     assert re.search(r"<title>20\d\d-\d\d-\d\d: [\d  ]+,\d\d kr</title>", store)
+
+
+def test_the_voucher_sections_follow_the_language(sites):
+    norwegian, english = sites
+    path = "store/oslo-sentrum/day/2026-11-02"
+    bokmal = _login(norwegian, "victor", "Oversikt").get(norwegian.url + path, timeout=30).text
+    page = _login(english, "victor", "Overview").get(english.url + path, timeout=30).text
+
+    def sections(html: str) -> set[str]:
+        table = html[html.index('<table id="lines">'):]
+        return set(re.findall(r"<tr><td>([^<]*)</td><td>\d{4}", table[:table.index("</tbody>")]))
+
+    assert {"Salg", "Betaling"} <= sections(bokmal) and "sale" not in sections(bokmal), sections(bokmal)
+    assert {"Sale", "Payment"} <= sections(page), sections(page)

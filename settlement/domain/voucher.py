@@ -14,11 +14,27 @@ from settlement.domain.chart import LedgerRow, MappingRow, code_key
 from settlement.domain.money import format_nok
 from settlement.domain.problems import Problem, error, warning
 from settlement.domain.sales import LineType, SummaryRow
-from settlement.domain.text import ntr, tr
+from settlement.domain.text import N_, ntr, tr
 from settlement.domain.vat import UnknownVatCode, rate_on, vat_on_net
 
 # Order of sections on the voucher (and in previews and reports).
 SECTIONS = ("sale", "shipping", "return", "tip", "gift_card", "payment", "rounding", "difference")
+# What each section is called where a person reads it (the PDF's Bilag, the web page's day).
+SECTION_NAMES = {
+    "sale": N_("Sale"),
+    "shipping": N_("Shipping"),
+    "return": N_("Return"),
+    "tip": N_("Tip"),
+    "gift_card": N_("Gift card"),
+    "payment": N_("Payment"),
+    "rounding": N_("Rounding"),
+    "difference": N_("Difference"),
+}
+
+
+def section_name(section: str) -> str:
+    """A voucher line's section in the installed language ("tip" → "Tips"); an unknown one as it is."""
+    return tr(SECTION_NAMES[section]) if section in SECTION_NAMES else section
 
 
 @dataclass(frozen=True, slots=True)

@@ -38,6 +38,28 @@ STATE_LABELS = {
 }
 
 
+# What each audit action (the log of a day) is called on the web page's day log in bokmål; in
+# English the action itself is shown, as the CLI's `audit` and --json name it.
+AUDIT_LABELS = {
+    "sending": N_("Sending"), "sent": N_("Sent"), "posted": N_("Posted"), "documented": N_("Posted with voucher"),
+    "adopted": N_("Found in the ledger"), "approved": N_("Approved"), "attach-failed": N_("Attachment failed"),
+    "blocked": N_("Blocked"), "closed-day-data": N_("Sales on a closed day"),
+    "correction-blocked": N_("Correction blocked"), "day-closed": N_("Day closed"), "empty": N_("Empty day"),
+    "error": N_("Error"), "held": N_("Held"), "interrupted": N_("Interrupted"), "looked-up": N_("Looked up"),
+    "lookup-failed": N_("Lookup failed"), "missing": N_("Missing"), "refused": N_("Refused by the ledger"),
+    "report-not-kept": N_("Report not kept"), "reverse-failed": N_("Reversal failed"), "reversed": N_("Reversed"),
+    "unchanged": N_("Unchanged"), "unclear": N_("Unclear"),
+}
+
+
+def shown_action(action: str) -> str:
+    """An audit action as a person reads it: the action itself in English, its label in bokmål
+    ("reversed" → "Tilbakeført"); an action no one named is shown as it is."""
+    if text.language().code == "en" or action not in AUDIT_LABELS:
+        return action
+    return tr(AUDIT_LABELS[action])
+
+
 def shown_state(status: str) -> str:
     """A day's state as a person reads it: the state itself in English (as it always was, and as
     --json names it), the web page's label in bokmål ("blocked" → "Stoppet"); a state no one named

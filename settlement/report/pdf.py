@@ -22,6 +22,7 @@ from settlement.domain import text as language
 from settlement.domain.money import format_nok
 from settlement.domain.text import N_, ntr, show_day, tr
 from settlement.domain.vat import UnknownVatCode, rate_on
+from settlement.domain.voucher import section_name
 from settlement.report.chart import draw_hours
 from settlement.report.data import DayReport, Tally
 from settlement.report.fonts import PdfFont
@@ -34,18 +35,6 @@ _WIDTH = 210 - 2 * _MARGIN
 _ROW = 4.4
 # Typographic characters that are not Latin-1 but have a plain equivalent.
 _PLAIN = str.maketrans({"–": "-", "—": "-", "‘": "'", "’": "'", "“": '"', "”": '"', "…": "...", "€": "EUR", "\u202f": " "})
-
-_SECTION_NAMES = {
-    "sale": N_("Sale"),
-    "shipping": N_("Shipping"),
-    "return": N_("Return"),
-    "tip": N_("Tip"),
-    "gift_card": N_("Gift card"),
-    "payment": N_("Payment"),
-    "rounding": N_("Rounding"),
-    "difference": N_("Difference"),
-}
-
 
 def latin1(text: str) -> str:
     """Text the core font can show: typographic marks made plain, anything else outside Latin-1 as '?'."""
@@ -315,8 +304,7 @@ def _bilag(pdf: _Document, report: DayReport) -> None:
             _Column(tr("VAT"), 22, "R"),
         ],
         [
-            [line.account, line.name, tr(_SECTION_NAMES[line.section]) if line.section in _SECTION_NAMES
-             else line.section, line.vat_code or "", kr(line.debit), kr(line.credit), kr(line.vat)]
+            [line.account, line.name, section_name(line.section), line.vat_code or "", kr(line.debit), kr(line.credit), kr(line.vat)]
             for line in report.lines
         ],
         total=[tr("Total"), "", "", "", kr(report.total_debit), kr(report.total_credit), ""],

@@ -24,6 +24,8 @@ from werkzeug.wrappers import Request, Response
 from settlement.domain import text
 from settlement.domain.money import format_nok
 from settlement.domain.text import N_, show_day, show_stored, tr
+from settlement.domain.voucher import section_name
+from settlement.posting.status import shown_action
 from settlement.web import states
 from settlement.web.ratelimit import LoginLimiter
 from settlement.web.security import same_origin, secure
@@ -94,7 +96,8 @@ def _environment() -> Environment:
     env.filters.update(nok=lambda ore: format_nok(int(ore or 0)), label=states.label, css=states.css_class,
                        hint=states.hint, basename=lambda path: Path(str(path)).name,
                        weekday=lambda day: tr(WEEKDAYS[day.weekday()]), shown_reason=shown_reason,
-                       day=_day_filter, short_day=_short_day, moment=_moment)
+                       day=_day_filter, short_day=_short_day, moment=_moment, action=shown_action,
+                       section=section_name)
     return env
 
 

@@ -183,8 +183,10 @@ def test_an_operator_retries_a_failed_day_and_the_audit_trail_says_who(site, bro
     submit(browser, "retry")  # posting to the sandbox takes a moment
     assert browser.find_element(By.ID, "state").get_attribute("data-state") == "documented", browser.page_source[:2000]
     audit = browser.find_element(By.ID, "audit").text
-    assert "web-retry" in audit and "bedt om av anna på nettsiden" in audit  # written in bokmål
-    assert "documented" in audit
+    # Written in bokmål, each action by its label (the action itself is the cell's title).
+    assert "Nytt forsøk fra nettsiden" in audit and "bedt om av anna på nettsiden" in audit
+    assert "Bokført med bilag" in audit
+    assert browser.find_elements(By.CSS_SELECTOR, '#audit td[title="web-retry"]')
     assert not browser.find_elements(By.ID, "retry")
 
 
@@ -196,7 +198,8 @@ def test_an_operator_approves_a_held_correction_and_the_audit_trail_says_who(sit
     assert browser.find_element(By.ID, "state").get_attribute("data-state") == "approved"
     audit = browser.find_element(By.ID, "audit").text
     assert "godkjent av anna på nettsiden: sen kvittering fra kassen" in audit
-    assert "held" in audit  # the run that held it, before
+    assert "Holdt tilbake" in audit  # the run that held it, before
+    assert browser.find_elements(By.CSS_SELECTOR, '#audit td[title="held"]')
 
 
 def test_a_viewer_is_refused_the_same_action(site, browser):

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from settlement.domain.chart import LedgerRow
 from settlement.domain.problems import Problem
+from settlement.domain.text import N_, tr
 from settlement.domain.vendors import Vendor
 from settlement.domain.vat import UnknownVatCode, rate_on
 from settlement.domain.voucher import Voucher, VoucherLine
@@ -359,7 +360,16 @@ class LedgerTarget(Protocol):
 _NOT_IDS = frozenset({"journal_entry_number"})
 
 
+# What the ledgers' ids are called in the installed language (others by their key: 'request 7').
+_REF_NAMES = {"sale_id": N_("sale"), "transaction_id": N_("transaction"), "journal_entry_id": N_("journal entry"),
+              "voucher_id": N_("voucher")}
+
+
+def _ref_name(name: str) -> str:
+    return tr(_REF_NAMES[name]) if name in _REF_NAMES else name.removesuffix("_id").replace("_", " ")
+
+
 def describe_ref(ref: Mapping[str, Any]) -> str:
     """'sale 12, transaction 34, journal entry 56' for audit lines and status."""
-    return ", ".join(f"{name.removesuffix('_id').replace('_', ' ')} {value}" for name, value in ref.items()
+    return ", ".join(f"{_ref_name(name)} {value}" for name, value in ref.items()
                      if value is not None and name not in _NOT_IDS)

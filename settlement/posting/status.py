@@ -49,6 +49,9 @@ AUDIT_LABELS = {
     "lookup-failed": N_("Lookup failed"), "missing": N_("Missing"), "refused": N_("Refused by the ledger"),
     "report-not-kept": N_("Report not kept"), "reverse-failed": N_("Reversal failed"), "reversed": N_("Reversed"),
     "unchanged": N_("Unchanged"), "unclear": N_("Unclear"),
+    # Written by the web page's actions (settlement.web.actions, checks_view).
+    "web-retry": N_("Retry from the web page"), "web-reattach": N_("Re-attach from the web page"),
+    "web-test-connection": N_("Connection test from the web page"),
 }
 
 

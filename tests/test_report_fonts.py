@@ -47,7 +47,7 @@ def test_the_correction_attached_in_fiken_says_it_replaces_v1(posting_ws):
     # Why: the reversal's audit line, with the ids of what was reversed.
     joined = " ".join(lines)
     assert "Korreksjon: dette bilaget erstatter v1, som er tilbakeført fordi dagens data ble endret etter bokføring;" in joined
-    assert "[settlement:bergen-bryggen:2026-11-02:v1], transaction" in joined
+    assert "[settlement:bergen-bryggen:2026-11-02:v1], transaksjon" in joined
     # The company and Fiken's journal entry number, read from Fiken when each version was posted.
     assert "Foretak Demo AS (org.nr. 999999999)" in lines
     assert any(line.startswith("Bokført Fiken bilag ") for line in lines)

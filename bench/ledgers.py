@@ -1,13 +1,13 @@
 """Benchmark: requests per vendor-day and wall time for each ledger, and two credentials against one.
 
 For every ledger (Fiken, Tripletex, PowerOffice Go) it settles N vendor-days (default 200: 100
-stores × 2 days) through the same library functions as `settlement catch-up` against that ledger's
+stores × 2 days; --days-per-store 50 makes it 4 stores × 50 days, a long catch-up) through the same library functions as `settlement catch-up` against that ledger's
 sandbox, keeping the ledger's own rate rule, and prints the requests per vendor-day, the wall time,
 and the floor the rate rule sets (requests / allowed rate). Then the same Fiken run with the stores
 split over two credentials (two companies, two tokens): since each credential has its own pacing
 and catch-up settles credentials at the same time, the wall time should be about half of one.
 
-    .venv/bin/python bench/ledgers.py [--vendor-days 200] [--only fiken,tripletex,poweroffice,fiken-2]
+    .venv/bin/python bench/ledgers.py [--vendor-days 200] [--days-per-store 2] [--only fiken,tripletex,poweroffice,fiken-2]
 
 The rates: Fiken 4 requests a second per token (the sandbox slows callers above it), Tripletex the
 client's own SETTLEMENT_TRIPLETEX_REQUESTS_PER_SECOND (5; Tripletex publishes no number),
@@ -37,7 +37,7 @@ from settlement.sources.importing import import_file  # noqa: E402
 from settlement.tripletex_sandbox import TripletexSandbox  # noqa: E402
 from settlement.wiring import App, posting_context  # noqa: E402
 
-FIRST = date(2026, 11, 2)
+FIRST = date(2026, 9, 1)  # early enough that 50 days per store have closed
 RATES = {"fiken": 4, "tripletex": 5, "poweroffice": 10}
 
 
@@ -58,9 +58,10 @@ def _settings_of(lines: list[str]) -> dict[str, str]:
     return {k.removeprefix("SETTLEMENT_").lower(): v for k, v in (line.split("=", 1) for line in lines)}
 
 
-def run(ledger: str, vendor_days: int, credentials: int = 1) -> dict:
+def run(ledger: str, vendor_days: int, credentials: int = 1, days_per_store: int = 2) -> dict:
     """Settle `vendor_days` on `ledger` (stores split over `credentials` companies); the figures."""
-    stores, days = vendor_days // 2, [FIRST, FIRST + timedelta(days=1)]
+    stores = max(vendor_days // days_per_store, 1)
+    days = [FIRST + timedelta(days=n) for n in range(days_per_store)]
     work = Path(tempfile.mkdtemp(prefix=f"bench-{ledger}-"))
     if ledger == "fiken":
         sandbox = FikenSandbox.start(port=0, max_seconds=3600, rate_limit_per_second=RATES["fiken"])
@@ -126,12 +127,13 @@ def _shape(path: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vendor-days", type=int, default=200)
+    parser.add_argument("--days-per-store", type=int, default=2)
     parser.add_argument("--only", default="fiken,tripletex,poweroffice,fiken-2")
     args = parser.parse_args()
     rows = []
     for name in args.only.split(","):
         ledger, _, count = name.partition("-")
-        rows.append(run(ledger, args.vendor_days, int(count or 1)))
+        rows.append(run(ledger, args.vendor_days, int(count or 1), args.days_per_store))
         row = rows[-1]
         print(f"{row['ledger']}: {row['documented']}/{row['vendor_days']} documented, {row['requests']} requests "
               f"({row['per_day']:.2f} per vendor-day), {row['status429']} answered 429, wall {row['wall']:.1f} s, "

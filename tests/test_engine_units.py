@@ -14,7 +14,7 @@ import pytest
 from settlement.domain.chart import LedgerRow
 from settlement.domain.problems import error
 from settlement.domain.posting_rules import (
-    CORRECTION_BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, POSTED, POSTING, DayState, Step, next_step, version_to_post,
+    CORRECTION_BLOCKED, CORRECTION_FAILED, DOCUMENTED, EMPTY, FAILED, MISSING, POSTED, POSTING, DayState, Step, next_step, version_to_post,
     voucher_digest,
 )
 from settlement.domain.vendors import Vendor
@@ -65,6 +65,8 @@ class MemoryLedger:
     down: bool = False
     refuse_reverse: bool = False
     lock: str | None = None  # what locked() answers: the ledger's reason a day cannot change
+    prefetch_down: bool = False  # prefetch() fails (each day's complete() is asked on its own)
+    reads: list[str] = field(default_factory=list)  # prefetch, complete (when it adds ids) and attach, in order
     calls: list[str] = field(default_factory=list)
     next_id: int = 100
 
@@ -96,7 +98,14 @@ class MemoryLedger:
         return self.postings.get((booking.key, part.name)) if live else None
 
     def complete(self, vendor, booking, ref):
+        if "checked" not in ref:
+            self.reads.append("complete")
         return {**ref, "checked": True}
+
+    def prefetch(self, vendor, start, end):
+        self.reads.append(f"prefetch {start}..{end}")
+        if self.prefetch_down:
+            raise LedgerUnavailable("the listing is down")
 
     def reverse(self, vendor, ref, reason):
         if self.refuse_reverse:
@@ -106,6 +115,7 @@ class MemoryLedger:
                 self.reversed.append((key, part))
 
     def attach(self, vendor, ref, filename, pdf):
+        self.reads.append("attach")
         owner = ref.get("sale_id") or ref["entry_id"]
         self.attachments.setdefault(owner, []).append(filename)
         return f"file:{filename}"
@@ -299,3 +309,72 @@ def test_catch_up_stops_a_vendor_at_its_failing_day_and_goes_on_with_the_others(
                         through=date(2026, 11, 2))
     assert [(o.vendor, o.day.day, o.status) for o in outcomes] == [
         ("alfa", 1, "blocked"), ("beta", 1, DOCUMENTED), ("beta", 2, DOCUMENTED)]
+
+
+def _week(vouchers, shop, days=range(2, 6)) -> None:
+    for n in days:
+        vouchers[(shop.id, date(2026, 11, n))] = voucher(10_000 * n, date(2026, 11, n), shop.id)
+
+
+def test_a_catch_up_posts_its_days_then_reads_their_ids_once_and_attaches_the_reports(posting):
+    ctx, ledger, vouchers = posting
+    shop = vendor()
+    _week(vouchers, shop)
+    outcomes = catch_up(ctx, [shop], datetime(2026, 11, 6, 12, tzinfo=timezone.utc), through=date(2026, 11, 5))
+    assert [(o.day.day, o.status) for o in outcomes] == [(1, MISSING), (2, DOCUMENTED), (3, DOCUMENTED),
+                                                         (4, DOCUMENTED), (5, DOCUMENTED)]
+    assert ledger.calls == ["send journal"] * 4  # every day is sent before any report is made
+    assert ledger.reads == ["prefetch 2026-11-02..2026-11-05"] + ["complete", "attach"] * 4
+    for n in range(2, 6):
+        state = ctx.state.get(shop.id, date(2026, 11, n))
+        assert state.ref["checked"] and state.attachment
+        assert ledger.attachments[state.ref["entry_id"]] == [f"dagsoppgjor-butikk-2026-11-0{n}-v1.pdf"]
+    actions = [row.action for row in ctx.state.audit(shop.id, date(2026, 11, 2))]
+    assert actions == ["sending", "sent", "posted", "looked-up", "documented"]
+
+
+def test_the_reports_wait_no_longer_than_the_next_day_that_is_not_posted(posting):
+    ctx, ledger, vouchers = posting
+    shop = vendor()
+    _week(vouchers, shop)
+    vouchers[(shop.id, date(2026, 11, 4))] = replace(vouchers[(shop.id, date(2026, 11, 4))],
+                                                    errors=(error("group code 'x' has no mapping"),))
+    outcomes = catch_up(ctx, [shop], datetime(2026, 11, 6, 12, tzinfo=timezone.utc), through=date(2026, 11, 5))
+    # The outcomes keep the days' order; the two posted days are documented before the blocked one stops the shop.
+    assert [(o.day.day, o.status) for o in outcomes] == [(1, MISSING), (2, DOCUMENTED), (3, DOCUMENTED), (4, "blocked")]
+    assert ledger.calls == ["send journal"] * 2
+    assert ledger.reads == ["prefetch 2026-11-02..2026-11-03"] + ["complete", "attach"] * 2
+
+
+def test_when_the_ids_cannot_be_read_at_once_each_report_reads_its_own(posting):
+    ctx, ledger, vouchers = posting
+    shop = vendor()
+    _week(vouchers, shop, range(2, 4))
+    ledger.prefetch_down = True
+    outcomes = catch_up(ctx, [shop], datetime(2026, 11, 6, 12, tzinfo=timezone.utc), through=date(2026, 11, 3))
+    assert [o.status for o in outcomes] == [MISSING, DOCUMENTED, DOCUMENTED]
+    assert ledger.reads == ["prefetch 2026-11-02..2026-11-03"] + ["complete", "attach"] * 2
+
+
+def test_a_report_that_cannot_be_attached_leaves_its_day_posted_and_the_next_run_attaches_it_once(posting):
+    ctx, ledger, vouchers = posting
+    shop = vendor()
+    _week(vouchers, shop, range(2, 4))
+    attach = ledger.attach
+
+    def down_for_the_third(vendor_, ref, filename, pdf):
+        if "2026-11-03" in filename:
+            raise LedgerUnavailable("the ledger is down")
+        return attach(vendor_, ref, filename, pdf)
+
+    ledger.attach = down_for_the_third
+    now = datetime(2026, 11, 6, 12, tzinfo=timezone.utc)
+    outcomes = catch_up(ctx, [shop], now, through=date(2026, 11, 3))
+    assert [o.status for o in outcomes] == [MISSING, DOCUMENTED, POSTED]
+    assert "could not be attached" in outcomes[-1].message
+    ledger.attach = attach
+    outcomes = catch_up(ctx, [shop], now, through=date(2026, 11, 3))
+    assert [o.status for o in outcomes] == [MISSING, DOCUMENTED, DOCUMENTED]
+    entry = ctx.state.get(shop.id, date(2026, 11, 3)).ref["entry_id"]
+    assert ledger.attachments[entry] == ["dagsoppgjor-butikk-2026-11-03-v1.pdf"]
+    assert [k for k, _ in ledger.postings] == ["[settlement:butikk:2026-11-02:v1]", "[settlement:butikk:2026-11-03:v1]"]

@@ -4,11 +4,15 @@ a day it is open without data is missing; settled days cost no request at all.""
 
 from __future__ import annotations
 
+import io
 import json
+import re
+from collections import Counter
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from freezegun import freeze_time
+from pypdf import PdfReader
 
 from tests.fixtures_posting import fiken_posts
 
@@ -120,3 +124,40 @@ def test_days_before_enabled_since_or_not_closed_are_refused(posting_ws):
     assert today.isoformat() not in out and (today - timedelta(days=1)).isoformat() in out
     assert sb.requests == []
     assert date(2026, 11, 1).isoformat() not in out
+
+
+def test_a_long_catch_up_reads_the_ids_of_its_postings_once_and_attaches_each_report_once(posting_ws):
+    """Issue 16's 2.1 requests per vendor-day: the days are posted, one paged read of the journal
+    entries gives their ids, then each report is attached to its own entry; a lost answer to one
+    upload does not attach it twice."""
+    ws, sb = posting_ws, posting_ws.sandbox
+    days = [f"2026-11-{n:02d}" for n in range(2, 9)]
+    _setup(ws, "".join(_receipt(f"N{n}", day) for n, day in enumerate(days)),
+           "".join(_receipt(f"S{n}", day) for n, day in enumerate(days)))
+    sb.faults.commit_then_drop(1, method="POST", path_contains="attachments")  # the first upload's answer is lost
+    before = len(sb.requests)
+    status, out, err = ws.invoke("catch-up", "--through", "2026-11-08", "--json")
+    assert status == 0, out + err
+    found = [(row["vendor"], row["date"], row["status"]) for row in json.loads(out) if row["kind"] == "day"]
+    assert found == [(v, d, "documented") for v in ("nord", "sor") for d in days]  # in the days' order
+
+    made = sb.requests[before:]
+    assert sum(r.method == "POST" and r.path.endswith("/generalJournalEntries") for r in made) == 14
+    # The lost answer was looked up (a GET below), not uploaded again.
+    assert sum(r.method == "POST" and r.path.endswith("/attachments") for r in made) == 14
+    assert not [r for r in made if "/transactions/" in r.path]  # no read-back a day
+    # Each entry carries exactly its own day's report, and the report names the entry's number.
+    entries = {e["journalEntryId"]: e for e in sb.journal_entries("demo-as")}
+    attached = sb.attachments("demo-as")
+    assert sorted(Counter(owner for _, owner, _, _ in attached).values()) == [1] * 14
+    for _, owner, filename, data in attached:
+        entry = entries[owner]
+        vendor, day = filename.removeprefix("dagsoppgjor-").removesuffix("-v1.pdf").split("-", 1)
+        assert f"[settlement:{vendor}:{day}:v1]" in entry["description"], (filename, entry["description"])
+        text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+        assert re.search(rf"Posted Fiken voucher {entry['journalEntryNumber']}\b", text), text
+    # Besides: one read of the entries per store's seven days, the company once (the report names
+    # it), and the entry whose upload answer was lost, looked at once.
+    others = Counter((r.method, r.path.removeprefix("/api/v2/companies/demo-as")) for r in made
+                     if "generalJournalEntries" not in r.path and not r.path.endswith("attachments"))
+    assert others == {("GET", "/journalEntries"): 2, ("GET", ""): 1, ("GET", "/journalEntries/5200001"): 1}

@@ -22,12 +22,14 @@ from sqlalchemy.exc import OperationalError
 
 from settlement.posting.ledger import CredentialRefused, LedgerError
 from settlement.posting.claims import claim_holder
-from settlement.posting.settle import Outcome, PostingContext, settle_day
+from settlement.posting.settle import Outcome, PostingContext, prefetch_ids, report_posted, settle_day
 from settlement.domain.text import tr
 from settlement.domain.vendors import Vendor
 
 log = logging.getLogger(__name__)
 ERROR = "error"  # the status of a day whose settling raised (see settle_guarded)
+# At most this many posted days wait for their reports, attached together (see _settle_vendor).
+REPORT_BATCH = 50
 
 
 def closed_days(vendor: Vendor, now: datetime, through: date | None = None) -> list[date]:
@@ -92,10 +94,26 @@ def credential_refused(outcome: Outcome) -> bool:
     return outcome.stops_vendor and outcome.credential_refused
 
 
-def settle_guarded(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
+def settle_guarded(ctx: PostingContext, vendor: Vendor, day: date, report_later: bool = False) -> Outcome:
     """settle_day, with any exception turned into the day's outcome (see the module docstring)."""
+    return _guarded(ctx, vendor, day, lambda: settle_day(ctx, vendor, day, report_later))
+
+
+def _report_guarded(ctx: PostingContext, vendor: Vendor, days: list[date]) -> list[Outcome]:
+    """The reports of days posted with report_later, made and attached together (one read of
+    their ids), each day's failure that day's outcome as in settle_guarded."""
     try:
-        return settle_day(ctx, vendor, day)
+        prefetch_ids(ctx, vendor, days)
+    except OperationalError:
+        raise
+    except Exception:  # a bug in reading ahead: each report reads its own ids
+        log.debug("%s: reading the ids of %d postings raised", vendor.id, len(days), exc_info=True)
+    return [_guarded(ctx, vendor, day, lambda day=day: report_posted(ctx, vendor, day)) for day in days]
+
+
+def _guarded(ctx: PostingContext, vendor: Vendor, day: date, settle: Callable[[], Outcome]) -> Outcome:
+    try:
+        return settle()
     except OperationalError:
         raise  # the local database cannot be used: the same for every vendor (exit 3, see cli)
     except Exception as exc:  # one day's failure must not stop the others; the reason is kept
@@ -195,11 +213,30 @@ def _settle_vendor(ctx, vendor, now, through, outcomes, on_outcome, holders) -> 
         if not claimed:
             holders[vendor.id] = claim_holder(ctx.claim, vendor.id)
             return False
-        for day in closed_days(vendor, now, through):
-            outcome = settle_guarded(ctx, vendor, day)
+        # Days posted in a row have their reports attached together (settle.report_posted): one
+        # read of the ledger's ids serves up to REPORT_BATCH days. The outcomes keep the days' order.
+        due: list[date] = []
+
+        def tell(outcome: Outcome) -> None:
             outcomes.append(outcome)
             if on_outcome:
                 on_outcome(outcome)
+
+        def attach_due() -> None:
+            for outcome in _report_guarded(ctx, vendor, due):
+                tell(outcome)
+            due.clear()
+
+        for day in closed_days(vendor, now, through):
+            outcome = settle_guarded(ctx, vendor, day, report_later=True)
+            if outcome.report_due:
+                due.append(day)
+                if len(due) >= REPORT_BATCH:
+                    attach_due()
+                continue
+            attach_due()
+            tell(outcome)
             if outcome.stops_vendor:
                 break
+        attach_due()
     return True

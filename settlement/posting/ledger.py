@@ -328,6 +328,11 @@ class LedgerTarget(Protocol):
         """Ids the answers did not carry, read back once every part is sent (may ask the ledger)."""
         ...
 
+    def prefetch(self, vendor: Vendor, start: date, end: date) -> None:
+        """Read at once what complete() of postings dated start..end (just sent by this run) will
+        need, so a long catch-up asks once for many days instead of once a day (may do nothing)."""
+        ...
+
     def reverse(self, vendor: Vendor, ref: TargetRef, reason: str) -> None:
         """Reverse (or delete) a posting visibly, with the reason; a part already reversed is skipped."""
         ...

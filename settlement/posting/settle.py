@@ -53,6 +53,7 @@ class Outcome:
     message: str = ""
     credential_refused: bool = False  # stopped because the ledger has no usable credential
     holds_vendor: bool = False  # a missing day of a vendor with strict_days = true
+    report_due: bool = False  # posted with report_later: report_posted attaches its report
 
     @property
     def stops_vendor(self) -> bool:
@@ -124,8 +125,13 @@ class PostingContext:
         return self.targets(vendor).render(vendor, voucher, self.ledgers(vendor), key)
 
 
-def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
-    """Bring one closed vendor-day to `documented` (or `empty`), or say why it cannot be."""
+def settle_day(ctx: PostingContext, vendor: Vendor, day: date, report_later: bool = False) -> Outcome:
+    """Bring one closed vendor-day to `documented` (or `empty`), or say why it cannot be.
+
+    report_later: a day it posts stops at `posted` (Outcome.report_due) without its ids read back;
+    prefetch_ids() and report_posted() then make and attach its report together with other days'
+    (a catch-up's saving of one request a day; nothing about sending it changes).
+    """
     state = ctx.state.get(vendor.id, day)
     voucher = ctx.vouchers(vendor, day)
     if voucher.blocked:
@@ -200,7 +206,8 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
         state.status, state.digest, state.reason, state.mode = EMPTY, digest, "", vendor.posting
         ctx.state.save(state, "empty", message)
         return Outcome(vendor.id, day, EMPTY, message)
-    outcome = _post(ctx, target, vendor, state, voucher, digest)
+    # A closed day with sales is reported at once, so its warning stays with its outcome.
+    outcome = _post(ctx, target, vendor, state, voucher, digest, report_later and closed is None)
     if closed is not None and outcome.status in (POSTED, DOCUMENTED):
         # Settled as the data says, but a person should know the calendar and the data disagree.
         warning = tr("{vendor} {day} is a closed day ({closed}) but has sales; settled as usual",
@@ -220,19 +227,48 @@ def _sent_booking(ctx: PostingContext, vendor: Vendor, state: DayState, voucher:
 
 
 def _post(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: DayState, voucher: Voucher,
-          digest: str) -> Outcome:
+          digest: str, report_later: bool = False) -> Outcome:
     key = settlement_key(vendor.id, state.business_day, state.version)
     booking = ctx.booking(vendor, voucher, key)
     uncertain = state.status == POSTING and state.settlement_key == key
-    stopped = send_booking(ctx, target, vendor, state, booking, vendor.posting, digest, uncertain, tr("the posting"), _ids)
-    return stopped or _document(ctx, target, vendor, state, voucher, booking)
+    stopped = send_booking(ctx, target, vendor, state, booking, vendor.posting, digest, uncertain, tr("the posting"), _ids,
+                           complete=not report_later)
+    if stopped:
+        return stopped
+    if report_later:
+        return Outcome(vendor.id, state.business_day, POSTED, _ids(state), report_due=True)
+    return _document(ctx, target, vendor, state, voucher, booking)
+
+
+def prefetch_ids(ctx: PostingContext, vendor: Vendor, days: list[date]) -> None:
+    """Before the reports of several days posted with report_later are made: ask the ledger once
+    for the ids of them all (LedgerTarget.prefetch). Should that fail, each report reads its own."""
+    if len(days) < 2:
+        return  # one day's ids are one read of its own either way
+    try:
+        ctx.targets(vendor).prefetch(vendor, min(days), max(days))
+    except LedgerError as exc:
+        log.info("%s: the ids of %d postings could not be read at once (%s); reading each", vendor.id,
+                 len(days), exc.reason)
+
+
+def report_posted(ctx: PostingContext, vendor: Vendor, day: date) -> Outcome:
+    """Make and attach the report of a day this run posted with report_later. A day whose state
+    or data moved on since is settled again, as settle_day would."""
+    state, voucher = ctx.state.get(vendor.id, day), ctx.vouchers(vendor, day)
+    if state.status != POSTED or voucher.blocked or voucher_digest(voucher, vendor.posting) != state.digest:
+        return settle_day(ctx, vendor, day)
+    # Not resumed: this run posted it a moment ago, so no attachment can be there yet.
+    return _document(ctx, ctx.targets(vendor), vendor, state, voucher, _sent_booking(ctx, vendor, state, voucher))
 
 
 def send_booking(ctx, target: LedgerTarget, vendor: Vendor, state: DayState, booking: Booking, mode: str,
-                 digest: str, uncertain: bool, what: str, ids: Callable[[DayState], str]) -> Outcome | None:
+                 digest: str, uncertain: bool, what: str, ids: Callable[[DayState], str],
+                 complete: bool = True) -> Outcome | None:
     """Send a booking exactly once (a day's or a payout's) and record it `posted`; None when it is,
     else the Outcome that stops here. `uncertain`: an earlier run began sending this key, so its
-    parts are looked up in the ledger first. `what` names the posting in a refusal."""
+    parts are looked up in the ledger first. `what` names the posting in a refusal. `complete`:
+    read back the ids the answers lacked now (else the report's making does, see _document)."""
     key = booking.key
     if uncertain:
         try:
@@ -250,7 +286,8 @@ def send_booking(ctx, target: LedgerTarget, vendor: Vendor, state: DayState, boo
             if state.ref.get(part.ref_key) is None:
                 begin_part(ctx, state, part.name)
                 state.ref.update(send_part_once(ctx, target, vendor, state, booking, part))
-        state.ref = dict(target.complete(vendor, booking, state.ref))
+        if complete:
+            state.ref = dict(target.complete(vendor, booking, state.ref))
     except LedgerRefused as exc:
         state.status, state.reason = FAILED, tr("{ledger} refused {what}: {problem}", ledger=target.title,
                                                  what=what, problem=str(exc))
@@ -325,7 +362,19 @@ def _document(ctx: PostingContext, target: LedgerTarget, vendor: Vendor, state: 
     """Render the settlement report of what was booked, keep it locally and attach it to the posting.
 
     `resumed`: an earlier run posted the day; it may have attached the report before it stopped.
+    The ids the ledger's answers lacked are read back first when posting left that to the report
+    (report_later), since the report names the ledger's voucher number.
     """
+    try:
+        completed = dict(target.complete(vendor, booking, state.ref))
+    except LedgerError as exc:
+        # The posting stands; the next run reads the ids back and attaches the report then.
+        state.reason = tr("posted, but the report could not be attached: {problem}", problem=exc.reason)
+        ctx.state.save(state, "attach-failed", state.reason)
+        return Outcome(vendor.id, state.business_day, POSTED, state.reason)
+    if completed != state.ref:
+        state.ref = completed
+        ctx.state.save(state, "looked-up", _ids(state))
     pdf = ctx.report(vendor, state, voucher, booking, ctx.generated_at)
     filename = f"dagsoppgjor-{vendor.id}-{state.business_day.isoformat()}-v{state.version}.pdf"
     return keep_and_attach(ctx.state, target, vendor, state, pdf, ctx.report_dir / vendor.id / filename, resumed,

@@ -68,6 +68,8 @@ class FikenTarget:
     def __init__(self, client: FikenClient | Callable[[], FikenClient]):
         self._client = client
         self._companies: dict[str, dict[str, str]] = {}  # slug → name and organisation number, read once
+        # slug → {transaction id: (journal entry id, number)} of the journal entries prefetch() read.
+        self._entries: dict[str, dict[int, tuple[int, object]]] = {}
 
     @property
     def client(self) -> FikenClient:
@@ -146,9 +148,28 @@ class FikenTarget:
                     "journal_entry_number": entry.get("journalEntryNumber")}
         return None
 
+    def prefetch(self, vendor: Vendor, start: date, end: date) -> None:
+        """One paged read of the journal entries dated start..end (100 a page), whose transaction ids
+        serve complete() of the postings just made in that range; it replaces what an earlier call
+        read for the company. A transaction not among them is read back on its own."""
+        slug = vendor.fiken_company
+        try:
+            entries = self.client.journal_entries(slug, start, end)
+        except FikenError as exc:
+            raise ledger_error(exc) from exc
+        found: dict[int, tuple[int, object]] = {}
+        for entry in entries:
+            if entry.get("transactionId") is not None and entry.get("journalEntryId") is not None:
+                found.setdefault(int(entry["transactionId"]), (int(entry["journalEntryId"]),
+                                                                entry.get("journalEntryNumber")))
+        self._entries[slug] = found
+
     def complete(self, vendor: Vendor, booking: Booking, ref: TargetRef) -> TargetRef:
         if ref.get("transaction_id") is None or ref.get("journal_entry_id") is not None:
             return ref
+        known = self._entries.get(vendor.fiken_company, {}).get(int(ref["transaction_id"]))
+        if known is not None:
+            return {**ref, "journal_entry_id": known[0], "journal_entry_number": known[1]}
         try:
             entries = self.client.transaction(vendor.fiken_company, ref["transaction_id"]).get("entries") or []
         except FikenError as exc:

@@ -131,6 +131,9 @@ class PowerOfficeTarget:
     def complete(self, vendor: Vendor, booking: Booking, ref: TargetRef) -> TargetRef:
         return ref  # the 201 answer carries Id and VoucherNo
 
+    def prefetch(self, vendor: Vendor, start: date, end: date) -> None:
+        return None  # complete() asks for nothing
+
     # --- correcting and documenting -------------------------------------------------------------
 
     def reverse(self, vendor: Vendor, ref: TargetRef, reason: str) -> None:

@@ -162,6 +162,9 @@ class TripletexTarget:
     def complete(self, vendor: Vendor, booking: Booking, ref: TargetRef) -> TargetRef:
         return ref  # the POST answer carries the voucher's id and number
 
+    def prefetch(self, vendor: Vendor, start: date, end: date) -> None:
+        return None  # complete() asks for nothing
+
     # --- correcting and documenting -----------------------------------------------------------------
 
     def reverse(self, vendor: Vendor, ref: TargetRef, reason: str) -> None:

@@ -219,8 +219,16 @@ def test_start_up_run_imports_the_drop_folder_and_posts_while_a_failing_vendor_w
 
 def test_sigterm_finishes_the_posting_in_flight_records_it_and_exits_0(serve_ws):
     ws, sb = serve_ws, serve_ws.sandbox
-    ws.write("drop/bergen/two-days.csv", receipts_csv(DAY1, prefix="A") + receipts_csv(DAY2, prefix="B").split("\n", 1)[1])
-    sb.faults.latency(0.8)  # every Fiken request takes a while: there is time to stop mid-day
+    # Six days of sales (bergen-bryggen from DAY1 - 5 on, no closed days): a stop always finds days
+    # not begun, whichever day is in flight when SIGTERM comes.
+    first = DAY1 - timedelta(days=5)
+    days = [first + timedelta(days=n) for n in range(6)]
+    toml = vendors_toml().replace(f"closed_dates = [{START.isoformat()}, {DAY2.isoformat()}]\n", "")
+    ws.write("vendors.toml", toml.replace(f'name = "Bergen Bryggen"\nclosing_time = "20:00"\nenabled_since = {START}',
+                                          f'name = "Bergen Bryggen"\nclosing_time = "20:00"\nenabled_since = {first}'))
+    ws.write("drop/bergen/six-days.csv", "".join(receipts_csv(day, prefix=f"D{n}").split("\n", 1)[1] if n else
+                                                 receipts_csv(day, prefix="D0") for n, day in enumerate(days)))
+    sb.faults.latency(0.8)  # every Fiken request takes a while: there is time to stop mid-way
     serve = ws.start()
     deadline = time.monotonic() + 60
     while not sb.requests and time.monotonic() < deadline:
@@ -228,20 +236,21 @@ def test_sigterm_finishes_the_posting_in_flight_records_it_and_exits_0(serve_ws)
     assert sb.requests, serve.log
     assert serve.stop(signal.SIGTERM) == 0
     assert "stopping: finishing the posting in flight" in serve.log
-    days = {d["date"]: d for d in status_rows(ws)["bergen-bryggen"]["days"]}
-    assert days[DAY1.isoformat()]["status"] == "documented", "the day in flight was finished and recorded"
-    assert DAY2.isoformat() not in days, "the next day waits for the next start"
-    assert all(d["status"] != "posting" for d in days.values())
-    entries_before = len(sb.journal_entries("demo-as"))
-    assert entries_before == 1
+    states = {d["date"]: d["status"] for d in status_rows(ws)["bergen-bryggen"]["days"]}
+    done = [day for day in days if day.isoformat() in states]
+    # The days begun were finished: posted with their reports attached, nothing left `posting`;
+    # the days after them wait for the next start.
+    assert done == days[:len(done)] and 1 <= len(done) < len(days), (states, serve.log)
+    assert all(states[day.isoformat()] == "documented" for day in done), states
+    assert len(sb.journal_entries("demo-as")) == len(done) == len(sb.attachments("demo-as"))
 
     sb.faults.clear()
     again = ws.start()
     again.wait_for(r"vendor=bergen-bryggen run done")
     assert again.stop() == 0
     descriptions = [e.get("description") or "" for e in sb.journal_entries("demo-as")]
-    assert sum(key("bergen-bryggen", DAY1) in d for d in descriptions) == 1
-    assert sum(key("bergen-bryggen", DAY2) in d for d in descriptions) == 1
+    assert [sum(key("bergen-bryggen", day) in d for d in descriptions) for day in days] == [1] * 6
+    assert len(sb.attachments("demo-as")) == 6
     assert sb.overlaps() == []
 
 

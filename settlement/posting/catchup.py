@@ -148,6 +148,7 @@ def catch_up(
     on_claimed: Callable[[str, str], None] | None = None,
     claim_wait: float = 0.0,
     group_by: Callable[[Vendor], Hashable] | None = None,
+    stop: Callable[[], bool] | None = None,
 ) -> list[Outcome]:
     """Settle every closed day of every vendor, oldest first. A vendor stops at its first blocked
     (or failing) day (later days wait); other vendors go on.
@@ -160,18 +161,21 @@ def catch_up(
     once, and then until `claim_wait` seconds have passed; a vendor still claimed by then is passed
     to `on_claimed(vendor_id, holder)` (holder: who has it, in words) and its days are left to the
     process holding it.
+
+    stop: asked before each new day; once it says True no further day is begun (the reports of
+    days already posted are still attached), so a stopping `serve` ends between two days.
     """
     groups: dict[Hashable, list[Vendor]] = {}
     for vendor in vendors:
         groups.setdefault(group_by(vendor) if group_by else None, []).append(vendor)
     if len(groups) > 1:
-        return _in_parallel(ctx, list(groups.values()), now, on_outcome, through, on_claimed, claim_wait)
+        return _in_parallel(ctx, list(groups.values()), now, on_outcome, through, on_claimed, claim_wait, stop)
     outcomes: list[Outcome] = []
     holders: dict[str, str] = {}
-    waiting = [v for v in vendors if not _settle_vendor(ctx, v, now, through, outcomes, on_outcome, holders)]
+    waiting = [v for v in vendors if not _settle_vendor(ctx, v, now, through, outcomes, on_outcome, holders, stop)]
     deadline = time.monotonic() + claim_wait
     while waiting:
-        waiting = [v for v in waiting if not _settle_vendor(ctx, v, now, through, outcomes, on_outcome, holders)]
+        waiting = [v for v in waiting if not _settle_vendor(ctx, v, now, through, outcomes, on_outcome, holders, stop)]
         if not waiting or time.monotonic() >= deadline:
             break
         time.sleep(min(0.5, max(0.0, deadline - time.monotonic())))
@@ -181,7 +185,7 @@ def catch_up(
     return outcomes
 
 
-def _in_parallel(ctx, groups, now, on_outcome, through, on_claimed, claim_wait) -> list[Outcome]:
+def _in_parallel(ctx, groups, now, on_outcome, through, on_claimed, claim_wait, stop) -> list[Outcome]:
     """catch_up of each group in a thread of its own; outcomes in the order they came, the callbacks
     called one at a time."""
     from concurrent.futures import ThreadPoolExecutor
@@ -201,13 +205,14 @@ def _in_parallel(ctx, groups, now, on_outcome, through, on_claimed, claim_wait) 
                 on_claimed(vendor_id, holder)
 
     with ThreadPoolExecutor(max_workers=len(groups), thread_name_prefix="catch-up") as pool:
-        futures = [pool.submit(catch_up, ctx, group, now, told, through, claimed, claim_wait) for group in groups]
+        futures = [pool.submit(catch_up, ctx, group, now, told, through, claimed, claim_wait, None, stop)
+                   for group in groups]
         for future in futures:
             future.result()  # a database failure in any group ends the run, as it does alone
     return outcomes
 
 
-def _settle_vendor(ctx, vendor, now, through, outcomes, on_outcome, holders) -> bool:
+def _settle_vendor(ctx, vendor, now, through, outcomes, on_outcome, holders, stop=None) -> bool:
     """Settle one vendor's closed days under its claim; False if another process holds it."""
     with ctx.claim(vendor.id) as claimed:
         if not claimed:
@@ -228,6 +233,8 @@ def _settle_vendor(ctx, vendor, now, through, outcomes, on_outcome, holders) -> 
             due.clear()
 
         for day in closed_days(vendor, now, through):
+            if stop is not None and stop():
+                break  # asked to stop: no new day; the posted days' reports are still attached
             outcome = settle_guarded(ctx, vendor, day, report_later=True)
             if outcome.report_due:
                 due.append(day)

@@ -151,7 +151,10 @@ class Service:
                 if self.stopping.is_set():
                     return
                 ctx = dataclasses.replace(ctx, claim=no_claim)  # held for the whole run already
-                outcomes = catch_up(ctx, [vendor], datetime.now(timezone.utc), on_outcome=self._settled)
+                outcomes = catch_up(ctx, [vendor], datetime.now(timezone.utc), on_outcome=self._settled,
+                                    stop=self.stopping.is_set)
+                if self.stopping.is_set():
+                    raise Stopping
                 payouts_after_days(app, [vendor], targets=ctx.targets, log=log)  # the providers' payouts
             send_run_alerts(app, [vendor], outcomes)  # once per condition across replicas (the store)
             stopped = [o for o in outcomes if o.stops_vendor]

@@ -325,3 +325,34 @@ def _overlapping(records) -> list:
     items = [r for r in records if r.token]
     return [(a, b) for i, a in enumerate(items) for b in items[i + 1:]
             if b.arrived < a.finished and a.arrived < b.finished]
+
+
+@pytest.mark.parametrize("point", ["after_record", "after_attach"])
+def test_a_catch_up_killed_between_posting_and_reporting_its_days_finishes_each_once(contract_ws, point):
+    """Catch-up posts a vendor's days in a row, then attaches their reports together: killed after
+    the first day is posted (its report not made) or after the first report is attached (the later
+    days posted, their reports not), the next catch-up leaves every day posted once, documented once."""
+    ws, view = contract_ws, contract_ws.view
+    days = ["2026-11-02", "2026-11-03", "2026-11-04"]
+    rows = "".join(f"C{n},{day}T12:00:00,sale,high,3,125.00,25.00\nC{n},{day}T12:00:00,payment,card,,125.00,\n"
+                   for n, day in enumerate(days))
+    path = ws.write("in/three-days.csv", "receipt_id,timestamp,type,code,vat_code,amount,vat\n" + rows)
+    status, out, err = ws.invoke("import", "sales", "--vendor", VENDOR, str(path))
+    assert status == 0, out + err
+    ws.extra_env["SETTLEMENT_CRASH_AT"] = point
+    killed = ws.run("catch-up", "--vendor", VENDOR, "--through", days[-1])
+    assert killed.returncode == -signal.SIGKILL, killed.stdout + killed.stderr
+    del ws.extra_env["SETTLEMENT_CRASH_AT"]
+    restarted = ws.run("catch-up", "--vendor", VENDOR, "--through", days[-1])
+    assert restarted.returncode == 0, restarted.stdout + restarted.stderr
+    for day in days:
+        assert view.live(f"[settlement:{VENDOR}:{day}:v1]") == 1, (day, view.ledger)
+    assert view.attachments() == len(days), "each report attached exactly once"
+    status, out, _ = ws.invoke("status", "--vendor", VENDOR, "--json")
+    import json
+
+    states = {d["date"]: d["status"] for d in json.loads(out)[0]["days"]}
+    assert [states[day] for day in days] == ["documented"] * 3, states
+    before = view.requests()
+    assert ws.run("catch-up", "--vendor", VENDOR, "--through", days[-1]).returncode == 0
+    assert view.requests() == before, "settled days ask the ledger nothing"

@@ -3,6 +3,7 @@ failed/ (with the reasons beside the file); the real store underneath."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 from datetime import date
 from pathlib import Path
@@ -72,6 +73,24 @@ def test_the_same_content_is_not_imported_twice_under_any_name(workspace):
     assert _sales_total(app, "bergen-bryggen", DAY) == 8000
     # Everything is kept in processed/; the second export.csv under a new name, not overwriting.
     assert len(list((folder / "processed").iterdir())) == 4
+
+    # In bokmål the time of the first import is the store's, with its offset.
+    from datetime import timezone
+
+    from settlement import i18n
+    from settlement.domain import text
+    from settlement.store.seen_files import imported_before
+
+    earlier = imported_before(app.engine, "bergen-bryggen", hashlib.sha256(first).hexdigest())
+    local = earlier.imported_at.replace(tzinfo=timezone.utc).astimezone(vendor.tz)
+    _drop(folder, "export.csv", first)
+    text.install(i18n.load("nb"))
+    try:
+        [result] = _process(app, vendor, folder)
+    finally:
+        text.install(text.ENGLISH)
+    offset = local.strftime("%z")
+    assert f"importert {local:%d.%m.%Y %H:%M} {offset[:3]}:{offset[3:]}" in result.detail, result.detail
 
 
 def test_a_changed_export_is_imported_again_and_replaces_its_receipts(workspace):

@@ -41,7 +41,7 @@ from pathlib import Path
 from settlement.wiring import App
 from settlement.logs import one_line as shown  # a name or text escaped onto one line
 from settlement.domain.problems import Problem, error
-from settlement.domain.text import N_, tr
+from settlement.domain.text import N_, show_stored, tr
 from settlement.store import seen_files
 from settlement.sources.generic_csv import CsvSource
 from settlement.sources.importing import import_file, refusal
@@ -275,7 +275,8 @@ def process_file(app: App, vendor: Vendor, path: Path, listed: os.stat_result | 
         source = f"payouts:{provider}"
     earlier = seen_files.imported_before(app.engine, vendor.id, sha256)
     if earlier is not None:
-        when = earlier.imported_at.strftime("%Y-%m-%d %H:%M")
+        # In the vendor's zone with its offset in bokmål; the stored UTC time as ever in English.
+        when = show_stored(earlier.imported_at, vendor.tz, english="%Y-%m-%d %H:%M")
         result = DroppedFile(path.name, source, DUPLICATE,
                              tr("same content as {file}, imported {when}; not imported again",
                                 file=shown(earlier.name), when=when))

@@ -107,3 +107,5 @@ def test_the_rule_itself():
     assert confirmed_empty([]) is None
     # A listed register of another company is not covered by this company's report.
     assert confirmed_empty([zero_k1], (SaftRegister("K1", company="888888888"),)) is None
+    # An entry without a register id (every register of a location) is covered by any of them.
+    assert confirmed_empty([zero_k1], (SaftRegister("", company="999999999", location="Butikk A"),)) is not None

@@ -39,7 +39,9 @@ class RegisterClosing:
 
 
 def _covers(closing: RegisterClosing, register: SaftRegister) -> bool:
-    return closing.register == register.register and (not register.company or closing.company == register.company)
+    # An empty field of a saft_registers entry means any (e.g. every register of one location).
+    return ((not register.register or closing.register == register.register)
+            and (not register.company or closing.company == register.company))
 
 
 def confirmed_empty(closings: Sequence[RegisterClosing], registers: Sequence[SaftRegister] = ()) -> str | None:

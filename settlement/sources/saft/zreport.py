@@ -141,7 +141,10 @@ def read_z_report(event: Record, register: Register, file: str) -> tuple[ZReport
     return report, []
 
 
-def closings_of(z_reports: dict[tuple[str, str, str, date], list[ZReport]], totals: dict[tuple[str, str, str, date], object],
+_DayKey = tuple[str, str, str, date]  # vendor, company, register id, business day (as the reader keys them)
+
+
+def closings_of(z_reports: dict[_DayKey, list[ZReport]], totals: dict[_DayKey, object],
                 skip: set[tuple[str, date]]) -> dict[str, list[RegisterClosing]]:
     """Per vendor, every register-day read (keyed like the reader's totals and Z reports: vendor,
     company, register, day) with its Z reports; empty when the reports are all zero and the

@@ -11,17 +11,11 @@ from datetime import date
 from settlement.domain.closings import RegisterClosing, confirmed_empty
 from settlement.domain.vendors import SaftRegister
 from tests.fixtures_posting import live_keys
+from tests.test_expected_days import _vendors
 from tests.saft_builder import Line, Location, Payment, Register, SaftFile, Transaction, ZReport, z_report_for
 
-VENDORS = """
-[[vendors]]
-id = "kafe"
-name = "Kafé"
-closing_time = "20:00"
-enabled_since = 2026-11-02
-fiken_company = "demo-as"
-saft_registers = [{register = "K1"}, {register = "K2"}]
-"""
+# The café of tests/test_expected_days.py, with its two registers listed.
+VENDORS = _vendors('saft_registers = [{register = "K1"}, {register = "K2"}]')
 
 
 def _zero(report_id: str, day: str) -> ZReport:

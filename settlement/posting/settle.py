@@ -148,7 +148,9 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date, report_later: boo
     target = ctx.targets(vendor)
     digest = voucher_digest(voucher, vendor.posting)
     closed = vendor.closed_reason(day)
-    expected = closed is None and voucher.is_empty and ctx.confirmed_empty(vendor, day) is None
+    # Asked once (it reads the store): why the source says the day had no sales, if it does.
+    confirmed = ctx.confirmed_empty(vendor, day) if closed is None and voucher.is_empty else None
+    expected = closed is None and voucher.is_empty and confirmed is None
     step = next_step(state, voucher, digest, expected=expected, hold=vendor.corrections == "hold")
     if state.status in (HELD, APPROVED) and step in (Step.SETTLED_ALREADY, Step.DOCUMENT):
         # The data went back to what was posted: nothing to correct any more.
@@ -196,7 +198,6 @@ def settle_day(ctx: PostingContext, vendor: Vendor, day: date, report_later: boo
     if step == Step.RECORD_EMPTY:
         # Why there is nothing: closed by the calendar, or the source said so (a correction that
         # left the day without sales is the source saying so too).
-        confirmed = None if closed else ctx.confirmed_empty(vendor, day)
         if closed:
             message = tr("closed ({why}): nothing to post", why=closed)
         elif confirmed:

@@ -10,7 +10,7 @@ from fpdf import FPDF
 
 from settlement.domain.money import format_nok
 from settlement.domain.payouts import Payout
-from settlement.domain.text import N_, language, show_day, tr
+from settlement.domain.text import N_, language, show_day, show_moment, tr
 from settlement.posting.ledger import Booking
 from settlement.report.fonts import PdfFont
 
@@ -40,12 +40,13 @@ class PayoutReport:
 
 
 def _at(moment: datetime, zone: tzinfo) -> str:
-    """A moment in the vendor's zone with its offset: '2026-11-03 15:05 +01:00' in English,
-    '03.11.2026 15:05 +01:00' in bokmål. A naive moment is taken as UTC."""
+    """A moment in the vendor's zone with its offset: '03.11.2026 15:05 +01:00' in bokmål (as
+    text.show_moment shows it), '2026-11-03 15:05 +01:00' in English. A naive moment is taken as UTC."""
     local = (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).astimezone(zone)
+    if language().code != "en":
+        return show_moment(local)
     offset = local.strftime("%z")
-    shown = local.strftime("%Y-%m-%d") if language().code == "en" else show_day(local.date())
-    return f"{shown} {local:%H:%M} {offset[:3]}:{offset[3:]}"
+    return f"{local:%Y-%m-%d %H:%M} {offset[:3]}:{offset[3:]}"
 
 
 def _plain(text: str, unicode: bool) -> str:
